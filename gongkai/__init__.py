@@ -1,0 +1,30 @@
+"""Gongkai: disclosure records in git, validated against catalogues, published as sites.
+
+The pipeline, one module per stage:
+    load      read site, counties, catalogues and records (syntax layer)
+    validate  common fields, item schemas, named checks, checks across records
+    indexno   索引号 for records that have none
+    history   what git knows (when each record first landed)
+    pages     the pages of a county site, as Markdown/HTML, engine-neutral
+    engine    MkDocs + Material: turns pages into a site
+    search    Pagefind index over the built site
+    site      builds every county and the portal, replacing each only when complete
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import history, indexno
+from .load import Project, load
+from .validate import validate
+
+__all__ = ["check", "Project"]
+
+
+def check(root: Path) -> Project:
+    """Read and validate everything; the findings are on the returned project."""
+    project = load(root)
+    validate(project)
+    indexno.assign(project, history.first_landed(root))
+    return project

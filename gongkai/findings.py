@@ -1,0 +1,135 @@
+"""Findings: every problem the build sees, as a value with a place.
+
+A finding carries a stable code, a severity, the file, line and column, the field path,
+a message a county clerk understands (Chinese) and a hint how to fix it. Nothing here
+raises: callers collect findings and decide at the end.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from typing import Iterable
+
+ERROR = "error"
+WARNING = "warning"
+
+SEVERITY_ZH = {ERROR: "错误", WARNING: "提醒"}
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One problem at one place."""
+
+    file: str
+    line: int
+    column: int
+    code: str
+    severity: str
+    field: str
+    message: str
+    hint: str = ""
+
+    @property
+    def is_error(self) -> bool:
+        """True when the finding blocks publishing."""
+        return self.severity == ERROR
+
+
+class Findings(list):
+    """A list of findings with the helpers every stage needs."""
+
+    def add(
+        self,
+        code: str,
+        file: str,
+        message: str,
+        *,
+        line: int = 0,
+        column: int = 0,
+        field: str = "",
+        hint: str = "",
+        severity: str = ERROR,
+    ) -> Finding:
+        """Record one finding and return it."""
+        f = Finding(file, line, column, code, severity, field, message, hint)
+        self.append(f)
+        return f
+
+    @property
+    def errors(self) -> list[Finding]:
+        """The findings that block publishing."""
+        return [f for f in self if f.is_error]
+
+    def for_file(self, file: str) -> list[Finding]:
+        """The findings about one file."""
+        return [f for f in self if f.file == file]
+
+
+def _location(f: Finding) -> str:
+    if f.line:
+        return f"第{f.line}行" + (f"第{f.column}列" if f.column else "")
+    return ""
+
+
+def render_terminal(findings: Iterable[Finding], *, per_file: int = 20) -> str:
+    """Findings grouped by file, long lists capped, with a count at the end."""
+    by_file: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        by_file[f.file].append(f)
+    out: list[str] = []
+    for file in sorted(by_file):
+        items = sorted(by_file[file], key=lambda f: (f.line, f.column, f.code))
+        out.append(file)
+        for f in items[:per_file]:
+            where = _location(f)
+            field = f"「{f.field}」" if f.field else ""
+            out.append(f"  {where:<10} {SEVERITY_ZH[f.severity]} [{f.code}] {field}{f.message}")
+            if f.hint:
+                out.append(f"  {'':<10} 提示：{f.hint}")
+        if len(items) > per_file:
+            out.append(f"  …… 另有 {len(items) - per_file} 条")
+        out.append("")
+    all_items = [f for group in by_file.values() for f in group]
+    n_err = sum(f.is_error for f in all_items)
+    n_warn = len(all_items) - n_err
+    if all_items:
+        out.append(f"共 {len(by_file)} 个文件有问题：{n_err} 个错误，{n_warn} 个提醒。")
+    else:
+        out.append("检查通过，没有发现问题。")
+    return "\n".join(out)
+
+
+def render_json(findings: Iterable[Finding]) -> str:
+    """Findings as a JSON list, one object each, for tools."""
+    return json.dumps([asdict(f) for f in sorted(findings)], ensure_ascii=False, indent=2)
+
+
+def _gh_escape(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_prop(text: str) -> str:
+    return _gh_escape(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(findings: Iterable[Finding]) -> str:
+    """Findings as GitHub workflow commands, so they show on the pull request's diff."""
+    lines = []
+    for f in sorted(findings):
+        kind = "error" if f.is_error else "warning"
+        props = [f"file={_gh_prop(f.file)}"]
+        if f.line:
+            props.append(f"line={f.line}")
+        if f.column:
+            props.append(f"col={f.column}")
+        props.append(f"title={_gh_prop(f.code)}")
+        text = (f"「{f.field}」" if f.field else "") + f.message
+        if f.hint:
+            text += f"\n提示：{f.hint}"
+        lines.append(f"::{kind} {','.join(props)}::{_gh_escape(text)}")
+    return "\n".join(lines)
+
+
+RENDERERS = {"terminal": render_terminal, "json": render_json, "github": render_github}

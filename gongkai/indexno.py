@@ -1,0 +1,38 @@
+"""索引号: `<unit code>/<year>-<5-digit serial>`, generated when a record has none.
+
+A generated number must never change once published and never be reused. Serials are
+given in the order records first landed in git (then by 发布日期 and path), so a record
+added later always gets a higher serial than every record before it, and serials follow
+the highest number units wrote themselves.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .load import Project
+
+
+def assign(project: Project, landed: dict[str, int]) -> None:
+    """Give every valid record its 索引号, writing the generated ones onto the record."""
+    taken: dict[str, set[int]] = defaultdict(set)
+    pending = []
+    for r in project.records:
+        explicit = r.meta.get("index_no")
+        if explicit:
+            r.index_no = str(explicit)
+            prefix, _, serial = r.index_no.rpartition("-")
+            if serial.isdigit():
+                taken[prefix].add(int(serial))
+        elif r.valid:
+            pending.append(r)
+    never = 1 << 62
+    pending.sort(key=lambda r: (landed.get(r.path, never), r.published, r.path))
+    following = {prefix: max(serials) + 1 for prefix, serials in taken.items()}
+    for r in pending:
+        unit = project.counties[r.county].units[r.unit]
+        prefix = f"{unit.code}/{r.published[:4]}"
+        serial = following.get(prefix, 1)
+        following[prefix] = serial + 1
+        r.index_no = f"{prefix}-{serial:05d}"
+        r.index_no_generated = True

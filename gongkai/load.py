@@ -1,0 +1,400 @@
+"""Read the repository: site settings, counties, catalogues and record files.
+
+This is the first validation layer (files and YAML syntax). A file that cannot be read
+becomes a finding and is skipped; the run goes on and everything else is still checked.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import schema as schemas
+from .findings import Findings
+from .model import CATEGORIES, Catalogue, CatalogueItem, County, Record, Site, Unit
+from .yamltext import Document, YamlProblem, parse
+
+RECORD_SUFFIXES = (".md", ".yml", ".yaml")
+MAX_RECORD_BYTES = 2 * 1024 * 1024
+
+
+@dataclass
+class Project:
+    """Everything read from one checkout, plus what was found wrong while reading."""
+
+    root: Path
+    site: Site
+    counties: dict[str, County] = field(default_factory=dict)
+    catalogues: dict[str, Catalogue] = field(default_factory=dict)
+    records: list[Record] = field(default_factory=list)
+    findings: Findings = field(default_factory=Findings)
+    record_schema: dict[str, Any] = field(default_factory=dict)
+
+
+def rel(root: Path, path: Path) -> str:
+    """A path relative to the repository, with forward slashes, as findings show it."""
+    return path.relative_to(root).as_posix()
+
+
+def read_text(path: Path, name: str, findings: Findings) -> str | None:
+    """The file's text as UTF-8, or None with a finding saying why it cannot be read."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        findings.add("file-unreadable", name, f"无法读取文件：{exc.strerror}")
+        return None
+    if len(data) > MAX_RECORD_BYTES:
+        findings.add(
+            "file-too-large",
+            name,
+            f"文件太大（{len(data) // 1024} KB，上限 {MAX_RECORD_BYTES // 1024} KB）",
+            hint="大的表格请作为附件上传，记录中只写摘要。",
+        )
+        return None
+    if b"\x00" in data[:8192]:
+        findings.add(
+            "file-binary",
+            name,
+            "这是二进制文件，不是文本记录",
+            hint="记录必须是 .md 或 .yml 文本文件；PDF、图片等请作为附件并在记录的 attachments 中列出。",
+        )
+        return None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]  # a BOM from Windows Notepad is harmless
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        looks_gbk = True
+        try:
+            data.decode("gbk")
+        except UnicodeDecodeError:
+            looks_gbk = False
+        findings.add(
+            "file-encoding",
+            name,
+            "文件不是 UTF-8 编码" + ("，看起来是 GBK（简体中文 Windows 的默认编码）" if looks_gbk else ""),
+            line=line,
+            hint="用记事本打开后选择「另存为」，编码选「UTF-8」再保存；或在编辑器右下角把编码改为 UTF-8。",
+        )
+        return None
+    if not text.strip():
+        findings.add("file-empty", name, "文件是空的", hint="填写记录内容，或者删除这个文件。")
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_yaml(path: Path, name: str, findings: Findings, text: str | None = None, first_line: int = 1) -> Document | None:
+    """Parse a YAML file (or front matter), turning every problem into a finding."""
+    if text is None:
+        text = read_text(path, name, findings)
+        if text is None:
+            return None
+    try:
+        doc = parse(text, first_line)
+    except YamlProblem as p:
+        findings.add(p.code, name, p.message, line=p.line, column=p.column, hint=p.hint)
+        return None
+    for dup_path, line, col in doc.duplicates:
+        findings.add(
+            "yaml-duplicate-key",
+            name,
+            f"字段「{dup_path[-1]}」写了两次；只能保留一个，否则前面的内容会丢失",
+            line=line,
+            column=col,
+            field=schemas.field_path(dup_path),
+            hint="删除重复的一行，或把两处内容合并。",
+        )
+    if doc.duplicates:
+        return None
+    return doc
+
+
+def split_front_matter(text: str, name: str, findings: Findings) -> tuple[str, int, str, int] | None:
+    """Split a Markdown record into (front matter, its first line, body, body's first line)."""
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        findings.add(
+            "front-matter-missing",
+            name,
+            "记录开头缺少 --- 包围的基本信息（front matter）",
+            line=1,
+            hint="文件第一行写 ---，接着写 catalogue、title、published 等字段，再写一行 --- 后写正文。",
+        )
+        return None
+    for i in range(1, len(lines)):
+        if lines[i].strip() in ("---", "..."):
+            return "\n".join(lines[1:i]), 2, "\n".join(lines[i + 1 :]), i + 2
+    findings.add(
+        "front-matter-unterminated",
+        name,
+        "基本信息（front matter）没有结束：找不到第二行 ---",
+        line=1,
+        hint="在基本信息之后、正文之前单独写一行 ---。",
+    )
+    return None
+
+
+def load_site(root: Path, findings: Findings) -> Site:
+    """content/site.yml, validated; defaults stand in for what is missing."""
+    path = root / "content" / "site.yml"
+    name = rel(root, path)
+    if not path.exists():
+        findings.add("site-missing", name, "缺少门户设置文件 content/site.yml", hint="复制示例仓库中的 site.yml 并修改。")
+        return Site(title="党务政务公开", city="")
+    doc = read_yaml(path, name, findings)
+    if doc is None or not isinstance(doc.data, dict):
+        return Site(title="党务政务公开", city="")
+    sch = schemas.package_schema("site")
+    data = schemas.coerce(doc.data, sch, doc)
+    if schemas.report(schemas.make_validator(sch), data, doc, name, findings, code_prefix="site"):
+        return Site(title=str(data.get("title", "党务政务公开")), city=str(data.get("city", "")))
+    return Site(**data)
+
+
+def load_counties(root: Path, findings: Findings) -> dict[str, County]:
+    """Every content/counties/<county>.yml with its units."""
+    counties: dict[str, County] = {}
+    folder = root / "content" / "counties"
+    sch = schemas.package_schema("county")
+    validator = schemas.make_validator(sch)
+    for path in sorted(folder.glob("*")):
+        name = rel(root, path)
+        if path.suffix not in (".yml", ".yaml"):
+            findings.add("county-file-type", name, "县（市、区）设置文件必须是 .yml 文件")
+            continue
+        doc = read_yaml(path, name, findings)
+        if doc is None:
+            continue
+        data = schemas.coerce(doc.data, sch, doc)
+        if schemas.report(validator, data, doc, name, findings, code_prefix="county"):
+            continue
+        county = County(
+            id=path.stem,
+            source=name,
+            **{k: v for k, v in data.items() if k != "units"},
+        )
+        for i, u in enumerate(data["units"]):
+            if u["id"] in county.units:
+                line, col = doc.position(("units", i, "id"))
+                findings.add(
+                    "unit-duplicate",
+                    name,
+                    f"单位代号「{u['id']}」重复",
+                    line=line,
+                    column=col,
+                    field=f"units[{i}].id",
+                    hint="每个单位的 id 在本县内必须唯一。",
+                )
+                continue
+            county.units[u["id"]] = Unit(county=county.id, **u)
+        for i, unit in enumerate(county.units.values()):
+            if unit.township and unit.township not in county.units:
+                line, col = doc.position(("units", i, "township"))
+                findings.add(
+                    "unit-township-unknown",
+                    name,
+                    f"单位「{unit.name}」的所属乡镇「{unit.township}」不在本县单位名单中",
+                    line=line,
+                    column=col,
+                    field=f"units[{i}].township",
+                    hint="township 填写乡镇人民政府这个单位的 id。",
+                )
+        counties[county.id] = county
+    if not counties:
+        findings.add("county-none", "content/counties", "没有任何县（市、区）设置文件", hint="至少添加一个 content/counties/<县>.yml。")
+    return counties
+
+
+def load_catalogues(root: Path, findings: Findings) -> tuple[dict[str, Catalogue], dict[str, Any]]:
+    """Every catalogues/<category>.yml, and the common record schema catalogues/_record.yml."""
+    from .checks import RULES
+
+    catalogues: dict[str, Catalogue] = {}
+    sch = schemas.package_schema("catalogue")
+    validator = schemas.make_validator(sch)
+    record_schema: dict[str, Any] = {"type": "object"}
+    common = root / "catalogues" / "_record.yml"
+    doc = read_yaml(common, rel(root, common), findings) if common.exists() else None
+    if doc is not None:
+        problems = schemas.schema_problems(doc.data)
+        for p in problems:
+            findings.add("catalogue-schema-invalid", rel(root, common), f"字段定义不是有效的 JSON Schema：{p}")
+        if not problems:
+            record_schema = doc.data
+    for path in sorted((root / "catalogues").glob("*.yml")):
+        name = rel(root, path)
+        if path.name.startswith("_"):
+            continue
+        doc = read_yaml(path, name, findings)
+        if doc is None:
+            continue
+        data = schemas.coerce(doc.data, sch, doc)
+        if schemas.report(validator, data, doc, name, findings, code_prefix="catalogue"):
+            continue
+        if data["category"] != path.stem:
+            findings.add(
+                "catalogue-category-mismatch",
+                name,
+                f"目录文件名是 {path.stem}，但 category 写的是 {data['category']}",
+                line=doc.position(("category",))[0],
+                field="category",
+                hint="文件名与 category 必须一致。",
+            )
+            continue
+        cat = Catalogue(category=data["category"], name=data["name"], source=name, description=data.get("description", ""))
+        for i, item in enumerate(data["items"]):
+            line, col = doc.position(("items", i))
+            if item["id"] in cat.items:
+                findings.add("catalogue-item-duplicate", name, f"事项代号「{item['id']}」重复", line=line, column=col, field=f"items[{i}].id")
+                continue
+            item["schema"] = _names_as_text(item["schema"], doc, ("items", i, "schema"))
+            problems = schemas.schema_problems(item["schema"])
+            for p in problems:
+                findings.add(
+                    "catalogue-schema-invalid",
+                    name,
+                    f"事项「{item['name']}」的字段定义不是有效的 JSON Schema：{p}",
+                    line=doc.position(("items", i, "schema"))[0],
+                    field=f"items[{i}].schema",
+                )
+            unknown = [c for c in item.get("checks", []) if c not in RULES]
+            for c in unknown:
+                findings.add(
+                    "catalogue-check-unknown",
+                    name,
+                    f"事项「{item['name']}」引用了不存在的规则「{c}」",
+                    line=doc.position(("items", i, "checks"))[0],
+                    field=f"items[{i}].checks",
+                    hint="可用的规则：" + "、".join(sorted(RULES)),
+                )
+            if problems or unknown:
+                continue
+            cat.items[item["id"]] = CatalogueItem(category=cat.category, **item)
+        catalogues[cat.category] = cat
+    return catalogues, record_schema
+
+
+def _names_as_text(node: Any, doc: Document, path: tuple) -> Any:
+    """Field names listed under `required` are names, whatever YAML 1.1 makes of them.
+
+    A field called `no` (序号) would otherwise be listed as the boolean False.
+    """
+    if isinstance(node, dict):
+        out = {}
+        for k, v in node.items():
+            if k == "required" and isinstance(v, list):
+                out[k] = [x if isinstance(x, str) else doc.raw.get(path + (k, j), str(x)) for j, x in enumerate(v)]
+            else:
+                out[k] = _names_as_text(v, doc, path + (k,))
+        return out
+    if isinstance(node, list):
+        return [_names_as_text(v, doc, path + (j,)) for j, v in enumerate(node)]
+    return node
+
+
+def load_records(root: Path, counties: dict[str, County], findings: Findings) -> list[Record]:
+    """Every record file under content/<category>/<county>/<unit>/, parsed but not yet validated."""
+    records: list[Record] = []
+    content = root / "content"
+    seen_lower: dict[str, str] = {}
+    for category in sorted(os.listdir(content)) if content.exists() else []:
+        top = content / category
+        if category in ("counties", "site.yml") or category.startswith("."):
+            continue
+        if category not in CATEGORIES:
+            findings.add(
+                "layout-category",
+                rel(root, top),
+                f"「{category}」不是公开类别",
+                hint="content/ 下只能有 " + "、".join(f"{k}（{v}）" for k, v in CATEGORIES.items()) + " 文件夹。",
+            )
+            continue
+        for dirpath, dirnames, filenames in os.walk(top):
+            dirnames.sort()
+            here = Path(dirpath)
+            depth = len(here.relative_to(top).parts)
+            for fname in sorted(filenames):
+                path = here / fname
+                name = rel(root, path)
+                lower = name.lower()
+                if lower in seen_lower:
+                    findings.add(
+                        "file-case-clash",
+                        name,
+                        f"与 {seen_lower[lower]} 只有大小写不同；在 Windows 上两者是同一个文件",
+                        hint="改名，让两个文件名不只是大小写不同。",
+                    )
+                    continue
+                seen_lower[lower] = name
+                if depth != 2:
+                    if path.suffix in RECORD_SUFFIXES or depth < 2:
+                        findings.add(
+                            "layout-depth",
+                            name,
+                            "文件位置不对：记录应放在 content/<类别>/<县>/<单位>/ 文件夹中",
+                            hint="把文件移到本单位的文件夹里。",
+                        )
+                    continue
+                if path.suffix not in RECORD_SUFFIXES:
+                    continue  # an attachment; checked when a record lists it
+                county_id, unit_id = here.relative_to(top).parts
+                record = read_record(root, path, category, county_id, unit_id, findings)
+                if record is not None:
+                    records.append(record)
+    return records
+
+
+def read_record(root: Path, path: Path, category: str, county: str, unit: str, findings: Findings) -> Record | None:
+    """One record file: front matter (or YAML) and body, with positions."""
+    name = rel(root, path)
+    text = read_text(path, name, findings)
+    if text is None:
+        return None
+    body, body_line = "", 0
+    if path.suffix == ".md":
+        parts = split_front_matter(text, name, findings)
+        if parts is None:
+            return None
+        front, first, body, body_line = parts
+        doc = read_yaml(path, name, findings, text=front, first_line=first)
+    else:
+        doc = read_yaml(path, name, findings, text=text)
+    if doc is None:
+        return None
+    if not isinstance(doc.data, dict):
+        findings.add(
+            "record-not-mapping",
+            name,
+            "记录的基本信息必须是「字段: 值」的形式",
+            line=doc.position(())[0],
+            hint="每行写一个字段，例如 title: 关于……的公告。",
+        )
+        return None
+    meta = doc.data
+    if path.suffix != ".md" and isinstance(meta.get("body"), str):
+        body = meta["body"]
+        body_line = doc.position(("body",))[0]
+    return Record(
+        id=path.stem,
+        path=name,
+        category=category,
+        county=county,
+        unit=unit,
+        meta=meta,
+        body=body,
+        doc=doc,
+        body_line=body_line,
+    )
+
+
+def load(root: Path) -> Project:
+    """Read the whole repository; syntax problems become findings, nothing raises."""
+    findings = Findings()
+    site = load_site(root, findings)
+    counties = load_counties(root, findings)
+    catalogues, record_schema = load_catalogues(root, findings)
+    records = load_records(root, counties, findings)
+    return Project(root, site, counties, catalogues, records, findings, record_schema)

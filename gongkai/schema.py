@@ -1,0 +1,243 @@
+"""JSON Schema validation whose errors a county clerk can read.
+
+The validator is the `jsonschema` library; this module only (1) lets the schema decide
+how a scalar is read (a code typed as `0374` stays "0374", a `no` meant as text stays
+"no") and (2) turns each library error into a Finding with the field's Chinese title,
+the line it stands on and a hint.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+import jsonschema
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError, best_match
+
+from .findings import ERROR, Findings
+from .yamltext import Document
+
+TYPE_ZH = {
+    "string": "文字",
+    "number": "数字",
+    "integer": "整数",
+    "boolean": "是/否（true 或 false）",
+    "array": "列表（每项以 - 开头）",
+    "object": "字段组（下一级字段）",
+    "null": "空值",
+}
+
+FORMAT_ZH = {"date": "日期（YYYY-MM-DD，例如 2013-12-01）"}
+
+_FORMATS = FormatChecker()
+
+
+def make_validator(schema: dict[str, Any]) -> Draft202012Validator:
+    """A validator for a schema that is already known to be valid."""
+    return Draft202012Validator(schema, format_checker=_FORMATS)
+
+
+def schema_problems(schema: Any) -> list[str]:
+    """Why a schema is not a valid JSON Schema (empty when it is)."""
+    try:
+        Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        return [f"{'/'.join(map(str, exc.path)) or '(根)'}: {exc.message}"]
+    return []
+
+
+def _resolve(schema: Any, root: dict[str, Any]) -> Any:
+    """Follow a local $ref (#/$defs/...) so coercion sees the real subschema."""
+    seen = 0
+    while isinstance(schema, dict) and "$ref" in schema and seen < 16:
+        ref = schema["$ref"]
+        if not isinstance(ref, str) or not ref.startswith("#/"):
+            return schema
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target.get(part, {}) if isinstance(target, dict) else {}
+        schema = target
+        seen += 1
+    return schema
+
+
+def _wants_text(schema: dict[str, Any]) -> bool:
+    t = schema.get("type")
+    if t == "string" or (isinstance(t, list) and "string" in t and len(t) == 1):
+        return True
+    enum = schema.get("enum")
+    return isinstance(enum, list) and bool(enum) and all(isinstance(v, str) for v in enum)
+
+
+def coerce(data: Any, schema: Any, doc: Document, path: tuple = (), root: Any = None) -> Any:
+    """Read scalars as their written text wherever the schema expects text."""
+    root = schema if root is None else root
+    schema = _resolve(schema, root)
+    if not isinstance(schema, dict):
+        return data
+    if isinstance(data, dict):
+        props = schema.get("properties") or {}
+        return {k: coerce(v, props.get(k, {}), doc, path + (k,), root) for k, v in data.items()}
+    if isinstance(data, list):
+        items = schema.get("items") or {}
+        return [coerce(v, items, doc, path + (i,), root) for i, v in enumerate(data)]
+    if not isinstance(data, str) and data is not None and _wants_text(schema):
+        raw = doc.raw.get(path)
+        return raw if raw is not None else str(data)
+    return data
+
+
+def field_path(path: Iterable[Any]) -> str:
+    """A path as clerks see it in their file: recipients[3].id_number."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _show(value: Any) -> str:
+    text = str(value) if not isinstance(value, bool) else ("true" if value else "false")
+    if isinstance(value, (dict, list)):
+        text = "（一组值）" if isinstance(value, dict) else "（一个列表）"
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+def _title(schema: Any, name: str) -> str:
+    if isinstance(schema, dict) and schema.get("title"):
+        return f"{schema['title']}（{name}）" if name and not name.isdigit() else str(schema["title"])
+    return name or "记录"
+
+
+def _leaf(error: ValidationError) -> ValidationError:
+    # For oneOf/anyOf, the most relevant sub-error says more than "not valid under any".
+    while error.context:
+        best = best_match(error.context)
+        if best is None:
+            break
+        error = best
+    return error
+
+
+def report(
+    validator: Draft202012Validator,
+    data: Any,
+    doc: Document,
+    file: str,
+    findings: Findings,
+    *,
+    code_prefix: str = "schema",
+    base: tuple = (),
+    root_schema: dict[str, Any] | None = None,
+) -> int:
+    """Validate and add one finding per problem; return how many were added."""
+    count = 0
+    for error in validator.iter_errors(data):
+        error = _leaf(error)
+        path = base + tuple(error.absolute_path)
+        keyword = str(error.validator)
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        name = str(path[-1]) if path else ""
+        title = _title(schema, name)
+        hint = schema.get("x-hint", "") if isinstance(schema, dict) else ""
+        severity = ERROR
+        if keyword == "required":
+            m = re.match(r"^'(.+)' is a required property", error.message)
+            missing = m.group(1) if m else str(error.validator_value)
+            sub = (schema.get("properties") or {}).get(missing, {})
+            line, col = doc.position(path)
+            findings.add(
+                f"{code_prefix}-required",
+                file,
+                f"缺少必填字段「{_title(sub, missing)}」",
+                line=line,
+                column=col,
+                field=field_path(path + (missing,)),
+                hint=sub.get("x-hint") or f"请添加一行 `{missing}: …`。",
+            )
+            count += 1
+            continue
+        if keyword == "additionalProperties":
+            allowed = set((schema.get("properties") or {}).keys())
+            extras = [k for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
+            for extra in extras:
+                line, col = doc.position(path + (extra,))
+                close = difflib.get_close_matches(extra, sorted(allowed), n=1)
+                findings.add(
+                    f"{code_prefix}-unknown-field",
+                    file,
+                    f"不认识的字段「{extra}」，它不会出现在公开页面上",
+                    line=line,
+                    column=col,
+                    field=field_path(path + (extra,)),
+                    hint=(f"是否想写「{close[0]}」？" if close else "")
+                    + ("可用的字段：" + "、".join(sorted(allowed)) if allowed else ""),
+                )
+                count += 1
+            continue
+        value = error.instance
+        raw = doc.raw.get(path)
+        shown = _show(raw if raw is not None else value)
+        if keyword == "type":
+            expected = error.validator_value
+            types = expected if isinstance(expected, list) else [expected]
+            msg = f"「{title}」应填{'或'.join(TYPE_ZH.get(t, t) for t in types)}，现在是「{shown}」"
+            if "number" in types or "integer" in types:
+                hint = hint or "只填数字，不要带单位、逗号或空格，例如 1200.50。"
+        elif keyword == "enum":
+            options = "、".join(map(str, error.validator_value))
+            msg = f"「{title}」只能填：{options}；现在是「{shown}」"
+            close = difflib.get_close_matches(str(value), [str(o) for o in error.validator_value], n=1)
+            hint = hint or (f"是否想写「{close[0]}」？" if close else "请从上面的选项中选一个，照原样填写。")
+        elif keyword == "const":
+            msg = f"「{title}」只能是「{error.validator_value}」，现在是「{shown}」"
+        elif keyword == "format":
+            fmt = str(error.validator_value)
+            msg = f"「{title}」应填{FORMAT_ZH.get(fmt, fmt)}，现在是「{shown}」"
+            hint = hint or "日期写成 2013-12-01 的样子：四位年、两位月、两位日，用减号连接。"
+        elif keyword == "pattern":
+            msg = f"「{title}」的写法不对：「{shown}」"
+            hint = hint or f"应符合格式 {error.validator_value}。"
+        elif keyword in ("minimum", "exclusiveMinimum"):
+            msg = f"「{title}」不能小于{'或等于' if keyword == 'exclusiveMinimum' else ''} {error.validator_value}，现在是「{shown}」"
+        elif keyword in ("maximum", "exclusiveMaximum"):
+            msg = f"「{title}」不能大于{'或等于' if keyword == 'exclusiveMaximum' else ''} {error.validator_value}，现在是「{shown}」"
+        elif keyword == "minLength":
+            msg = f"「{title}」太短，至少 {error.validator_value} 个字"
+        elif keyword == "maxLength":
+            msg = f"「{title}」太长，最多 {error.validator_value} 个字"
+        elif keyword == "minItems":
+            msg = f"「{title}」至少要有 {error.validator_value} 项"
+        elif keyword == "maxItems":
+            msg = f"「{title}」最多 {error.validator_value} 项"
+        elif keyword == "uniqueItems":
+            msg = f"「{title}」中有重复的项"
+        else:
+            msg = f"「{title}」不符合要求：{error.message}"
+        line, col = doc.position(path)
+        findings.add(
+            f"{code_prefix}-{keyword}",
+            file,
+            msg,
+            line=line,
+            column=col,
+            field=field_path(path),
+            hint=hint,
+            severity=severity,
+        )
+        count += 1
+    return count
+
+
+@lru_cache(maxsize=None)
+def package_schema(name: str) -> dict[str, Any]:
+    """One of the schemas shipped with the package (site, county, catalogue files)."""
+    import yaml
+
+    return yaml.safe_load((Path(__file__).parent / "schemas" / f"{name}.yml").read_text("utf-8"))
