@@ -1,0 +1,94 @@
+"""MkDocs + Material: the only module that knows which static-site engine is used.
+
+Each county is built from the shared mkdocs.yml with per-county overrides. The pages
+come from pages.py as virtual files added in `on_files` (the blog plugin's pattern), so
+the docs folder is empty and nothing is written but the site. Replacing the engine
+(Material's maintainers name Zensical as its successor) means replacing this module.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from .model import CATEGORIES
+from .pages import Asset, Page
+
+
+class GongkaiPages(BasePlugin):
+    """Adds the generated pages and attachments, and gives each page its meta."""
+
+    def __init__(self, pages: list[Page], assets: list[Asset]):
+        super().__init__()
+        self.pages = pages
+        self.assets = assets
+        self.by_src = {p.src: p for p in pages}
+
+    def on_files(self, files: Files, *, config: Any) -> Files:
+        """Attach every generated page and every attachment as a virtual file."""
+        for page in self.pages:
+            files.append(File.generated(config, page.src, content=page.content))
+        for asset in self.assets:
+            if files.get_file_from_path(asset.src) is None:
+                files.append(File.generated(config, asset.src, abs_src_path=str(asset.path)))
+        return files
+
+    def on_page_markdown(self, markdown: str, *, page: Any, config: Any, files: Any) -> str:
+        """Title (escaped: Material's templates print it unescaped), kind and layout."""
+        p = self.by_src.get(page.file.src_uri)
+        if p is not None:
+            page.meta["title"] = escape(p.title)
+            page.meta["gongkai_kind"] = p.kind
+            page.meta.update(p.meta)
+            if p.kind == "record":
+                # A lean record page: no navigation sidebar (measured: it halves build time).
+                page.meta["hide"] = ["navigation", "toc"]
+            elif p.kind == "search":
+                page.meta["hide"] = ["toc"]
+        return markdown
+
+
+def _nav() -> list[dict[str, str]]:
+    nav = [{"首页": "index.md"}]
+    nav += [{name: f"{category}/index.md"} for category, name in CATEGORIES.items()]
+    nav += [{"公开单位": "units/index.md"}, {"公开目录": "catalogue/index.md"}, {"搜索": "search/index.md"}]
+    return nav
+
+
+def build_site(
+    root: Path,
+    out: Path,
+    *,
+    site_name: str,
+    site_url: str,
+    footer: dict[str, str],
+    pages: list[Page],
+    assets: list[Asset],
+    nav: list[dict[str, str]] | None = None,
+    repo_url: str = "",
+) -> None:
+    """Build one site into `out` with the shared mkdocs.yml; raises if MkDocs fails."""
+    logging.getLogger("mkdocs").setLevel(logging.WARNING)
+    with tempfile.TemporaryDirectory(prefix="gongkai-docs-") as docs:
+        overrides: dict[str, Any] = {
+            "site_name": site_name,
+            "docs_dir": docs,
+            "site_dir": str(out),
+            "nav": nav if nav is not None else _nav(),
+            "extra": {"generator": False, "gongkai": footer},
+        }
+        if site_url:
+            overrides["site_url"] = site_url
+        if repo_url:
+            overrides["repo_url"] = repo_url
+        config = load_config(str(root / "mkdocs.yml"), **overrides)
+        config.plugins["gongkai"] = GongkaiPages(pages, assets)
+        mkdocs_build(config)

@@ -1,0 +1,390 @@
+"""The pages of one county site, as engine-neutral values (path, title, Markdown/HTML).
+
+Index pages (home, categories, units, catalogue items) have no source file: they are
+generated here from the records, the way Material's blog plugin generates archives.
+Everything a unit wrote is escaped or sanitised before it reaches a page.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections import defaultdict
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import markdown
+import nh3
+
+from .load import Project
+from .model import CATEGORIES, LEVELS, PERIODS, County, Record, Unit
+from .render import render_fields
+
+PER_PAGE = 50
+
+
+@dataclass
+class Page:
+    """One page of a county site: where it goes, its title and its content."""
+
+    src: str  # e.g. government/guotu/2013-power-01.md
+    title: str
+    content: str  # Markdown; generated parts are raw HTML blocks
+    kind: str = "index"  # index | record | search
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        """The page's address inside the site (directory URLs)."""
+        stem = self.src[:-3]
+        if stem == "index":
+            return ""
+        if stem.endswith("/index"):
+            return stem[: -len("index")]
+        return stem + "/"
+
+
+@dataclass
+class Asset:
+    """A file copied into the site as it is (a record's attachment)."""
+
+    src: str
+    path: Path
+
+
+def rel_url(from_url: str, to_url: str) -> str:
+    """A relative link between two directory URLs of the same site."""
+    target = posixpath.relpath("/" + to_url, "/" + (from_url or "."))
+    if to_url.endswith("/") and not target.endswith("/"):
+        target += "/"
+    return "./" if target in (".", "./") else target
+
+
+# Record bodies are Markdown written by units: converted here, then sanitised so that no
+# script, style or outside resource survives (the rendered page is content, not code).
+_md = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+_ALLOWED_TAGS = {
+    "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "u", "s", "sub", "sup",
+    "blockquote", "code", "pre", "ul", "ol", "li", "dl", "dt", "dd", "a", "img",
+    "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "span", "div", "del", "ins", "mark",
+}
+
+
+def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    if tag == "img" and attr == "src" and (value.startswith(("http:", "https:", "//")) or ":" in value.split("/")[0]):
+        return None  # an outside image would make the reader's browser reach another host
+    return value
+
+
+def body_html(text: str) -> str:
+    """A record body (Markdown) as sanitised HTML."""
+    if not text.strip():
+        return ""
+    html = _md.reset().convert(text)
+    return nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}, "img": {"src", "alt", "title"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}},
+        url_schemes={"http", "https", "mailto"},
+        attribute_filter=_attribute_filter,
+        link_rel="noopener noreferrer",
+    )
+
+
+def _date_zh(iso: str) -> str:
+    return iso or "—"
+
+
+class CountySite:
+    """Builds the page list of one county from the validated project."""
+
+    def __init__(self, project: Project, county: County):
+        self.project = project
+        self.county = county
+        self.records = sorted(
+            (r for r in project.records if r.county == county.id and r.valid and r.item),
+            key=lambda r: (r.published, r.path),
+            reverse=True,
+        )
+        self.pages: list[Page] = []
+        self.assets: list[Asset] = []
+
+    # helpers ---------------------------------------------------------------------------
+
+    def unit(self, r: Record) -> Unit:
+        """The record's unit."""
+        return self.county.units[r.unit]
+
+    def link(self, here: str, r: Record) -> str:
+        """One record as a list entry: title link, unit and date."""
+        return (
+            f'<li><a href="{rel_url(here, r.url)}">{escape(r.title)}</a>'
+            f'<span class="gk-sub">{escape(self.unit(r).name)} · {escape(r.published)}</span></li>'
+        )
+
+    def paginate(self, base: str, title: str, records: list[Record], head: str, group=None) -> None:
+        """Pages of PER_PAGE records under base/, then base/page/2/ …, with a pager."""
+        chunks = [records[i : i + PER_PAGE] for i in range(0, len(records), PER_PAGE)] or [[]]
+        total = len(chunks)
+        for n, chunk in enumerate(chunks, start=1):
+            src = f"{base}/index.md" if n == 1 else f"{base}/page/{n}.md"
+            here = Page(src, title, "").url
+            parts = [head if n == 1 else ""]
+            if not chunk:
+                parts.append('<p class="gk-empty">暂无公开信息。</p>')
+            last_group = None
+            items: list[str] = []
+            for r in chunk:
+                g = group(r) if group else None
+                if g != last_group:
+                    if items:
+                        parts.append(f'<ul class="gk-list">{"".join(items)}</ul>')
+                        items = []
+                    parts.append(f"<h3>{escape(g)}</h3>")
+                    last_group = g
+                items.append(self.link(here, r))
+            if items:
+                parts.append(f'<ul class="gk-list">{"".join(items)}</ul>')
+            if total > 1:
+                links = []
+                for m in range(1, total + 1):
+                    target = Page(f"{base}/index.md" if m == 1 else f"{base}/page/{m}.md", "", "").url
+                    if m == n:
+                        links.append(f'<span class="gk-current" aria-current="page">{m}</span>')
+                    else:
+                        links.append(f'<a href="{rel_url(here, target)}">{m}</a>')
+                parts.append(f'<nav class="gk-pager" aria-label="分页">共 {len(records)} 条，第 {n}/{total} 页：{" ".join(links)}</nav>')
+            page_title = title if n == 1 else f"{title}（第{n}页）"
+            self.pages.append(Page(src, page_title, _block("".join(parts))))
+
+    # pages -----------------------------------------------------------------------------
+
+    def build(self) -> list[Page]:
+        """Every page of the county site."""
+        self.home()
+        for category in CATEGORIES:
+            self.category(category)
+        self.units()
+        self.catalogue()
+        for r in self.records:
+            self.record(r)
+        self.search()
+        return self.pages
+
+    def home(self) -> None:
+        """County home: search box, the six categories, latest disclosures, units."""
+        counts = defaultdict(int)
+        for r in self.records:
+            counts[r.category] += 1
+        cards = "".join(
+            f'<li><a href="{category}/"><strong>{name}</strong><span>{counts[category]} 条</span></a></li>'
+            for category, name in CATEGORIES.items()
+        )
+        latest = "".join(self.link("", r) for r in self.records[:20])
+        html = (
+            f'<form class="gk-search-form" action="search/" method="get" role="search">'
+            f'<label for="gk-home-q">搜索公开信息</label>'
+            f'<input id="gk-home-q" name="q" type="search" placeholder="输入关键词，如 涉农补贴、单位名称、文号">'
+            f'<button type="submit">搜索</button></form>'
+            f'<h2>公开类别</h2><ul class="gk-cards">{cards}</ul>'
+            f'<h2>最新公开</h2><ul class="gk-list">{latest or "<li>暂无公开信息。</li>"}</ul>'
+            f'<p><a href="units/">全部 {len(self.county.units)} 个公开单位</a> · <a href="catalogue/">公开目录</a></p>'
+        )
+        self.pages.append(Page("index.md", f"{self.county.name}党务政务公开", _block(html)))
+
+    def category(self, category: str) -> None:
+        """One category: its catalogue items with counts, its units, all its records."""
+        records = [r for r in self.records if r.category == category]
+        here = f"{category}/"
+        cat = self.project.catalogues.get(category)
+        by_item = defaultdict(int)
+        for r in records:
+            by_item[r.item.id] += 1
+        items = ""
+        if cat:
+            items = "".join(
+                f'<li><a href="{rel_url(here, f"catalogue/{category}/{i.id}/")}">{escape(i.name)}</a>'
+                f'<span class="gk-sub">{by_item[i.id]} 条</span></li>'
+                for i in cat.items.values()
+            )
+        units = [u for u in self.county.units.values() if category in u.categories]
+        unit_links = "、".join(f'<a href="{rel_url(here, f"units/{u.id}/")}">{escape(u.name)}</a>' for u in units)
+        head = (
+            f"<p>{escape(cat.description) if cat and cat.description else ''}</p>"
+            f'<h2>公开事项</h2><ul class="gk-list gk-columns">{items}</ul>'
+            f"<h2>公开单位</h2><p>{unit_links or '暂无'}</p><h2>公开信息</h2>"
+        )
+        self.paginate(category, CATEGORIES[category], records, head)
+
+    def units(self) -> None:
+        """The unit index, and one page per unit (records by category, item and year)."""
+        by_unit = defaultdict(list)
+        for r in self.records:
+            by_unit[r.unit].append(r)
+        groups = defaultdict(list)
+        for u in self.county.units.values():
+            groups[u.level].append(u)
+        parts = []
+        for level in LEVELS:
+            if groups[level]:
+                lis = "".join(
+                    f'<li><a href="{u.id}/">{escape(u.name)}</a><span class="gk-sub">{len(by_unit[u.id])} 条</span></li>'
+                    for u in groups[level]
+                )
+                parts.append(f'<h2>{LEVELS[level]}</h2><ul class="gk-list gk-columns">{lis}</ul>')
+        self.pages.append(Page("units/index.md", "公开单位", _block("".join(parts))))
+        for u in self.county.units.values():
+            # By category and item, newest year first, then newest record first within a year.
+            records = sorted(by_unit[u.id], key=lambda r: (r.year, r.published), reverse=True)
+            records.sort(key=lambda r: (list(CATEGORIES).index(r.category), r.item.name))
+            township = self.county.units.get(u.township) if u.township else None
+            head = (
+                '<table class="gk-fields"><tbody>'
+                f"<tr><th>单位名称</th><td>{escape(u.name)}</td></tr>"
+                f"<tr><th>单位层级</th><td>{LEVELS[u.level]}</td></tr>"
+                + (f"<tr><th>所属乡镇</th><td>{escape(township.name)}</td></tr>" if township else "")
+                + f"<tr><th>公开类别</th><td>{'、'.join(CATEGORIES[c] for c in u.categories)}</td></tr>"
+                f"<tr><th>单位代码</th><td>{escape(u.code)}</td></tr>"
+                f"<tr><th>公开信息</th><td>{len(records)} 条</td></tr>"
+                "</tbody></table>"
+            )
+            self.paginate(
+                f"units/{u.id}",
+                u.name,
+                records,
+                head,
+                group=lambda r: f"{CATEGORIES[r.category]} · {r.item.name} · {r.year}年",
+            )
+
+    def catalogue(self) -> None:
+        """The 公开目录 (every item with its standard columns) and one page per item."""
+        by_item = defaultdict(list)
+        for r in self.records:
+            by_item[(r.category, r.item.id)].append(r)
+        rows = []
+        for category, cat in self.project.catalogues.items():
+            for i in cat.items.values():
+                rows.append(
+                    f"<tr><td>{CATEGORIES[category]}</td><td>{escape(i.group)}</td>"
+                    f'<td><a href="{category}/{i.id}/">{escape(i.name)}</a></td>'
+                    f"<td>{escape('；'.join(i.basis))}</td><td>{_deadline(i)}</td>"
+                    f"<td>{escape(i.mode)}</td><td>{len(by_item[(category, i.id)])}</td></tr>"
+                )
+        head = "".join(f"<th>{h}</th>" for h in ("类别", "一级事项", "公开事项", "公开依据", "公开时限", "公开方式", "条数"))
+        table = f'<table class="gk-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        self.pages.append(Page("catalogue/index.md", "公开目录", _block(table)))
+        for category, cat in self.project.catalogues.items():
+            for i in cat.items.values():
+                records = sorted(by_item[(category, i.id)], key=lambda r: (r.year, r.published), reverse=True)
+                facts = [
+                    ("公开类别", CATEGORIES[category]),
+                    ("一级事项", i.group),
+                    ("公开内容", i.content),
+                    ("公开依据", "；".join(i.basis)),
+                    ("公开时限", _deadline(i)),
+                    ("公开周期", PERIODS[i.period]),
+                    ("公开方式", i.mode),
+                    ("公开对象", "、".join(i.audience)),
+                    ("公开层级", "、".join(i.levels)),
+                    ("公开渠道", "、".join(i.channels)),
+                    ("主题分类", i.topic),
+                ]
+                head = (
+                    '<table class="gk-fields"><tbody>'
+                    + "".join(f"<tr><th>{k}</th><td>{escape(v)}</td></tr>" for k, v in facts if v)
+                    + "</tbody></table><h2>公开信息</h2>"
+                )
+                self.paginate(f"catalogue/{category}/{i.id}", i.name, records, head, group=lambda r: f"{r.year}年")
+
+    def record(self, r: Record) -> None:
+        """A record page: metadata table, body, fields as tables, attachments."""
+        u = self.unit(r)
+        item = r.item
+        assert item is not None
+        m = r.meta
+        here = r.url
+        rows = [
+            ("索引号", escape(r.index_no), "主题分类", escape(str(m.get("topic") or item.topic or ""))),
+            ("发布机构", f'<a href="{rel_url(here, f"units/{u.id}/")}">{escape(u.name)}</a>', "成文日期", escape(str(m.get("written") or "—"))),
+            ("文号", escape(str(m.get("doc_number") or "—")), "发布日期", escape(r.published)),
+            ("有效性", escape(str(m.get("validity") or "有效")), "公开方式", escape(item.mode)),
+            (
+                "公开事项",
+                f'<a href="{rel_url(here, f"catalogue/{r.category}/{item.id}/")}">{escape(item.name)}</a>',
+                "所属期间",
+                escape(str(m.get("period") or "—")),
+            ),
+        ]
+        if m.get("repealed"):
+            rows.append(("废止日期", escape(str(m["repealed"])), "", ""))
+        meta_rows = "".join(
+            f"<tr><th>{a}</th><td>{b}</td>" + (f"<th>{c}</th><td>{d}</td>" if c else "<td></td><td></td>") + "</tr>"
+            for a, b, c, d in rows
+        )
+        meta = f'<table class="gk-meta"><tbody>{meta_rows}</tbody></table>'
+        filters = (
+            f'<span data-pagefind-filter="类别:{escape(CATEGORIES[r.category])}"></span>'
+            f'<span data-pagefind-filter="单位:{escape(u.name)}"></span>'
+            f'<span data-pagefind-filter="事项:{escape(item.name)}"></span>'
+            f'<span data-pagefind-filter="年份:{escape(r.year)}"></span>'
+            f'<span data-pagefind-meta="unit:{escape(u.name)}"></span>'
+            f'<span data-pagefind-meta="date:{escape(r.published)}"></span>'
+            f'<span data-pagefind-sort="date:{escape(r.published)}"></span>'
+        )
+        parts = [meta, filters]
+        if m.get("keywords"):
+            parts.append(f'<p class="gk-keywords">关键词：{escape("、".join(map(str, m["keywords"])))}</p>')
+        body = body_html(r.body)
+        if body:
+            parts.append(f'<div class="gk-body">{body}</div>')
+        fields = render_fields(r.fields, item.schema)
+        if fields:
+            parts.append(f'<div class="gk-data">{fields}</div>')
+        attachments = m.get("attachments") or []
+        if attachments:
+            lis = []
+            folder = (self.project.root / r.path).parent
+            for a in attachments:
+                src = f"{r.category}/{r.unit}/{a['file']}"
+                self.assets.append(Asset(src, folder / a["file"]))
+                lis.append(f'<li><a href="../{escape(a["file"])}">{escape(a["title"])}</a></li>')
+            parts.append(f'<h2>附件</h2><ul class="gk-attachments">{"".join(lis)}</ul>')
+        self.pages.append(
+            Page(
+                f"{r.category}/{r.unit}/{r.id}.md",
+                r.title,
+                _block("".join(parts)),
+                kind="record",
+                meta={"description": f"{u.name} {item.name} {r.published}"},
+            )
+        )
+
+    def search(self) -> None:
+        """The search page: takes its query from the address (search/?q=…)."""
+        html = (
+            '<div id="gk-search" class="gk-search" data-bundle="../pagefind/"></div>'
+            '<noscript><p>搜索需要浏览器启用 JavaScript；也可以按<a href="../catalogue/">公开目录</a>或'
+            '<a href="../units/">公开单位</a>查找。</p></noscript>'
+        )
+        self.pages.append(Page("search/index.md", "搜索", _block(html), kind="search"))
+
+
+def _deadline(item: Any) -> str:
+    if item.deadline_days is None:
+        return "及时"
+    if item.period == "none":
+        return f"信息形成或变更之日起{item.deadline_days}日内"
+    return f"每期结束后{item.deadline_days}日内"
+
+
+def _block(html: str) -> str:
+    """Wrap generated HTML as one raw block, so Markdown leaves it exactly as it is."""
+    return f'<div class="gk-page">{html}</div>\n'
+
+
+def county_pages(project: Project, county: County) -> tuple[list[Page], list[Asset]]:
+    """All pages and assets of one county site."""
+    site = CountySite(project, county)
+    return site.build(), site.assets
+

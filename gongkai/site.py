@@ -1,0 +1,143 @@
+"""Build every county site and the portal.
+
+Everything is read and validated before anything is written. Each county is built into
+a fresh folder and replaces the published one only when it is complete (pages and search
+index), so a failed or interrupted build leaves the previous site as it was.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from html import escape
+from pathlib import Path
+
+from . import check, engine, search
+from .findings import render_terminal
+from .load import Project
+from .model import County
+from .pages import Page, county_pages
+
+
+def log(message: str) -> None:
+    """Progress for the person running the build (stderr, so stdout stays clean)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def footer(project: Project, county: County | None) -> dict[str, str]:
+    """The footer ids: the county's where it has them, else the portal's."""
+    s = project.site
+    values = {
+        "host": (county.host if county else "") or s.host,
+        "office": s.office,
+        "contact": (county.contact if county else "") or s.contact,
+        "site_code": (county.site_code if county else "") or s.site_code,
+        "icp": (county.icp if county else "") or s.icp,
+        "police": (county.police if county else "") or s.police,
+    }
+    if county:
+        values["portal"] = "../../"
+        values["portal_title"] = s.title
+    return values
+
+
+def replace_dir(new: Path, final: Path) -> None:
+    """Swap a completely built folder into place; the old one is removed only afterwards."""
+    old = final.with_name(f".old-{final.name}")
+    if old.exists():
+        shutil.rmtree(old)
+    if final.exists():
+        final.rename(old)
+    new.rename(final)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def build_county(project: Project, county: County, site_dir: Path, *, with_search: bool = True) -> dict[str, float]:
+    """Build one county into site_dir/<county>/; returns seconds per stage."""
+    times: dict[str, float] = {}
+    t = time.perf_counter()
+    pages, assets = county_pages(project, county)
+    times["pages"] = time.perf_counter() - t
+    work = site_dir / f".build-{county.id}"
+    if work.exists():
+        shutil.rmtree(work)
+    base = project.site.base_url
+    t = time.perf_counter()
+    engine.build_site(
+        project.root,
+        work,
+        site_name=f"{county.name}党务政务公开",
+        site_url=f"{base}{county.id}/" if base else "",
+        footer=footer(project, county),
+        pages=pages,
+        assets=assets,
+        repo_url=project.site.repo_url,
+    )
+    times["mkdocs"] = time.perf_counter() - t
+    if with_search:
+        t = time.perf_counter()
+        search.index(work)
+        times["search"] = time.perf_counter() - t
+    replace_dir(work, site_dir / county.id)
+    return times
+
+
+def build_portal(project: Project, site_dir: Path) -> None:
+    """site/index.html: the portal linking every county site."""
+    items = "".join(
+        f'<li><a href="{c.id}/"><strong>{escape(c.name)}</strong>'
+        f'<span>{sum(1 for r in project.records if r.county == c.id and r.valid)} 条公开信息</span></a></li>'
+        for c in project.counties.values()
+    )
+    html = (
+        f'<div class="gk-page"><p>{escape(project.site.city)}各县（市、区）及市本级的党务、政务、司法、事务、厂务、村务公开信息。</p>'
+        f'<ul class="gk-cards">{items}</ul></div>\n'
+    )
+    work = site_dir / ".build-portal"
+    if work.exists():
+        shutil.rmtree(work)
+    engine.build_site(
+        project.root,
+        work,
+        site_name=project.site.title,
+        site_url=project.site.base_url,
+        footer=footer(project, None),
+        pages=[Page("index.md", project.site.title, html)],
+        assets=[],
+        nav=[{"首页": "index.md"}],
+        repo_url=project.site.repo_url,
+    )
+    for item in work.iterdir():
+        target = site_dir / item.name
+        if item.is_dir():
+            replace_dir(item, target)
+        else:
+            item.replace(target)
+    shutil.rmtree(work)
+
+
+def build_all(root: Path, site_dir: Path, *, counties: list[str] | None = None, search: bool = True) -> int:
+    """Validate, then build the named counties (default: all) and the portal; exit status."""
+    t = time.perf_counter()
+    project = check(root)
+    log(f"读取并检查 {len(project.records)} 条记录：{time.perf_counter() - t:.1f} 秒")
+    if project.findings:
+        log(render_terminal(project.findings))
+    if project.findings.errors:
+        log("有错误，未生成网站；已发布的网站保持不变。")
+        return 1
+    wanted = counties or list(project.counties)
+    unknown = [c for c in wanted if c not in project.counties]
+    if unknown:
+        log(f"没有这个县（市、区）：{'、'.join(unknown)}；可选：{'、'.join(project.counties)}")
+        return 2
+    site_dir.mkdir(parents=True, exist_ok=True)
+    for county_id in wanted:
+        county = project.counties[county_id]
+        times = build_county(project, county, site_dir, with_search=search)
+        log(f"{county.name}：" + "，".join(f"{k} {v:.1f} 秒" for k, v in times.items()) + f" → {site_dir / county_id}/index.html")
+    build_portal(project, site_dir)
+    log(f"门户：{site_dir / 'index.html'}")
+    return 0
