@@ -7,9 +7,10 @@ schema, so it may trust their types. Add a rule by decorating a function with @r
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable, Iterator
+from typing import Any
 
 Fields = dict[str, Any]
 
@@ -91,16 +92,14 @@ def list_total(f: Fields) -> Iterator[Problem]:
 
 REQUESTERS = ("natural", "commercial", "research", "public_interest", "legal_service", "other_org")
 COLUMNS = REQUESTERS + ("total",)
-COLUMN_ZH = dict(
-    zip(COLUMNS, ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"))
-)
+COLUMN_ZH = dict(zip(COLUMNS, ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"), strict=True))
 RESULT_GROUPS = ("refused", "unable", "not_processed", "other")
 
 
 def _rows(node: Any, path: tuple) -> Iterator[tuple[tuple, dict]]:
     """Every table-3 row (a dict with column keys) below a node."""
     if isinstance(node, dict):
-        if any(c in node for c in COLUMNS):
+        if node and all(not isinstance(v, (dict, list)) for v in node.values()):
             yield path, node
         else:
             for k, v in node.items():
@@ -126,7 +125,7 @@ def annual_report_2021(f: Fields) -> Iterator[Problem]:
             )
     results = apps.get("results") or {}
     for col in COLUMNS:
-        def cell(node: Any) -> int:
+        def cell(node: Any, col: str = col) -> int:
             return int(node.get(col) or 0) if isinstance(node, dict) else 0
 
         result_rows = [results.get("disclosed"), results.get("partly")]

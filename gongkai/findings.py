@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Iterable
 
 ERROR = "error"
 WARNING = "warning"

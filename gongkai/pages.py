@@ -7,7 +7,9 @@ Everything a unit wrote is escaped or sanitised before it reaches a page.
 
 from __future__ import annotations
 
+import html as html_module
 import posixpath
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from html import escape
@@ -20,6 +22,7 @@ import nh3
 from .load import Project
 from .model import CATEGORIES, LEVELS, PERIODS, County, Record, Unit
 from .render import render_fields
+from .search import SearchDocument, flatten
 
 PER_PAGE = 50
 
@@ -109,6 +112,7 @@ class CountySite:
         )
         self.pages: list[Page] = []
         self.assets: list[Asset] = []
+        self.documents: list[SearchDocument] = []
 
     # helpers ---------------------------------------------------------------------------
 
@@ -323,19 +327,11 @@ class CountySite:
             for a, b, c, d in rows
         )
         meta = f'<table class="gk-meta"><tbody>{meta_rows}</tbody></table>'
-        filters = (
-            f'<span data-pagefind-filter="类别:{escape(CATEGORIES[r.category])}"></span>'
-            f'<span data-pagefind-filter="单位:{escape(u.name)}"></span>'
-            f'<span data-pagefind-filter="事项:{escape(item.name)}"></span>'
-            f'<span data-pagefind-filter="年份:{escape(r.year)}"></span>'
-            f'<span data-pagefind-meta="unit:{escape(u.name)}"></span>'
-            f'<span data-pagefind-meta="date:{escape(r.published)}"></span>'
-            f'<span data-pagefind-sort="date:{escape(r.published)}"></span>'
-        )
-        parts = [meta, filters]
+        parts = [meta]
         if m.get("keywords"):
             parts.append(f'<p class="gk-keywords">关键词：{escape("、".join(map(str, m["keywords"])))}</p>')
         body = body_html(r.body)
+        self.documents.append(self.search_document(r, body))
         if body:
             parts.append(f'<div class="gk-body">{body}</div>')
         fields = render_fields(r.fields, item.schema)
@@ -360,10 +356,34 @@ class CountySite:
             )
         )
 
+    def search_document(self, r: Record, body: str) -> SearchDocument:
+        """What the search index holds for a record: every word a citizen might type."""
+        u = self.unit(r)
+        m = r.meta
+        assert r.item is not None
+        body_text = html_module.unescape(re.sub(r"<[^>]+>", " ", body))
+        body_text = re.sub(r"\s+", " ", body_text).strip()
+        parts = [
+            r.title, u.name, r.item.name, r.index_no, str(m.get("doc_number") or ""), r.published,
+            str(m.get("written") or ""), str(m.get("period") or ""), " ".join(map(str, m.get("keywords") or [])),
+            body_text, " ".join(flatten(r.fields)),
+            " ".join(str(a.get("title", "")) for a in m.get("attachments") or []),
+        ]
+        summary = body_text[:120] + ("……" if len(body_text) > 120 else "") if body_text else f"{r.item.name} {m.get('period') or ''}"
+        return SearchDocument(
+            url=r.url,
+            title=r.title,
+            unit=u.name,
+            date=r.published,
+            summary=summary,
+            filters={"类别": CATEGORIES[r.category], "单位": u.name, "事项": r.item.name, "年份": r.year},
+            text="\n".join(p for p in parts if p),
+        )
+
     def search(self) -> None:
         """The search page: takes its query from the address (search/?q=…)."""
         html = (
-            '<div id="gk-search" class="gk-search" data-bundle="../pagefind/"></div>'
+            '<div id="gk-search" class="gk-search" data-bundle="../pagefind/" data-root="../"></div>'
             '<noscript><p>搜索需要浏览器启用 JavaScript；也可以按<a href="../catalogue/">公开目录</a>或'
             '<a href="../units/">公开单位</a>查找。</p></noscript>'
         )
@@ -383,8 +403,8 @@ def _block(html: str) -> str:
     return f'<div class="gk-page">{html}</div>\n'
 
 
-def county_pages(project: Project, county: County) -> tuple[list[Page], list[Asset]]:
-    """All pages and assets of one county site."""
+def county_pages(project: Project, county: County) -> tuple[list[Page], list[Asset], list[SearchDocument]]:
+    """All pages, assets and search documents of one county site."""
     site = CountySite(project, county)
-    return site.build(), site.assets
+    return site.build(), site.assets, site.documents
 

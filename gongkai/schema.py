@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from functools import lru_cache
+from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import jsonschema
 from jsonschema import Draft202012Validator, FormatChecker
@@ -235,7 +236,7 @@ def report(
     return count
 
 
-@lru_cache(maxsize=None)
+@cache
 def package_schema(name: str) -> dict[str, Any]:
     """One of the schemas shipped with the package (site, county, catalogue files)."""
     import yaml

@@ -58,7 +58,7 @@ def build_county(project: Project, county: County, site_dir: Path, *, with_searc
     """Build one county into site_dir/<county>/; returns seconds per stage."""
     times: dict[str, float] = {}
     t = time.perf_counter()
-    pages, assets = county_pages(project, county)
+    pages, assets, documents = county_pages(project, county)
     times["pages"] = time.perf_counter() - t
     work = site_dir / f".build-{county.id}"
     if work.exists():
@@ -78,7 +78,7 @@ def build_county(project: Project, county: County, site_dir: Path, *, with_searc
     times["mkdocs"] = time.perf_counter() - t
     if with_search:
         t = time.perf_counter()
-        search.index(work)
+        search.index(work, documents)
         times["search"] = time.perf_counter() - t
     replace_dir(work, site_dir / county.id)
     return times

@@ -153,7 +153,7 @@ class Validator:
         meta.update(fields)
         if schemas.report(self.item_validator(item), fields, r.doc, r.path, f, code_prefix="field"):
             return False
-        if not item.schema.get("additionalProperties", True) is False:
+        if item.schema.get("additionalProperties", True) is not False:
             known = set((item.schema.get("properties") or {}).keys())
             for key in fields:
                 if key not in known:
@@ -170,7 +170,17 @@ class Validator:
                         ),
                     )
         for name in item.checks:
-            for problem in RULES[name](fields):
+            try:
+                problems = list(RULES[name](fields))
+            except Exception as exc:  # a rule bug must not hide the rest of the report
+                f.add(
+                    "check-failed",
+                    r.path,
+                    f"规则「{name}」无法检查这条记录（{type(exc).__name__}: {exc}）",
+                    hint="这是检查程序的问题，不一定是记录写错了；请把这条提示转给平台维护人员。",
+                )
+                continue
+            for problem in problems:
                 line, col = r.doc.position(problem.path)
                 f.add(
                     f"check-{name.replace('_', '-')}",
@@ -303,7 +313,7 @@ class Validator:
                     f"与 {group[0].path} 的记录编号（文件名）相同",
                     hint="同一单位的记录文件名（不含扩展名）必须不同。",
                 )
-        for (county, unit, category, item, period), group in by_period.items():
+        for (*_, item, period), group in by_period.items():
             for r in group[1:]:
                 line, col = r.doc.position(("period",))
                 self.findings.add(

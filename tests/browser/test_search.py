@@ -1,0 +1,88 @@
+"""Citizens search in Chinese, in a real headless Chromium, against the built sites."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from urllib.parse import quote
+
+import pytest
+
+# Ordinary terms a citizen types: catalogue terms, a unit's full name, a topic from a body.
+QUERIES = ["涉农补贴", "财务收支", "襄城县国土资源局", "权力运行流程图", "低保", "厂务公开", "裁判文书"]
+
+def _search(page, server, county, query):
+    """Run a query on a county's search page as a reader would, and read every result."""
+    page.goto(f"{server}{county}/search/?q={quote(query)}")
+    page.wait_for_selector("#gk-search[data-shown]")
+    total = int(page.get_attribute("#gk-search", "data-total"))
+    while int(page.get_attribute("#gk-search", "data-shown")) < total:
+        shown = page.get_attribute("#gk-search", "data-shown")
+        page.click("#gk-more")
+        page.wait_for_function(f"document.getElementById('gk-search').dataset.shown !== '{shown}'")
+    links = page.locator(".gk-result-link")
+    hrefs = links.evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    return hrefs, links.all_inner_texts()
+
+
+def _expected(project, query):
+    """Records whose title, catalogue item or unit name contains the query, by county."""
+    found = defaultdict(set)
+    for r in project.records:
+        unit = project.counties[r.county].units[r.unit].name
+        if query in r.title or query in r.item.name or query == unit:
+            found[r.county].add(r.url)
+    return found
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_pagefind_returns_every_record_titled_with_the_query(page, server, project, query):
+    expected = _expected(project, query)
+    assert expected, f"the bundled content has no record for {query}"
+    for county, urls in expected.items():
+        hrefs, _ = _search(page, server, county, query)
+        got = {h.split(f"/{county}/", 1)[1] for h in hrefs}
+        missing = urls - got
+        assert not missing, (county, query, sorted(missing))
+        # Results are record pages only, never the index pages around them.
+        assert all(u.count("/") >= 3 for u in got), got
+
+
+def test_search_page_takes_its_query_from_the_address(page, server, project):
+    county = "yanling"
+    _, titles = _search(page, server, county, "财务收支")
+    assert titles, "no result shown"
+    records = {r.title for r in project.records if r.county == county}
+    assert set(titles) <= records
+    assert any("财务收支" in t for t in titles)
+    assert page.locator("#gk-q").input_value() == "财务收支"
+
+
+def test_header_search_box_opens_the_search_page(page, server):
+    page.goto(f"{server}changge/")
+    page.fill("#gk-q", "民政局")
+    page.press("#gk-q", "Enter")
+    page.wait_for_url("**/changge/search/?q=*")
+    page.wait_for_selector(".gk-result-link", timeout=15000)
+    assert page.locator(".gk-result-link").count() > 0
+
+
+def test_pages_make_no_request_outside_the_site(page, server, project):
+    power = next(r for r in project.records if r.item.id == "power-item")
+    for path in ("", "xiangcheng/", f"{power.county}/{power.url}", "xiangcheng/search/?q=%E8%A1%A5%E8%B4%B4"):
+        page.goto(server + path)
+        page.wait_for_load_state("networkidle")
+    outside = [u for u in page.requests_seen if not u.startswith(server) and not u.startswith("data:")]
+    assert not outside, outside
+    assert len(page.requests_seen) > 5
+
+
+def test_record_page_reads_on_a_phone(browser, server, project):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, locale="zh-CN")
+    pg = context.new_page()
+    r = next(r for r in project.records if r.item.id == "farm-subsidy")
+    pg.goto(f"{server}{r.county}/{r.url}")
+    assert pg.locator("h1").first.inner_text().strip() == r.title
+    # The page itself must not scroll sideways; wide tables scroll inside their own box.
+    width = pg.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375 + 1
+    context.close()
