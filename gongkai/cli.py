@@ -57,22 +57,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser; `build` is the default command."""
+    # --root is accepted before or after the command (build.py --root X check, build.py check --root X).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--root", default=argparse.SUPPRESS, help="repository folder (default: current folder)")
     p = argparse.ArgumentParser(prog="build.py", description="Gongkai: check disclosure records and build the county sites.")
     p.add_argument("--root", default=".", help="repository folder (default: current folder)")
     sub = p.add_subparsers(dest="command")
 
-    b = sub.add_parser("build", help="validate and build the sites (default)")
+    b = sub.add_parser("build", parents=[common], help="validate and build the sites (default)")
     b.add_argument("--site-dir", default="site")
     b.add_argument("--county", action="append", help="build only this county (repeatable)")
     b.add_argument("--no-search", action="store_true", help="skip the search index")
     b.set_defaults(func=cmd_build)
 
-    c = sub.add_parser("check", help="validate the content and list every problem")
+    c = sub.add_parser("check", parents=[common], help="validate the content and list every problem")
     c.add_argument("--format", choices=sorted(RENDERERS), default="terminal")
     c.add_argument("--strict", action="store_true", help="warnings fail too")
     c.set_defaults(func=cmd_check)
 
-    s = sub.add_parser("serve", help="build one county and preview it on localhost")
+    s = sub.add_parser("serve", parents=[common], help="build one county and preview it on localhost")
     s.add_argument("county")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--site-dir", default="site")

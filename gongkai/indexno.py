@@ -8,9 +8,12 @@ the highest number units wrote themselves.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from .load import Project
+
+_NUMBER = re.compile(r"^(.+)/(\d{4})-?(\d+)$")
 
 
 def assign(project: Project, landed: dict[str, int]) -> None:
@@ -21,9 +24,9 @@ def assign(project: Project, landed: dict[str, int]) -> None:
         explicit = r.meta.get("index_no")
         if explicit:
             r.index_no = str(explicit)
-            prefix, _, serial = r.index_no.rpartition("-")
-            if serial.isdigit():
-                taken[prefix].add(int(serial))
+            m = _NUMBER.match(r.index_no)
+            if m:  # the hyphen is optional in written numbers (…/2014-00005 or …/201400005)
+                taken[f"{m.group(1)}/{m.group(2)}"].add(int(m.group(3)))
         elif r.valid:
             pending.append(r)
     never = 1 << 62

@@ -368,8 +368,8 @@ def read_record(root: Path, path: Path, category: str, county: str, unit: str, f
         findings.add(
             "record-not-mapping",
             name,
-            "记录的基本信息必须是「字段: 值」的形式",
-            line=doc.position(())[0],
+            "记录的基本信息必须是「字段: 值」的形式" if doc.data is not None else "记录的基本信息是空的",
+            line=doc.position(())[0] or (2 if path.suffix == ".md" else 1),
             hint="每行写一个字段，例如 title: 关于……的公告。",
         )
         return None

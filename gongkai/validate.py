@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import difflib
+import math
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -151,24 +153,15 @@ class Validator:
         self.attachments(r)
         fields = schemas.coerce(r.fields, item.schema, r.doc)
         meta.update(fields)
+        # Unknown keys first: a misspelt required field should be named where it was typed,
+        # not only reported as missing.
+        shape_errors = len(f.errors)
+        self.unknown_fields(r, item, fields)
+        self.finite_numbers(r, fields)
         if schemas.report(self.item_validator(item), fields, r.doc, r.path, f, code_prefix="field"):
             return False
-        if item.schema.get("additionalProperties", True) is not False:
-            known = set((item.schema.get("properties") or {}).keys())
-            for key in fields:
-                if key not in known:
-                    line, col = r.doc.position((key,))
-                    f.add(
-                        "field-unknown",
-                        r.path,
-                        f"「{item.name}」没有字段「{key}」，它不会出现在公开页面上",
-                        line=line,
-                        column=col,
-                        field=key,
-                        hint="检查字段名的拼写；本事项的字段：" + "、".join(
-                            f"{k}（{v.get('title', k)}）" for k, v in (item.schema.get("properties") or {}).items()
-                        ),
-                    )
+        if len(f.errors) != shape_errors:  # rules may trust only fields of the right shape
+            return False
         for name in item.checks:
             try:
                 problems = list(RULES[name](fields))
@@ -192,6 +185,47 @@ class Validator:
                     hint=problem.hint,
                 )
         return len(f.errors) == before
+
+    def unknown_fields(self, r: Record, item: CatalogueItem, fields: dict[str, Any]) -> None:
+        """Keys the item's schema does not define would silently vanish from the page."""
+        if item.schema.get("additionalProperties") is False:
+            return  # the schema itself reports them (schema-additionalProperties)
+        props = item.schema.get("properties") or {}
+        for key in fields:
+            if key not in props:
+                line, col = r.doc.position((key,))
+                close = difflib.get_close_matches(key, list(props), n=1)
+                self.findings.add(
+                    "field-unknown",
+                    r.path,
+                    f"「{item.name}」没有字段「{key}」，它不会出现在公开页面上",
+                    line=line,
+                    column=col,
+                    field=key,
+                    hint=(f"是否想写「{close[0]}」？" if close else "检查字段名的拼写。")
+                    + "本事项的字段："
+                    + "、".join(f"{k}（{v.get('title', k) if isinstance(v, dict) else k}）" for k, v in props.items()),
+                )
+
+    def finite_numbers(self, r: Record, value: Any, path: tuple = ()) -> None:
+        """.inf and .nan are valid YAML numbers but no amount or count can be infinite."""
+        if isinstance(value, dict):
+            for k, v in value.items():
+                self.finite_numbers(r, v, path + (k,))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                self.finite_numbers(r, v, path + (i,))
+        elif isinstance(value, float) and not math.isfinite(value):
+            line, col = r.doc.position(path)
+            self.findings.add(
+                "field-not-finite",
+                r.path,
+                f"「{schemas.field_path(path)}」写成了 {r.doc.raw.get(path, value)}，这不是一个有效的数字",
+                line=line,
+                column=col,
+                field=schemas.field_path(path),
+                hint="填写具体数字，例如 1200.50。",
+            )
 
     def period(self, r: Record, item: CatalogueItem) -> None:
         """A periodic item needs a period of the item's shape; lateness is a warning."""
@@ -274,7 +308,7 @@ class Validator:
             problem = None
             try:
                 inside = target.resolve().is_relative_to(folder.resolve())
-            except (OSError, RuntimeError):
+            except (OSError, RuntimeError, ValueError):  # ValueError: a NUL byte in the name
                 inside = False
             if not inside or Path(att["file"]).is_absolute():
                 problem = "附件必须放在本单位的文件夹中"

@@ -80,9 +80,12 @@ def parse(text: str, first_line: int = 1) -> Document:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + first_line) if mark else first_line
         col = (mark.column + 1) if mark else 0
+        problem = exc.problem or ""
+        if mark is not None and _char_at(text, mark.line, mark.column) == "\t":
+            problem = "found character '\\t' that cannot start any token"
         raise YamlProblem(
             "yaml-syntax",
-            f"YAML 格式错误：{_problem_zh(exc.problem or '')}",
+            f"YAML 格式错误：{_problem_zh(problem)}",
             line,
             col,
             "检查这一行及上一行的缩进、冒号后的空格和引号是否成对；"
@@ -90,7 +93,7 @@ def parse(text: str, first_line: int = 1) -> Document:
         ) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(
-            "yaml-syntax", f"YAML 格式错误：{exc}", first_line, 0, "文件可能包含多个文档（---），每个文件只写一条记录。"
+            "yaml-syntax", f"YAML 格式错误：格式无法识别（{exc}）", first_line, 0, "检查缩进、冒号和引号；每个文件只写一条记录。"
         ) from None
     doc = Document(None)
     if root is None:
@@ -134,7 +137,7 @@ def parse(text: str, first_line: int = 1) -> Document:
                 doc.positions[child] = (item.start_mark.line + first_line, item.start_mark.column + 1)
                 items.append(build(item, child, depth + 1))
             return items
-        if node.style is None:  # plain scalar: remember the text as typed
+        if not node.style:  # plain scalar (libyaml says '', pure PyYAML None): keep the text as typed
             doc.raw[path] = node.value
         try:
             return _scalar(node)
@@ -147,9 +150,16 @@ def parse(text: str, first_line: int = 1) -> Document:
 
 
 _PROBLEMS_ZH = {
+    "found character '\\t' that cannot start any token": "使用了制表符（Tab），YAML 只能用空格缩进",
+    "found character that cannot start any token": "这里有 YAML 不允许的字符（常见原因：用 Tab 缩进，或以 @、` 开头的文字没加引号）",
+    "mapping values are not allowed in this context": "这里不能出现冒号（冒号后的文字请加引号，或检查缩进）",
+    "but found another document": "文件中出现了第二个 ---；一个文件只写一条记录（YAML 格式的记录不需要 --- 分隔）",
+    "did not find expected ',' or ']'": "方括号 [ ] 中的列表没有正确结束（缺少逗号或右括号）",
+    "did not find expected ',' or '}'": "花括号 { } 中的内容没有正确结束（缺少逗号或右括号）",
+    "did not find expected alphabetic or numeric character": "以 * 或 & 开头的文字会被当作 YAML 锚点；请给整段文字加引号",
+    "found unknown escape character": "双引号中的反斜杠 \\ 用法不对；请改用单引号，或写成两个反斜杠",
     "mapping values are not allowed here": "这里不能出现冒号（冒号后的文字请加引号，或检查缩进）",
     "could not find expected ':'": "缺少冒号",
-    "found character '\\t' that cannot start any token": "使用了制表符（Tab），YAML 只能用空格缩进",
     "found unexpected end of stream": "文件意外结束（引号或括号没有闭合）",
     "did not find expected key": "缩进不一致或缺少字段名",
     "did not find expected '-' indicator": "列表项缩进不一致",
@@ -158,8 +168,13 @@ _PROBLEMS_ZH = {
 }
 
 
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n")
+    return lines[line][column : column + 1] if line < len(lines) else ""
+
+
 def _problem_zh(problem: str) -> str:
     for en, zh in _PROBLEMS_ZH.items():
-        if problem.startswith(en):
+        if en in problem:
             return zh
-    return problem or "无法解析"
+    return f"格式无法识别（{problem}）" if problem else "格式无法识别"
