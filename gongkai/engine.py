@@ -35,7 +35,9 @@ class GongkaiPages(BasePlugin):
     def on_files(self, files: Files, *, config: Any) -> Files:
         """Attach every generated page and every attachment as a virtual file."""
         for page in self.pages:
-            files.append(File.generated(config, page.src, content=page.content))
+            # The HTML is already rendered (pages.py); Markdown only sees a stub, because
+            # parsing raw HTML blocks was half of the build time (measured: 7.5 of 16.7 s).
+            files.append(File.generated(config, page.src, content=""))
         for asset in self.assets:
             if files.get_file_from_path(asset.src) is None:
                 files.append(File.generated(config, asset.src, abs_src_path=str(asset.path)))
@@ -54,6 +56,11 @@ class GongkaiPages(BasePlugin):
             elif p.kind == "search":
                 page.meta["hide"] = ["toc"]
         return markdown
+
+    def on_page_content(self, html: str, *, page: Any, config: Any, files: Any) -> str:
+        """The page's pre-rendered HTML in place of the (empty) Markdown output."""
+        p = self.by_src.get(page.file.src_uri)
+        return p.content if p is not None else html
 
 
 def _nav() -> list[dict[str, str]]:

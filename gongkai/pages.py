@@ -33,7 +33,7 @@ class Page:
 
     src: str  # e.g. government/guotu/2013-power-01.md
     title: str
-    content: str  # Markdown; generated parts are raw HTML blocks
+    content: str  # HTML, final: the engine puts it in the page as it is
     kind: str = "index"  # index | record | search
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -399,8 +399,8 @@ def _deadline(item: Any) -> str:
 
 
 def _block(html: str) -> str:
-    """Wrap generated HTML as one raw block, so Markdown leaves it exactly as it is."""
-    return f'<div class="gk-page">{html}</div>\n'
+    """Wrap a generated page's HTML in the container the CSS styles."""
+    return f'<div class="gk-page">{html}</div>'
 
 
 def county_pages(project: Project, county: County) -> tuple[list[Page], list[Asset], list[SearchDocument]]:

@@ -1,0 +1,173 @@
+"""Benchmark: a synthetic county of N records through every stage, with time and memory.
+
+    python -m gongkai.bench --records 1000 10000
+
+Each stage is timed separately (load, validate, pages, MkDocs, search index) so a slow
+stage can be found and replaced on its own. Peak memory is the process's maximum
+resident size after the stage (it only grows), and Pagefind's own peak as a child.
+The records are synthetic but shaped like the real ones: Chinese names, villages,
+subsidy terms, 文号 and ledgers, about 400 Han characters each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from . import history, indexno, search
+from .engine import build_site
+from .load import load
+from .pages import county_pages
+from .site import footer
+from .validate import validate
+
+REPO = Path(__file__).resolve().parent.parent
+
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文欧阳"
+GIVEN = "振华国强建军秀英桂兰玉梅志刚海燕红霞春生冬梅丽娟德明永福文杰宏伟晓东金凤淑珍小红建平俊峰"
+VILLAGES = ["张家寨", "李庄", "王庄", "刘营", "东关", "西街", "南坡", "北岗", "孙楼", "赵湾", "前进", "红旗", "枣园", "柳林", "杏花", "石桥"]
+TERMS = ["耕地地力保护补贴", "农机购置补贴", "良种补贴", "护林员", "一卡通", "村务监督委员会", "低保", "危房改造", "粮食直补", "退耕还林"]
+FILLER = (
+    "根据上级有关文件精神，经村民代表会议讨论通过，现将有关情况公示如下。公示期间如有异议，请向乡镇人民政府或村务监督委员会反映。"
+    "本次资金通过惠农一卡通直接发放到户，严禁截留挪用。各村民小组要认真核对，确保信息准确，接受群众监督。"
+    "乡镇财政所对发放情况进行复核，纪检监察部门对资金使用情况开展监督检查。"
+)
+
+
+def _name(rng: random.Random) -> str:
+    surname = rng.choice(["欧阳", "司马"]) if rng.random() < 0.03 else rng.choice(SURNAMES)
+    return surname + "".join(rng.sample(GIVEN, rng.choice([1, 2])))
+
+
+def write_county(root: Path, n: int, seed: int = 7) -> None:
+    """A repository with one county of n records (site, county file, catalogues, records)."""
+    rng = random.Random(seed)
+    (root / "content" / "counties").mkdir(parents=True)
+    shutil.copytree(REPO / "catalogues", root / "catalogues")
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    shutil.copytree(REPO / "theme", root / "theme")
+    (root / "content" / "site.yml").write_text(
+        yaml.safe_dump({"title": "基准测试门户", "city": "许昌市", "site_code": "4110000001"}, allow_unicode=True), "utf-8"
+    )
+    units = [{"id": "zfb", "name": "基准县人民政府办公室", "level": "county", "code": "005799001", "categories": ["government"]}]
+    units.append({"id": "xiang", "name": "基准县城关镇人民政府", "level": "township", "code": "005799002", "categories": ["government"]})
+    for i, v in enumerate(VILLAGES * 3):
+        units.append(
+            {"id": f"v{i:02d}", "name": f"城关镇{v}{i:02d}村村民委员会", "level": "village", "township": "xiang",
+             "code": f"54411099MF{i:07d}X", "categories": ["village"]}
+        )
+    county = {"name": "基准县", "code": "411099", "site_code": "4110990001", "units": units}
+    (root / "content" / "counties" / "bench.yml").write_text(yaml.safe_dump(county, allow_unicode=True), "utf-8")
+    villages = units[2:]
+    for k in range(n):
+        kind = k % 3
+        if kind == 0:  # a monthly ledger
+            u = villages[k % len(villages)]
+            month = k // len(villages)
+            year, mon = 2000 + month // 12, month % 12 + 1
+            income = [{"subject": rng.choice(["上级补助收入", "发包收入", "其他收入"]), "amount": round(rng.uniform(100, 9000), 2)} for _ in range(3)]
+            expense = [{"subject": rng.choice(["办公费", "道路维修", "保洁费"]), "amount": round(rng.uniform(50, 3000), 2)} for _ in range(3)]
+            it, et = round(sum(i["amount"] for i in income), 2), round(sum(e["amount"] for e in expense), 2)
+            opening = round(rng.uniform(1000, 50000), 2)
+            meta = {
+                "catalogue": "finance-ledger", "title": f"{u['name'][3:-5]}{year}年{mon}月财务收支公开",
+                "published": f"{year}-{mon:02d}-28" if mon != 2 else f"{year}-02-27", "period": f"{year}-{mon:02d}",
+                "opening_balance": opening, "income": income, "income_total": it, "expense": expense,
+                "expense_total": et, "closing_balance": round(opening + it - et, 2),
+                "review": {"date": f"{year}-{mon:02d}-25" if mon != 2 else f"{year}-02-25", "leader": f"{rng.choice(SURNAMES)}某某",
+                           "members": 3, "opinion": "账实相符，同意公开"},
+            }
+            folder, stem = ("village", u["id"]), f"ledger-{year}-{mon:02d}"
+        elif kind == 1:  # a subsidy list with names
+            u = villages[k % len(villages)]
+            term = rng.choice(TERMS)
+            people = [
+                {"name": _name(rng), "id_number": f"411099********{rng.randint(0, 999):03d}{rng.choice('0123456789X')}",
+                 "group": f"第{rng.randint(1, 8)}村民小组", "area": round(rng.uniform(1, 12), 1), "amount": round(rng.uniform(50, 900), 2)}
+                for _ in range(rng.randint(5, 12))
+            ]
+            meta = {
+                "catalogue": "farm-subsidy", "title": f"{u['name'][3:-5]}{term}发放对象公示（第{k}批）",
+                "published": f"20{10 + k % 14:02d}-0{1 + k % 9}-1{k % 9}", "subsidy_type": "其他",
+                "recipients": people, "total_amount": round(sum(p["amount"] for p in people), 2), "total_count": len(people),
+                "subsidy_year": 2010 + k % 14, "start": f"20{10 + k % 14:02d}-0{1 + k % 9}-1{k % 9}",
+                "end": f"20{10 + k % 14:02d}-0{1 + k % 9}-2{k % 8}",
+            }
+            folder, stem = ("village", u["id"]), f"subsidy-{k:06d}"
+        else:  # a normative document with a 文号
+            u = units[k % 2]
+            year = 2005 + k % 20
+            meta = {
+                "catalogue": "normative-doc", "title": f"关于做好{rng.choice(TERMS)}工作的通知（{k}）",
+                "published": f"{year}-0{1 + k % 9}-2{k % 8}", "written": f"{year}-0{1 + k % 9}-1{k % 8}",
+                "doc_number": f"基政〔{year}〕{k}号", "issuer": "基准县人民政府", "effective": f"{year}-0{1 + k % 9}-2{k % 8}",
+            }
+            folder, stem = ("government", u["id"]), f"notice-{k:06d}"
+        body = f"{rng.choice(SURNAMES)}某某等群众关心的{rng.choice(TERMS)}事项。" + FILLER[: rng.randint(120, len(FILLER))]
+        path = root / "content" / folder[0] / "bench" / folder[1] / f"{stem}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n" + body + "\n", "utf-8")
+
+
+def _peak_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def run(n: int, keep: Path | None = None) -> dict[str, float]:
+    """Build a synthetic county of n records; print and return seconds per stage."""
+    tmp = Path(tempfile.mkdtemp(prefix=f"gongkai-bench-{n}-"))
+    try:
+        t = time.perf_counter()
+        write_county(tmp, n)
+        print(f"\n== {n} records (generated in {time.perf_counter() - t:.1f} s, in {tmp})")
+        times: dict[str, float] = {}
+
+        def stage(name: str, fn):
+            t0 = time.perf_counter()
+            out = fn()
+            times[name] = time.perf_counter() - t0
+            print(f"{name:<10} {times[name]:7.2f} s   peak RSS {_peak_mb():7.0f} MB", flush=True)
+            return out
+
+        project = stage("load", lambda: load(tmp))
+        stage("validate", lambda: (validate(project), indexno.assign(project, history.first_landed(tmp))))
+        errors = project.findings.errors
+        if errors:
+            print(f"synthetic content has {len(errors)} errors, first: {errors[0]}", file=sys.stderr)
+            raise SystemExit(1)
+        county = project.counties["bench"]
+        pages, assets, documents = stage("pages", lambda: county_pages(project, county))
+        out = (keep or tmp) / "site"
+        stage(
+            "mkdocs",
+            lambda: build_site(tmp, out, site_name="基准县", site_url="", footer=footer(project, county), pages=pages, assets=assets),
+        )
+        stage("search", lambda: search.index(out, documents))
+        total = sum(times.values())
+        print(f"{'total':<10} {total:7.2f} s   peak RSS {_peak_mb():7.0f} MB (pagefind {_peak_mb(resource.RUSAGE_CHILDREN):.0f} MB)")
+        times["total"] = total
+        return times
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: one run per --records value."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--records", type=int, nargs="+", default=[1000, 10000])
+    args = p.parse_args(argv)
+    for n in args.records:
+        run(n)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
