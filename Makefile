@@ -13,7 +13,7 @@ check: $(VENV)/.runtime
 
 test: $(VENV)/.dev /usr/bin/chromium
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest -q
 
 bench: $(VENV)/.runtime
 	$(PY) -m gongkai.bench

@@ -63,23 +63,29 @@ def build_county(project: Project, county: County, site_dir: Path, *, with_searc
     work = site_dir / f".build-{county.id}"
     if work.exists():
         shutil.rmtree(work)
+    indexing = search.Indexing(documents) if with_search else None
     base = project.site.base_url
-    t = time.perf_counter()
-    engine.build_site(
-        project.root,
-        work,
-        site_name=f"{county.name}党务政务公开",
-        site_url=f"{base}{county.id}/" if base else "",
-        footer=footer(project, county),
-        pages=pages,
-        assets=assets,
-        repo_url=project.site.repo_url,
-    )
-    times["mkdocs"] = time.perf_counter() - t
-    if with_search:
+    try:
         t = time.perf_counter()
-        search.index(work, documents)
-        times["search"] = time.perf_counter() - t
+        engine.build_site(
+            project.root,
+            work,
+            site_name=f"{county.name}党务政务公开",
+            site_url=f"{base}{county.id}/" if base else "",
+            footer=footer(project, county),
+            pages=pages,
+            assets=assets,
+            repo_url=project.site.repo_url,
+        )
+        times["mkdocs"] = time.perf_counter() - t
+        if indexing:
+            t = time.perf_counter()
+            indexing.finish(work)
+            times["search wait"] = time.perf_counter() - t
+            times["search (in parallel)"] = indexing.seconds
+    finally:
+        if indexing:
+            indexing.cancel()
     replace_dir(work, site_dir / county.id)
     return times
 
