@@ -114,6 +114,7 @@ def build_site(
             overrides["site_url"] = site_url
         if repo_url:
             overrides["repo_url"] = repo_url
+            overrides["repo_name"] = "公开数据仓库"
         config = load_config(str(root / "mkdocs.yml"), **overrides)
         config.plugins["gongkai"] = GongkaiPages(pages, assets)
         mkdocs_build(config)

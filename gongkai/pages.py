@@ -187,6 +187,7 @@ class CountySite:
         )
         latest = "".join(self.link("", r) for r in self.records[:20])
         html = (
+            f"<h1>{escape(self.county.name)}党务政务公开</h1>"
             f'<form class="gk-search-form" action="search/" method="get" role="search">'
             f'<label for="gk-home-q">搜索公开信息</label>'
             f'<input id="gk-home-q" name="q" type="search" placeholder="输入关键词，如 涉农补贴、单位名称、文号">'
