@@ -4,7 +4,9 @@ The pipeline, one module per stage:
     load      read site, counties, catalogues and records (syntax layer)
     validate  common fields, item schemas, named checks, checks across records
     indexno   索引号 for records that have none
-    history   what git knows (when each record first landed)
+    history   what git knows: every version of every record, read in one pass
+    changes   revisions field by field; the rules `check --base` enforces
+    feed      the 变更记录 as Atom
     pages     the pages of a county site, as Markdown/HTML, engine-neutral
     engine    MkDocs + Material: turns pages into a site
     search    Pagefind index over the built site
@@ -26,5 +28,10 @@ def check(root: Path) -> Project:
     """Read and validate everything; the findings are on the returned project."""
     project = load(root)
     validate(project)
-    indexno.assign(project, history.first_landed(root))
+    try:
+        landed = history.first_landed(root)
+    except history.HistoryError as exc:
+        project.findings.add("history-shallow", ".git", str(exc), hint="补全历史后再运行。")
+        landed = {}
+    indexno.assign(project, landed)
     return project

@@ -18,6 +18,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Validate the content and print every finding; non-zero when any is an error."""
     project = check(_root(args))
     findings = project.findings
+    if args.base:
+        from .changes import check_against
+
+        findings.extend(check_against(project, args.base))
     out = RENDERERS[args.format](findings)
     if out:
         print(out)
@@ -31,7 +35,57 @@ def cmd_build(args: argparse.Namespace) -> int:
     """Validate, then build every county site (or the named ones) and the portal."""
     from .site import build_all
 
+    if args.as_of:
+        return build_as_of(args)
     return build_all(_root(args), Path(args.site_dir).resolve(), counties=args.county or None, search=not args.no_search)
+
+
+def build_as_of(args: argparse.Namespace) -> int:
+    """The sites as they stood at a date or revision, built from that revision's content."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    from . import history
+    from .site import build_all, log
+
+    root = _root(args)
+    try:
+        sha = history.resolve(root, args.as_of)
+    except history.HistoryError as exc:
+        log(str(exc))
+        return 2
+    site_dir = Path(args.site_dir if args.site_dir != "site" else f"site-as-of-{args.as_of}").resolve()
+    tmp = Path(tempfile.mkdtemp(prefix="gongkai-as-of-")) / "tree"
+    history.git(root, "worktree", "add", "--detach", str(tmp), sha)
+    try:
+        # Today's code, theme and catalogues would not be "as it stood": take them all from
+        # that revision, except where it predates them (then today's engine files are used).
+        for name in ("mkdocs.yml", "theme"):
+            if not (tmp / name).exists():
+                src = root / name
+                (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp / name)
+        log(f"按 {args.as_of}（提交 {sha[:8]}）时的内容生成网站 → {site_dir}")
+        return build_all(tmp, site_dir, counties=args.county or None, search=not args.no_search)
+    finally:
+        subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(tmp)], capture_output=True)
+        shutil.rmtree(tmp.parent, ignore_errors=True)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """What changed between two revisions or dates, per county and unit."""
+    from . import history
+    from .changes import between, render_between
+
+    root = _root(args)
+    project = check(root)
+    try:
+        differences = between(project, root, args.a, args.b)
+    except history.HistoryError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(render_between(differences, project, args.format))
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -62,18 +116,27 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--root", default=argparse.SUPPRESS, help="repository folder (default: current folder)")
     p = argparse.ArgumentParser(prog="build.py", description="Gongkai: check disclosure records and build the county sites.")
     p.add_argument("--root", default=".", help="repository folder (default: current folder)")
+    p.add_argument("--as-of", dest="top_as_of", help="build the sites as they stood at a date or revision")
     sub = p.add_subparsers(dest="command")
 
     b = sub.add_parser("build", parents=[common], help="validate and build the sites (default)")
     b.add_argument("--site-dir", default="site")
     b.add_argument("--county", action="append", help="build only this county (repeatable)")
     b.add_argument("--no-search", action="store_true", help="skip the search index")
+    b.add_argument("--as-of", help="build the sites as they stood at a date (YYYY-MM-DD) or revision")
     b.set_defaults(func=cmd_build)
 
     c = sub.add_parser("check", parents=[common], help="validate the content and list every problem")
     c.add_argument("--format", choices=sorted(RENDERERS), default="terminal")
     c.add_argument("--strict", action="store_true", help="warnings fail too")
+    c.add_argument("--base", help="also check the change against this revision (a pull request's base)")
     c.set_defaults(func=cmd_check)
+
+    d = sub.add_parser("diff", parents=[common], help="what changed between two revisions or dates")
+    d.add_argument("a", help="from: revision or YYYY-MM-DD")
+    d.add_argument("b", nargs="?", default="HEAD", help="to: revision or YYYY-MM-DD (default HEAD)")
+    d.add_argument("--format", choices=["terminal", "json"], default="terminal")
+    d.set_defaults(func=cmd_diff)
 
     s = sub.add_parser("serve", parents=[common], help="build one county and preview it on localhost")
     s.add_argument("county")
@@ -90,4 +153,6 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.command is None:
         args = p.parse_args(argv + ["build"])
+    if getattr(args, "top_as_of", None) and args.command == "build" and not args.as_of:
+        args.as_of = args.top_as_of
     return int(args.func(args) or 0)

@@ -57,7 +57,11 @@ class GongkaiPages(BasePlugin):
             # parsing raw HTML blocks was half of the build time (measured: 7.5 of 16.7 s).
             files.append(File.generated(config, page.src, content=""))
         for asset in self.assets:
-            if files.get_file_from_path(asset.src) is None:
+            if files.get_file_from_path(asset.src) is not None:
+                continue
+            if asset.content is not None:
+                files.append(File.generated(config, asset.src, content=asset.content))
+            else:
                 files.append(File.generated(config, asset.src, abs_src_path=str(asset.path)))
         return files
 
@@ -84,7 +88,8 @@ class GongkaiPages(BasePlugin):
 def _nav() -> list[dict[str, str]]:
     nav = [{"首页": "index.md"}]
     nav += [{name: f"{category}/index.md"} for category, name in CATEGORIES.items()]
-    nav += [{"公开单位": "units/index.md"}, {"公开目录": "catalogue/index.md"}, {"搜索": "search/index.md"}]
+    nav += [{"公开单位": "units/index.md"}, {"公开目录": "catalogue/index.md"}, {"变更记录": "changes/index.md"}]
+    nav += [{"搜索": "search/index.md"}]
     return nav
 
 

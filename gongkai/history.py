@@ -1,36 +1,179 @@
-"""What git knows about the content: when each record first landed.
+"""What git knows about the content: every version of every record, in one pass.
 
-The whole history is read in one `git log` pass (one process, streamed), never one
-command per file, so a county with thousands of records stays fast.
+The history of content/ is read with one `git log --raw` (commits and the blob ids of
+every changed file) and one `git cat-file --batch` (the text of those blobs), never one
+git command per file, so a county with 10,000 records and 20,000 commits takes seconds.
+Only the first-parent history of the checked-out branch counts: that is what landed on
+main, in the order it landed; a merge is dated when it was merged.
 """
 
 from __future__ import annotations
 
 import subprocess
+from dataclasses import dataclass, field
 from pathlib import Path
+
+CONTENT = "content"
+RECORD_SUFFIXES = (".md", ".yml", ".yaml")
+EMPTY_BLOB = "0" * 40
+
+
+class HistoryError(Exception):
+    """History cannot be read faithfully; the message says, in Chinese, what to do."""
+
+
+@dataclass
+class FileChange:
+    """One file touched by one commit (as `git log --raw` reports it)."""
+
+    status: str  # A M D R (C is treated as A)
+    path: str
+    old_path: str
+    old_blob: str
+    new_blob: str
+
+
+@dataclass
+class Commit:
+    """One commit on the first-parent line, oldest first."""
+
+    sha: str
+    time: int  # committer time, epoch seconds
+    author: str
+    subject: str
+    body: str
+    files: list[FileChange] = field(default_factory=list)
+
+
+def git(root: Path, *args: str, input: str | None = None) -> str:
+    """Run git in root and return stdout; raises CalledProcessError on failure."""
+    return subprocess.run(
+        ["git", "-C", str(root), "-c", "core.quotepath=off", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        input=input,
+    ).stdout
+
+
+def is_repository(root: Path) -> bool:
+    """True when root is inside a git work tree with at least one commit."""
+    try:
+        git(root, "rev-parse", "--verify", "HEAD")
+        return True
+    except (OSError, subprocess.CalledProcessError):
+        return False
+
+
+def ensure_full_history(root: Path) -> None:
+    """Refuse to read a shallow clone: its missing commits would look like empty histories."""
+    try:
+        shallow = git(root, "rev-parse", "--is-shallow-repository").strip()
+    except (OSError, subprocess.CalledProcessError):
+        return
+    if shallow == "true":
+        raise HistoryError(
+            "这是浅克隆（shallow clone）的仓库，只含最近的提交，无法得出完整的修订记录。"
+            "请先运行 git fetch --unshallow；在 CI 中请把检出步骤设为 fetch-depth: 0。"
+        )
+
+
+def resolve(root: Path, rev_or_date: str) -> str:
+    """A commit sha for a revision, or for the last commit on or before a date (YYYY-MM-DD)."""
+    import re
+
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", rev_or_date):
+            sha = git(root, "rev-list", "-1", "--first-parent", f"--before={rev_or_date} 23:59:59", "HEAD").strip()
+            if not sha:
+                raise HistoryError(f"{rev_or_date} 之前仓库中还没有任何提交")
+            return sha
+        return git(root, "rev-parse", "--verify", f"{rev_or_date}^{{commit}}").strip()
+    except subprocess.CalledProcessError:
+        raise HistoryError(f"找不到版本「{rev_or_date}」：请写提交号、分支名，或 YYYY-MM-DD 格式的日期") from None
+
+
+def log(root: Path, rev: str = "HEAD", paths: tuple[str, ...] = (CONTENT,)) -> list[Commit]:
+    """Every first-parent commit up to rev that touched the paths, oldest first, with its files."""
+    if not is_repository(root):
+        return []
+    ensure_full_history(root)
+    out = git(
+        root,
+        "log", rev, "--reverse", "--first-parent", "--diff-merges=first-parent", "--raw", "-M", "--no-abbrev",
+        "--format=%x1e%H%x1f%ct%x1f%an%x1f%s%x1f%b%x1f",
+        "--", *paths,
+    )
+    commits: list[Commit] = []
+    for chunk in out.split("\x1e")[1:]:
+        sha, time, author, subject, body, rest = chunk.split("\x1f", 5)
+        commit = Commit(sha, int(time), author, subject, body.strip())
+        for line in rest.splitlines():
+            if not line.startswith(":"):
+                continue
+            meta, *names = line.split("\t")
+            _, _, old_blob, new_blob, status = meta[1:].split(" ")
+            kind = status[0]
+            if kind in ("R", "C"):
+                old_path, path = names[0], names[1]
+                if kind == "C":
+                    kind, old_path = "A", path
+            else:
+                old_path = path = names[0]
+            commit.files.append(FileChange(kind, path, old_path, old_blob, new_blob))
+        commits.append(commit)
+    return commits
+
+
+def blobs(root: Path, ids: set[str]) -> dict[str, str]:
+    """The text of many blobs through one `git cat-file --batch` process."""
+    ids = {i for i in ids if i and i != EMPTY_BLOB}
+    if not ids:
+        return {}
+    order = sorted(ids)
+    proc = subprocess.run(
+        ["git", "-C", str(root), "cat-file", "--batch"],
+        input="\n".join(order).encode() + b"\n",
+        capture_output=True,
+        check=True,
+    )
+    data = proc.stdout
+    out: dict[str, str] = {}
+    pos = 0
+    for blob in order:
+        end = data.index(b"\n", pos)
+        header = data[pos:end].decode()
+        pos = end + 1
+        if header.endswith("missing"):
+            continue
+        size = int(header.rsplit(" ", 1)[1])
+        raw = data[pos : pos + size]
+        pos += size + 1
+        out[blob] = raw.decode("utf-8", errors="replace")
+    return out
+
+
+def tree(root: Path, rev: str, prefix: str = CONTENT) -> dict[str, str]:
+    """Path -> blob id of every file under prefix at a revision."""
+    out = git(root, "ls-tree", "-r", "--full-tree", rev, "--", prefix)
+    files = {}
+    for line in out.splitlines():
+        meta, path = line.split("\t", 1)
+        files[path] = meta.split(" ")[2]
+    return files
 
 
 def first_landed(root: Path) -> dict[str, int]:
-    """Repository path -> commit time (epoch seconds) of the commit that added it.
+    """Repository path -> time of the commit that added it (renames keep the first time).
 
     Empty when the folder is not a git checkout (a tarball build): callers then fall back
     to the publication date, which is stable as long as nothing is back-dated.
     """
-    try:
-        proc = subprocess.run(
-            ["git", "-C", str(root), "-c", "core.quotepath=off", "log", "--reverse", "--diff-filter=A", "--no-renames",
-             "--name-only", "--format=%x00%ct", "--", "content"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return {}
     out: dict[str, int] = {}
-    when = 0
-    for line in proc.stdout.splitlines():
-        if line.startswith("\x00"):
-            when = int(line[1:] or 0)
-        elif line and line not in out:
-            out[line] = when
+    for commit in log(root):
+        for f in commit.files:
+            if f.status == "A" and f.path not in out:
+                out[f.path] = commit.time
+            elif f.status == "R" and f.old_path in out:
+                out.setdefault(f.path, out[f.old_path])
     return out

@@ -390,6 +390,33 @@ def read_record(root: Path, path: Path, category: str, county: str, unit: str, f
     )
 
 
+def parse_record_text(text: str, path: str) -> tuple[dict[str, Any], str] | None:
+    """(fields, body) of a record's text as stored in git, or None if it cannot be read.
+
+    Used for past versions, whose problems were reported when they were current.
+    """
+    quiet = Findings()
+    text = text.lstrip("\ufeff").replace("\r\n", "\n")
+    body = ""
+    if path.endswith(".md"):
+        parts = split_front_matter(text, path, quiet)
+        if parts is None:
+            return None
+        front, first, body, _ = parts
+    else:
+        front, first = text, 1
+    try:
+        doc = parse(front, first)
+    except YamlProblem:
+        return None
+    if not isinstance(doc.data, dict):
+        return None
+    meta = doc.data
+    if not path.endswith(".md") and isinstance(meta.get("body"), str):
+        body = meta["body"]
+    return meta, body
+
+
 def load(root: Path) -> Project:
     """Read the whole repository; syntax problems become findings, nothing raises."""
     findings = Findings()

@@ -19,6 +19,8 @@ from typing import Any
 import markdown
 import nh3
 
+from . import feed
+from .changes import RecordHistory, Revision
 from .load import Project
 from .model import CATEGORIES, LEVELS, PERIODS, County, Record, Unit
 from .render import render_fields
@@ -50,10 +52,11 @@ class Page:
 
 @dataclass
 class Asset:
-    """A file copied into the site as it is (a record's attachment)."""
+    """A file copied into the site as it is (an attachment), or made here (the feed)."""
 
     src: str
-    path: Path
+    path: Path | None = None
+    content: bytes | None = None
 
 
 def rel_url(from_url: str, to_url: str) -> str:
@@ -102,9 +105,13 @@ def _date_zh(iso: str) -> str:
 class CountySite:
     """Builds the page list of one county from the validated project."""
 
-    def __init__(self, project: Project, county: County):
+    def __init__(self, project: Project, county: County, histories: dict[str, RecordHistory] | None = None):
         self.project = project
         self.county = county
+        prefix = "content/"
+        self.histories = {
+            path: h for path, h in (histories or {}).items() if path.startswith(prefix) and path.split("/")[2] == county.id
+        }
         self.records = sorted(
             (r for r in project.records if r.county == county.id and r.valid and r.item),
             key=lambda r: (r.published, r.path),
@@ -121,9 +128,14 @@ class CountySite:
         return self.county.units[r.unit]
 
     def link(self, here: str, r: Record) -> str:
-        """One record as a list entry: title link, unit and date."""
+        """One record as a list entry: title link (marked when withdrawn), unit and date."""
+        badge = ""
+        if r.meta.get("removed"):
+            badge = '<span class="gk-badge">内容已删除</span>'
+        elif r.meta.get("withdrawn"):
+            badge = '<span class="gk-badge">已撤回</span>'
         return (
-            f'<li><a href="{rel_url(here, r.url)}">{escape(r.title)}</a>'
+            f'<li><a href="{rel_url(here, r.url)}">{escape(r.title)}</a>{badge}'
             f'<span class="gk-sub">{escape(self.unit(r).name)} · {escape(r.published)}</span></li>'
         )
 
@@ -173,6 +185,8 @@ class CountySite:
         self.catalogue()
         for r in self.records:
             self.record(r)
+        self.tombstones()
+        self.changes()
         self.search()
         return self.pages
 
@@ -328,25 +342,32 @@ class CountySite:
             for a, b, c, d in rows
         )
         meta = f'<table class="gk-meta"><tbody>{meta_rows}</tbody></table>'
-        parts = [meta]
-        if m.get("keywords"):
-            parts.append(f'<p class="gk-keywords">关键词：{escape("、".join(map(str, m["keywords"])))}</p>')
-        body = body_html(r.body)
-        self.documents.append(self.search_document(r, body))
-        if body:
-            parts.append(f'<div class="gk-body">{body}</div>')
-        fields = render_fields(r.fields, item.schema)
-        if fields:
-            parts.append(f'<div class="gk-data">{fields}</div>')
-        attachments = m.get("attachments") or []
-        if attachments:
-            lis = []
-            folder = (self.project.root / r.path).parent
-            for a in attachments:
-                src = f"{r.category}/{r.unit}/{a['file']}"
-                self.assets.append(Asset(src, folder / a["file"]))
-                lis.append(f'<li><a href="../{escape(a["file"])}">{escape(a["title"])}</a></li>')
-            parts.append(f'<h2>附件</h2><ul class="gk-attachments">{"".join(lis)}</ul>')
+        h = self.histories.get(r.path)
+        removed, withdrawn = m.get("removed"), m.get("withdrawn")
+        parts = [self.dates_line(r.published, h), self.notice(withdrawn, removed), meta]
+        if removed:
+            # Personal data published by mistake: the page stays, the content does not.
+            self.documents.append(self.search_document(r, "", with_content=False))
+        else:
+            if m.get("keywords"):
+                parts.append(f'<p class="gk-keywords">关键词：{escape("、".join(map(str, m["keywords"])))}</p>')
+            body = body_html(r.body)
+            self.documents.append(self.search_document(r, body))
+            if body:
+                parts.append(f'<div class="gk-body">{body}</div>')
+            fields = render_fields(r.fields, item.schema)
+            if fields:
+                parts.append(f'<div class="gk-data">{fields}</div>')
+            attachments = m.get("attachments") or []
+            if attachments:
+                lis = []
+                folder = (self.project.root / r.path).parent
+                for a in attachments:
+                    src = f"{r.category}/{r.unit}/{a['file']}"
+                    self.assets.append(Asset(src, folder / a["file"]))
+                    lis.append(f'<li><a href="../{escape(a["file"])}">{escape(a["title"])}</a></li>')
+                parts.append(f'<h2>附件</h2><ul class="gk-attachments">{"".join(lis)}</ul>')
+        parts.append(self.revisions_html(h, m, hide_values=bool(removed)))
         self.pages.append(
             Page(
                 f"{r.category}/{r.unit}/{r.id}.md",
@@ -357,7 +378,7 @@ class CountySite:
             )
         )
 
-    def search_document(self, r: Record, body: str) -> SearchDocument:
+    def search_document(self, r: Record, body: str, *, with_content: bool = True) -> SearchDocument:
         """What the search index holds for a record: every word a citizen might type."""
         u = self.unit(r)
         m = r.meta
@@ -366,10 +387,13 @@ class CountySite:
         body_text = re.sub(r"\s+", " ", body_text).strip()
         parts = [
             r.title, u.name, r.item.name, r.index_no, str(m.get("doc_number") or ""), r.published,
-            str(m.get("written") or ""), str(m.get("period") or ""), " ".join(map(str, m.get("keywords") or [])),
-            body_text, " ".join(flatten(r.fields)),
-            " ".join(str(a.get("title", "")) for a in m.get("attachments") or []),
+            str(m.get("written") or ""), str(m.get("period") or ""),
         ]
+        if with_content:
+            parts += [
+                " ".join(map(str, m.get("keywords") or [])), body_text, " ".join(flatten(r.fields)),
+                " ".join(str(a.get("title", "")) for a in m.get("attachments") or []),
+            ]
         summary = body_text[:120] + ("……" if len(body_text) > 120 else "") if body_text else f"{r.item.name} {m.get('period') or ''}"
         return SearchDocument(
             url=r.url,
@@ -381,6 +405,186 @@ class CountySite:
             text="\n".join(p for p in parts if p),
         )
 
+    # history -------------------------------------------------------------------------
+
+    def dates_line(self, published: str, h: RecordHistory | None) -> str:
+        """发布日期 and 最后更新, as GOV.UK's "Published … Last updated … see all updates"."""
+        updated = h.updated if h else ""
+        count = len(h.revisions) if h else 0
+        parts = [f"发布日期：{escape(published or '—')}"]
+        if updated:
+            parts.append(f"最后更新：{escape(updated)}")
+        if count:
+            parts.append(f'<a href="#revisions">查看修订记录（{count}）</a>')
+        return f'<p class="gk-dates">{"　".join(parts)}</p>'
+
+    @staticmethod
+    def notice(withdrawn: Any, removed: Any) -> str:
+        """The banner of a withdrawn record (content stays) or a removed one (it does not)."""
+        if removed:
+            return (
+                '<div class="admonition danger gk-notice"><p class="admonition-title">'
+                f"本信息的内容已于 {escape(str(removed.get('date', '')))} 删除</p>"
+                f"<p>删除原因：{escape(str(removed.get('reason', '')))}</p>"
+                "<p>为保护有关人员的合法权益，本页只保留信息的基本情况。</p></div>"
+            )
+        if withdrawn:
+            return (
+                '<div class="admonition warning gk-notice"><p class="admonition-title">'
+                f"本信息已于 {escape(str(withdrawn.get('date', '')))} 撤回</p>"
+                f"<p>撤回原因：{escape(str(withdrawn.get('reason', '')))}</p>"
+                "<p>以下内容保留供查阅，不再作为现行有效的信息。</p></div>"
+            )
+        return ""
+
+    def commit_link(self, sha: str) -> str:
+        """A link to the commit where the portal names its repository, else the short id."""
+        repo = self.project.site.repo_url.rstrip("/")
+        if repo:
+            return f'<a class="gk-commit" href="{escape(repo)}/commit/{sha}">提交 {sha[:8]}</a>'
+        return f'<span class="gk-commit">提交 {sha[:8]}</span>'
+
+    def revisions_html(self, h: RecordHistory | None, meta: dict[str, Any], *, hide_values: bool = False) -> str:
+        """修订记录: every revision with its date, note and field-level changes, newest first."""
+        if h is None or not h.revisions:
+            notes = [c for c in meta.get("changes") or [] if isinstance(c, dict)]
+            if not notes:
+                return ""
+            items = "".join(f"<li><time>{escape(str(c.get('date', '')))}</time> {escape(str(c.get('note', '')))}</li>" for c in notes)
+            return f'<h2 id="revisions">修订记录</h2><ol class="gk-revisions" reversed>{items}</ol>'
+        items = []
+        for rev in reversed(h.revisions):
+            head = f"<time>{escape(rev.date)}</time> <strong>{escape(rev.kind_zh)}</strong>"
+            if rev.kind == "added":
+                head += "：首次公开"
+            details = []
+            for note in rev.notes:
+                details.append(f'<p class="gk-note">修订说明：{escape(note)}</p>')
+            if rev.reason:
+                details.append(f"<p>原因：{escape(rev.reason)}</p>")
+            changed = [c for c in rev.fields if c.path[:1] not in (("changes",), ("withdrawn",), ("removed",))]
+            if changed:
+                lis = []
+                for c in changed[:30]:
+                    if hide_values:
+                        lis.append(f"<li>「{escape(c.label)}」已修改</li>")
+                    elif c.old is None:
+                        lis.append(f"<li>新增「{escape(c.label)}」：{escape(_short(c.new))}</li>")
+                    elif c.new is None:
+                        lis.append(f"<li>删去「{escape(c.label)}」（原为 {escape(_short(c.old))}）</li>")
+                    else:
+                        lis.append(f"<li>「{escape(c.label)}」：{escape(_short(c.old))} → {escape(_short(c.new))}</li>")
+                if len(changed) > 30:
+                    lis.append(f"<li>…… 另有 {len(changed) - 30} 处修改</li>")
+                details.append(f'<ul class="gk-field-changes">{"".join(lis)}</ul>')
+            if rev.body:
+                details.append(f"<p>{escape(rev.body)}</p>")
+            details.append(f'<p class="gk-sub">{escape(rev.message)}　{self.commit_link(rev.sha)}</p>')
+            items.append(f"<li>{head}{''.join(details)}</li>")
+        return f'<h2 id="revisions">修订记录</h2><ol class="gk-revisions" reversed>{"".join(items)}</ol>'
+
+    def tombstones(self) -> None:
+        """Pages for records that vanished from the content without being withdrawn.
+
+        A deletion that skipped the checks (a force-push, a merge without review) must not
+        silently drop a published page: its address keeps the last known metadata, and the
+        变更记录 lists it for inspectors.
+        """
+        current = {r.url for r in self.records}
+        for key, h in sorted(self.histories.items()):
+            if not h.deleted:
+                continue
+            _, category, _, unit, file = h.path.split("/")
+            url = f"{category}/{unit}/{file.rsplit('.', 1)[0]}/"
+            if url in current or "#" in key:
+                continue
+            last = h.revisions[-1]
+            m = h.meta
+            unit_name = self.county.units[unit].name if unit in self.county.units else unit
+            html = (
+                '<div class="admonition danger gk-notice"><p class="admonition-title">'
+                f"本信息已于 {escape(last.date)} 从公开目录中删除</p>"
+                "<p>这条已公开的信息被删除时没有按规定办理撤回手续。本页保留其基本情况，供群众和纪检监察部门查阅；"
+                f"删除前的完整内容保存在{self.commit_link(last.sha)}之前的版本中。</p></div>"
+                '<table class="gk-meta"><tbody>'
+                f"<tr><th>标题</th><td>{escape(str(m.get('title', '')))}</td></tr>"
+                f"<tr><th>发布机构</th><td>{escape(unit_name)}</td></tr>"
+                f"<tr><th>发布日期</th><td>{escape(str(m.get('published', '—')))}</td></tr>"
+                f"<tr><th>文号</th><td>{escape(str(m.get('doc_number') or '—'))}</td></tr>"
+                f"<tr><th>原文件</th><td>{escape(h.path)}</td></tr>"
+                "</tbody></table>"
+            )
+            html += self.revisions_html(h, m, hide_values=True)
+            self.pages.append(Page(url[:-1] + ".md", f"【已删除】{m.get('title', file)}", _block(html), kind="record"))
+
+    def change_entries(self) -> list[tuple[Revision, str, str, str]]:
+        """(revision, title, url, unit name) for every revision in the county, newest first."""
+        by_path = {r.path: r for r in self.records}
+        out = []
+        for h in self.histories.values():
+            record = by_path.get(h.path)
+            _, category, _, unit, file = h.path.split("/")
+            url = record.url if record else f"{category}/{unit}/{file.rsplit('.', 1)[0]}/"
+            title = record.title if record else str(h.meta.get("title", file))
+            unit_name = self.county.units[unit].name if unit in self.county.units else unit
+            for rev in h.revisions:
+                if rev.kind == "renamed" and not rev.fields and not rev.body:
+                    continue
+                out.append((rev, title, url, unit_name))
+        out.sort(key=lambda e: (e[0].date, e[0].sha, e[2]), reverse=True)
+        return out
+
+    def changes(self) -> None:
+        """变更记录: newest first, grouped by month, paginated; and its Atom feed."""
+        entries = self.change_entries()
+        deleted = [e for e in entries if e[0].kind == "deleted"]
+        head = (
+            '<p>本站每一条公开信息的新增、修改、撤回和删除，按时间倒序排列；'
+            '<a href="../changes.xml">订阅（Atom）</a>。</p>'
+        )
+        if deleted:
+            lis = "".join(
+                f'<li><a href="{rel_url("changes/", url)}">{escape(title)}</a>'
+                f'<span class="gk-sub">{escape(unit)} · {escape(rev.date)} 删除</span></li>'
+                for rev, title, url, unit in deleted
+            )
+            head += f'<h2>未按规定删除的记录（{len(deleted)}）</h2><ul class="gk-list">{lis}</ul>'
+        chunks = [entries[i : i + PER_PAGE] for i in range(0, len(entries), PER_PAGE)] or [[]]
+        for n, chunk in enumerate(chunks, start=1):
+            src = "changes/index.md" if n == 1 else f"changes/page/{n}.md"
+            here = Page(src, "", "").url
+            parts = [head if n == 1 else ""]
+            month = None
+            items: list[str] = []
+            for rev, title, url, unit in chunk:
+                m = rev.date[:7]
+                if m != month:
+                    if items:
+                        parts.append(f'<ul class="gk-list gk-changes">{"".join(items)}</ul>')
+                        items = []
+                    parts.append(f"<h2>{m[:4]}年{int(m[5:7])}月</h2>")
+                    month = m
+                note = "；".join(rev.notes) or rev.reason or _summary(rev)
+                items.append(
+                    f'<li><span><span class="gk-badge gk-kind-{rev.kind}">{escape(rev.kind_zh)}</span> '
+                    f'<a href="{rel_url(here, url)}">{escape(title)}</a>'
+                    + (f'<br><span class="gk-sub">{escape(note)}</span>' if note else "")
+                    + f'</span><span class="gk-sub">{escape(unit)} · {escape(rev.date)}</span></li>'
+                )
+            if items:
+                parts.append(f'<ul class="gk-list gk-changes">{"".join(items)}</ul>')
+            if not chunk:
+                parts.append('<p class="gk-empty">暂无变更。</p>')
+            if len(chunks) > 1:
+                links = " ".join(
+                    f'<span class="gk-current">{k}</span>' if k == n
+                    else f'<a href="{rel_url(here, Page("changes/index.md" if k == 1 else f"changes/page/{k}.md", "", "").url)}">{k}</a>'
+                    for k in range(1, len(chunks) + 1)
+                )
+                parts.append(f'<nav class="gk-pager" aria-label="分页">第 {n}/{len(chunks)} 页：{links}</nav>')
+            self.pages.append(Page(src, "变更记录" if n == 1 else f"变更记录（第{n}页）", _block("".join(parts))))
+        self.assets.append(Asset("changes.xml", content=feed.atom(self.project, self.county, entries[:100])))
+
     def search(self) -> None:
         """The search page: takes its query from the address (search/?q=…)."""
         html = (
@@ -389,6 +593,22 @@ class CountySite:
             '<a href="../units/">公开单位</a>查找。</p></noscript>'
         )
         self.pages.append(Page("search/index.md", "搜索", _block(html), kind="search"))
+
+
+def _short(text: str | None, limit: int = 80) -> str:
+    text = text or "（空）"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _summary(rev: Revision) -> str:
+    """A one-line account of a revision without a note."""
+    if rev.kind == "added":
+        return ""
+    labels = [c.label for c in rev.fields if c.path[:1] not in (("changes",), ("withdrawn",), ("removed",))]
+    parts = ["修改了「" + "」「".join(labels[:3]) + "」" + ("等" if len(labels) > 3 else "")] if labels else []
+    if rev.body:
+        parts.append(rev.body)
+    return "；".join(parts)
 
 
 def _deadline(item: Any) -> str:
@@ -404,8 +624,10 @@ def _block(html: str) -> str:
     return f'<div class="gk-page">{html}</div>'
 
 
-def county_pages(project: Project, county: County) -> tuple[list[Page], list[Asset], list[SearchDocument]]:
+def county_pages(
+    project: Project, county: County, histories: dict[str, RecordHistory] | None = None
+) -> tuple[list[Page], list[Asset], list[SearchDocument]]:
     """All pages, assets and search documents of one county site."""
-    site = CountySite(project, county)
+    site = CountySite(project, county, histories)
     return site.build(), site.assets, site.documents
 

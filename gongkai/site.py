@@ -13,7 +13,8 @@ import time
 from html import escape
 from pathlib import Path
 
-from . import check, engine, search
+from . import changes, check, engine, history, search
+from .changes import RecordHistory
 from .findings import render_terminal
 from .load import Project
 from .model import County
@@ -54,11 +55,18 @@ def replace_dir(new: Path, final: Path) -> None:
         shutil.rmtree(old)
 
 
-def build_county(project: Project, county: County, site_dir: Path, *, with_search: bool = True) -> dict[str, float]:
+def build_county(
+    project: Project,
+    county: County,
+    site_dir: Path,
+    *,
+    with_search: bool = True,
+    histories: dict[str, RecordHistory] | None = None,
+) -> dict[str, float]:
     """Build one county into site_dir/<county>/; returns seconds per stage."""
     times: dict[str, float] = {}
     t = time.perf_counter()
-    pages, assets, documents = county_pages(project, county)
+    pages, assets, documents = county_pages(project, county, histories)
     times["pages"] = time.perf_counter() - t
     work = site_dir / f".build-{county.id}"
     if work.exists():
@@ -139,10 +147,17 @@ def build_all(root: Path, site_dir: Path, *, counties: list[str] | None = None, 
     if unknown:
         log(f"没有这个县（市、区）：{'、'.join(unknown)}；可选：{'、'.join(project.counties)}")
         return 2
+    t = time.perf_counter()
+    try:
+        histories = changes.record_histories(project, root)
+    except history.HistoryError as exc:
+        log(f"无法读取修订历史：{exc}")
+        return 1
+    log(f"读取修订历史（{len(histories)} 条记录）：{time.perf_counter() - t:.1f} 秒")
     site_dir.mkdir(parents=True, exist_ok=True)
     for county_id in wanted:
         county = project.counties[county_id]
-        times = build_county(project, county, site_dir, with_search=search)
+        times = build_county(project, county, site_dir, with_search=search, histories=histories)
         log(f"{county.name}：" + "，".join(f"{k} {v:.1f} 秒" for k, v in times.items()) + f" → {site_dir / county_id}/index.html")
     build_portal(project, site_dir)
     log(f"门户：{site_dir / 'index.html'}")

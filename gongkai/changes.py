@@ -1,0 +1,446 @@
+"""Revisions: what changed in a record between two versions, field by field.
+
+Built on history.py (git, read in one pass). A record's history follows it through
+renames; every revision says when it landed, its commit message, the change notes the
+unit wrote in `changes:`, and which fields went from what to what. The same diff feeds
+the record pages, the county 变更记录 and its feed, `build.py diff`, and the rules
+`check --base` enforces on pull requests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import history
+from .findings import Findings
+from .load import Project, parse_record_text
+from .model import CATEGORIES
+
+CHINA = dt.timezone(dt.timedelta(hours=8))
+# Fields that record the process rather than the disclosure: changing them needs no note.
+PROCESS_FIELDS = ("changes", "withdrawn", "removed", "body")
+# A body edit at most this small counts as a typo fix and needs no change note.
+TYPO_LINES = 2
+TYPO_CHARS = 40
+
+KIND_ZH = {
+    "added": "新增",
+    "changed": "修改",
+    "renamed": "移动",
+    "withdrawn": "撤回",
+    "removed": "删除内容",
+    "restored": "恢复",
+    "deleted": "删除",
+}
+
+
+def day(epoch: int) -> str:
+    """A commit time as a date in China (UTC+8), where the disclosure is read."""
+    return dt.datetime.fromtimestamp(epoch, CHINA).date().isoformat()
+
+
+@dataclass
+class FieldChange:
+    """One field (or table cell) that went from old to new."""
+
+    path: tuple
+    label: str
+    old: str | None  # None: the field was added
+    new: str | None  # None: the field was removed
+
+
+@dataclass
+class Revision:
+    """One commit's effect on one record."""
+
+    sha: str
+    date: str
+    message: str
+    kind: str
+    path: str
+    notes: list[str] = field(default_factory=list)
+    fields: list[FieldChange] = field(default_factory=list)
+    body: str = ""  # summary of the body edit, e.g. 正文修改：增加 2 行，删除 1 行
+    reason: str = ""  # for withdrawn / removed
+
+    @property
+    def kind_zh(self) -> str:
+        """The kind of revision in Chinese."""
+        return KIND_ZH[self.kind]
+
+
+@dataclass
+class RecordHistory:
+    """Every revision of one record, oldest first, across renames."""
+
+    path: str  # the latest path
+    revisions: list[Revision] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)  # the last version's fields
+    deleted: bool = False
+
+    @property
+    def landed(self) -> Revision | None:
+        """The revision in which the record first reached main."""
+        return self.revisions[0] if self.revisions else None
+
+    @property
+    def updated(self) -> str:
+        """Date of the last revision that changed the record after it landed."""
+        later = [r for r in self.revisions[1:] if r.kind != "renamed" or r.fields or r.body]
+        return later[-1].date if later else ""
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dict):
+        return "；".join(f"{k}：{_text(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "、".join(_text(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def labeller(project: Project | None, category: str, meta: dict[str, Any]):
+    """A function path -> Chinese label, from the record schema and the item's schema."""
+    schemas: list[Any] = [project.record_schema if project else {}]
+    cat = project.catalogues.get(category) if project else None
+    item = cat.items.get(str(meta.get("catalogue"))) if cat else None
+    if item:
+        schemas.append(item.schema)
+
+    def label(path: tuple) -> str:
+        parts = []
+        for schema in schemas:
+            node: Any = schema
+            found = []
+            for part in path:
+                if isinstance(part, int):
+                    node = node.get("items", {}) if isinstance(node, dict) else {}
+                    found.append(f"第{part + 1}行")
+                    continue
+                props = node.get("properties", {}) if isinstance(node, dict) else {}
+                if part not in props:
+                    found = []
+                    break
+                node = props[part]
+                found.append(str(node.get("title") or part) if isinstance(node, dict) else str(part))
+            if found:
+                parts = found
+                break
+        return "·".join(parts) if parts else ".".join(map(str, path))
+
+    return label
+
+
+def diff_fields(old: Any, new: Any, path: tuple = ()) -> Iterable[tuple[tuple, Any, Any]]:
+    """(path, old, new) for every difference; tables are compared row by row."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in list(old) + [k for k in new if k not in old]:
+            if path == () and key in PROCESS_FIELDS:
+                continue
+            if key not in new:
+                yield path + (key,), old[key], None
+            elif key not in old:
+                yield path + (key,), None, new[key]
+            else:
+                yield from diff_fields(old[key], new[key], path + (key,))
+    elif isinstance(old, list) and isinstance(new, list) and any(isinstance(v, dict) for v in old + new):
+        for i in range(max(len(old), len(new))):
+            if i >= len(old):
+                yield path + (i,), None, new[i]
+            elif i >= len(new):
+                yield path + (i,), old[i], None
+            else:
+                yield from diff_fields(old[i], new[i], path + (i,))
+    elif old != new:
+        yield path, old, new
+
+
+def body_summary(old: str, new: str) -> str:
+    """How much of the body changed, in words a citizen reads."""
+    if old == new:
+        return ""
+    a, b = old.strip().splitlines(), new.strip().splitlines()
+    added = removed = 0
+    for line in difflib.ndiff(a, b):
+        if line.startswith("+ "):
+            added += 1
+        elif line.startswith("- "):
+            removed += 1
+    parts = [f"增加 {added} 行" if added else "", f"删除 {removed} 行" if removed else ""]
+    return "正文修改：" + "，".join(p for p in parts if p) if any(parts) else "正文修改"
+
+
+def is_typo(old: str, new: str) -> bool:
+    """A body edit small enough to need no change note (see README: what needs a note)."""
+    a, b = old.strip().splitlines(), new.strip().splitlines()
+    changed = [line for line in difflib.ndiff(a, b) if line[:2] in ("+ ", "- ")]
+    chars = sum(len(line) - 2 for line in changed if line.startswith("+ "))
+    chars = max(chars, sum(len(line) - 2 for line in changed if line.startswith("- ")))
+    ratio = difflib.SequenceMatcher(None, old, new).ratio() if old and new else 0
+    return len(changed) <= TYPO_LINES * 2 and (chars <= TYPO_CHARS or ratio > 0.98)
+
+
+def new_notes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Change notes present in the new version and not in the old one."""
+    before = {(_text(c.get("date")), _text(c.get("note"))) for c in old.get("changes") or [] if isinstance(c, dict)}
+    return [
+        _text(c.get("note"))
+        for c in new.get("changes") or []
+        if isinstance(c, dict) and (_text(c.get("date")), _text(c.get("note"))) not in before
+    ]
+
+
+def revision(
+    project: Project | None,
+    category: str,
+    old: tuple[dict[str, Any], str] | None,
+    new: tuple[dict[str, Any], str] | None,
+    *,
+    sha: str,
+    date: str,
+    message: str,
+    path: str,
+    renamed: bool = False,
+) -> Revision:
+    """The revision between two versions of a record (None: it did not exist)."""
+    if old is None:
+        return Revision(sha, date, message, "added", path, notes=new_notes({}, new[0]) if new else [])
+    if new is None:
+        return Revision(sha, date, message, "deleted", path)
+    (om, ob), (nm, nb) = old, new
+    label = labeller(project, category, nm)
+    fields = [FieldChange(p, label(p), None if o is None else _text(o), None if n is None else _text(n)) for p, o, n in diff_fields(om, nm)]
+    kind = "renamed" if renamed else "changed"
+    reason = ""
+    if nm.get("removed") and not om.get("removed"):
+        kind, reason = "removed", _text((nm["removed"] or {}).get("reason"))
+    elif nm.get("withdrawn") and not om.get("withdrawn"):
+        kind, reason = "withdrawn", _text((nm["withdrawn"] or {}).get("reason"))
+    elif om.get("withdrawn") and not nm.get("withdrawn"):
+        kind = "restored"
+    return Revision(sha, date, message, kind, path, new_notes(om, nm), fields, body_summary(ob, nb), reason)
+
+
+def _category(path: str) -> str:
+    parts = path.split("/")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def is_record_path(path: str) -> bool:
+    """True for content/<category>/<county>/<unit>/<file>.md|.yml|.yaml."""
+    parts = path.split("/")
+    return len(parts) == 5 and parts[0] == history.CONTENT and parts[1] in CATEGORIES and path.endswith(history.RECORD_SUFFIXES)
+
+
+def record_histories(project: Project | None, root, rev: str = "HEAD") -> dict[str, RecordHistory]:
+    """Every record's history up to rev, keyed by its latest path (deleted ones included)."""
+    commits = history.log(root, rev)
+    wanted = {f.new_blob for c in commits for f in c.files if is_record_path(f.path)}
+    wanted |= {f.old_blob for c in commits for f in c.files if is_record_path(f.old_path)}
+    texts = history.blobs(root, wanted)
+    parsed: dict[str, tuple[dict[str, Any], str] | None] = {}
+
+    def version(blob: str, path: str) -> tuple[dict[str, Any], str] | None:
+        if blob not in parsed:
+            text = texts.get(blob)
+            parsed[blob] = parse_record_text(text, path) if text is not None else None
+        return parsed[blob]
+
+    live: dict[str, RecordHistory] = {}
+    gone: list[RecordHistory] = []
+    for c in commits:
+        date = day(c.time)
+        for f in c.files:
+            if not (is_record_path(f.path) or is_record_path(f.old_path)):
+                continue
+            category = _category(f.path)
+            if f.status == "A" or (f.status == "R" and f.old_path not in live):
+                h = live.setdefault(f.path, RecordHistory(f.path))
+                new = version(f.new_blob, f.path)
+                h.revisions.append(revision(project, category, None, new, sha=c.sha, date=date, message=c.subject, path=f.path))
+                h.meta = new[0] if new else h.meta
+            elif f.status == "D":
+                h = live.pop(f.path, None)
+                if h is None:
+                    continue
+                h.revisions.append(revision(project, category, version(f.old_blob, f.path), None, sha=c.sha, date=date, message=c.subject, path=f.path))
+                h.deleted = True
+                gone.append(h)
+            else:  # M, or R of a known record
+                h = live.pop(f.old_path, None) or RecordHistory(f.path)
+                old, new = version(f.old_blob, f.old_path), version(f.new_blob, f.path)
+                if old is not None and new is not None:
+                    h.revisions.append(
+                        revision(project, category, old, new, sha=c.sha, date=date, message=c.subject, path=f.path, renamed=f.status == "R")
+                    )
+                    h.meta = new[0]
+                h.path = f.path
+                live[f.path] = h
+    out = dict(live)
+    for h in gone:  # a path deleted and later re-created keeps the newer record under its path
+        out.setdefault(h.path, h)
+        if out[h.path] is not h:
+            out[f"{h.path}#deleted-{h.revisions[-1].sha[:8]}"] = h
+    return out
+
+
+# Rules for pull requests ---------------------------------------------------------------
+
+
+def check_against(project: Project, base: str) -> Findings:
+    """The withdrawal and correction rules for a change from base to the working tree."""
+    root = project.root
+    findings = Findings()
+    try:
+        sha = history.resolve(root, base)
+        raw = history.git(root, "diff", "--raw", "-M", "--no-abbrev", sha, "--", history.CONTENT)
+    except history.HistoryError as exc:
+        findings.add("history-base", "", str(exc), hint="--base 写目标分支，例如 origin/main。")
+        return findings
+    current = {r.path: r for r in project.records}
+    entries = []
+    for line in raw.splitlines():
+        if not line.startswith(":"):
+            continue
+        meta, *names = line.split("\t")
+        _, _, old_blob, _, status = meta[1:].split(" ")
+        old_path = names[0]
+        new_path = names[1] if status[0] in ("R", "C") else names[0]
+        if status[0] == "C":
+            continue
+        entries.append((status[0], old_path, new_path, old_blob))
+    texts = history.blobs(root, {e[3] for e in entries if is_record_path(e[1])})
+    for status, old_path, new_path, old_blob in entries:
+        if not is_record_path(old_path) or old_blob not in texts:
+            continue
+        old = parse_record_text(texts[old_blob], old_path)
+        if old is None:
+            continue
+        if status == "D" or (new_path not in current and not (project.root / new_path).exists()):
+            findings.add(
+                "history-deleted",
+                old_path,
+                f"已发布的记录「{old[0].get('title', old_path)}」不能删除",
+                hint="如需撤下，请保留文件并填写 withdrawn: {date: 撤回日期, reason: 撤回原因}；"
+                "如内容不宜继续公开（如误登个人信息），填写 removed: {date: …, reason: …}。",
+            )
+            continue
+        record = current.get(new_path)
+        if record is None:
+            continue  # unreadable now: the content checks already report it
+        om, ob = old
+        nm, nb = record.meta, record.body
+        notes = new_notes(om, nm)
+        label = labeller(project, record.category, nm)
+        changed = [label(p) for p, _, _ in diff_fields(om, nm)]
+        body_needs_note = ob.strip() != nb.strip() and not is_typo(ob, nb)
+        if (changed or body_needs_note) and not notes and not (nm.get("removed") and not om.get("removed")):
+            what = "、".join(changed[:8]) + (f" 等 {len(changed)} 处" if len(changed) > 8 else "")
+            if body_needs_note:
+                what = (what + "、" if what else "") + "正文"
+            line = record.doc.position(("changes",))[0] or 1
+            findings.add(
+                "history-change-note-missing",
+                record.path,
+                f"修改了已发布记录的「{what}」，但没有写修订说明",
+                line=line,
+                field="changes",
+                hint="在 changes 中增加一条：- {date: 修改日期, note: 修改了什么、为什么}；"
+                "修订说明会公开显示在记录页面上。只改正文中个别错别字不需要说明。",
+            )
+    return findings
+
+
+# Between two revisions (build.py diff) --------------------------------------------------
+
+
+@dataclass
+class Difference:
+    """What happened to one record between two revisions."""
+
+    county: str
+    unit: str
+    path: str
+    kind: str
+    title: str
+    notes: list[str] = field(default_factory=list)
+    reason: str = ""
+    fields: list[FieldChange] = field(default_factory=list)
+    body: str = ""
+    old_path: str = ""
+
+
+def between(project: Project | None, root, a: str, b: str) -> list[Difference]:
+    """Every record added, changed, withdrawn, removed, deleted or moved from a to b."""
+    sa, sb = history.resolve(root, a), history.resolve(root, b)
+    raw = history.git(root, "diff", "--raw", "-M", "--no-abbrev", sa, sb, "--", history.CONTENT)
+    entries = []
+    for line in raw.splitlines():
+        if not line.startswith(":"):
+            continue
+        meta, *names = line.split("\t")
+        _, _, old_blob, new_blob, status = meta[1:].split(" ")
+        old_path = names[0]
+        new_path = names[1] if status[0] in ("R", "C") else names[0]
+        if is_record_path(old_path) or is_record_path(new_path):
+            entries.append((status[0], old_path, new_path, old_blob, new_blob))
+    texts = history.blobs(root, {e[3] for e in entries} | {e[4] for e in entries})
+    out = []
+    for status, old_path, new_path, old_blob, new_blob in entries:
+        old = parse_record_text(texts[old_blob], old_path) if old_blob in texts and status not in ("A", "C") else None
+        new = parse_record_text(texts[new_blob], new_path) if new_blob in texts and status != "D" else None
+        path = new_path if status != "D" else old_path
+        rev = revision(project, _category(path), old, new, sha=sb, date="", message="", path=path, renamed=status == "R")
+        meta = (new or old or ({}, ""))[0]
+        _, _, county, unit, _ = path.split("/")
+        out.append(
+            Difference(county, unit, path, rev.kind, str(meta.get("title", path)), rev.notes, rev.reason,
+                       [c for c in rev.fields if c.path[:1] not in (("changes",),)], rev.body,
+                       old_path if status == "R" else "")
+        )
+    out.sort(key=lambda d: (d.county, d.unit, d.path))
+    return out
+
+
+def render_between(differences: list[Difference], project: Project | None, fmt: str = "terminal") -> str:
+    """The differences as a Chinese report grouped by county and unit, or as JSON."""
+    import json
+    from dataclasses import asdict
+
+    if fmt == "json":
+        return json.dumps([asdict(d) for d in differences], ensure_ascii=False, indent=2)
+    if not differences:
+        return "两个版本之间没有公开信息的变化。"
+    lines = []
+    county = unit = None
+    counts: dict[str, int] = {}
+    for d in differences:
+        counts[d.kind] = counts.get(d.kind, 0) + 1
+        if d.county != county:
+            c = project.counties.get(d.county) if project else None
+            lines.append(f"\n{c.name if c else d.county}（{d.county}）")
+            county, unit = d.county, None
+        if d.unit != unit:
+            u = project.counties[d.county].units.get(d.unit) if project and d.county in project.counties else None
+            lines.append(f"  {u.name if u else d.unit}")
+            unit = d.unit
+        lines.append(f"    [{KIND_ZH[d.kind]}] {d.title}  ({d.path})")
+        if d.old_path:
+            lines.append(f"        原位置：{d.old_path}")
+        for note in d.notes:
+            lines.append(f"        修订说明：{note}")
+        if d.reason:
+            lines.append(f"        原因：{d.reason}")
+        for c in d.fields[:20]:
+            lines.append(f"        {c.label}：{c.old if c.old is not None else '（无）'} → {c.new if c.new is not None else '（无）'}")
+        if len(d.fields) > 20:
+            lines.append(f"        …… 另有 {len(d.fields) - 20} 处")
+        if d.body:
+            lines.append(f"        {d.body}")
+    summary = "，".join(f"{KIND_ZH[k]} {n} 条" for k, n in sorted(counts.items()))
+    return "\n".join(lines).lstrip("\n") + f"\n\n共 {len(differences)} 条记录有变化：{summary}。"
