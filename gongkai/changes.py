@@ -23,9 +23,9 @@ from .model import CATEGORIES
 CHINA = dt.timezone(dt.timedelta(hours=8))
 # Fields that record the process rather than the disclosure: changing them needs no note.
 PROCESS_FIELDS = ("changes", "withdrawn", "removed", "body")
-# A body edit at most this small counts as a typo fix and needs no change note.
-TYPO_LINES = 2
-TYPO_CHARS = 40
+# A body edit that keeps the lines and changes at most this many characters is a typo fix
+# and needs no change note (README: what needs a change note).
+TYPO_CHARS = 20
 
 KIND_ZH = {
     "added": "新增",
@@ -176,13 +176,13 @@ def body_summary(old: str, new: str) -> str:
 
 
 def is_typo(old: str, new: str) -> bool:
-    """A body edit small enough to need no change note (see README: what needs a note)."""
-    a, b = old.strip().splitlines(), new.strip().splitlines()
-    changed = [line for line in difflib.ndiff(a, b) if line[:2] in ("+ ", "- ")]
-    chars = sum(len(line) - 2 for line in changed if line.startswith("+ "))
-    chars = max(chars, sum(len(line) - 2 for line in changed if line.startswith("- ")))
-    ratio = difflib.SequenceMatcher(None, old, new).ratio() if old and new else 0
-    return len(changed) <= TYPO_LINES * 2 and (chars <= TYPO_CHARS or ratio > 0.98)
+    """A body edit small enough to need no change note: same lines, a few characters."""
+    a, b = old.strip(), new.strip()
+    if len(a.splitlines()) != len(b.splitlines()):
+        return False
+    ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    changed = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in ops if tag != "equal")
+    return changed <= TYPO_CHARS
 
 
 def new_notes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:

@@ -491,6 +491,22 @@ class CountySite:
         变更记录 lists it for inspectors.
         """
         current = {r.url for r in self.records}
+        by_path = {r.path: r for r in self.records}
+        moved: dict[str, Record] = {}
+        for h in self.histories.values():
+            record = by_path.get(h.path)
+            for rev in h.revisions[:-1] if record else []:
+                old_url = _url_of(rev.path)
+                if old_url != record.url and old_url not in current:
+                    moved[old_url] = record
+        for old_url, record in sorted(moved.items()):
+            # A moved record's old address still leads to it (links and bookmarks live on).
+            target = rel_url(old_url, record.url)
+            html = (
+                f'<p>本信息已移至新地址：<a href="{target}">{escape(record.title)}</a></p>'
+                f'<meta http-equiv="refresh" content="0; url={target}">'
+            )
+            self.pages.append(Page(old_url[:-1] + ".md", record.title, _block(html), kind="moved"))
         for key, h in sorted(self.histories.items()):
             if not h.deleted:
                 continue
@@ -528,8 +544,6 @@ class CountySite:
             title = record.title if record else str(h.meta.get("title", file))
             unit_name = self.county.units[unit].name if unit in self.county.units else unit
             for rev in h.revisions:
-                if rev.kind == "renamed" and not rev.fields and not rev.body:
-                    continue
                 out.append((rev, title, url, unit_name))
         out.sort(key=lambda e: (e[0].date, e[0].sha, e[2]), reverse=True)
         return out
@@ -593,6 +607,12 @@ class CountySite:
             '<a href="../units/">公开单位</a>查找。</p></noscript>'
         )
         self.pages.append(Page("search/index.md", "搜索", _block(html), kind="search"))
+
+
+def _url_of(path: str) -> str:
+    """The site URL a record file has (or had): content/<cat>/<county>/<unit>/<id>.md -> <cat>/<unit>/<id>/."""
+    _, category, _, unit, file = path.split("/")
+    return f"{category}/{unit}/{file.rsplit('.', 1)[0]}/"
 
 
 def _short(text: str | None, limit: int = 80) -> str:
