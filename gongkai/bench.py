@@ -1,6 +1,7 @@
 """Benchmark: a synthetic county of N records through every stage, with time and memory.
 
     python -m gongkai.bench --records 1000 10000
+    python -m gongkai.bench --records 10000 --history 20000
 
 Each stage is timed separately (load, validate, pages, MkDocs, search index) so a slow
 stage can be found and replaced on its own. Pagefind runs while MkDocs renders, so the
@@ -159,13 +160,70 @@ def run(n: int, keep: Path | None = None) -> dict[str, float]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def history_run(n: int, commits: int) -> float:
+    """A repository of n records and `commits` commits (git fast-import), then read its history."""
+    import subprocess
+
+    from . import changes
+
+    tmp = Path(tempfile.mkdtemp(prefix=f"gongkai-history-{n}-"))
+    try:
+        t = time.perf_counter()
+        write_county(tmp, n)
+        files = sorted(p for p in (tmp / "content").rglob("*") if p.is_file())
+        records = [p for p in files if p.suffix == ".md"]
+        stream = []
+
+        def blob(data: bytes) -> None:
+            stream.append(b"data %d\n" % len(data) + data + b"\n")
+
+        when = 1388534400  # 2014-01-01
+        stream.append(b"commit refs/heads/main\ncommitter bench <bench@example.org> %d +0800\n" % when)
+        blob("首次公开".encode())
+        for p in files:
+            stream.append(b"M 100644 inline " + p.relative_to(tmp).as_posix().encode() + b"\n")
+            blob(p.read_bytes())
+        rng = random.Random(3)
+        texts = {p: p.read_text("utf-8") for p in records}
+        for i in range(1, commits):
+            p = rng.choice(records)
+            head, sep, rest = texts[p].partition("\n---\n")
+            if "\nchanges:" not in head:
+                head += "\nchanges:"
+            text = head + f"\n  - {{date: 2014-02-01, note: 第{i}次更正}}" + sep + rest + f"更正{i}。\n"
+            texts[p] = text
+            stream.append(b"commit refs/heads/main\ncommitter bench <bench@example.org> %d +0800\n" % (when + i * 60))
+            blob(f"更正 {i}".encode())
+            stream.append(b"M 100644 inline " + p.relative_to(tmp).as_posix().encode() + b"\n")
+            blob(text.encode())
+        for p in records:
+            p.write_text(texts[p], "utf-8")
+        subprocess.run(["git", "init", "-q", "-b", "main", str(tmp)], check=True)
+        subprocess.run(["git", "-C", str(tmp), "fast-import", "--quiet"], input=b"".join(stream), check=True)
+        subprocess.run(["git", "-C", str(tmp), "reset", "-q", "--hard", "main"], check=True)
+        print(f"\n== history: {n} records, {commits} commits (made in {time.perf_counter() - t:.1f} s)")
+        project = load(tmp)
+        t = time.perf_counter()
+        histories = changes.record_histories(project, tmp)
+        seconds = time.perf_counter() - t
+        revisions = sum(len(h.revisions) for h in histories.values())
+        print(f"read history  {seconds:7.2f} s   {len(histories)} records, {revisions} revisions   peak RSS {_peak_mb():7.0f} MB")
+        return seconds
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Command line: one run per --records value."""
+    """Command line: one build per --records value; --history for the git history benchmark."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--records", type=int, nargs="+", default=[1000, 10000])
+    p.add_argument("--history", type=int, metavar="COMMITS", help="instead: read the history of that many commits")
     args = p.parse_args(argv)
     for n in args.records:
-        run(n)
+        if args.history:
+            history_run(n, args.history)
+        else:
+            run(n)
     return 0
 
 
