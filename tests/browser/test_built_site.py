@@ -88,3 +88,14 @@ def test_power_item_draws_its_flowchart_with_risk_levels(built_site, project):
     for step in steps:
         if step.get("risk"):
             assert step["risk"]["point"] in html
+
+
+def test_the_bundled_history_shows_on_the_sites(built_site):
+    ledger = (built_site / "xiangcheng" / "village" / "sm-liuzhuang" / "caiwu-2013-09" / "index.html").read_text("utf-8")
+    assert "修订记录" in ledger and "道路修补面积更正为约95平方米" in ledger
+    assert "修补水泥路面约90平方米 → 修补水泥路面约95平方米" in ledger
+    withdrawn = (built_site / "yanling" / "government" / "zfb" / "yanzhengban-2013-42" / "index.html").read_text("utf-8")
+    assert "本信息已于 2014-03-10 撤回" in withdrawn and "规定常规事项每季度更新一次" in withdrawn
+    changes = (built_site / "yanling" / "changes" / "index.html").read_text("utf-8")
+    assert "撤回" in changes and "鄢陵县人民政府办公室关于规范乡镇政务公开栏设置和内容更新的通知" in changes
+    assert (built_site / "yanling" / "changes.xml").read_bytes().startswith(b"<?xml")
