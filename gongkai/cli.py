@@ -22,6 +22,16 @@ def cmd_check(args: argparse.Namespace) -> int:
         from .changes import check_against
 
         findings.extend(check_against(project, args.base))
+    if args.unit:
+        from .owners import unit_scope
+
+        if not args.base:
+            print("--unit 需要同时给出 --base（与哪个版本比较）", file=sys.stderr)
+            return 2
+        findings.extend(unit_scope(_root(args), args.base, args.unit, project))
+    from .owners import check_codeowners
+
+    check_codeowners(project)
     out = RENDERERS[args.format](findings)
     if out:
         print(out)
@@ -70,6 +80,21 @@ def build_as_of(args: argparse.Namespace) -> int:
     finally:
         subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(tmp)], capture_output=True)
         shutil.rmtree(tmp.parent, ignore_errors=True)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Rebuild from git what a published site says it was built from, and name every page that differs."""
+    from .manifest import verify_command
+
+    return verify_command(_root(args), args.target, args.county)
+
+
+def cmd_codeowners(args: argparse.Namespace) -> int:
+    """Write .github/CODEOWNERS from the units' owners in the county files."""
+    from .owners import write_codeowners
+
+    print(write_codeowners(_root(args)))
+    return 0
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -130,7 +155,16 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=sorted(RENDERERS), default="terminal")
     c.add_argument("--strict", action="store_true", help="warnings fail too")
     c.add_argument("--base", help="also check the change against this revision (a pull request's base)")
+    c.add_argument("--unit", help="with --base: fail when the change touches files outside this unit's folders (<county>/<unit>)")
     c.set_defaults(func=cmd_check)
+
+    v = sub.add_parser("verify", parents=[common], help="compare a published site (folder or URL) with a rebuild from git")
+    v.add_argument("target", help="site folder (portal or one county) or its http(s) address")
+    v.add_argument("--county", help="only this county")
+    v.set_defaults(func=cmd_verify)
+
+    o = sub.add_parser("codeowners", parents=[common], help="write .github/CODEOWNERS from the county files")
+    o.set_defaults(func=cmd_codeowners)
 
     d = sub.add_parser("diff", parents=[common], help="what changed between two revisions or dates")
     d.add_argument("a", help="from: revision or YYYY-MM-DD")

@@ -95,6 +95,7 @@ class Site:
     police: str = ""
     site_code: str = ""
     city_code: str = ""
+    owners: list[str] = field(default_factory=list)
 
 
 @dataclass

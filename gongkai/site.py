@@ -13,7 +13,7 @@ import time
 from html import escape
 from pathlib import Path
 
-from . import changes, check, engine, history, search
+from . import changes, check, engine, history, manifest, search
 from .changes import RecordHistory
 from .findings import render_terminal
 from .load import Project
@@ -43,9 +43,17 @@ def footer(project: Project, county: County | None) -> dict[str, str]:
     return values
 
 
+def restore_interrupted(final: Path) -> None:
+    """Put back a published folder that a build killed between replace_dir's two renames left aside."""
+    old = final.with_name(f".old-{final.name}")
+    if old.exists() and not final.exists():
+        old.rename(final)
+
+
 def replace_dir(new: Path, final: Path) -> None:
     """Swap a completely built folder into place; the old one is removed only afterwards."""
     old = final.with_name(f".old-{final.name}")
+    restore_interrupted(final)
     if old.exists():
         shutil.rmtree(old)
     if final.exists():
@@ -64,6 +72,7 @@ def build_county(
     histories: dict[str, RecordHistory] | None = None,
 ) -> dict[str, float]:
     """Build one county into site_dir/<county>/; returns seconds per stage."""
+    restore_interrupted(site_dir / county.id)
     times: dict[str, float] = {}
     t = time.perf_counter()
     pages, assets, documents = county_pages(project, county, histories)
@@ -94,6 +103,7 @@ def build_county(
     finally:
         if indexing:
             indexing.cancel()
+    manifest.write_manifest(project, county, work)
     replace_dir(work, site_dir / county.id)
     return times
 
@@ -157,7 +167,11 @@ def build_all(root: Path, site_dir: Path, *, counties: list[str] | None = None, 
     site_dir.mkdir(parents=True, exist_ok=True)
     for county_id in wanted:
         county = project.counties[county_id]
-        times = build_county(project, county, site_dir, with_search=search, histories=histories)
+        try:
+            times = build_county(project, county, site_dir, with_search=search, histories=histories)
+        except Exception as exc:  # the engine failed: say so plainly; the published site is untouched
+            log(f"生成{county.name}网站时出错（{type(exc).__name__}: {exc}）；已发布的网站保持不变。")
+            return 1
         log(f"{county.name}：" + "，".join(f"{k} {v:.1f} 秒" for k, v in times.items()) + f" → {site_dir / county_id}/index.html")
     build_portal(project, site_dir)
     log(f"门户：{site_dir / 'index.html'}")

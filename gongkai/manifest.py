@@ -1,0 +1,511 @@
+"""Proving what was published: a manifest in each county site, and `verify` against git.
+
+Each county site carries manifest.json: the commit it was built from and, for every
+record, its source path, the last commit that changed it and SHA-256 of its source and of
+its page; then the hash of every other file. `verify` does not trust those hashes (whoever
+can deface a page can edit the manifest): it reads only the commit, rebuilds the county
+from that commit in a temporary git worktree, and compares every file of the rebuild with
+what the site serves, by folder or over HTTP.
+
+What is left out, and why (measured): the MkDocs pages, assets and manifest are
+byte-identical from one build of a commit to the next (other process, other hash seed,
+other checkout folder). sitemap.xml carries the build date, so it is compared without its
+<lastmod> lines. Pagefind's index (pagefind/) is not reproducible: it writes its filter
+files in hash-map order, so their names and pagefind-entry.json change from run to run;
+only a web page placed inside pagefind/ is reported (as extra).
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, redirect_stderr
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .load import Project
+from .model import County
+
+MANIFEST = "manifest.json"
+SEARCH_BUNDLE = "pagefind/"
+SITEMAPS = ("sitemap.xml", "sitemap.xml.gz")
+# What a county site is made from; changes anywhere else in the checkout do not change it.
+BUILD_INPUTS = ("content", "catalogues", "mkdocs.yml", "theme", "gongkai", "build.py")
+
+CHANGED = "changed"
+MISSING = "missing"
+EXTRA = "extra"
+SOURCE = "source"
+UNVERIFIABLE = "unverifiable"
+
+KIND_ZH = {CHANGED: "被篡改", MISSING: "缺失", EXTRA: "多出", SOURCE: "源文件不符", UNVERIFIABLE: "无法核对"}
+_ORDER = list(KIND_ZH)
+
+
+# Writing the manifest -------------------------------------------------------------------
+
+
+def sha256(data: bytes) -> str:
+    """Hex SHA-256 of some bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _git(root: Path, *args: str) -> str | None:
+    """A git command's stdout, or None when git fails (not a checkout, unknown revision)."""
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(root), "-c", "core.quotepath=off", *args], capture_output=True, text=True, check=True
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return proc.stdout
+
+
+def head_commit(root: Path) -> str | None:
+    """The checked-out commit, or None outside git."""
+    out = _git(root, "rev-parse", "--verify", "--quiet", "HEAD")
+    return out.strip() if out else None
+
+
+def is_dirty(root: Path) -> bool:
+    """True when what the build reads has uncommitted changes or untracked files.
+
+    Only the build's inputs count, so a stray note at the top of the checkout does not
+    make every site unverifiable; ignored files (site/) never count.
+    """
+    out = _git(root, "status", "--porcelain", "-z", "--", *BUILD_INPUTS)
+    return bool(out)
+
+
+def last_changed(root: Path) -> dict[str, str]:
+    """Repository path -> the last commit that changed it, for everything under content/.
+
+    One `git log` pass, newest first, so the first commit seen for a path is its last change.
+    Like the pages' 修订记录 (history.py), only the first-parent line counts: a merged pull
+    request changed the file when it was merged. The answer depends only on HEAD, so the
+    counties of one build share one pass.
+    """
+    return dict(_last_changed_at(str(root), head_commit(root)))
+
+
+@functools.lru_cache(maxsize=4)
+def _last_changed_at(root: str, head: str | None) -> tuple[tuple[str, str], ...]:
+    if head is None:
+        return ()
+    out = _git(
+        Path(root), "log", "--first-parent", "--diff-merges=first-parent", "--no-renames", "--name-only", "--format=%x00%H",
+        head, "--", "content",
+    )
+    found: dict[str, str] = {}
+    commit = ""
+    for line in (out or "").splitlines():
+        if line.startswith("\x00"):
+            commit = line[1:]
+        elif line and line not in found:
+            found[line] = commit
+    return tuple(found.items())
+
+
+def _all_files(site: Path) -> Iterator[str]:
+    """Every file under a folder as a posix path relative to it, in sorted order."""
+    for dirpath, dirnames, filenames in os.walk(site):
+        dirnames.sort()
+        for name in sorted(filenames):
+            yield (Path(dirpath) / name).relative_to(site).as_posix()
+
+
+def _site_files(site: Path) -> Iterator[str]:
+    """Every file of a built county site that can be compared: the search bundle and manifest aside."""
+    return (rel for rel in _all_files(site) if rel != MANIFEST and not rel.startswith(SEARCH_BUNDLE))
+
+
+def _inside(rel: str) -> bool:
+    """True for a relative path that stays inside the site (a tampered manifest may name others)."""
+    return bool(rel) and not rel.startswith(("/", "\\")) and ".." not in rel.replace("\\", "/").split("/") and "://" not in rel
+
+
+def _comparable_path(rel: str) -> bool:
+    """False for the search bundle's own files, which are not reproducible; a web page there is."""
+    return not rel.startswith(SEARCH_BUNDLE) or rel.endswith((".html", ".htm"))
+
+
+def county_records(project: Project, county: County) -> list[Any]:
+    """The records that have a page on the county site (as pages.CountySite selects them)."""
+    return sorted((r for r in project.records if r.county == county.id and r.valid and r.item), key=lambda r: r.path)
+
+
+def manifest_data(project: Project, county: County, site_county_dir: Path) -> dict[str, Any]:
+    """What manifest.json holds for a built county site (see the module docstring)."""
+    root = project.root
+    commits = last_changed(root)
+    built_from = head_commit(root)
+    hashes = {rel: sha256((site_county_dir / rel).read_bytes()) for rel in _site_files(site_county_dir)}
+    records = []
+    record_pages = set()
+    for r in county_records(project, county):
+        page = f"{r.url}index.html"
+        record_pages.add(page)
+        records.append(
+            {
+                "path": r.path,
+                "url": r.url,
+                "commit": commits.get(r.path),
+                "source_sha256": sha256((root / r.path).read_bytes()),
+                "page": page,
+                "page_sha256": hashes.get(page),
+            }
+        )
+    others = {rel: h for rel, h in hashes.items() if rel not in record_pages}
+    return {
+        "county": county.id,
+        "built_from": built_from,
+        "dirty": bool(built_from) and is_dirty(root),
+        "generated_by": "gongkai",
+        "records": records,
+        "pages": {rel: h for rel, h in others.items() if rel.endswith(".html")},
+        "files": {rel: h for rel, h in others.items() if not rel.endswith(".html")},
+    }
+
+
+def write_manifest(project: Project, county: County, site_county_dir: Path) -> Path:
+    """Write site_county_dir/manifest.json for a completely built county; returns its path."""
+    data = manifest_data(project, county, site_county_dir)
+    path = site_county_dir / MANIFEST
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
+# Verifying a published site ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class Discrepancy:
+    """One way a published county site differs from what git says it should be."""
+
+    county: str
+    kind: str  # changed | missing | extra | source | unverifiable
+    path: str  # inside the county site (a page or file), or the record's source path
+    detail: str = ""
+
+    @property
+    def label(self) -> str:
+        """The kind in Chinese, as the report prints it."""
+        return KIND_ZH[self.kind]
+
+
+class Target:
+    """A published county site, read from a folder or over HTTP."""
+
+    def __init__(self, location: str):
+        self.location = location
+        self.is_url = location.startswith(("http://", "https://"))
+        if self.is_url and not location.endswith("/"):
+            self.location += "/"
+
+    def read(self, rel: str) -> bytes | None:
+        """The file's bytes, or None when the site does not have it."""
+        if self.is_url:
+            url = urllib.parse.urljoin(self.location, urllib.parse.quote(rel))
+            try:
+                with urllib.request.urlopen(urllib.request.Request(url, headers={"User-Agent": "gongkai-verify"}), timeout=30) as r:
+                    return r.read()
+            except urllib.error.HTTPError as exc:
+                if exc.code in (403, 404, 410):
+                    return None
+                raise
+        path = Path(self.location) / rel
+        return path.read_bytes() if path.is_file() else None
+
+    def has(self, rel: str) -> bool:
+        """True when the site serves the file (a server that cannot be reached has nothing)."""
+        try:
+            return self.read(rel) is not None
+        except (OSError, urllib.error.URLError):
+            return False
+
+    def listing(self) -> list[str] | None:
+        """Every file the folder holds that can be compared; None over HTTP."""
+        if self.is_url:
+            return None
+        return [rel for rel in _all_files(Path(self.location)) if _comparable_path(rel)]
+
+    def manifest(self) -> dict[str, Any] | None:
+        """The site's manifest.json, or None when it has none (or it does not parse)."""
+        try:
+            data = self.read(MANIFEST)
+        except (OSError, urllib.error.URLError):
+            return None
+        if data is None:
+            return None
+        try:
+            found = json.loads(data)
+        except ValueError:
+            return None
+        return found if isinstance(found, dict) else None
+
+
+def _comparable(rel: str, data: bytes) -> bytes:
+    """The bytes to compare: the sitemap without its build dates, everything else as it is."""
+    if rel in SITEMAPS:
+        if rel.endswith(".gz"):
+            try:
+                data = gzip.decompress(data)
+            except (OSError, EOFError):
+                return data
+        return re.sub(rb"\s*<lastmod>[^<]*</lastmod>", b"", data)
+    return data
+
+
+@contextmanager
+def checkout(root: Path, commit: str) -> Iterator[Path]:
+    """The repository at `commit`: the checkout itself when it is that commit and clean,
+    else a detached git worktree in a temporary folder (it shares the history, which the
+    索引号 depend on), removed afterwards."""
+    if head_commit(root) == commit and not is_dirty(root):
+        yield root
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="gongkai-verify-"))
+    worktree = tmp / "checkout"
+    try:
+        if _git(root, "worktree", "add", "--detach", "--quiet", str(worktree), commit) is None:
+            raise LookupError(commit)
+        yield worktree
+    finally:
+        if worktree.exists():
+            _git(root, "worktree", "remove", "--force", str(worktree))
+        _git(root, "worktree", "prune")
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _resolve(root: Path, commit: str) -> str | None:
+    out = _git(root, "rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}")
+    return out.strip() if out else None
+
+
+@dataclass
+class Published:
+    """One published county site: where it is, what its manifest says, what to rebuild."""
+
+    county: str
+    target: Target
+    manifest: dict[str, Any]
+    commit: str | None  # None: nothing to rebuild from (found says why)
+    found: list[Discrepancy] = field(default_factory=list)
+
+
+def examine(root: Path, target: Target, county_id: str | None = None) -> Published:
+    """Read a site's manifest for the only thing verify takes from it: county and commit."""
+    found: list[Discrepancy] = []
+    manifest = target.manifest()
+    if manifest is None:
+        if county_id is None:
+            return Published("", target, {}, None, [Discrepancy("", UNVERIFIABLE, MANIFEST, f"{target.location} 没有可读的 manifest.json")])
+        found.append(Discrepancy(county_id, MISSING, MANIFEST, "没有可读的 manifest.json；改为与当前检出的提交对照"))
+        manifest = {}
+    county_id = county_id or str(manifest.get("county") or "")
+    if not county_id:
+        return Published("", target, manifest, None, [Discrepancy("", UNVERIFIABLE, MANIFEST, "manifest.json 没有写明县（市、区）")])
+    if manifest.get("county") not in (None, county_id):
+        found.append(Discrepancy(county_id, CHANGED, MANIFEST, f"manifest.json 写的是另一个县：{manifest.get('county')}"))
+    claimed = manifest.get("built_from")
+    commit = _resolve(root, claimed) if isinstance(claimed, str) and claimed else None
+    if claimed and commit is None:
+        found.append(Discrepancy(county_id, UNVERIFIABLE, MANIFEST, f"仓库中没有提交 {claimed}（先 git fetch？）"))
+        return Published(county_id, target, manifest, None, found)
+    if commit is None:
+        commit = head_commit(root)
+        if commit is None:
+            found.append(Discrepancy(county_id, UNVERIFIABLE, MANIFEST, f"{root} 不是 git 仓库，无法重新生成"))
+            return Published(county_id, target, manifest, None, found)
+        if manifest:
+            found.append(Discrepancy(county_id, UNVERIFIABLE, MANIFEST, "manifest.json 没有记录提交；改为与当前检出的提交对照"))
+    if manifest.get("dirty"):
+        found.append(Discrepancy(county_id, UNVERIFIABLE, MANIFEST, "网站是从有未提交修改的工作区生成的，git 中没有它的来源"))
+    return Published(county_id, target, manifest, commit, found)
+
+
+def rebuild(root: Path, commit: str, counties: list[str], out: Path) -> dict[str, dict[str, bytes]] | str:
+    """Build the counties from `commit` as `build.py build --no-search` would; each county's
+    files (manifest included) by site path, or why the commit could not be built."""
+    from . import check
+    from .site import build_all
+
+    log = io.StringIO()
+    try:
+        with checkout(root, commit) as source:
+            with redirect_stderr(log):
+                status = build_all(source, out, counties=counties, search=False)
+            if status != 0:
+                lines = log.getvalue().strip().splitlines()
+                return f"该提交无法生成网站：{lines[-1] if lines else status}"
+            project = None
+            for c in counties:
+                if not (out / c / MANIFEST).exists():  # build_county writes it once it is wired in
+                    project = project or check(source)
+                    write_manifest(project, project.counties[c], out / c)
+    except LookupError:
+        return f"无法检出提交 {commit}"
+    except Exception as exc:  # MkDocs or a plugin failed on that commit: say so, do not crash the report
+        return f"该提交无法生成网站：{type(exc).__name__}: {exc}"
+    sites = {}
+    for c in counties:
+        files = {rel: (out / c / rel).read_bytes() for rel in _site_files(out / c)}
+        files[MANIFEST] = (out / c / MANIFEST).read_bytes()
+        sites[c] = files
+    return sites
+
+
+def compare(root: Path, site: Published, expected: dict[str, bytes]) -> list[Discrepancy]:
+    """Every page or file of the published site that differs from the rebuild, is missing or is extra."""
+    found = list(site.found)
+    target, county_id = site.target, site.county
+    listing = target.listing()
+    if listing is None:
+        # Over HTTP nothing lists the server's files: look for what the site's own manifest names.
+        m = site.manifest
+        named = set(m.get("pages") or {}) | set(m.get("files") or {})
+        named |= {str(r.get("page")) for r in m.get("records") or [] if isinstance(r, dict) and r.get("page")}
+        candidates = sorted(expected.keys() | {n for n in named if _inside(n) and _comparable_path(n)})
+    else:
+        candidates = sorted(expected.keys() | set(listing) | {MANIFEST})
+    manifest_reported = any(d.path == MANIFEST and d.kind in (MISSING, UNVERIFIABLE) for d in found)
+
+    def fetch(rel: str) -> tuple[str, bytes | None, str]:
+        try:
+            return rel, target.read(rel), ""
+        except (OSError, urllib.error.URLError) as exc:
+            return rel, None, str(getattr(exc, "reason", exc))
+
+    with ThreadPoolExecutor(max_workers=8 if target.is_url else 1) as pool:
+        for rel, data, error in pool.map(fetch, candidates):
+            if error:
+                found.append(Discrepancy(county_id, UNVERIFIABLE, rel, f"读取失败：{error}"))
+            elif rel not in expected:
+                if data is not None:
+                    found.append(Discrepancy(county_id, EXTRA, rel, "git 中没有这个页面"))
+            elif rel == MANIFEST and manifest_reported:
+                continue  # already said: the manifest is missing, or the site was not built from git
+            elif data is None:
+                found.append(Discrepancy(county_id, MISSING, rel))
+            elif _comparable(rel, data) != _comparable(rel, expected[rel]):
+                found.append(Discrepancy(county_id, CHANGED, rel, f"sha256 {sha256(data)[:12]}，应为 {sha256(expected[rel])[:12]}"))
+    found += _source_mismatches(county_id, site.manifest, json.loads(expected[MANIFEST]))
+    if site.commit and any(d.kind in (CHANGED, MISSING, EXTRA) for d in found) and _code_changed_since(root, site.commit):
+        found.append(
+            Discrepancy(county_id, UNVERIFIABLE, "gongkai/", "生成代码自该提交以来有改动，上面的差异可能来自代码而非篡改；请在该提交的检出中再核对一次")
+        )
+    return found
+
+
+def _code_changed_since(root: Path, commit: str) -> bool:
+    """True when the gongkai code running now is the repository's own and differs from `commit`'s."""
+    package = Path(__file__).resolve().parent
+    if package != (root / "gongkai").resolve():
+        return False
+    return bool(_git(root, "diff", "--name-only", commit, "--", "gongkai", "constraints.txt"))
+
+
+def _source_mismatches(county_id: str, claimed: dict[str, Any], actual: dict[str, Any]) -> list[Discrepancy]:
+    """Records whose source hash in the site's manifest is not the one git has at that commit."""
+
+    def by_path(m: dict[str, Any]) -> dict[str, Any]:
+        return {str(r.get("path")): r.get("source_sha256") for r in m.get("records") or [] if isinstance(r, dict)}
+
+    if not claimed:
+        return []
+    said, truth = by_path(claimed), by_path(actual)
+    out = []
+    for path in sorted(said.keys() | truth.keys()):
+        if path not in truth:
+            out.append(Discrepancy(county_id, SOURCE, path, "清单列出了这条记录，但该提交中没有它"))
+        elif path not in said:
+            out.append(Discrepancy(county_id, SOURCE, path, "该提交中有这条记录，清单中却没有"))
+        elif said[path] != truth[path]:
+            out.append(Discrepancy(county_id, SOURCE, path, "清单中的源文件 sha256 与 git 中的不同"))
+    return out
+
+
+def published_sites(root: Path, target: str, county: str | None = None) -> list[tuple[str | None, Target]]:
+    """The county sites under `target` (with their county when known): itself when it is
+    one, else its county folders."""
+    site = Target(target)
+    if site.manifest() is not None:
+        return [(county, site)]
+    if not site.is_url and not Path(target).is_dir():
+        return []
+
+    def under(c: str) -> Target:
+        return Target(urllib.parse.urljoin(site.location, f"{c}/") if site.is_url else str(Path(target) / c))
+
+    if county:
+        # A portal holds the county's folder; else this is the county site, its manifest gone.
+        sub = under(county)
+        is_portal = sub.has("index.html") if site.is_url else Path(sub.location).is_dir()
+        return [(county, sub if is_portal else site)]
+    if site.is_url:
+        from .load import load
+
+        names = sorted(load(root).counties)
+    else:
+        names = sorted(p.parent.name for p in Path(target).glob(f"*/{MANIFEST}"))
+    return [(c, under(c)) for c in names]
+
+
+def verify(root: Path, target: str, county: str | None = None) -> list[Discrepancy]:
+    """Every difference between a published site and a rebuild from git.
+
+    `target` is a county site or the portal above the county sites, as a folder or an
+    http(s) URL. For the portal, every county with a folder (or, over HTTP, every county
+    of the current checkout) is checked, or only `county` when given. Counties built from
+    the same commit are rebuilt together, from one checkout.
+    """
+    found_sites = published_sites(root, target, county)
+    if not found_sites:
+        return [Discrepancy(county or "", UNVERIFIABLE, target, "这里没有县级网站（找不到 manifest.json，或没有这个文件夹）")]
+    sites = [examine(root, site, county_id) for county_id, site in found_sites]
+    found: list[Discrepancy] = []
+    by_commit: dict[str, list[Published]] = {}
+    for s in sites:
+        if s.commit is None:
+            found += s.found
+        else:
+            by_commit.setdefault(s.commit, []).append(s)
+    for commit, group in by_commit.items():
+        with tempfile.TemporaryDirectory(prefix="gongkai-rebuild-") as tmp:
+            built = rebuild(root, commit, [s.county for s in group], Path(tmp))
+        for s in group:
+            if isinstance(built, str):
+                found += s.found + [Discrepancy(s.county, UNVERIFIABLE, MANIFEST, built)]
+            else:
+                found += compare(root, s, built[s.county])
+    return sorted(set(found), key=lambda d: (d.county, _ORDER.index(d.kind), d.path))
+
+
+def verify_command(root: Path, target: str, county: str | None = None) -> int:
+    """`build.py verify`: print one line per page that differs; 0 when the site matches git."""
+    started = time.perf_counter()
+    found = verify(root, target, county)
+    for d in found:
+        where = f"{d.county}/{d.path}" if d.county else d.path
+        print(f"{d.label}\t{where}" + (f"\t{d.detail}" if d.detail else ""))
+    seconds = time.perf_counter() - started
+    if found:
+        print(f"共 {len(found)} 处与 git 不符（核对用时 {seconds:.1f} 秒）。")
+        return 1
+    print(f"已发布的网站与 git 中的内容一致（核对用时 {seconds:.1f} 秒）。")
+    return 0

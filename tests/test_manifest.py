@@ -1,0 +1,263 @@
+"""manifest: what each county site says it was built from, and `verify` finding pages that differ from git."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from test_indexno import git
+from tinyrepo import BALANCED_LEDGER, BUREAU, MAIN, SITE_YML, VILLAGE, make_repo, notice
+
+from gongkai import check, manifest
+from gongkai.manifest import CHANGED, EXTRA, MISSING, SOURCE, UNVERIFIABLE, Discrepancy
+from gongkai.site import build_all
+
+LEDGER_PAGE = "village/cun/ledger/index.html"
+
+
+def commit(root: Path, message: str, date: str) -> str:
+    """Commit everything with a back-dated time; return the sha."""
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", message, date=f"{date}T10:00:00+08:00")
+    return rev(root, "HEAD")
+
+
+def rev(root: Path, name: str) -> str:
+    """The sha of a revision."""
+    return subprocess.run(["git", "-C", str(root), "rev-parse", name], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def publish(root: Path, site: Path) -> Path:
+    """Build every county as `build.py build` does, then write each county's manifest."""
+    assert build_all(root, site) == 0
+    project = check(root)
+    for county in project.counties.values():
+        manifest.write_manifest(project, county, site / county.id)
+    return site
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """A tiny repository with two commits, and its site built (search index included) from the second."""
+    repo = make_repo(tmp_path_factory.mktemp("manifest") / "repo")
+    root = repo.root
+    repo.write("content/site.yml", SITE_YML + "base_url: https://gongkai.example/\n")  # so the sitemap lists pages
+    for name in ("mkdocs.yml", "theme"):
+        src = MAIN / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / name)
+    git(root, "init", "-q", "-b", "main")
+    repo.record("ledger.md", BALANCED_LEDGER)
+    first = commit(root, "村务公开：2013年12月", "2014-01-08")
+    repo.record("land.md", notice("关于土地整治项目的公告", "2014-01-20"), BUREAU)
+    second = commit(root, "国土局：土地整治公告", "2014-01-20")
+    site = publish(root, tmp_path_factory.mktemp("published") / "site")
+    return {"repo": repo, "root": root, "site": site, "first": first, "second": second}
+
+
+@pytest.fixture
+def site(published, tmp_path) -> Path:
+    """A copy of the published portal that a test may deface."""
+    return Path(shutil.copytree(published["site"], tmp_path / "site"))
+
+
+def read_manifest(county_dir: Path) -> dict:
+    return json.loads((county_dir / "manifest.json").read_text("utf-8"))
+
+
+def test_manifest_names_every_record_its_commit_and_hashes(published):
+    root, county_dir = published["root"], published["site"] / "demo"
+    m = read_manifest(county_dir)
+    assert (m["county"], m["built_from"], m["dirty"], m["generated_by"]) == ("demo", published["second"], False, "gongkai")
+    ledger = f"{VILLAGE}/ledger.md"
+    land = f"{BUREAU}/land.md"
+    assert [r["path"] for r in m["records"]] == sorted([ledger, land])
+    by_path = {r["path"]: r for r in m["records"]}
+    assert by_path[ledger]["commit"] == published["first"]  # the last commit that changed it, not HEAD
+    assert by_path[land]["commit"] == published["second"]
+    assert by_path[ledger]["url"] == "village/cun/ledger/"
+    assert by_path[ledger]["page"] == LEDGER_PAGE
+    assert by_path[ledger]["source_sha256"] == hashlib.sha256((root / ledger).read_bytes()).hexdigest()
+    assert by_path[ledger]["page_sha256"] == hashlib.sha256((county_dir / LEDGER_PAGE).read_bytes()).hexdigest()
+    assert m["pages"]["index.html"] == hashlib.sha256((county_dir / "index.html").read_bytes()).hexdigest()
+    assert LEDGER_PAGE not in m["pages"]  # record pages are listed once, under records
+    assert "assets/gongkai.css" in m["files"]
+    assert not [p for p in [*m["pages"], *m["files"]] if p.startswith("pagefind/") or p == "manifest.json"]
+    assert list(m["pages"]) == sorted(m["pages"])
+
+
+def test_two_builds_of_one_commit_are_byte_identical(published, tmp_path):
+    """Another process (another hash seed), no search index: the same pages, byte for byte."""
+    again = tmp_path / "again"
+    env = dict(os.environ, PYTHONHASHSEED="12345")
+    result = subprocess.run(
+        [sys.executable, str(MAIN / "build.py"), "--root", str(published["root"]), "build", "--no-search", "--site-dir", str(again)],
+        capture_output=True, text=True, env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    first, second = published["site"] / "demo", again / "demo"
+    pages = sorted(p.relative_to(first).as_posix() for p in first.rglob("*.html") if "pagefind" not in p.parts)
+    assert len(pages) > 20
+    assert [p for p in pages if (first / p).read_bytes() != (second / p).read_bytes()] == []
+    project = check(published["root"])
+    manifest.write_manifest(project, project.counties["demo"], second)
+    assert (second / "manifest.json").read_bytes() == (first / "manifest.json").read_bytes()
+
+
+def test_untouched_site_matches_git(published):
+    assert manifest.verify(published["root"], str(published["site"])) == []
+    assert manifest.verify(published["root"], str(published["site"] / "demo")) == []
+
+
+def test_altered_page_is_named_as_changed(published, site):
+    page = site / "demo" / LEDGER_PAGE
+    html = page.read_text("utf-8")
+    assert "15,000.51元" in html
+    page.write_text(html.replace("15,000.51元", "150,000.51元"), "utf-8")
+    found = manifest.verify(published["root"], str(site))
+    assert [(d.county, d.kind, d.path) for d in found] == [("demo", CHANGED, LEDGER_PAGE)]
+
+
+def test_deleted_page_is_missing_and_added_page_is_extra(published, site):
+    (site / "demo" / "units" / "index.html").unlink()
+    (site / "demo" / "notice").mkdir()
+    (site / "demo" / "notice" / "index.html").write_text("<h1>假通知</h1>", "utf-8")
+    found = manifest.verify(published["root"], str(site / "demo"))
+    assert [(d.kind, d.path) for d in found] == [(MISSING, "units/index.html"), (EXTRA, "notice/index.html")]
+
+
+def test_edited_manifest_does_not_hide_a_defaced_page(published, site):
+    """Whoever can deface a page can rewrite the manifest to match: verify trusts only git."""
+    county_dir = site / "demo"
+    page = county_dir / LEDGER_PAGE
+    page.write_bytes(page.read_bytes().replace("示范村".encode(), "某某村".encode()))
+    m = read_manifest(county_dir)
+    for r in m["records"]:
+        if r["page"] == LEDGER_PAGE:
+            r["page_sha256"] = hashlib.sha256(page.read_bytes()).hexdigest()
+            r["source_sha256"] = "0" * 64
+    (county_dir / "manifest.json").write_text(json.dumps(m, ensure_ascii=False), "utf-8")
+    found = manifest.verify(published["root"], str(county_dir))
+    assert [(d.kind, d.path) for d in found] == [(CHANGED, "manifest.json"), (CHANGED, LEDGER_PAGE), (SOURCE, f"{VILLAGE}/ledger.md")]
+
+
+def test_search_bundle_is_not_compared_but_a_page_inside_it_is_extra(published, site):
+    (site / "demo" / "pagefind" / "pagefind-entry.json").write_text("{}", "utf-8")
+    (site / "demo" / "pagefind" / "evil.html").write_text("<script>alert(1)</script>", "utf-8")
+    found = manifest.verify(published["root"], str(site))
+    assert [(d.kind, d.path) for d in found] == [(EXTRA, "pagefind/evil.html")]
+
+
+def test_sitemap_build_date_is_not_a_difference(published, site):
+    sitemap = site / "demo" / "sitemap.xml"
+    text = sitemap.read_text("utf-8")
+    assert "<lastmod>" in text
+    sitemap.write_text(re.sub(r"<lastmod>[^<]*</lastmod>", "<lastmod>2001-01-01</lastmod>", text), "utf-8")  # built another day
+    assert manifest.verify(published["root"], str(site)) == []
+    sitemap.write_text(text.replace("village/cun/ledger/", "village/cun/fake/"), "utf-8")
+    assert [(d.kind, d.path) for d in manifest.verify(published["root"], str(site))] == [(CHANGED, "sitemap.xml")]
+
+
+def test_site_built_from_an_older_commit_is_rebuilt_from_that_commit(published, tmp_path):
+    """HEAD has moved on (a new record); the old site still matches the commit it names."""
+    root = published["root"]
+    old = tmp_path / "old"
+    git(root, "worktree", "add", "--detach", "-q", str(tmp_path / "wt"), published["first"])
+    try:
+        publish(tmp_path / "wt", old)
+    finally:
+        git(root, "worktree", "remove", "--force", str(tmp_path / "wt"))
+    assert read_manifest(old / "demo")["built_from"] == published["first"]
+    assert manifest.verify(root, str(old)) == []
+    # The old site is not the current one: compared with HEAD it would miss the new record.
+    m = read_manifest(old / "demo")
+    m["built_from"] = published["second"]
+    (old / "demo" / "manifest.json").write_text(json.dumps(m), "utf-8")
+    kinds = {(d.kind, d.path) for d in manifest.verify(root, str(old))}
+    assert (MISSING, "government/ju/land/index.html") in kinds
+    worktrees = subprocess.run(["git", "-C", str(root), "worktree", "list"], capture_output=True, text=True).stdout
+    assert len(worktrees.splitlines()) == 1  # verify removed its temporary checkout
+
+
+def test_unknown_commit_and_dirty_build_cannot_be_verified(published, site):
+    m = read_manifest(site / "demo")
+    m["built_from"] = "f" * 40
+    (site / "demo" / "manifest.json").write_text(json.dumps(m), "utf-8")
+    found = manifest.verify(published["root"], str(site))
+    assert [(d.kind, d.path) for d in found] == [(UNVERIFIABLE, "manifest.json")]
+    assert "f" * 40 in found[0].detail
+    m["built_from"], m["dirty"] = published["second"], True
+    (site / "demo" / "manifest.json").write_text(json.dumps(m), "utf-8")
+    found = manifest.verify(published["root"], str(site))
+    assert [(d.kind, d.path, d.detail) for d in found] == [
+        (UNVERIFIABLE, "manifest.json", "网站是从有未提交修改的工作区生成的，git 中没有它的来源")
+    ]
+
+
+def test_missing_manifest_is_reported_and_the_site_still_compared_with_head(published, site):
+    (site / "demo" / "manifest.json").unlink()
+    (site / "demo" / "index.html").write_text("defaced", "utf-8")
+    found = manifest.verify(published["root"], str(site / "demo"), county="demo")
+    assert [(d.kind, d.path) for d in found] == [(CHANGED, "index.html"), (MISSING, "manifest.json")]
+    assert manifest.verify(published["root"], str(site / "nothing-here")) == [
+        Discrepancy("", UNVERIFIABLE, str(site / "nothing-here"), "这里没有县级网站（找不到 manifest.json，或没有这个文件夹）")
+    ]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def served(site):
+    """The defaceable copy on a localhost web server; yields its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_verify_over_http_finds_defaced_missing_and_extra_pages(published, site, served):
+    root = published["root"]
+    assert manifest.verify(root, served + "demo/") == []
+    assert manifest.verify(root, served) == []  # the portal: every county of the repository
+    (site / "demo" / "index.html").write_text("<h1>网站已被黑</h1>", "utf-8")
+    (site / "demo" / "catalogue" / "index.html").unlink()
+    # Over HTTP nothing lists the files: an extra page is found when the site's manifest names it.
+    (site / "demo" / "promo.html").write_text("广告", "utf-8")
+    m = read_manifest(site / "demo")
+    m["pages"]["promo.html"] = "0" * 64
+    m["pages"]["../index.html"] = "0" * 64  # the portal's page: outside this site, never fetched
+    (site / "demo" / "manifest.json").write_text(json.dumps(m, ensure_ascii=False, indent=1, sort_keys=True) + "\n", "utf-8")
+    found = manifest.verify(root, served + "demo")
+    assert [(d.kind, d.path) for d in found] == [
+        (CHANGED, "index.html"),
+        (CHANGED, "manifest.json"),
+        (MISSING, "catalogue/index.html"),
+        (EXTRA, "promo.html"),
+    ]
+
+
+def test_verify_command_prints_one_line_per_page_in_chinese(published, site, capsys):
+    (site / "demo" / "index.html").write_text("defaced", "utf-8")
+    (site / "demo" / "units" / "index.html").unlink()
+    assert manifest.verify_command(published["root"], str(site)) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("被篡改\tdemo/index.html\tsha256 ")
+    assert lines[1] == "缺失\tdemo/units/index.html"
+    assert lines[2].startswith("共 2 处与 git 不符（核对用时 ")
+    assert manifest.verify_command(published["root"], str(published["site"])) == 0
+    assert capsys.readouterr().out.startswith("已发布的网站与 git 中的内容一致（核对用时 ")
