@@ -3,6 +3,7 @@
 The pipeline, one module per stage:
     load      read site, counties, catalogues and records (syntax layer)
     validate  common fields, item schemas, named checks, checks across records
+    pii       unmasked identity, mobile and bank card numbers (and `fix --mask`)
     indexno   索引号 for records that have none
     history   what git knows: every version of every record, read in one pass
     changes   revisions field by field; the rules `check --base` enforces
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import history, indexno
+from . import history, indexno, pii
 from .load import Project, load
 from .validate import validate
 
@@ -28,6 +29,8 @@ def check(root: Path) -> Project:
     """Read and validate everything; the findings are on the returned project."""
     project = load(root)
     validate(project)
+    for record in project.records:  # every record, even one an earlier layer rejected
+        pii.scan_record(record, root, project.findings)
     try:
         landed = history.first_landed(root)
     except history.HistoryError as exc:

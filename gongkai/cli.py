@@ -76,10 +76,18 @@ def build_as_of(args: argparse.Namespace) -> int:
                 src = root / name
                 (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp / name)
         log(f"按 {args.as_of}（提交 {sha[:8]}）时的内容生成网站 → {site_dir}")
-        return build_all(tmp, site_dir, counties=args.county or None, search=not args.no_search)
+        return build_all(tmp, site_dir, counties=args.county or None, search=not args.no_search, past=True)
     finally:
         subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(tmp)], capture_output=True)
         shutil.rmtree(tmp.parent, ignore_errors=True)
+
+
+def cmd_fix(args: argparse.Namespace) -> int:
+    """Rewrite files with personal numbers masked and nothing else changed."""
+    from .pii import fix_files
+
+    fix_files(_root(args), [Path(p) for p in args.mask])
+    return 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -157,6 +165,10 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--base", help="also check the change against this revision (a pull request's base)")
     c.add_argument("--unit", help="with --base: fail when the change touches files outside this unit's folders (<county>/<unit>)")
     c.set_defaults(func=cmd_check)
+
+    f = sub.add_parser("fix", parents=[common], help="rewrite files with personal numbers masked")
+    f.add_argument("--mask", nargs="+", required=True, metavar="PATH", help="record or attachment files (or folders)")
+    f.set_defaults(func=cmd_fix)
 
     v = sub.add_parser("verify", parents=[common], help="compare a published site (folder or URL) with a rebuild from git")
     v.add_argument("target", help="site folder (portal or one county) or its http(s) address")

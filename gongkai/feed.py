@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from feedgen.feed import FeedGenerator
 
+from .pii import mask_text
+
 if TYPE_CHECKING:
     from .changes import Revision
     from .load import Project
@@ -39,5 +41,5 @@ def atom(project: Project, county: County, entries: list[tuple[Revision, str, st
         e.updated(_when(rev.date))
         e.author({"name": unit})
         summary = "；".join(rev.notes) or rev.reason or rev.body or rev.message
-        e.summary(summary)
+        e.summary(mask_text(summary))
     return fg.atom_str(pretty=True)

@@ -18,6 +18,7 @@ from .yamltext import Document, YamlProblem, parse
 
 RECORD_SUFFIXES = (".md", ".yml", ".yaml")
 MAX_RECORD_BYTES = 2 * 1024 * 1024
+SAVE_AS_UTF8 = "用记事本打开后选择「另存为」，编码选「UTF-8」再保存；或在编辑器右下角把编码改为 UTF-8。"
 
 
 @dataclass
@@ -53,6 +54,15 @@ def read_text(path: Path, name: str, findings: Findings) -> str | None:
             hint="大的表格请作为附件上传，记录中只写摘要。",
         )
         return None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        findings.add(
+            "file-encoding",
+            name,
+            "文件是 UTF-16 编码（记事本中叫「Unicode」），不是 UTF-8",
+            line=1,
+            hint=SAVE_AS_UTF8,
+        )
+        return None
     if b"\x00" in data[:8192]:
         findings.add(
             "file-binary",
@@ -77,7 +87,7 @@ def read_text(path: Path, name: str, findings: Findings) -> str | None:
             name,
             "文件不是 UTF-8 编码" + ("，看起来是 GBK（简体中文 Windows 的默认编码）" if looks_gbk else ""),
             line=line,
-            hint="用记事本打开后选择「另存为」，编码选「UTF-8」再保存；或在编辑器右下角把编码改为 UTF-8。",
+            hint=SAVE_AS_UTF8,
         )
         return None
     if not text.strip():
@@ -304,19 +314,52 @@ def load_records(root: Path, counties: dict[str, County], findings: Findings) ->
         top = content / category
         if category in ("counties", "site.yml") or category.startswith("."):
             continue
-        if category not in CATEGORIES:
+        if top.is_symlink():
+            findings.add(
+                "file-symlink",
+                rel(root, top),
+                "文件夹是符号链接（快捷方式），其中的记录不会被读取",
+                hint="把文件夹和其中的文件直接放在仓库里，不要用符号链接。",
+            )
+            continue
+        if category not in CATEGORIES or not top.is_dir():
             findings.add(
                 "layout-category",
                 rel(root, top),
-                f"「{category}」不是公开类别",
-                hint="content/ 下只能有 " + "、".join(f"{k}（{v}）" for k, v in CATEGORIES.items()) + " 文件夹。",
+                f"「{category}」不是公开类别" if top.is_dir() else f"content/ 下不能直接放文件「{category}」",
+                hint="content/ 下只能有 site.yml、counties/ 和 "
+                + "、".join(f"{k}（{v}）" for k, v in CATEGORIES.items())
+                + " 文件夹。",
             )
             continue
         for dirpath, dirnames, filenames in os.walk(top):
-            dirnames.sort()
+            # Case-insensitive order, the lower-case name first: of two names that differ
+            # only in case, the odd one out is the one reported.
+            dirnames.sort(key=_case_order)
             here = Path(dirpath)
             depth = len(here.relative_to(top).parts)
-            for fname in sorted(filenames):
+            for dname in list(dirnames):
+                folder = here / dname
+                lower = rel(root, folder).lower() + "/"
+                if folder.is_symlink() and depth < 2:  # deeper: attachments, see validate
+                    # os.walk does not follow it: its records would silently go missing.
+                    findings.add(
+                        "file-symlink",
+                        rel(root, folder),
+                        "文件夹是符号链接（快捷方式），其中的记录不会被读取",
+                        hint="把文件夹和其中的文件直接放在仓库里，不要用符号链接。",
+                    )
+                elif lower in seen_lower:
+                    findings.add(
+                        "file-case-clash",
+                        rel(root, folder),
+                        f"文件夹与 {seen_lower[lower].rstrip('/')} 只有大小写不同；在 Windows 上两者是同一个文件夹",
+                        hint="单位、县的文件夹名一律用小写；把两个文件夹合并为一个。",
+                    )
+                    dirnames.remove(dname)  # one finding for the folder, not one per file in it
+                else:
+                    seen_lower[lower] = rel(root, folder) + "/"
+            for fname in sorted(filenames, key=_case_order):
                 path = here / fname
                 name = rel(root, path)
                 lower = name.lower()
@@ -329,6 +372,14 @@ def load_records(root: Path, counties: dict[str, County], findings: Findings) ->
                     )
                     continue
                 seen_lower[lower] = name
+                if path.suffix in RECORD_SUFFIXES and path.is_symlink():  # attachments: see validate
+                    findings.add(
+                        "file-symlink",
+                        name,
+                        "记录文件是符号链接（快捷方式），不会被读取或发布",
+                        hint="把记录文件本身放在这里，不要用符号链接。",
+                    )
+                    continue
                 if depth != 2:
                     if path.suffix in RECORD_SUFFIXES or depth < 2:
                         findings.add(
@@ -345,6 +396,10 @@ def load_records(root: Path, counties: dict[str, County], findings: Findings) ->
                 if record is not None:
                     records.append(record)
     return records
+
+
+def _case_order(name: str) -> tuple[str, bool, str]:
+    return (name.lower(), name != name.lower(), name)
 
 
 def read_record(root: Path, path: Path, category: str, county: str, unit: str, findings: Findings) -> Record | None:

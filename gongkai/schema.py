@@ -26,7 +26,7 @@ TYPE_ZH = {
     "string": "文字",
     "number": "数字",
     "integer": "整数",
-    "boolean": "是/否（true 或 false）",
+    "boolean": "true 或 false",
     "array": "列表（每项以 - 开头）",
     "object": "字段组（下一级字段）",
     "null": "空值",
@@ -191,6 +191,8 @@ def report(
             msg = f"「{title}」应填{'或'.join(TYPE_ZH.get(t, t) for t in types)}，现在是「{shown}」"
             if "number" in types or "integer" in types:
                 hint = hint or "只填数字，不要带单位、逗号或空格，例如 1200.50。"
+            if "boolean" in types:
+                hint = hint or "「是」写 true，「否」写 false（小写英文，不加引号）。"
         elif keyword == "enum":
             options = "、".join(map(str, error.validator_value))
             msg = f"「{title}」只能填：{options}；现在是「{shown}」"

@@ -142,14 +142,22 @@ def build_portal(project: Project, site_dir: Path) -> None:
     shutil.rmtree(work)
 
 
-def build_all(root: Path, site_dir: Path, *, counties: list[str] | None = None, search: bool = True) -> int:
-    """Validate, then build the named counties (default: all) and the portal; exit status."""
+def build_all(
+    root: Path, site_dir: Path, *, counties: list[str] | None = None, search: bool = True, past: bool = False
+) -> int:
+    """Validate, then build the named counties (default: all) and the portal; exit status.
+
+    `past` is for --as-of: content as it stood then is built even where today's checks
+    find errors in it (they are listed), because an inspector needs to see what was there.
+    """
     t = time.perf_counter()
     project = check(root)
     log(f"读取并检查 {len(project.records)} 条记录：{time.perf_counter() - t:.1f} 秒")
     if project.findings:
         log(render_terminal(project.findings))
-    if project.findings.errors:
+    if project.findings.errors and past:
+        log("以上问题是按现行规则检查历史版本发现的；历史版本照原样生成，供核查。")
+    elif project.findings.errors:
         log("有错误，未生成网站；已发布的网站保持不变。")
         return 1
     wanted = counties or list(project.counties)

@@ -14,11 +14,17 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import difflib
+import html as html_module
 import math
 import re
+import zipfile
 from collections import defaultdict
+from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+import markdown
 
 from . import schema as schemas
 from .checks import RULES
@@ -115,6 +121,7 @@ class Validator:
                 hint="文件名只用小写英文字母、数字和连字符，例如 2013-12-ledger.md。",
             )
         meta = r.meta
+        self.unsafe_markup(r, as_markdown=not self.body_too_complex(r))
         common = {k: v for k, v in meta.items() if k in COMMON_FIELDS}
         common = schemas.coerce(common, p.record_schema, r.doc)
         meta.update(common)
@@ -299,33 +306,90 @@ class Validator:
                 hint="添加一行 repealed: YYYY-MM-DD。",
             )
 
+    def body_too_complex(self, r: Record) -> bool:
+        """A body that would take Markdown minutes to convert (unpaired brackets); True when so."""
+        cost, offset = markdown_cost(r.body)
+        if cost <= MAX_MARKDOWN_COST:
+            return False
+        first = r.doc.text_lines.get(("body",), r.body_line) if r.path.endswith((".yml", ".yaml")) else r.body_line
+        self.findings.add(
+            "body-too-complex",
+            r.path,
+            "正文中有大量没有配对的括号或尖括号（[ ] ( ) < >），生成网页会极慢",
+            line=max(first, 1) + offset,
+            field="body",
+            hint="检查正文中的方括号、圆括号和尖括号是否成对；普通文字里的括号请用中文括号【】（）《》；大的表格请作为附件上传。",
+        )
+        return True
+
+    def unsafe_markup(self, r: Record, *, as_markdown: bool = True) -> None:
+        """Raw HTML in the body or any field that could run script or restyle the page."""
+        catalogue = self.project.catalogues.get(r.category)
+        item = catalogue.items.get(r.meta.get("catalogue")) if catalogue and isinstance(r.meta.get("catalogue"), str) else None
+        yaml_record = r.path.endswith((".yml", ".yaml"))
+        for path, text in _texts(r.meta):
+            if yaml_record and path == ("body",):
+                continue  # the body: read below as Markdown
+            found = markup_in(text)
+            if not found:
+                continue
+            root = self.project.record_schema if path[0] in COMMON_FIELDS else (item.schema if item else {})
+            label = _field_label(root, path)
+            first = r.doc.text_lines.get(path) or r.doc.position(path)[0]
+            self._markup_findings(r, found, first, f"「{label}」", schemas.field_path(path), r.doc.position(path)[1])
+        if r.body:
+            first = r.doc.text_lines.get(("body",), r.body_line) if yaml_record else r.body_line
+            self._markup_findings(r, markup_in(r.body, markdown_text=as_markdown), first, "正文", "body", 0)
+
+    def _markup_findings(self, r: Record, found: list[Markup], first: int, where: str, field: str, column: int) -> None:
+        """One finding per line that has unsafe markup, naming everything on that line."""
+        by_line: dict[int, list[str]] = defaultdict(list)
+        for m in found:
+            by_line[m.line].append(m.what)
+        for offset, whats in sorted(by_line.items()):
+            self.findings.add(
+                "unsafe-markup",
+                r.path,
+                f"{where}含有网页代码：{'、'.join(whats)}",
+                line=max(first, 1) + offset - 1,
+                column=column if offset == 1 else 0,
+                field=field,
+                hint=MARKUP_HINT,
+            )
+
     def attachments(self, r: Record) -> None:
-        """Each attachment is a file inside the record's own unit folder."""
+        """Each attachment is a file inside the record's own unit folder, of an allowed type.
+
+        The type is judged by the file's first bytes, not by its extension: a renamed
+        program or web page is refused, and HTML or SVG (which can carry script) never
+        reaches the site.
+        """
         folder = (self.project.root / r.path).parent
         for i, att in enumerate(r.meta.get("attachments") or []):
             target = folder / att["file"]
             line, col = r.doc.position(("attachments", i, "file"))
-            problem = None
+            code, problem, hint = "record-attachment", None, "把附件文件放在记录旁边（同一文件夹），file 写文件名。"
             try:
                 inside = target.resolve().is_relative_to(folder.resolve())
             except (OSError, RuntimeError, ValueError):  # ValueError: a NUL byte in the name
                 inside = False
-            if not inside or Path(att["file"]).is_absolute():
+            if Path(att["file"]).is_absolute():
                 problem = "附件必须放在本单位的文件夹中"
-            elif target.is_symlink():
-                problem = "附件不能是符号链接"
+            elif _through_symlink(folder, att["file"]):
+                problem = "附件不能是符号链接（快捷方式）"
+                hint = "把附件文件本身放在记录旁边（同一文件夹），不要用符号链接。"
+            elif not inside:
+                problem = "附件必须放在本单位的文件夹中"
             elif not target.is_file():
                 problem = f"找不到附件文件「{att['file']}」"
+                twin = _case_twin(target)
+                if twin:
+                    problem += f"；文件夹中有「{twin}」，文件名的大小写与记录中写的不同"
+                    hint = "把 file 改成与文件名完全一致（包括大小写），或给文件改名。"
+            else:
+                code, problem, hint = _attachment_type_problem(target, att["file"])
             if problem:
-                self.findings.add(
-                    "record-attachment",
-                    r.path,
-                    problem,
-                    line=line,
-                    column=col,
-                    field=f"attachments[{i}].file",
-                    hint="把附件文件放在记录旁边（同一文件夹），file 写文件名。",
-                )
+                self.findings.add(code, r.path, problem, line=line, column=col, field=f"attachments[{i}].file", hint=hint)
 
     # Layer 5 ---------------------------------------------------------------------------
 
@@ -383,3 +447,388 @@ def validate(project: Project) -> Findings:
     """Run every validation layer; the findings are also kept on the project."""
     Validator(project).run()
     return project.findings
+
+
+# Unsafe markup -------------------------------------------------------------------------
+# A record's body and fields are content, not code. The pages sanitise bodies anyway
+# (pages.body_html, nh3) and escape fields; this check tells the clerk, at the line, that
+# something there could run script or restyle the page.
+
+# Elements that run script, embed other pages or programs, restyle the page, send the
+# reader elsewhere, fake a form, or switch the parser into a mode that filters misread.
+_UNSAFE_TAGS = {
+    "script": "会运行脚本",
+    "style": "会改变页面样式",
+    "link": "会改变页面样式或加载外部文件",
+    "meta": "会让页面跳转或改变页面设置",
+    "base": "会改变页面上所有链接的去向",
+    **dict.fromkeys(("iframe", "frame", "frameset", "object", "embed", "applet", "portal", "fencedframe"), "会嵌入其他网页或程序"),
+    **dict.fromkeys(("form", "input", "button", "textarea", "select", "isindex", "keygen"), "会在页面上伪造表单"),
+    **dict.fromkeys(("svg", "math"), "其中可以藏有脚本"),
+    **dict.fromkeys(("audio", "video", "source", "track", "bgsound"), "会加载外部媒体"),
+    **dict.fromkeys(
+        ("noscript", "template", "xmp", "plaintext", "listing", "noembed", "noframes", "title", "xml", "html", "head", "body"),
+        "会打乱页面结构",
+    ),
+}
+# URL schemes that run script or carry a whole page, judged after entities are decoded and
+# the blanks browsers ignore are removed (`jav&#x09;ascript:` is javascript:).
+_UNSAFE_SCHEMES = ("javascript:", "vbscript:", "livescript:", "mocha:", "data:")
+_SAFE_DATA = ("data:image/png", "data:image/jpeg", "data:image/gif", "data:image/webp")
+_UNSAFE_IN_TEXT = ("javascript:", "vbscript:", "data:text/html", "data:image/svg", "data:application/")
+_SCHEME_NEEDLES = set(_UNSAFE_SCHEMES) | set(_UNSAFE_IN_TEXT)
+# Only text with one of these can hold markup; everything else skips the parsers.
+_MAYBE_MARKUP = re.compile(r"[<&]|\]\s*[(:]|script|data\s*:", re.IGNORECASE)
+# Python-Markdown's tables extension aligns columns with exactly this attribute.
+_TABLE_ALIGN = re.compile(r"^text-align: (left|right|center);$")
+_MARKUP_RESCAN_DEPTH = 3
+_ODD_TAG_NAME = re.compile(r"[<\"'`=]")
+MARKUP_HINT = "公开内容只写文字和 Markdown 格式，不能包含网页代码；链接写成 [文字](https://…)，文件作为附件上传。"
+_markdown = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")  # as pages.body_html
+
+
+class Markup(NamedTuple):
+    """One piece of markup that is not content: its line within the text, a word to find it by, and why."""
+
+    line: int
+    needle: str
+    what: str
+
+
+def _squeeze(value: str) -> str:
+    """Text as a browser judges a URL's scheme: blanks and control characters removed, lower case."""
+    return "".join(ch for ch in value if ord(ch) > 0x20).lower()
+
+
+def _unsafe_scheme(value: str) -> str | None:
+    url = _squeeze(value)
+    for scheme in _UNSAFE_SCHEMES:
+        if url.startswith(scheme) and not (scheme == "data:" and url.startswith(_SAFE_DATA)):
+            return scheme
+    return None
+
+
+def _scheme_markup(line: int, scheme: str) -> Markup:
+    return Markup(line, scheme, f"{scheme} 链接（会运行脚本或打开伪造的网页）")
+
+
+class _MarkupScanner(HTMLParser):
+    """Python's HTML parser, noting every element or attribute that could run script or restyle."""
+
+    def __init__(self, depth: int = 0, markdown_output: bool = False):
+        super().__init__(convert_charrefs=True)
+        self.depth = depth
+        self.markdown_output = markdown_output
+        self.found: list[Markup] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        line = self.getpos()[0]
+        if tag in _UNSAFE_TAGS:
+            self.found.append(Markup(line, f"<{tag}", f"<{tag}>（{_UNSAFE_TAGS[tag]}）"))
+        elif _ODD_TAG_NAME.search(tag):  # `<scr<script>`: made to slip past filters
+            self.found.append(Markup(line, "<", "变形的网页标签（用来躲过过滤）"))
+        for name, value in attrs:
+            value = value or ""
+            if name.startswith("on") and len(name) > 2:
+                self.found.append(Markup(line, name, f"{name}=（事件属性，会运行脚本）"))
+            elif name == "style" and not (self.markdown_output and tag in ("th", "td") and _TABLE_ALIGN.match(value)):
+                self.found.append(Markup(line, name, "style=（会改变页面样式）"))
+            elif name == "srcdoc":
+                self.found.append(Markup(line, name, "srcdoc=（会嵌入其他网页）"))
+            scheme = _unsafe_scheme(value)
+            if scheme:
+                self.found.append(_scheme_markup(line, scheme))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def _read_inside(self, text: str) -> None:
+        # Browsers and Python's parser disagree on where odd comments end (`<!-->` is a
+        # whole comment to a browser), so what looks commented out is read as markup too.
+        if self.depth < _MARKUP_RESCAN_DEPTH:
+            line = self.getpos()[0]
+            self.found += [m._replace(line=line + m.line - 1) for m in markup_in(text, depth=self.depth + 1)]
+
+    handle_comment = unknown_decl = handle_pi = _read_inside
+
+
+def markup_in(text: str, *, markdown_text: bool = False, depth: int = 0) -> list[Markup]:
+    """Every piece of markup in a text that could run script or restyle the page, by line.
+
+    Fields are plain text and are parsed as written. A body is Markdown: it is parsed as
+    written (for the lines) and as Markdown renders it (what would reach the sanitiser).
+    """
+    if not _MAYBE_MARKUP.search(text):
+        return []
+    scanner = _MarkupScanner(depth)
+    try:
+        scanner.feed(text + "\n>")  # the `>` closes a tag left open at the end, as Markdown's </p> would
+        scanner.close()
+    except Exception:  # the parser gives up only on deliberately mangled markup
+        scanner.found.append(Markup(1, "<", "无法解析的网页代码"))
+    found = scanner.found
+    linked = {m.line for m in found if m.needle in _UNSAFE_SCHEMES}
+    for i, line in enumerate(text.split("\n"), start=1):
+        if i not in linked and (":" in line or "&" in line):
+            squeezed = _squeeze(html_module.unescape(line))
+            found += [_scheme_markup(i, s) for s in _UNSAFE_IN_TEXT if s in squeezed][:1]
+    if markdown_text:
+        rendered = _MarkupScanner(depth, markdown_output=True)
+        try:
+            rendered.feed(_markdown.reset().convert(text))
+            rendered.close()
+        except Exception:  # the written text was scanned above; this pass only adds
+            pass
+        seen = {m.what for m in found}
+        lines = text.lower().split("\n")
+        for m in rendered.found:
+            if m.what not in seen:  # markup Markdown made: point at the first line that mentions it
+                line = next((i for i, t in enumerate(lines, start=1) if m.needle in t), 1)
+                found.append(m._replace(line=line))
+                seen.add(m.what)
+    unique: dict[tuple[int, str], Markup] = {}
+    for m in found:  # one unsafe link a line is enough, however many ways it was seen
+        unique.setdefault((m.line, "link" if m.needle in _SCHEME_NEEDLES else m.what), m)
+    return sorted(unique.values(), key=lambda m: m.line)
+
+
+# Python-Markdown looks for the end of every `[`, `](` and `<` by scanning ahead, so a
+# paragraph of unpaired brackets costs (brackets × length): 1,000 `[` before 100,000
+# characters took 79 s, and a 2 MB record could stall the build for hours. The cost below
+# counts those scans (about 0.3-0.8 µs each, measured); a body over the limit is a finding
+# and is never converted. Every `<` also costs a little: 20,000 inline tags took 2.6 s.
+MAX_MARKDOWN_COST = 1_000_000
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+_BRACKETS = re.compile(r"[\[\]()<>]")
+_COST_PER_TAG = 64
+
+
+def markdown_cost(text: str) -> tuple[int, int]:
+    """(how many characters Markdown would scan for brackets, line offset of the worst paragraph)."""
+    total, worst, worst_at, start = 0, 0, 0, 0
+    for paragraph in _PARAGRAPH_BREAK.split(text) if _BRACKETS.search(text) else ():
+        n, cost = len(paragraph), 0
+        start = text.find(paragraph, start)
+        squares: list[int] = []
+        rounds: list[int] = []
+        angles: list[int] = []
+        for m in _BRACKETS.finditer(paragraph):
+            c, i = m.group(), m.start()
+            if c == "[":
+                squares.append(i)
+            elif c == "]":
+                cost += i - squares.pop() if squares else 0
+            elif c == "(" and i and paragraph[i - 1] == "]":
+                rounds.append(i)
+            elif c == ")":
+                cost += i - rounds.pop() if rounds else 0
+            elif c == "<":
+                angles.append(i)
+                cost += _COST_PER_TAG
+            elif c == ">" and angles:
+                cost += sum(i - a for a in angles)
+                angles.clear()
+        cost += sum(n - i for i in squares) + sum(n - i for i in rounds) + sum(n - i for i in angles)
+        if cost > worst:
+            worst, worst_at = cost, text.count("\n", 0, start)
+        total += cost
+        start += n
+    return total, worst_at
+
+
+def _texts(value: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
+    """Every text in a record's fields, field names included, with its path."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(k, str):
+                yield path + (k,), k
+            yield from _texts(v, path + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _texts(v, path + (i,))
+    elif isinstance(value, str):
+        yield path, value
+
+
+def _field_label(schema: Any, path: tuple) -> str:
+    """A field as the clerk sees it: the nearest title in the schema, and its path."""
+    node, title = schema, ""
+    for part in path:
+        props = node.get("properties") if isinstance(node, dict) else None
+        node = (node.get("items") if isinstance(part, int) else (props or {}).get(part)) if isinstance(node, dict) else None
+        if isinstance(node, dict) and node.get("title") and not isinstance(part, int):
+            title = str(node["title"])
+    where = schemas.field_path(path)
+    return f"{title}（{where}）" if title else where
+
+
+# Attachments ---------------------------------------------------------------------------
+
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+# The kind of content each allowed extension must have, judged from the bytes.
+ATTACHMENT_KINDS = {
+    ".pdf": "pdf",
+    ".ofd": "ofd",
+    ".doc": "ole2",
+    ".xls": "ole2",
+    ".docx": "docx",
+    ".xlsx": "xlsx",
+    ".jpg": "jpeg",
+    ".jpeg": "jpeg",
+    ".png": "png",
+    ".gif": "gif",
+    ".txt": "text",
+    ".csv": "text",
+}
+KIND_ZH = {
+    "pdf": "PDF 文件",
+    "ofd": "OFD 版式文件",
+    "ole2": "Word 或 Excel 97-2003 文件（.doc/.xls）",
+    "docx": "Word 文档（.docx）",
+    "xlsx": "Excel 表格（.xlsx）",
+    "pptx": "PowerPoint 演示文稿",
+    "macro": "含有宏（VBA 程序）的 Office 文件",
+    "jpeg": "JPEG 图片",
+    "png": "PNG 图片",
+    "gif": "GIF 图片",
+    "text": "文本",
+    "html": "网页（HTML），其中可以藏有脚本",
+    "svg": "SVG 图像，其中可以藏有脚本",
+    "xml": "XML 文件",
+    "exe": "可执行程序",
+    "zip": "压缩包（zip）",
+    "rar": "压缩包（rar）",
+    "7z": "压缩包（7z）",
+    "utf16": "UTF-16 编码的文本",
+    "rtf": "RTF 格式文档（其中可以嵌入程序）",
+    "binary": "无法识别的二进制数据（文件可能已损坏）",
+    "empty": "空文件",
+}
+ALLOWED_ZH = "PDF、OFD、Word（.doc/.docx）、Excel（.xls/.xlsx）、图片（.jpg/.png/.gif）、文本（.txt/.csv）"
+_MAGIC = [
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"GIF87a", "gif"),
+    (b"GIF89a", "gif"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ole2"),
+    (b"PK\x03\x04", "zip"),
+    (b"PK\x05\x06", "zip"),
+    (b"MZ", "exe"),
+    (b"\x7fELF", "exe"),
+    (b"\xcf\xfa\xed\xfe", "exe"),
+    (b"\xfe\xed\xfa\xcf", "exe"),
+    (b"\xca\xfe\xba\xbe", "exe"),
+    (b"Rar!\x1a\x07", "rar"),
+    (b"{\\rtf", "rtf"),
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+    (b"\xff\xfe", "utf16"),
+    (b"\xfe\xff", "utf16"),
+]
+# The starts of text that a browser would take for a web page (WHATWG MIME sniffing).
+_HTML_STARTS = (
+    b"<!doctype html", b"<html", b"<head", b"<script", b"<iframe", b"<h1", b"<div", b"<font", b"<table", b"<a",
+    b"<style", b"<title", b"<b", b"<body", b"<br", b"<p", b"<meta", b"<img", b"<object", b"<embed",
+)
+_TAG_END = (b" ", b">", b"\t", b"\n", b"\r", b"\x0c", b"/")
+
+
+def sniff(path: Path) -> str:
+    """What a file is, from its bytes: pdf, png, jpeg, gif, ole2, docx, xlsx, ofd, text, html, svg, exe …"""
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if not head:
+        return "empty"
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    kind = next((kind for magic, kind in _MAGIC if head.startswith(magic)), None)
+    if kind == "zip":
+        return _zip_kind(path)
+    if kind:
+        return kind
+    if b"\x00" in head:
+        return "binary"
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n\x0c").lower()
+    if start.startswith(b"<?xml") or start.startswith(b"<svg") or start.startswith(b"<!doctype svg"):
+        return "svg" if b"<svg" in head.lower() else "xml"
+    if start.startswith(b"<!--") or any(start.startswith(s) and start[len(s) : len(s) + 1] in _TAG_END for s in _HTML_STARTS):
+        return "html"
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            data.decode(encoding)
+            return "text"
+        except UnicodeDecodeError:
+            continue
+    return "binary"
+
+
+def _zip_kind(path: Path) -> str:
+    """An Office Open XML document, an OFD file, or some other zip (names only: nothing is unpacked)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return "binary"
+    if "OFD.xml" in names:
+        return "ofd"
+    if "[Content_Types].xml" in names:
+        if any(n.lower().endswith("vbaproject.bin") for n in names):
+            return "macro"
+        for prefix, kind in (("word/", "docx"), ("xl/", "xlsx"), ("ppt/", "pptx")):
+            if any(n.startswith(prefix) for n in names):
+                return kind
+    return "zip"
+
+
+def _attachment_type_problem(target: Path, name: str) -> tuple[str, str | None, str]:
+    """(code, problem or None, hint) for an existing attachment: its size, then its type."""
+    size = target.stat().st_size
+    if size > MAX_ATTACHMENT_BYTES:
+        return (
+            "record-attachment-too-large",
+            f"附件「{name}」太大（{size / 1024 / 1024:.1f} MB，上限 {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB）",
+            "扫描件请降低分辨率（如 150 dpi）或分成几个文件；大的数据表请拆分后上传。",
+        )
+    suffix = target.suffix.lower()
+    expected = ATTACHMENT_KINDS.get(suffix)
+    if expected is None:
+        script = suffix in (".html", ".htm", ".xhtml", ".shtml", ".svg", ".svgz", ".xml", ".js", ".mht", ".mhtml")
+        return (
+            "record-attachment-type",
+            f"附件「{name}」的类型（{suffix or '无扩展名'}）不允许上传" + ("：网页和 SVG 图像中可以藏有脚本" if script else ""),
+            f"允许的附件类型：{ALLOWED_ZH}。网页请另存为 PDF 后上传。",
+        )
+    try:
+        kind = sniff(target)
+    except OSError as exc:
+        return ("record-attachment", f"无法读取附件「{name}」：{exc.strerror}", "检查文件是否完整、是否有读取权限。")
+    if kind == expected:
+        return ("record-attachment-type", None, "")
+    return (
+        "record-attachment-type",
+        f"附件「{name}」的扩展名是 {suffix}，但文件内容是{KIND_ZH.get(kind, kind)}",
+        "只改扩展名不会改变文件格式：请用原来的程序把文件另存为与扩展名相符的格式"
+        + ("（Word/Excel 中另存为不含宏的 .docx/.xlsx）" if kind == "macro" else "")
+        + f"后重新上传。允许的附件类型：{ALLOWED_ZH}。",
+    )
+
+
+def _through_symlink(folder: Path, name: str) -> bool:
+    """True when the attachment, or a folder on the way to it, is a symbolic link."""
+    here = folder
+    try:
+        for part in Path(name).parts:
+            here = here / part
+            if here.is_symlink():
+                return True
+    except (OSError, ValueError):  # ValueError: a NUL byte in the name
+        return False
+    return False
+
+
+def _case_twin(target: Path) -> str | None:
+    """The name of a file next to target that differs from it only in case."""
+    try:
+        return next((p.name for p in target.parent.iterdir() if p.name.lower() == target.name.lower()), None)
+    except OSError:
+        return None

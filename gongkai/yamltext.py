@@ -5,11 +5,16 @@ from it while recording, for every path, the line and column it was written at a
 scalar's text as written. That gives findings real line numbers, rejects duplicate keys
 (which loaders otherwise resolve by silently dropping the first), and lets the schema
 decide types later: `0374` or `no` can still be read as the text the clerk typed.
+
+Numbers are read as YAML 1.2 reads them, not as YAML 1.1 (PyYAML) does: `0374` is 374,
+not the octal 252; `1:30` stays text instead of becoming 90 (base 60); `08` and `1e3` are
+numbers. Where the schema wants text, the text as typed is used anyway (schema.coerce).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +30,19 @@ Path = tuple  # of str | int
 # Limits that keep one hostile file from stalling the build (alias bombs, deep nesting).
 MAX_NODES = 200_000
 MAX_DEPTH = 64
+# Composing a node tree costs about 7 µs a node: a 2 MB file of `[1,1,1,…]` would take
+# seconds before the node limit is reached. Above this size the parser's events are
+# counted first (cheap, and stopped at the limit); an ordinary record is far smaller.
+COUNT_EVENTS_ABOVE = 64 * 1024
+
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_STR = "tag:yaml.org,2002:str"
+# YAML 1.2 core schema numbers that YAML 1.1 reads differently (or as text).
+_LEADING_ZERO = re.compile(r"^[-+]?0[0-9]+$")
+_DECIMAL = re.compile(r"^[-+]?[0-9]+$")
+_EXPONENT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)[eE][-+]?[0-9]+$")
+_OCTAL_12 = re.compile(r"^0o[0-7]+$")
 
 
 class YamlProblem(Exception):
@@ -47,6 +65,8 @@ class Document:
     positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
     raw: dict[Path, str] = field(default_factory=dict)
     duplicates: list[tuple[Path, int, int]] = field(default_factory=list)
+    # The line each text value's first line stands on (after `|` or `>`, the next line).
+    text_lines: dict[Path, int] = field(default_factory=dict)
 
     def position(self, path: Path) -> tuple[int, int]:
         """Line and column of the path, or of its nearest written ancestor."""
@@ -60,7 +80,28 @@ _constructor = yaml.SafeLoader("")  # only its scalar constructors are used
 _CONSTRUCTORS = _constructor.yaml_constructors
 
 
+def _yaml12_number(node: yaml.ScalarNode) -> Any:
+    """A plain scalar's number as YAML 1.2 reads it, or None where YAML 1.1 may stand."""
+    text = node.value
+    if node.tag in (_INT, _FLOAT) and ":" in text:
+        return text  # base 60 in YAML 1.1 (1:30 is 90); a time or a ratio to a person
+    if node.tag == _INT and _LEADING_ZERO.match(text):
+        return int(text, 10)  # 0374 is 374, not the octal 252
+    if node.tag == _STR:
+        if _DECIMAL.match(text):
+            return int(text, 10)  # 08, 09: not octal, so YAML 1.1 gave up and kept text
+        if _EXPONENT.match(text):
+            return float(text)  # 1e3: YAML 1.1 wants a dot and a signed exponent
+        if _OCTAL_12.match(text):
+            return int(text[2:], 8)
+    return None
+
+
 def _scalar(node: yaml.ScalarNode) -> Any:
+    if not node.style:
+        number = _yaml12_number(node)
+        if number is not None:
+            return number
     make = _CONSTRUCTORS.get(node.tag)
     if make is None:  # an unknown !tag: keep the text
         return node.value
@@ -74,13 +115,25 @@ def _scalar(node: yaml.ScalarNode) -> Any:
 
 def parse(text: str, first_line: int = 1) -> Document:
     """Parse one YAML document; raise YamlProblem with a place for unreadable text."""
+    last_line = first_line + text.count("\n")
+
+    def at(mark_line: int) -> int:
+        # A file line; libyaml marks the end of a text without a final newline one line past it.
+        return min(mark_line + first_line, last_line)
+
     try:
+        if len(text) > COUNT_EVENTS_ABOVE:
+            _count_events(text, first_line)
         root = yaml.compose(text, Loader=_Loader)
+    except RecursionError:  # the pure-Python parser on deep nesting
+        raise _too_large(first_line, 0) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = (mark.line + first_line) if mark else first_line
+        line = at(mark.line) if mark else first_line
         col = (mark.column + 1) if mark else 0
         problem = exc.problem or ""
+        if "nesting depth" in problem:  # libyaml's own limit (1000 levels)
+            raise _too_large(line, col) from None
         if mark is not None and _char_at(text, mark.line, mark.column) == "\t":
             problem = "found character '\\t' that cannot start any token"
         raise YamlProblem(
@@ -103,13 +156,7 @@ def parse(text: str, first_line: int = 1) -> Document:
     def build(node: yaml.Node, path: Path, depth: int) -> Any:
         counter[0] += 1
         if counter[0] > MAX_NODES or depth > MAX_DEPTH:
-            raise YamlProblem(
-                "yaml-too-large",
-                f"文件内容过多或嵌套过深（超过 {MAX_NODES} 个值或 {MAX_DEPTH} 层）",
-                node.start_mark.line + first_line,
-                node.start_mark.column + 1,
-                "一条记录应是一份公开信息；请检查是否误用了 YAML 锚点（& 和 *）或粘贴了整张数据库。",
-            )
+            raise _too_large(at(node.start_mark.line), node.start_mark.column + 1)
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
@@ -117,12 +164,12 @@ def parse(text: str, first_line: int = 1) -> Document:
                     raise YamlProblem(
                         "yaml-complex-key",
                         "字段名必须是文字",
-                        key_node.start_mark.line + first_line,
+                        at(key_node.start_mark.line),
                         key_node.start_mark.column + 1,
                     )
                 key = key_node.value
                 child = path + (key,)
-                line = key_node.start_mark.line + first_line
+                line = at(key_node.start_mark.line)
                 col = key_node.start_mark.column + 1
                 if key in out:
                     doc.duplicates.append((child, line, col))
@@ -134,19 +181,45 @@ def parse(text: str, first_line: int = 1) -> Document:
             items = []
             for i, item in enumerate(node.value):
                 child = path + (i,)
-                doc.positions[child] = (item.start_mark.line + first_line, item.start_mark.column + 1)
+                doc.positions[child] = (at(item.start_mark.line), item.start_mark.column + 1)
                 items.append(build(item, child, depth + 1))
             return items
         if not node.style:  # plain scalar (libyaml says '', pure PyYAML None): keep the text as typed
             doc.raw[path] = node.value
+        doc.text_lines[path] = at(node.start_mark.line + (1 if node.style in ("|", ">") else 0))
         try:
             return _scalar(node)
         except (yaml.YAMLError, ValueError):
             return node.value
 
-    doc.positions[()] = (root.start_mark.line + first_line, root.start_mark.column + 1)
+    doc.positions[()] = (at(root.start_mark.line), root.start_mark.column + 1)
     doc.data = build(root, (), 0)
     return doc
+
+
+def _too_large(line: int, column: int) -> YamlProblem:
+    return YamlProblem(
+        "yaml-too-large",
+        f"文件内容过多或嵌套过深（超过 {MAX_NODES} 个值或 {MAX_DEPTH} 层）",
+        line,
+        column,
+        "一条记录应是一份公开信息；请检查是否误用了 YAML 锚点（& 和 *）或粘贴了整张数据库。",
+    )
+
+
+def _count_events(text: str, first_line: int) -> None:
+    """Raise yaml-too-large as soon as a long text has more values than the limit allows."""
+    loader = _Loader(text)
+    try:
+        count = 0
+        while loader.check_event():
+            event = loader.get_event()
+            count += 1
+            if count > MAX_NODES:
+                mark = event.start_mark
+                raise _too_large(mark.line + first_line, mark.column + 1)
+    finally:
+        loader.dispose()
 
 
 _PROBLEMS_ZH = {

@@ -1,0 +1,424 @@
+"""pii: unmasked identity, mobile and bank-card numbers are found, placed, and masked in place."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tinyrepo import BUREAU, FIXTURES, VILLAGE, notice
+
+from gongkai import pii
+from gongkai.findings import Findings
+from gongkai.load import load
+from gongkai.yamltext import parse
+
+LABELLED = yaml.safe_load((FIXTURES / "pii_labelled.yml").read_text("utf-8"))
+KINDS = ("id18", "id15", "mobile", "bankcard")
+
+# One valid number of each kind, used throughout (synthetic; check digits computed).
+ID = "410102199001011234"
+ID_X = "11010519491231002X"
+ID15 = "410102850101123"
+MOBILE = "13803741234"
+CARD = "6222021234567890128"  # passes Luhn
+
+
+# The labelled set ------------------------------------------------------------------------
+
+
+def _score() -> tuple[Counter, Counter, Counter, list[str]]:
+    found, missed, extra = Counter(), Counter(), Counter()
+    wrong = []
+    for entry in LABELLED:
+        expected = Counter(entry["kinds"])
+        got = Counter(m.kind for m in pii.find(entry["text"]))
+        found.update(expected & got)
+        missed.update(expected - got)
+        extra.update(got - expected)
+        if expected != got:
+            wrong.append(f"{entry['group']}: {entry['text']!r} expected {entry['kinds']}, got {sorted(got.elements())}")
+    return found, missed, extra, wrong
+
+
+def test_labelled_set_recall_and_false_positives(capsys):
+    found, missed, extra, wrong = _score()
+    total = sum(found.values()) + sum(missed.values())
+    recall = sum(found.values()) / total
+    clean = sum(1 for e in LABELLED if not e["kinds"])
+    lines = [f"\npii labelled set: {len(LABELLED)} strings ({clean} with nothing to find), {total} numbers to find"]
+    for kind in KINDS:
+        n = found[kind] + missed[kind]
+        lines.append(f"  {kind:<9} recall {found[kind]}/{n} = {found[kind] / n:.3f}   false positives {extra[kind]}")
+    lines.append(f"  overall   recall {sum(found.values())}/{total} = {recall:.3f}   false positives {sum(extra.values())}")
+    with capsys.disabled():
+        print("\n".join(lines + wrong))
+    assert len(LABELLED) >= 200
+    assert missed["id18"] == 0 and missed["id15"] == 0, wrong
+    assert recall >= 0.98, wrong
+    assert sum(extra.values()) == 0, wrong
+
+
+def test_labelled_set_covers_every_situation_the_issue_names():
+    groups = Counter(e["group"] for e in LABELLED)
+    for group in ("id18", "id15", "mobile", "bankcard", "masked", "near-id", "embedded", "codes", "amounts", "dates", "office",
+                  "hotline", "postal", "not-card"):
+        assert groups[group] >= 5, group
+    assert min(Counter(k for e in LABELLED for k in e["kinds"])[k] for k in KINDS) >= 15
+
+
+@pytest.mark.parametrize("entry", [e for e in LABELLED if e["kinds"]], ids=lambda e: e["text"][:24])
+def test_masking_a_labelled_text_leaves_nothing_to_find(entry):
+    masked = pii.mask_text(entry["text"])
+    assert pii.find(masked) == []
+    assert pii.mask_text(masked) == masked
+
+
+# Every valid identity number is found, whatever stands around it -------------------------
+
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def _check_digit(first17: str) -> str:
+    """GB 11643 check digit, written out the long way (pii.py uses a shortcut)."""
+    return "10X98765432"[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
+
+
+@st.composite
+def identity_numbers(draw) -> str:
+    province = draw(st.sampled_from(sorted(pii.PROVINCES)))
+    county = f"{draw(st.integers(1, 99)):02d}{draw(st.integers(1, 99)):02d}"
+    born = draw(st.dates(dt.date(1900, 1, 1), dt.date.today()))
+    first17 = province + county + born.strftime("%Y%m%d") + f"{draw(st.integers(0, 999)):03d}"
+    return first17 + _check_digit(first17)
+
+
+NOT_DIGITS = st.text(st.characters(blacklist_categories=["Nd"], blacklist_characters="Xx"), max_size=12)
+
+
+@settings(max_examples=500, deadline=None)
+@given(number=identity_numbers(), before=NOT_DIGITS, after=NOT_DIGITS)
+def test_no_unmasked_identity_number_passes(number, before, after):
+    text = before + number + after
+    matches = [m for m in pii.find(text) if m.kind == "id18"]
+    assert [(m.start, m.end, m.masked) for m in matches] == [(len(before), len(before) + 18, number[:6] + "********" + number[-4:])]
+
+
+@settings(max_examples=300, deadline=None)
+@given(number=identity_numbers(), wrong=st.sampled_from("0123456789X"))
+def test_an_identity_number_with_a_wrong_check_digit_is_not_flagged(number, wrong):
+    if wrong != number[-1]:
+        assert pii.find(number[:-1] + wrong) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(number=st.from_regex(r"\A1[3-9][0-9]{9}\Z"), before=NOT_DIGITS, after=NOT_DIGITS)
+def test_every_mobile_number_is_found(number, before, after):
+    if before.endswith("."):
+        before += " "  # 1.13803741234 is a decimal number
+    if after.startswith("."):
+        after = " " + after
+    assert [(m.kind, m.start, m.masked) for m in pii.find(before + number + after)] == [
+        ("mobile", len(before), number[:3] + "****" + number[-4:])
+    ]
+
+
+@st.composite
+def bank_cards(draw) -> str:
+    head = draw(st.sampled_from(["62", "60", "4", "5", "35", "9"]))
+    body = head + draw(st.from_regex(rf"\A[0-9]{{{draw(st.sampled_from([16, 19])) - len(head) - 1}}}\Z"))
+    return next(body + d for d in "0123456789" if pii.luhn(body + d))
+
+
+@settings(max_examples=300, deadline=None)
+@given(number=bank_cards(), spaced=st.booleans())
+def test_every_bank_card_is_found(number, spaced):
+    text = " ".join(number[i : i + 4] for i in range(0, len(number), 4)) if spaced else number
+    assert [(m.kind, m.masked) for m in pii.find(f"卡号：{text}。")] == [("bankcard", "*" * (len(number) - 4) + number[-4:])]
+
+
+@settings(max_examples=300, deadline=None)
+@given(area=st.from_regex(r"\A0[1-9][0-9]{1,2}\Z"), local=st.from_regex(r"\A[2-9][0-9]{6,7}\Z"),
+       ext=st.from_regex(r"\A[0-9]{0,4}\Z"), sep=st.sampled_from(["-", " ", "", "－"]))
+def test_office_numbers_are_not_personal_data(area, local, ext, sep):
+    text = f"电话：{area}{sep}{local}" + (f"-{ext}" if ext else "")
+    assert pii.find(text) == []
+
+
+# find and mask_text ----------------------------------------------------------------------
+
+MASKS = [
+    (ID, "410102********1234"),
+    (ID_X, "110105********002X"),
+    (ID_X.lower(), "110105********002x"),
+    (ID15, "410102******123"),
+    (MOBILE, "138****1234"),
+    ("+86 138 0374 1234", "+86 138****1234"),
+    ("8613803741234", "86138****1234"),
+    (CARD, "***************0128"),
+    ("6222 0212 3456 7890 128", "***************0128"),
+    ("卡号：6222-0212-3456-7890-128。", "卡号：***************0128。"),
+    ("４１０１０２１９９００１０１１２３４", "４１０１０２********１２３４"),
+    (f"户主王保全（{ID}），电话{MOBILE}，办公室0374-3312000", "户主王保全（410102********1234），电话138****1234，办公室0374-3312000"),
+]
+
+
+@pytest.mark.parametrize(("text", "masked"), MASKS)
+def test_mask_text(text, masked):
+    assert pii.mask_text(text) == masked
+
+
+def test_find_reports_kind_place_text_and_mask():
+    text = f"身份证{ID}，手机 138 0374 1234"
+    assert pii.find(text) == [
+        pii.Match("id18", 3, 21, ID, "410102********1234"),
+        pii.Match("mobile", 25, 38, "138 0374 1234", "138****1234"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "410102********1234", "138****5678", "************1234", "0374-3312000-8001", "12345", "461000",
+        "005723040/2013-00008", "11411025005632110X", "12000.00", "2013-07-22", "1" + ID, ID + "0", MOBILE + ".00",
+        "410102199013011234",  # month 13
+    ],
+)
+def test_not_personal_data(text):
+    assert pii.find(text) == []
+
+
+def test_an_identity_number_that_also_passes_luhn_is_one_identity_number():
+    number = next(
+        n for n in (f"4101021990{d:04d}123" + c for d in range(101, 1232) for c in "0123456789") if pii.is_id18(n) and pii.luhn(n)
+    )
+    assert [m.kind for m in pii.find(number)] == ["id18"]
+
+
+def test_protect_masks_escapes_stars_for_markdown():
+    text = "联系人 138****5678 和 139****1234；卡号 ************0128；注 * 与 ** 不变"
+    assert pii.protect_masks(text) == (
+        "联系人 138\\*\\*\\*\\*5678 和 139\\*\\*\\*\\*1234；卡号 \\*\\*\\*\\*\\*\\*\\*\\*\\*\\*\\*\\*0128；注 * 与 ** 不变"
+    )
+
+
+# scan_value ------------------------------------------------------------------------------
+
+
+def test_scan_value_walks_fields_and_reads_integers_as_numbers():
+    meta = {
+        "title": "名单",
+        "recipients": [{"name": "王保全", "id_number": int(ID), "amount": 73.14}, {"name": "王金锁", "phone": MOBILE}],
+        "flag": True,
+        "total": 13803741234.5,
+    }
+    hits = [(path, m.kind, m.masked) for path, m in pii.scan_value(meta)]
+    assert hits == [
+        (("recipients", 0, "id_number"), "id18", "410102********1234"),
+        (("recipients", 1, "phone"), "mobile", "138****1234"),
+    ]
+
+
+def test_scan_value_of_a_lone_string_or_integer():
+    assert [(p, m.kind) for p, m in pii.scan_value(CARD, ("card",))] == [(("card",), "bankcard")]
+    assert [(p, m.kind) for p, m in pii.scan_value(int(MOBILE))] == [((), "mobile")]
+    assert list(pii.scan_value(True)) == list(pii.scan_value(12345)) == []
+
+
+def test_scan_value_reads_an_integer_as_it_was_typed():
+    doc = parse(f"a: 0{MOBILE}\nb: {MOBILE}\n")
+    assert doc.data == {"a": int(MOBILE), "b": int(MOBILE)}  # YAML drops the leading zero
+    assert [p for p, m in pii.scan_value(doc.data, (), doc.raw)] == [("b",)]
+
+
+def test_scan_value_finds_a_number_in_a_key():
+    assert [(p, m.kind) for p, m in pii.scan_value({"名单": {ID: "王保全"}})] == [(("名单", ID), "id18")]
+
+
+# scan_record -----------------------------------------------------------------------------
+
+SUBSIDY = f"""\
+---
+catalogue: notice
+title: 2013年低保对象公示
+published: 2014-01-08
+recipients:
+  - {{name: 王保全, id_number: 411023********1845, amount: 73.14}}
+  - {{name: 王金锁, id_number: {ID}, amount: 104.88}}
+  - name: 王桂兰
+    id_number: "{ID_X}"
+    phone: {MOBILE}
+---
+公示期七天。
+
+如有异议，请联系村委会 0374-3312000，或王会计 {MOBILE}。
+"""
+
+
+def _scan(repo, path: str) -> list:
+    """Load the repository (no validation) and scan one record."""
+    (record,) = [r for r in load(repo.root).records if r.path == path]
+    findings = Findings()
+    pii.scan_record(record, repo.root, findings)
+    return findings
+
+
+def test_scan_record_places_fields_table_cells_and_body_lines(repo):
+    path = repo.record("dibao.md", SUBSIDY)
+    found = [(f.code, f.file, f.line, f.column, f.field) for f in _scan(repo, path)]
+    assert found == [
+        ("pii-id-number", path, 7, 28, "recipients[1].id_number"),
+        ("pii-id-number", path, 9, 17, "recipients[2].id_number"),
+        ("pii-mobile", path, 10, 12, "recipients[2].phone"),
+        ("pii-mobile", path, 14, 31, ""),
+    ]
+
+
+def test_finding_wording_hides_the_number_and_shows_the_mask(repo):
+    path = repo.record("dibao.md", SUBSIDY)
+    findings = _scan(repo, path)
+    first = findings[0]
+    assert (first.severity, first.message, first.hint) == (
+        "error",
+        "发现未遮挡的身份证号码 4101…（已隐去）",
+        f"请改为 410102********1234，或运行 python build.py fix --mask {path}",
+    )
+    assert [f.message for f in findings[2:]] == ["发现未遮挡的手机号码 138…（已隐去）"] * 2
+    for f in findings:
+        assert ID not in f.message + f.hint and ID_X not in f.message + f.hint and MOBILE not in f.message + f.hint
+
+
+def test_bank_card_finding(repo):
+    path = repo.record("card.md", notice(extra=f"contact: 王会计，一卡通 {CARD}\n"))
+    (f,) = _scan(repo, path)
+    assert (f.code, f.line, f.field, f.message, f.hint) == (
+        "pii-bank-card",
+        5,
+        "contact",
+        "发现未遮挡的银行卡号 6222…（已隐去）",
+        f"请改为 ***************0128，或运行 python build.py fix --mask {path}",
+    )
+
+
+def test_masked_record_has_no_findings(repo):
+    path = repo.record("masked.md", pii.mask_text(SUBSIDY))
+    assert _scan(repo, path) == []
+
+
+def test_yaml_record_body_lines_point_inside_the_block(repo):
+    text = f"catalogue: notice\ntitle: 通知\npublished: 2014-01-08\nbody: |\n  第一段。\n\n  联系人 {MOBILE}。\n"
+    path = repo.record("notice.yml", text)
+    assert [(f.code, f.line, f.column, f.field) for f in _scan(repo, path)] == [("pii-mobile", 7, 7, "body")]
+
+
+def test_csv_attachment_is_scanned_with_its_own_path_and_line(repo):
+    csv = f"姓名,身份证号,金额\n王保全,411023********1845,73.14\n王金锁,{ID},104.88\n"
+    repo.write(f"{VILLAGE}/list.csv", csv)
+    repo.write(f"{VILLAGE}/list-gbk.csv", csv.replace(ID, ID_X).encode("gbk"))
+    repo.write(f"{VILLAGE}/scan.pdf", f"%PDF-1.4 {ID}".encode())
+    extra = "attachments:\n  - {file: list.csv, title: 名单}\n  - {file: list-gbk.csv, title: 名单}\n  - {file: scan.pdf, title: 扫描件}\n"
+    path = repo.record("a.md", notice(extra=extra))
+    found = [(f.code, f.file, f.line, f.column, f.hint) for f in _scan(repo, path)]
+    assert found == [
+        ("pii-id-number", f"{VILLAGE}/list.csv", 3, 5, f"请改为 410102********1234，或运行 python build.py fix --mask {VILLAGE}/list.csv"),
+        ("pii-id-number", f"{VILLAGE}/list-gbk.csv", 3, 5,
+         f"请改为 110105********002X，或运行 python build.py fix --mask {VILLAGE}/list-gbk.csv"),
+    ]
+
+
+def test_attachment_outside_the_unit_folder_is_not_read(repo):
+    repo.write(f"{BUREAU}/list.csv", f"王金锁,{ID}\n")
+    path = repo.record("a.md", notice(extra="attachments:\n  - {file: ../../../../government/demo/ju/list.csv, title: 名单}\n"))
+    assert _scan(repo, path) == []
+
+
+def test_attachment_listed_by_two_records_is_reported_once(repo):
+    repo.write(f"{VILLAGE}/list.csv", f"王金锁,{ID}\n")
+    extra = "attachments:\n  - {file: list.csv, title: 名单}\n"
+    repo.record("a.md", notice(extra=extra))
+    repo.record("b.md", notice(title="关于第二次会议的通知", extra=extra))
+    findings = Findings()
+    for record in load(repo.root).records:
+        pii.scan_record(record, repo.root, findings)
+    assert [(f.file, f.line) for f in findings] == [(f"{VILLAGE}/list.csv", 1)]
+
+
+# fix_files -------------------------------------------------------------------------------
+
+
+def test_fix_masks_a_record_and_changes_nothing_else(repo, capsys):
+    text = SUBSIDY.replace("title: 2013年低保对象公示", "title: '2013年低保对象公示'  # 注释 " + MOBILE)
+    raw = b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode()
+    path = repo.record("dibao.md", raw)
+    assert pii.fix_files(repo.root, [Path(path)]) == 5
+    expected = raw
+    for number, mask in ((ID, "410102********1234"), (ID_X, "110105********002X"), (MOBILE, "138****1234")):
+        expected = expected.replace(number.encode(), mask.encode())
+    assert (repo.root / path).read_bytes() == expected
+    assert capsys.readouterr().err == f"{path}：已遮挡 手机号码 3 处、身份证号码 2 处\n"
+    assert _scan(repo, path) == []
+    assert pii.fix_files(repo.root, [Path(path)]) == 0
+    assert (repo.root / path).read_bytes() == expected
+    assert capsys.readouterr().err == f"{path}：没有发现未遮挡的号码\n"
+
+
+def test_fix_quotes_a_bank_card_that_starts_a_yaml_value(repo):
+    text = f"catalogue: notice\ntitle: 通知\npublished: 2014-01-08\ncontact: {CARD}\ncodes: [{CARD}, x]\nbody: 卡号 {CARD}\n"
+    path = repo.record("card.yml", text)
+    assert pii.fix_files(repo.root, [repo.root / path]) == 3
+    after = (repo.root / path).read_text("utf-8")
+    assert after == (
+        "catalogue: notice\ntitle: 通知\npublished: 2014-01-08\ncontact: '***************0128'\n"
+        "codes: ['***************0128', x]\nbody: 卡号 ***************0128\n"
+    )
+    assert parse(after).data["contact"] == "***************0128"
+
+
+def test_fix_leaves_a_number_that_is_no_match_as_typed(repo):
+    text = f"catalogue: notice\ntitle: 通知\npublished: 2014-01-08\ncontact: 0{MOBILE}\ncode: \"{ID}\"\n"
+    path = repo.record("zero.yml", text)
+    assert [f.field for f in _scan(repo, path)] == ["code"]
+    assert pii.fix_files(repo.root, [Path(path)]) == 1
+    assert (repo.root / path).read_text("utf-8") == text.replace(ID, "410102********1234")
+
+
+def test_fix_keeps_an_attachment_in_its_encoding(repo):
+    csv = f"姓名,身份证号\r\n王金锁,{ID}\r\n王桂兰,{ID_X}\r\n"
+    repo.write(f"{VILLAGE}/list.csv", csv.encode("gbk"))
+    assert pii.fix_files(repo.root, [Path(VILLAGE) / "list.csv"]) == 2
+    assert (repo.root / VILLAGE / "list.csv").read_bytes() == pii.mask_text(csv).encode("gbk")
+
+
+def test_fix_walks_a_folder(repo, capsys):
+    a = repo.record("a.md", notice(extra=f"contact: {MOBILE}\n"))
+    b = repo.record("b.md", notice(extra="contact: 王会计\n"))
+    repo.write(f"{VILLAGE}/list.csv", f"王金锁,{ID}\n")
+    assert pii.fix_files(repo.root, [Path(VILLAGE)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"{a}：已遮挡 手机号码 1 处",
+        f"{b}：没有发现未遮挡的号码",
+        f"{VILLAGE}/list.csv：已遮挡 身份证号码 1 处",
+    ]
+
+
+def test_fix_refuses_when_the_yaml_would_read_differently(repo, capsys):
+    # A plain value folded over two lines: the card is one number only once YAML joins the lines.
+    text = "catalogue: notice\ntitle: 通知\npublished: 2014-01-08\ncontact: 卡号 6222 0212 3456\n  7890 128\n"
+    path = repo.record("folded.yml", text)
+    assert [f.code for f in _scan(repo, path)] == ["pii-bank-card"]
+    assert pii.fix_files(repo.root, [Path(path)]) == 0
+    assert (repo.root / path).read_text("utf-8") == text
+    assert "没有修改" in capsys.readouterr().err
+
+
+def test_fix_leaves_other_files_alone(repo, capsys):
+    repo.write(f"{VILLAGE}/scan.pdf", f"%PDF-1.4 {ID}".encode())
+    assert pii.fix_files(repo.root, [Path(VILLAGE) / "scan.pdf", Path(VILLAGE) / "missing.md"]) == 0
+    assert (repo.root / VILLAGE / "scan.pdf").read_bytes() == f"%PDF-1.4 {ID}".encode()
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"{VILLAGE}/scan.pdf：只能处理记录和文本附件")
+    assert err[1] == f"{VILLAGE}/missing.md：找不到这个文件（或它是符号链接），没有修改"
