@@ -33,8 +33,18 @@ REPO = Path(__file__).resolve().parent.parent
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文欧阳"
 GIVEN = "振华国强建军秀英桂兰玉梅志刚海燕红霞春生冬梅丽娟德明永福文杰宏伟晓东金凤淑珍小红建平俊峰"
-VILLAGES = ["张家寨", "李庄", "王庄", "刘营", "东关", "西街", "南坡", "北岗", "孙楼", "赵湾", "前进", "红旗", "枣园", "柳林", "杏花", "石桥"]
-TERMS = ["耕地地力保护补贴", "农机购置补贴", "良种补贴", "护林员", "一卡通", "村务监督委员会", "低保", "危房改造", "粮食直补", "退耕还林"]
+VILLAGES = [
+    "张家寨", "李庄", "王庄", "刘营", "东关", "西街", "南坡", "北岗", "孙楼", "赵湾", "前进", "红旗", "枣园", "柳林", "杏花", "石桥",
+    "马庄", "陈营", "杨湾", "黄楼", "周庄", "吴寨", "郑岗", "谢楼", "韩庄", "唐营", "冯湾", "董寨", "程楼", "曹庄", "袁营", "邓岗",
+    "彭庄", "苏楼", "卢湾", "蒋寨", "蔡庄", "贾营", "丁楼", "魏湾", "薛庄", "叶岗", "余楼", "潘庄", "杜寨", "戴营", "夏湾", "钟楼",
+]
+TERMS = ["耕地地力保护补贴", "农机购置补贴", "良种补贴", "护林员", "一卡通", "村务监督委员会", "低保", "危房改造", "粮食直补", "退耕还林", "行政许可"]
+# People the search benchmark looks for, each in a few records, beside near misses
+# (许振国, 王振华, 欧阳振) that a search for them must not return.
+PLANTED_NAMES = ["许振华", "欧阳振华", "许振国", "王振华", "欧阳振"]
+# 文号 for chosen normative documents (by record number), with near misses of 许政〔2013〕12号.
+PLANTED_DOC_NUMBERS = {8: "许政〔2013〕12号", 68: "许政〔2013〕121号", 128: "许政办〔2013〕12号", 188: "许政〔2013〕112号",
+                       47: "许政〔2012〕12号"}
 FILLER = (
     "根据上级有关文件精神，经村民代表会议讨论通过，现将有关情况公示如下。公示期间如有异议，请向乡镇人民政府或村务监督委员会反映。"
     "本次资金通过惠农一卡通直接发放到户，严禁截留挪用。各村民小组要认真核对，确保信息准确，接受群众监督。"
@@ -59,9 +69,9 @@ def write_county(root: Path, n: int, seed: int = 7) -> None:
     )
     units = [{"id": "zfb", "name": "基准县人民政府办公室", "level": "county", "code": "005799001", "categories": ["government"]}]
     units.append({"id": "xiang", "name": "基准县城关镇人民政府", "level": "township", "code": "005799002", "categories": ["government"]})
-    for i, v in enumerate(VILLAGES * 3):
+    for i, v in enumerate(VILLAGES):
         units.append(
-            {"id": f"v{i:02d}", "name": f"城关镇{v}{i:02d}村村民委员会", "level": "village", "township": "xiang",
+            {"id": f"v{i:02d}", "name": f"城关镇{v}村村民委员会", "level": "village", "township": "xiang",
              "code": f"54411099MF{i:07d}X", "categories": ["village"]}
         )
     county = {"name": "基准县", "code": "411099", "site_code": "4110990001", "units": units}
@@ -94,6 +104,8 @@ def write_county(root: Path, n: int, seed: int = 7) -> None:
                  "group": f"第{rng.randint(1, 8)}村民小组", "area": round(rng.uniform(1, 12), 1), "amount": round(rng.uniform(50, 900), 2)}
                 for _ in range(rng.randint(5, 12))
             ]
+            if k % 401 == 1:
+                people[0]["name"] = PLANTED_NAMES[(k // 401) % len(PLANTED_NAMES)]
             meta = {
                 "catalogue": "farm-subsidy", "title": f"{u['name'][3:-5]}{term}发放对象公示（第{k}批）",
                 "published": f"20{10 + k % 14:02d}-0{1 + k % 9}-1{k % 9}", "subsidy_type": "其他",
@@ -108,10 +120,12 @@ def write_county(root: Path, n: int, seed: int = 7) -> None:
             meta = {
                 "catalogue": "normative-doc", "title": f"关于做好{rng.choice(TERMS)}工作的通知（{k}）",
                 "published": f"{year}-0{1 + k % 9}-2{k % 8}", "written": f"{year}-0{1 + k % 9}-1{k % 8}",
-                "doc_number": f"基政〔{year}〕{k}号", "issuer": "基准县人民政府", "effective": f"{year}-0{1 + k % 9}-2{k % 8}",
+                "doc_number": PLANTED_DOC_NUMBERS.get(k, f"基政〔{year}〕{k}号"), "issuer": "基准县人民政府", "effective": f"{year}-0{1 + k % 9}-2{k % 8}",
             }
             folder, stem = ("government", u["id"]), f"notice-{k:06d}"
         body = f"{rng.choice(SURNAMES)}某某等群众关心的{rng.choice(TERMS)}事项。" + FILLER[: rng.randint(120, len(FILLER))]
+        if k % 997 == 5:  # documents that cite a 文号, or a near miss of it
+            body += f"根据{rng.choice(list(PLANTED_DOC_NUMBERS.values()))}文件精神办理。"
         path = root / "content" / folder[0] / "bench" / folder[1] / f"{stem}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n" + body + "\n", "utf-8")
@@ -153,7 +167,7 @@ def run(n: int, keep: Path | None = None) -> dict[str, float]:
         times["build"] = time.perf_counter() - t0
         print(f"{'build':<10} {times['build']:7.2f} s   peak RSS {_peak_mb():7.0f} MB (wall time of pages + MkDocs + search)")
         total = sum(times.values())
-        print(f"{'total':<10} {total:7.2f} s   peak RSS {_peak_mb():7.0f} MB (pagefind {_peak_mb(resource.RUSAGE_CHILDREN):.0f} MB)")
+        print(f"{'total':<10} {total:7.2f} s   peak RSS {_peak_mb():7.0f} MB (search indexer {_peak_mb(resource.RUSAGE_CHILDREN):.0f} MB)")
         times["total"] = total
         return times
     finally:

@@ -10,9 +10,9 @@ what the site serves, by folder or over HTTP.
 What is left out, and why (measured): the MkDocs pages, assets and manifest are
 byte-identical from one build of a commit to the next (other process, other hash seed,
 other checkout folder). sitemap.xml carries the build date, so it is compared without its
-<lastmod> lines. Pagefind's index (pagefind/) is not reproducible: it writes its filter
-files in hash-map order, so their names and pagefind-entry.json change from run to run;
-only a web page placed inside pagefind/ is reported (as extra).
+<lastmod> lines. The search bundle (search.BUNDLE) is not compared: it is derived from the
+records (whose pages and sources are compared) and only a web page placed inside it is
+reported (as extra).
 """
 
 from __future__ import annotations
@@ -40,9 +40,10 @@ from typing import Any
 
 from .load import Project
 from .model import County
+from .search import BUNDLE
 
 MANIFEST = "manifest.json"
-SEARCH_BUNDLE = "pagefind/"
+SEARCH_BUNDLE = f"{BUNDLE}/"
 SITEMAPS = ("sitemap.xml", "sitemap.xml.gz")
 # What a county site is made from; changes anywhere else in the checkout do not change it.
 BUILD_INPUTS = ("content", "catalogues", "mkdocs.yml", "theme", "gongkai", "build.py")

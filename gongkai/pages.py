@@ -19,7 +19,7 @@ from typing import Any
 import markdown
 import nh3
 
-from . import feed
+from . import feed, pii
 from .changes import RecordHistory, Revision
 from .load import Project
 from .model import CATEGORIES, LEVELS, PERIODS, County, Record, Unit
@@ -87,7 +87,7 @@ def body_html(text: str) -> str:
     """A record body (Markdown) as sanitised HTML."""
     if not text.strip():
         return ""
-    html = _md.reset().convert(text)
+    html = _md.reset().convert(pii.protect_masks(text))
     return nh3.clean(
         html,
         tags=_ALLOWED_TAGS,
@@ -385,15 +385,18 @@ class CountySite:
         assert r.item is not None
         body_text = html_module.unescape(re.sub(r"<[^>]+>", " ", body))
         body_text = re.sub(r"\s+", " ", body_text).strip()
-        parts = [
-            r.title, u.name, r.item.name, r.index_no, str(m.get("doc_number") or ""), r.published,
-            str(m.get("written") or ""), str(m.get("period") or ""),
-        ]
+        # The record's own words first, then what the site says about it: the excerpt under
+        # a search result shows the first place after the title that holds the query.
+        parts = [r.title]
         if with_content:
             parts += [
-                " ".join(map(str, m.get("keywords") or [])), body_text, " ".join(flatten(r.fields)),
+                body_text, " ".join(flatten(r.fields)), " ".join(map(str, m.get("keywords") or [])),
                 " ".join(str(a.get("title", "")) for a in m.get("attachments") or []),
             ]
+        parts += [
+            u.name, r.item.name, r.index_no, str(m.get("doc_number") or ""), r.published,
+            str(m.get("written") or ""), str(m.get("period") or ""),
+        ]
         summary = body_text[:120] + ("……" if len(body_text) > 120 else "") if body_text else f"{r.item.name} {m.get('period') or ''}"
         return SearchDocument(
             url=r.url,
@@ -403,6 +406,7 @@ class CountySite:
             summary=summary,
             filters={"类别": CATEGORIES[r.category], "单位": u.name, "事项": r.item.name, "年份": r.year},
             text="\n".join(p for p in parts if p),
+            heading="\n".join(p for p in (r.title, str(m.get("doc_number") or ""), r.index_no) if p),
         )
 
     # history -------------------------------------------------------------------------
@@ -459,9 +463,9 @@ class CountySite:
                 head += "：首次公开"
             details = []
             for note in rev.notes:
-                details.append(f'<p class="gk-note">修订说明：{escape(note)}</p>')
+                details.append(f'<p class="gk-note">修订说明：{escape(pii.mask_text(note))}</p>')
             if rev.reason:
-                details.append(f"<p>原因：{escape(rev.reason)}</p>")
+                details.append(f"<p>原因：{escape(pii.mask_text(rev.reason))}</p>")
             changed = [c for c in rev.fields if c.path[:1] not in (("changes",), ("withdrawn",), ("removed",))]
             if changed:
                 lis = []
@@ -479,7 +483,7 @@ class CountySite:
                 details.append(f'<ul class="gk-field-changes">{"".join(lis)}</ul>')
             if rev.body:
                 details.append(f"<p>{escape(rev.body)}</p>")
-            details.append(f'<p class="gk-sub">{escape(rev.message)}　{self.commit_link(rev.sha)}</p>')
+            details.append(f'<p class="gk-revmeta">{escape(rev.message)}　{self.commit_link(rev.sha)}</p>')
             items.append(f"<li>{head}{''.join(details)}</li>")
         return f'<h2 id="revisions">修订记录</h2><ol class="gk-revisions" reversed>{"".join(items)}</ol>'
 
@@ -601,8 +605,10 @@ class CountySite:
 
     def search(self) -> None:
         """The search page: takes its query from the address (search/?q=…)."""
+        from .search import BUNDLE
+
         html = (
-            '<div id="gk-search" class="gk-search" data-bundle="../pagefind/" data-root="../"></div>'
+            f'<div id="gk-search" class="gk-search" data-bundle="../{BUNDLE}/" data-root="../"></div>'
             '<noscript><p>搜索需要浏览器启用 JavaScript；也可以按<a href="../catalogue/">公开目录</a>或'
             '<a href="../units/">公开单位</a>查找。</p></noscript>'
         )
@@ -616,7 +622,8 @@ def _url_of(path: str) -> str:
 
 
 def _short(text: str | None, limit: int = 80) -> str:
-    text = text or "（空）"
+    # Old values come from git: a number masked since must not come back through 修订记录.
+    text = pii.mask_text(text) if text else "（空）"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

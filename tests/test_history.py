@@ -36,7 +36,7 @@ CHANGED_LEDGER = BALANCED_LEDGER.replace("closing_balance: 15000.51", "closing_b
     "opening_balance: 12000.00", "opening_balance: 12100.00"
 ).replace("---\n本月", "changes:\n  - {date: 2014-01-20, note: 更正期初余额，上月结转数录入有误}\n---\n本月")
 
-PERSONAL = "名单：张三 410102199001011237（误登）"
+PERSONAL = "名单：张三 410102199001011234（误登）"
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +114,7 @@ def test_removed_record_is_a_tombstone_without_its_content(story):
     *_, site = story
     html = page(site, "village/cun/list")
     assert "本信息的内容已于 2014-02-15 删除" in html and "误登个人信息" in html
-    assert "410102199001011237" not in html  # neither the body nor the revision diff shows it
+    assert "410102199001011234" not in html  # neither the body nor the revision diff shows it
     assert "（内容已删除）" not in html
 
 
@@ -255,3 +255,16 @@ def test_a_moved_record_keeps_its_old_address(story):
     *_, site = story
     html = page(site, "village/cun/ledger")
     assert "本信息已移至新地址" in html and 'href="../ledger-2013-12/"' in html
+
+
+def test_revision_history_never_brings_back_a_number_masked_since(repo):
+    from gongkai.changes import FieldChange, RecordHistory, Revision
+    from gongkai.pages import CountySite
+
+    project = repo.check()
+    site = CountySite(project, project.counties["demo"], {})
+    change = FieldChange(("contact",), "联系人", "王会计 410102199001011234", "王会计 410102********1234")
+    rev = Revision("a" * 40, "2014-01-20", "遮挡身份证号", "changed", f"{VILLAGE}/x.md", ["误登 410102199001011234，已遮挡"], [change])
+    html = site.revisions_html(RecordHistory(f"{VILLAGE}/x.md", [rev]), {})
+    assert "410102199001011234" not in html
+    assert "410102********1234" in html

@@ -20,6 +20,7 @@ from tinyrepo import BALANCED_LEDGER, BUREAU, MAIN, SITE_YML, VILLAGE, make_repo
 
 from gongkai import check, manifest
 from gongkai.manifest import CHANGED, EXTRA, MISSING, SOURCE, UNVERIFIABLE, Discrepancy
+from gongkai.search import BUNDLE
 from gongkai.site import build_all
 
 LEDGER_PAGE = "village/cun/ledger/index.html"
@@ -151,10 +152,11 @@ def test_edited_manifest_does_not_hide_a_defaced_page(published, site):
 
 
 def test_search_bundle_is_not_compared_but_a_page_inside_it_is_extra(published, site):
-    (site / "demo" / "pagefind" / "pagefind-entry.json").write_text("{}", "utf-8")
-    (site / "demo" / "pagefind" / "evil.html").write_text("<script>alert(1)</script>", "utf-8")
+    bundle = site / "demo" / BUNDLE
+    (bundle / "meta.json").write_text("{}", "utf-8")
+    (bundle / "evil.html").write_text("<script>alert(1)</script>", "utf-8")
     found = manifest.verify(published["root"], str(site))
-    assert [(d.kind, d.path) for d in found] == [(EXTRA, "pagefind/evil.html")]
+    assert [(d.kind, d.path) for d in found] == [(EXTRA, f"{BUNDLE}/evil.html")]
 
 
 def test_sitemap_build_date_is_not_a_difference(published, site):

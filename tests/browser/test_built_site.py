@@ -6,6 +6,7 @@ import re
 from html.parser import HTMLParser
 
 from gongkai.model import CATEGORIES
+from gongkai.search import BUNDLE
 
 
 def test_every_county_and_the_portal_is_built(built_site, project):
@@ -14,7 +15,7 @@ def test_every_county_and_the_portal_is_built(built_site, project):
     for county in project.counties.values():
         assert (built_site / county.id / "index.html").exists()
         assert f'href="{county.id}/"' in portal
-        assert (built_site / county.id / "pagefind" / "pagefind.js").exists()
+        assert (built_site / county.id / BUNDLE / "meta.json").exists()
 
 
 def test_every_record_has_its_page_with_the_standard_metadata(built_site, project):

@@ -35,7 +35,7 @@ def _expected(project, query):
 
 
 @pytest.mark.parametrize("query", QUERIES)
-def test_pagefind_returns_every_record_titled_with_the_query(page, server, project, query):
+def test_search_returns_every_record_titled_with_the_query(page, server, project, query):
     expected = _expected(project, query)
     assert expected, f"the bundled content has no record for {query}"
     for county, urls in expected.items():
