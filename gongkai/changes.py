@@ -297,23 +297,12 @@ def check_against(project: Project, base: str) -> Findings:
     root = project.root
     findings = Findings()
     try:
-        sha = history.resolve(root, base)
-        raw = history.git(root, "diff", "--raw", "-M", "--no-abbrev", sha, "--", history.CONTENT)
+        files = history.diff(root, history.resolve(root, base))
     except history.HistoryError as exc:
         findings.add("history-base", "", str(exc), hint="--base 写目标分支，例如 origin/main。")
         return findings
     current = {r.path: r for r in project.records}
-    entries = []
-    for line in raw.splitlines():
-        if not line.startswith(":"):
-            continue
-        meta, *names = line.split("\t")
-        _, _, old_blob, _, status = meta[1:].split(" ")
-        old_path = names[0]
-        new_path = names[1] if status[0] in ("R", "C") else names[0]
-        if status[0] == "C":
-            continue
-        entries.append((status[0], old_path, new_path, old_blob))
+    entries = [(f.status, f.old_path, f.path, f.old_blob) for f in files if f.status != "A"]
     texts = history.blobs(root, {e[3] for e in entries if is_record_path(e[1])})
     for status, old_path, new_path, old_blob in entries:
         if not is_record_path(old_path) or old_blob not in texts:
@@ -378,21 +367,15 @@ class Difference:
 def between(project: Project | None, root, a: str, b: str) -> list[Difference]:
     """Every record added, changed, withdrawn, removed, deleted or moved from a to b."""
     sa, sb = history.resolve(root, a), history.resolve(root, b)
-    raw = history.git(root, "diff", "--raw", "-M", "--no-abbrev", sa, sb, "--", history.CONTENT)
-    entries = []
-    for line in raw.splitlines():
-        if not line.startswith(":"):
-            continue
-        meta, *names = line.split("\t")
-        _, _, old_blob, new_blob, status = meta[1:].split(" ")
-        old_path = names[0]
-        new_path = names[1] if status[0] in ("R", "C") else names[0]
-        if is_record_path(old_path) or is_record_path(new_path):
-            entries.append((status[0], old_path, new_path, old_blob, new_blob))
+    entries = [
+        (f.status, f.old_path, f.path, f.old_blob, f.new_blob)
+        for f in history.diff(root, sa, sb)
+        if is_record_path(f.old_path) or is_record_path(f.path)
+    ]
     texts = history.blobs(root, {e[3] for e in entries} | {e[4] for e in entries})
     out = []
     for status, old_path, new_path, old_blob, new_blob in entries:
-        old = parse_record_text(texts[old_blob], old_path) if old_blob in texts and status not in ("A", "C") else None
+        old = parse_record_text(texts[old_blob], old_path) if old_blob in texts and status != "A" else None
         new = parse_record_text(texts[new_blob], new_path) if new_blob in texts and status != "D" else None
         path = new_path if status != "D" else old_path
         rev = revision(project, _category(path), old, new, sha=sb, date="", message="", path=path, renamed=status == "R")

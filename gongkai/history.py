@@ -108,21 +108,33 @@ def log(root: Path, rev: str = "HEAD", paths: tuple[str, ...] = (CONTENT,)) -> l
     for chunk in out.split("\x1e")[1:]:
         sha, time, author, subject, body, rest = chunk.split("\x1f", 5)
         commit = Commit(sha, int(time), author, subject, body.strip())
-        for line in rest.splitlines():
-            if not line.startswith(":"):
-                continue
-            meta, *names = line.split("\t")
-            _, _, old_blob, new_blob, status = meta[1:].split(" ")
-            kind = status[0]
-            if kind in ("R", "C"):
-                old_path, path = names[0], names[1]
-                if kind == "C":
-                    kind, old_path = "A", path
-            else:
-                old_path = path = names[0]
-            commit.files.append(FileChange(kind, path, old_path, old_blob, new_blob))
+        commit.files = _raw(rest)
         commits.append(commit)
     return commits
+
+
+def _raw(text: str) -> list[FileChange]:
+    """The file lines of `git log --raw` / `git diff --raw` output (a copy counts as added)."""
+    files = []
+    for line in text.splitlines():
+        if not line.startswith(":"):
+            continue
+        meta, *names = line.split("\t")
+        _, _, old_blob, new_blob, status = meta[1:].split(" ")
+        kind = status[0]
+        if kind in ("R", "C"):
+            old_path, path = names[0], names[1]
+            if kind == "C":
+                kind, old_path, old_blob = "A", path, EMPTY_BLOB
+        else:
+            old_path = path = names[0]
+        files.append(FileChange(kind, path, old_path, old_blob, new_blob))
+    return files
+
+
+def diff(root: Path, a: str, b: str | None = None) -> list[FileChange]:
+    """Files changed under content/ from a to b (to the working tree when b is None)."""
+    return _raw(git(root, "diff", "--raw", "-M", "--no-abbrev", a, *([b] if b else []), "--", CONTENT))
 
 
 def blobs(root: Path, ids: set[str]) -> dict[str, str]:
