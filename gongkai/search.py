@@ -25,9 +25,10 @@ The bundle (site/search-index/):
     t/<n>.bin         the postings of every key whose FNV-1a hash is n modulo the bucket
                       count, in key order (binary, not compressed: a few KB each)
     c/<n>.json        what a result shows (address, title, unit, date) for the BLOCK records
-                      from id n * BLOCK: the first results of a query are mostly a few blocks
-    r/<id>.json       one record's summary and text (its first TEXT_LIMIT characters), for
-                      the excerpt under each result and the check of long terms
+                      from id n * BLOCK: the first results of a common query are a few blocks
+    r/<id>.json       one record: the same, its summary and text (the first TEXT_LIMIT
+                      characters), for the excerpt under a result and the check of long
+                      terms; the first results of a rare query come from these alone
 
 Record ids follow publication date, newest first, so results come newest first; records
 whose title, 文号 or 索引号 contain the query come before the others. Each filter value
@@ -235,7 +236,8 @@ def write_bundle(documents: list[SearchDocument], out: Path) -> dict[str, Any]:
             if value:
                 postings[filter_key(name, value)].append(rid)
                 filters[name][value] += 1
-        record = {"summary": doc.summary, "text": doc.text[:TEXT_LIMIT]}
+        record = {"url": doc.url, "title": doc.title, "unit": doc.unit, "date": doc.date, "summary": doc.summary,
+                  "text": doc.text[:TEXT_LIMIT]}
         if len(doc.text) > TEXT_LIMIT:
             record["cut"] = True
         (out / "r" / f"{rid}.json").write_text(_json(record), "utf-8")

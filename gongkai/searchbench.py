@@ -8,9 +8,11 @@ The county comes from gongkai.bench.write_county (names, villages, subsidy terms
 with near misses, ledgers) and is built like any county (MkDocs and the search index side
 by side). Each query runs in a fresh browser context on the county's search page, as a
 reader would type it; the page marks the time from the query to its first 10 results on
-screen. For each query the benchmark prints recall (of every record whose text contains
-the query), precision of the first 10, that time, and the bytes the query downloaded
-(response bodies under search-index/, after the page and meta.json have loaded).
+screen (title, unit, date), and to the excerpt under each. For each query the benchmark
+prints recall (of every record whose text contains the query), precision of the first 10
+as first shown, those times, and the bytes the query downloaded (Playwright's response
+body sizes under search-index/, after the page and meta.json have loaded). Then the same
+per kind of query. The build prints the indexer's time and peak memory (its own process).
 
 Ground truth is computed here, from each record's indexed text, independently of the index:
 a record is relevant when its text contains the query once both are normalised (NFKC,
@@ -176,7 +178,7 @@ def measure(county: Path, base: str, qs: list[Query], runs: int) -> list[list[Re
     records = read_records(county)
     out = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+        browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", headless=True,
                                     args=["--no-sandbox", "--disable-gpu", "--no-first-run",
                                           "--disable-background-networking", "--disable-component-update"])
         for q in qs:

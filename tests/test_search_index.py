@@ -141,7 +141,9 @@ def test_the_bundle_holds_records_newest_first_and_every_key(tmp_path):
     assert block["units"] == ["示范村村民委员会"]
     assert [card[0] for card in block["cards"]] == ["village/cun/r3/", "village/cun/r2/", "village/cun/r1/"]  # newest first
     assert block["cards"][2] == ["village/cun/r1/", DOCUMENTS[0].title, 0, DOCUMENTS[0].date]
-    assert json.loads((tmp_path / "r" / "2.json").read_text("utf-8")) == {"summary": DOCUMENTS[0].summary, "text": DOCUMENTS[0].text}
+    assert json.loads((tmp_path / "r" / "2.json").read_text("utf-8")) == {
+        "url": "village/cun/r1/", "title": DOCUMENTS[0].title, "unit": "示范村村民委员会", "date": DOCUMENTS[0].date,
+        "summary": DOCUMENTS[0].summary, "text": DOCUMENTS[0].text}
     postings = _read_bundle(tmp_path, meta)
     assert postings["许振华"] == ([2], [])
     assert postings["2013 12号"] == ([1], [1])  # in record 1's heading too: it ranks first

@@ -49,7 +49,6 @@
   }
 
   var encoder = new TextEncoder();
-  var decoder = new TextDecoder();
 
   // 32-bit FNV-1a of the key's UTF-8 bytes, modulo the bucket count.
   function bucketOf(k, buckets) {
@@ -91,25 +90,25 @@
     r.pos += Math.floor(header / 2);
   }
 
-  // A bucket: how many keys, then each key with its records and its heading records.
-  // Postings are read only for the keys asked for.
+  // A bucket: how many keys, then each key (UTF-8) with its records and its heading
+  // records. A lookup walks it comparing bytes; only the key asked for is read.
   function parseBucket(bytes) {
-    var r = reader(bytes);
-    var n = r.varint();
-    var entries = new Map();
-    for (var i = 0; i < n; i++) {
-      var len = r.varint();
-      var k = decoder.decode(bytes.subarray(r.pos, r.pos + len));
-      r.pos += len;
-      entries.set(k, r.pos);
-      skipIds(bytes, r);
-      skipIds(bytes, r);
-    }
     return {
       get: function (k) {
-        if (!entries.has(k)) return null;
-        var all = readPosting(bytes, entries.get(k));
-        return { all: all, heading: readPosting(bytes, all.end) };
+        var want = encoder.encode(k);
+        var r = reader(bytes);
+        for (var n = r.varint(); n > 0; n--) {
+          var len = r.varint(), start = r.pos, same = len === want.length;
+          for (var j = 0; same && j < len; j++) same = bytes[start + j] === want[j];
+          r.pos += len;
+          if (same) {
+            var all = readPosting(bytes, r.pos);
+            return { all: all, heading: readPosting(bytes, all.end) };
+          }
+          skipIds(bytes, r);
+          skipIds(bytes, r);
+        }
+        return null;
       },
     };
   }
@@ -251,9 +250,21 @@
     });
   }
 
-  // A record's summary and text, for the excerpt and the check of long terms.
+  // A record's file: what a result shows, and the summary and text for its excerpt.
   function detail(id) {
     return cached(details, id, function () { return load("r/" + id + ".json", "json"); });
+  }
+
+  // What these results show: from block files when the results share them (a common
+  // query's newest results sit close together), else from each record's own file, which
+  // the excerpt needs anyway (a rare query's results are far apart).
+  function cards(ids) {
+    var shared = new Set(ids.map(function (id) { return Math.floor(id / meta.block); })).size * 2 <= ids.length;
+    return Promise.all(ids.map(function (id) {
+      return shared ? card(id) : detail(id).then(function (r) {
+        return { id: id, url: r.url, title: r.title, unit: r.unit, date: r.date };
+      });
+    }));
   }
 
   // Every record that holds every term and passes every filter; records whose heading
@@ -339,18 +350,18 @@
       : "没有找到" + (q ? "与「" + q + "」" : "") + "相关的公开信息。可以减少关键词，或换一个说法。";
   }
 
-  // The next `size` results: first what each shows (title, unit, date: a few block files),
-  // then each record's text, for its excerpt and to check a term longer than three units
-  // (found by its parts; the text says whether they stand together). A result that fails
-  // the check leaves the list. Resolves to the first new item, once all are on screen.
+  // The next `size` results: first what each shows (title, unit, date), then each record's
+  // text, for its excerpt and to check a term longer than three units (found by its parts;
+  // the text says whether they stand together). A result that fails the check leaves the
+  // list. Resolves to the first new item, once all are on screen.
   function showMore(s, q, size) {
     if (s.busy) return s.busy;
     var ids = Array.prototype.slice.call(s.order, s.next, s.next + size);
     s.next += ids.length;
-    s.busy = Promise.all(ids.map(card)).then(function (cards) {
+    s.busy = cards(ids).then(function (shown) {
       s.busy = null;
       if (s !== current) return null;
-      var items = cards.map(function (c) {
+      var items = shown.map(function (c) {
         var li = render(c);
         list.appendChild(li);
         return { li: li, card: c };
