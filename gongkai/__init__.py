@@ -10,7 +10,7 @@ The pipeline, one module per stage:
     feed      the 变更记录 as Atom
     pages     the pages of a county site, as Markdown/HTML, engine-neutral
     engine    MkDocs + Material: turns pages into a site
-    search    Pagefind index over the built site
+    search    the static Chinese search index (runs of characters), read by the search page
     site      builds every county and the portal, replacing each only when complete
 """
 

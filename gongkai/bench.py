@@ -4,9 +4,9 @@
     python -m gongkai.bench --records 10000 --history 20000
 
 Each stage is timed separately (load, validate, pages, MkDocs, search index) so a slow
-stage can be found and replaced on its own. Pagefind runs while MkDocs renders, so the
+stage can be found and replaced on its own. The search indexer runs while MkDocs renders, so the
 search line shows both its own time and how long the build still waited for it. Peak memory is the process's maximum
-resident size after the stage (it only grows), and Pagefind's own peak as a child.
+resident size after the stage (it only grows), and the search indexer's own peak as a child.
 The records are synthetic but shaped like the real ones: Chinese names, villages,
 subsidy terms, 文号 and ledgers, about 400 Han characters each.
 """

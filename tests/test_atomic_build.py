@@ -30,7 +30,7 @@ def build(root: Path, site: Path, *args: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        start_new_session=True,  # so the kill takes Pagefind, its child, along: a power cut, not a polite stop
+        start_new_session=True,  # so the kill takes the search indexer, its child, along: a power cut, not a polite stop
         env=dict(os.environ, TMPDIR=str(tmp)),
     )
 

@@ -92,7 +92,7 @@ def test_manifest_names_every_record_its_commit_and_hashes(published):
     assert m["pages"]["index.html"] == hashlib.sha256((county_dir / "index.html").read_bytes()).hexdigest()
     assert LEDGER_PAGE not in m["pages"]  # record pages are listed once, under records
     assert "assets/gongkai.css" in m["files"]
-    assert not [p for p in [*m["pages"], *m["files"]] if p.startswith("pagefind/") or p == "manifest.json"]
+    assert not [p for p in [*m["pages"], *m["files"]] if p.startswith("search-index/") or p == "manifest.json"]
     assert list(m["pages"]) == sorted(m["pages"])
 
 
@@ -106,7 +106,7 @@ def test_two_builds_of_one_commit_are_byte_identical(published, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     first, second = published["site"] / "demo", again / "demo"
-    pages = sorted(p.relative_to(first).as_posix() for p in first.rglob("*.html") if "pagefind" not in p.parts)
+    pages = sorted(p.relative_to(first).as_posix() for p in first.rglob("*.html") if "search-index" not in p.parts)
     assert len(pages) > 20
     assert [p for p in pages if (first / p).read_bytes() != (second / p).read_bytes()] == []
     project = check(published["root"])
