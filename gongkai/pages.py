@@ -11,6 +11,7 @@ import html as html_module
 import posixpath
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -141,38 +142,54 @@ class CountySite:
 
     def paginate(self, base: str, title: str, records: list[Record], head: str, group=None) -> None:
         """Pages of PER_PAGE records under base/, then base/page/2/ …, with a pager."""
-        chunks = [records[i : i + PER_PAGE] for i in range(0, len(records), PER_PAGE)] or [[]]
-        total = len(chunks)
+        self.paged(
+            base, title, records, head,
+            item=self.link,
+            group=(lambda r: f"<h3>{escape(group(r))}</h3>") if group else None,
+            empty="暂无公开信息。",
+        )
+
+    def paged(
+        self,
+        base: str,
+        title: str,
+        entries: list[Any],
+        head: str,
+        *,
+        item: Callable[[str, Any], str],
+        group: Callable[[Any], str] | None = None,
+        list_class: str = "gk-list",
+        empty: str,
+    ) -> None:
+        """Any long list as pages of PER_PAGE entries under base/, base/page/2/ …
+
+        item(here, entry) is the entry's <li> as seen from the page at `here`; group(entry)
+        is a heading put before an entry whose heading differs from the one before it. The
+        first page carries `head`; every page of a list longer than one page has a pager.
+        """
+        chunks = [entries[i : i + PER_PAGE] for i in range(0, len(entries), PER_PAGE)] or [[]]
         for n, chunk in enumerate(chunks, start=1):
-            src = f"{base}/index.md" if n == 1 else f"{base}/page/{n}.md"
-            here = Page(src, title, "").url
+            here = Page(_page_source(base, n), "", "").url
             parts = [head if n == 1 else ""]
             if not chunk:
-                parts.append('<p class="gk-empty">暂无公开信息。</p>')
-            last_group = None
+                parts.append(f'<p class="gk-empty">{empty}</p>')
+            heading = None
             items: list[str] = []
-            for r in chunk:
-                g = group(r) if group else None
-                if g != last_group:
+            for entry in chunk:
+                h = group(entry) if group else None
+                if h != heading:
                     if items:
-                        parts.append(f'<ul class="gk-list">{"".join(items)}</ul>')
+                        parts.append(f'<ul class="{list_class}">{"".join(items)}</ul>')
                         items = []
-                    parts.append(f"<h3>{escape(g)}</h3>")
-                    last_group = g
-                items.append(self.link(here, r))
+                    parts.append(h or "")
+                    heading = h
+                items.append(item(here, entry))
             if items:
-                parts.append(f'<ul class="gk-list">{"".join(items)}</ul>')
-            if total > 1:
-                links = []
-                for m in range(1, total + 1):
-                    target = Page(f"{base}/index.md" if m == 1 else f"{base}/page/{m}.md", "", "").url
-                    if m == n:
-                        links.append(f'<span class="gk-current" aria-current="page">{m}</span>')
-                    else:
-                        links.append(f'<a href="{rel_url(here, target)}">{m}</a>')
-                parts.append(f'<nav class="gk-pager" aria-label="分页">共 {len(records)} 条，第 {n}/{total} 页：{" ".join(links)}</nav>')
+                parts.append(f'<ul class="{list_class}">{"".join(items)}</ul>')
+            if len(chunks) > 1:
+                parts.append(_pager(base, here, n, len(chunks), len(entries)))
             page_title = title if n == 1 else f"{title}（第{n}页）"
-            self.pages.append(Page(src, page_title, _block("".join(parts))))
+            self.pages.append(Page(_page_source(base, n), page_title, _block("".join(parts))))
 
     # pages -----------------------------------------------------------------------------
 
@@ -567,40 +584,25 @@ class CountySite:
                 for rev, title, url, unit in deleted
             )
             head += f'<h2>未按规定删除的记录（{len(deleted)}）</h2><ul class="gk-list">{lis}</ul>'
-        chunks = [entries[i : i + PER_PAGE] for i in range(0, len(entries), PER_PAGE)] or [[]]
-        for n, chunk in enumerate(chunks, start=1):
-            src = "changes/index.md" if n == 1 else f"changes/page/{n}.md"
-            here = Page(src, "", "").url
-            parts = [head if n == 1 else ""]
-            month = None
-            items: list[str] = []
-            for rev, title, url, unit in chunk:
-                m = rev.date[:7]
-                if m != month:
-                    if items:
-                        parts.append(f'<ul class="gk-list gk-changes">{"".join(items)}</ul>')
-                        items = []
-                    parts.append(f"<h2>{m[:4]}年{int(m[5:7])}月</h2>")
-                    month = m
-                note = "；".join(rev.notes) or rev.reason or _summary(rev)
-                items.append(
-                    f'<li><span><span class="gk-badge gk-kind-{rev.kind}">{escape(rev.kind_zh)}</span> '
-                    f'<a href="{rel_url(here, url)}">{escape(title)}</a>'
-                    + (f'<br><span class="gk-sub">{escape(note)}</span>' if note else "")
-                    + f'</span><span class="gk-sub">{escape(unit)} · {escape(rev.date)}</span></li>'
-                )
-            if items:
-                parts.append(f'<ul class="gk-list gk-changes">{"".join(items)}</ul>')
-            if not chunk:
-                parts.append('<p class="gk-empty">暂无变更。</p>')
-            if len(chunks) > 1:
-                links = " ".join(
-                    f'<span class="gk-current">{k}</span>' if k == n
-                    else f'<a href="{rel_url(here, Page("changes/index.md" if k == 1 else f"changes/page/{k}.md", "", "").url)}">{k}</a>'
-                    for k in range(1, len(chunks) + 1)
-                )
-                parts.append(f'<nav class="gk-pager" aria-label="分页">第 {n}/{len(chunks)} 页：{links}</nav>')
-            self.pages.append(Page(src, "变更记录" if n == 1 else f"变更记录（第{n}页）", _block("".join(parts))))
+
+        def item(here: str, entry: tuple[Revision, str, str, str]) -> str:
+            rev, title, url, unit = entry
+            note = "；".join(rev.notes) or rev.reason or _summary(rev)
+            return (
+                f'<li><span><span class="gk-badge gk-kind-{rev.kind}">{escape(rev.kind_zh)}</span> '
+                f'<a href="{rel_url(here, url)}">{escape(title)}</a>'
+                + (f'<br><span class="gk-sub">{escape(note)}</span>' if note else "")
+                + f'</span><span class="gk-sub">{escape(unit)} · {escape(rev.date)}</span></li>'
+            )
+
+        def month(entry: tuple[Revision, str, str, str]) -> str:
+            m = entry[0].date[:7]
+            return f"<h2>{m[:4]}年{int(m[5:7])}月</h2>"
+
+        self.paged(
+            "changes", "变更记录", entries, head,
+            item=item, group=month, list_class="gk-list gk-changes", empty="暂无变更。",
+        )
         self.assets.append(Asset("changes.xml", content=feed.atom(self.project, self.county, entries[:100])))
 
     def search(self) -> None:
@@ -619,6 +621,38 @@ def _url_of(path: str) -> str:
     """The site URL a record file has (or had): content/<cat>/<county>/<unit>/<id>.md -> <cat>/<unit>/<id>/."""
     _, category, _, unit, file = path.split("/")
     return f"{category}/{unit}/{file.rsplit('.', 1)[0]}/"
+
+
+def _page_source(base: str, n: int) -> str:
+    """The source path of page n of the list under base/ (page 1 is base/ itself)."""
+    return f"{base}/index.md" if n == 1 else f"{base}/page/{n}.md"
+
+
+# Pages either side of the current one that the pager links by number. A list of 10,000
+# records has 200 pages: linking them all would put 200 links on every page, which on a
+# phone is a wall of numbers. First, last, previous, next and this window are enough.
+PAGER_WINDOW = 2
+
+
+def _pager(base: str, here: str, n: int, total: int, count: int) -> str:
+    """上一页, the first and last page, the pages near n, 下一页, and how many entries."""
+    def link(m: int, text: str | None = None, rel: str = "") -> str:
+        if m == n and text is None:
+            return f'<span class="gk-current" aria-current="page">{m}</span>'
+        attrs = f' rel="{rel}"' if rel else ""
+        return f'<a href="{rel_url(here, Page(_page_source(base, m), "", "").url)}"{attrs}>{text or m}</a>'
+
+    shown = sorted({1, total, *range(max(1, n - PAGER_WINDOW), min(total, n + PAGER_WINDOW) + 1)})
+    links = [link(n - 1, "上一页", "prev")] if n > 1 else []
+    previous = 0
+    for m in shown:
+        if m - previous > 1:
+            links.append('<span class="gk-gap" aria-hidden="true">…</span>')
+        links.append(link(m))
+        previous = m
+    if n < total:
+        links.append(link(n + 1, "下一页", "next"))
+    return f'<nav class="gk-pager" aria-label="分页">共 {count} 条，第 {n}/{total} 页：{" ".join(links)}</nav>'
 
 
 def _short(text: str | None, limit: int = 80) -> str:

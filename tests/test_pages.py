@@ -1,0 +1,72 @@
+"""Long lists as pages: every record once, a pager that stays short and links real pages."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+import pytest
+from tinyrepo import Repo, notice
+
+from gongkai import pages
+from gongkai.pages import county_pages
+
+
+@pytest.fixture
+def long_list(repo: Repo, monkeypatch: pytest.MonkeyPatch):
+    """A village with 47 notices, cut into pages of 4 (12 pages), as a county site."""
+    monkeypatch.setattr(pages, "PER_PAGE", 4)
+    for k in range(47):
+        repo.record(f"n{k:02d}.md", notice(f"第{k:02d}号通知", f"2014-{1 + k // 28:02d}-{1 + k % 28:02d}"))
+    project = repo.check()
+    assert not project.findings.errors
+    built, _, _ = county_pages(project, project.counties["demo"])
+    return {p.url: p for p in built}
+
+
+def test_every_record_is_on_exactly_one_page_newest_first(long_list):
+    urls = ["village/"] + [f"village/page/{n}/" for n in range(2, 13)]
+    assert all(u in long_list for u in urls) and "village/page/13/" not in long_list
+    titles = [t for u in urls for t in re.findall(r"第(\d\d)号通知", long_list[u].content)]
+    assert titles == [f"{k:02d}" for k in reversed(range(47))]
+    assert long_list["village/page/12/"].title.endswith("（第12页）")
+
+
+def test_the_pager_links_neighbours_ends_and_pages_that_exist(long_list):
+    here = "village/page/6/"
+    pager = re.search(r'<nav class="gk-pager".*?</nav>', long_list[here].content).group(0)
+    assert "共 47 条，第 6/12 页" in pager
+    links = dict((text, href) for href, text in re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', pager))
+    # 1 … 4 5 [6] 7 8 … 12, with 上一页 and 下一页: not a link to each of the 12 pages.
+    assert sorted(links) == sorted(["上一页", "1", "4", "5", "7", "8", "12", "下一页"])
+    assert '<span class="gk-current" aria-current="page">6</span>' in pager
+    assert pager.count("…") == 2
+    resolve = lambda href: posixpath.normpath(posixpath.join(here, href)) + "/"  # noqa: E731
+    assert resolve(links["上一页"]) == "village/page/5/" and resolve(links["下一页"]) == "village/page/7/"
+    assert resolve(links["1"]) == "village/" and resolve(links["12"]) == "village/page/12/"
+    assert all(resolve(h) in long_list for h in links.values())
+
+
+def test_first_and_last_pages_have_no_link_beyond_the_list(long_list):
+    first = re.search(r'<nav class="gk-pager".*?</nav>', long_list["village/"].content).group(0)
+    last = re.search(r'<nav class="gk-pager".*?</nav>', long_list["village/page/12/"].content).group(0)
+    assert "上一页" not in first and "下一页" in first
+    assert "下一页" not in last and "上一页" in last
+
+
+def test_a_pager_stays_short_however_long_the_list(repo: Repo, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(pages, "PER_PAGE", 1)
+    for k in range(60):
+        repo.record(f"n{k:02d}.md", notice(f"第{k:02d}号通知", f"2014-{1 + k // 28:02d}-{1 + k % 28:02d}"))
+    project = repo.check()
+    built = {p.url: p for p in county_pages(project, project.counties["demo"])[0]}
+    for url in ["village/", "village/page/30/", "village/page/60/"]:
+        pager = re.search(r'<nav class="gk-pager".*?</nav>', built[url].content).group(0)
+        assert len(re.findall(r"<a ", pager)) <= 2 * pages.PAGER_WINDOW + 4
+
+
+def test_a_short_list_has_no_pager(repo: Repo):
+    repo.record("n.md", notice())
+    project = repo.check()
+    built = {p.url: p for p in county_pages(project, project.counties["demo"])[0]}
+    assert "gk-pager" not in built["village/"].content
