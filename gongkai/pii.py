@@ -402,19 +402,22 @@ def scan_record(record: Record, root: Path, findings: Findings) -> None:
     if is_markdown and record.body:
         for m, i, col in _placed(record.body, find(record.body)):
             _add(findings, m, record.path, record.body_line + i, col, "", record.path)
-    for name in _text_attachments(record, root, findings):
-        scan_attachment(root, name, findings)
+    for name in _attachments(record, root, findings):
+        if name.lower().endswith(TEXT_SUFFIXES):
+            scan_attachment(root, name, findings)
+        else:
+            scan_document(root, name, findings)
 
 
-def _text_attachments(record: Record, root: Path, findings: Findings) -> Iterator[str]:
-    """Repository paths of the record's text attachments that are safe to read."""
+def _attachments(record: Record, root: Path, findings: Findings) -> Iterator[str]:
+    """Repository paths of the record's attachments that are safe to read."""
     attachments = record.meta.get("attachments")
     if not isinstance(attachments, list):
         return
     folder = (root / record.path).parent
     for att in attachments:
         file = att.get("file") if isinstance(att, dict) else None
-        if not isinstance(file, str) or not file.lower().endswith(TEXT_SUFFIXES):
+        if not isinstance(file, str):
             continue
         target = folder / file
         try:
@@ -452,6 +455,54 @@ def scan_attachment(root: Path, name: str, findings: Findings) -> None:
     text, _ = _decode(data.removeprefix(b"\xef\xbb\xbf"))
     for m, i, col in _placed(text, find(text)):
         _add(findings, m, name, i + 1, col, "", name)
+
+
+def _unchecked(findings: Findings, name: str, reason: str, hint: str) -> None:
+    findings.add("pii-attachment-unchecked", name, f"{reason}，没有检查其中的个人信息", hint=hint, severity=WARNING)
+
+
+def scan_document(root: Path, name: str, findings: Findings) -> None:
+    """Add a finding for every unmasked number in an Excel, Word, PDF or OFD attachment.
+
+    The finding names the sheet and cell, page or paragraph. Such a file cannot be fixed
+    in place as text can (fix --mask would have to rewrite a format it does not own), so
+    the hint says to mask the original and export it again. A file that cannot be read
+    is a warning: nobody has checked it.
+    """
+    from . import documents
+    from .validate import ATTACHMENT_KINDS, sniff
+    from .validate import MAX_ATTACHMENT_BYTES as ALLOWED_BYTES
+
+    path = root / name
+    suffix = path.suffix.lower()
+    try:
+        kind = sniff(path)
+        if path.stat().st_size > ALLOWED_BYTES or kind != ATTACHMENT_KINDS.get(suffix):
+            return  # too large or not what its name says: validate refuses it, nothing to read
+    except OSError:
+        return
+    if kind == "ole2":
+        kind = {".xls": "xls", ".doc": "doc"}.get(suffix, kind)
+    if kind not in documents.READABLE:
+        if kind == "doc":
+            _unchecked(
+                findings, name, "Word 97-2003 格式（.doc）的附件无法自动读取",
+                "请在 Word 中另存为 .docx 或 PDF 后替换附件；不能替换时，请人工确认其中的身份证号码、手机号码和银行卡号已经遮挡。",
+            )
+        return  # images need eyes (no OCR here); other kinds are refused by validate
+    try:
+        for where, text in documents.pieces(path, kind):
+            for m in find(text):
+                findings.add(
+                    CODES[m.kind],
+                    name,
+                    f"发现未遮挡的{KIND_ZH[m.kind]} {_shown(m)}…（已隐去）",
+                    field=where,
+                    hint=f"请在原文件中改为 {m.masked}（不要只缩窄列宽、隐藏行列或盖上黑框），重新导出后替换附件",
+                    severity=ERROR,
+                )
+    except documents.Unreadable as exc:
+        _unchecked(findings, name, str(exc), "请确认其中的身份证号码、手机号码和银行卡号已经遮挡；能导出文字版 PDF 或 Excel 的，请上传文字版。")
 
 
 # --- fixing files -------------------------------------------------------------------------

@@ -396,7 +396,10 @@ ACCEPTED = [
 def test_attachment_whose_bytes_match_its_extension_is_accepted(repo, name, data):
     repo.write(f"{VILLAGE}/{name}", data)
     repo.record("a.md", notice(extra=f"attachments:\n  - {{file: {name}, title: 附件}}\n"))
-    assert repo.findings() == []
+    # These stubs have the right bytes at the start and nothing readable after: the type
+    # is accepted; the personal-data scan may only say it could not read them (a warning).
+    assert [(f.code, f.severity) for f in repo.findings() if f.code != "pii-attachment-unchecked"] == []
+    assert not repo.check().findings.errors
 
 
 REFUSED = [

@@ -7,7 +7,7 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tinyrepo import BALANCED_LEDGER, BUREAU, RECORDS, VILLAGE, is_chinese, make_repo, notice
+from tinyrepo import BALANCED_LEDGER, BUREAU, RECORDS, VILLAGE, is_chinese, make_repo, notice, pdf
 
 from gongkai.findings import ERROR, WARNING, Findings
 from gongkai.load import load, read_record
@@ -175,7 +175,7 @@ def test_bad_files_each_get_findings_and_a_valid_record_among_them_still_passes(
 
 
 def test_attachment_next_to_the_record_is_accepted(repo):
-    repo.write(f"{VILLAGE}/minutes.pdf", b"%PDF-1.4\n")
+    repo.write(f"{VILLAGE}/minutes.pdf", pdf([["Minutes of the villagers meeting"]]))
     repo.record("a.md", notice(extra="attachments:\n  - {file: minutes.pdf, title: 会议纪要}\n"))
     assert repo.findings() == []
 

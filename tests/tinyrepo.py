@@ -193,6 +193,31 @@ def notice(title: str = "关于召开村民代表会议的通知", published: st
     return f"---\ncatalogue: notice\ntitle: {title}\npublished: {published}\n{extra}---\n正文。\n"
 
 
+def pdf(pages: list[list[str]]) -> bytes:
+    """A PDF whose pages carry these lines as text (Helvetica: digits and ASCII only)."""
+    n = len(pages)
+    kids = " ".join(f"{3 + 2 * i} 0 R" for i in range(n))
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>", f"<< /Type /Pages /Kids [{kids}] /Count {n} >>"]
+    for i, lines in enumerate(pages):
+        stream = "BT /F1 12 Tf 72 720 Td " + " ".join(f"({line}) Tj 0 -16 Td" for line in lines) + " ET"
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {4 + 2 * i} 0 R "
+            f"/Resources << /Font << /F1 {3 + 2 * n} 0 R >> >> >>"
+        )
+        objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")
+    objects.append("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for k, obj in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{k} 0 obj\n{obj}\nendobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
 def is_chinese(text: str) -> bool:
     """A message written for a county clerk: it has Chinese in it."""
     return bool(re.search(r"[\u4e00-\u9fff]", text))

@@ -1,0 +1,221 @@
+"""The text inside attached documents (Excel, Word, PDF, OFD), for the personal-data scan.
+
+Subsidy and 低保 lists are attached as Excel sheets and PDFs at least as often as they are
+typed into a record, and that is where full 身份证号码 leak: a hidden sheet or column, a
+cell that "looks masked" because the column is narrow, a deletion kept as a tracked
+change, text under a redaction box in a PDF. So the scan reads what the file holds, not
+what a viewer shows: hidden sheets, every cell, tracked deletions, headers and footers,
+and every page's text layer.
+
+`pieces(path, kind)` yields (where, text): `where` says in a clerk's words where the text
+stands in the file (工作表“花名册”C7, 第 3 页, 正文第 12 段). A file that cannot be read
+raises `Unreadable` with the reason in Chinese; the caller turns it into a warning, since
+what cannot be read cannot be cleared either.
+
+Libraries do the reading where a good one exists (openpyxl for .xlsx, xlrd for .xls,
+pypdf for PDF). Word (.docx) and OFD are zip files of XML whose text is in known
+elements; reading those elements directly (with defusedxml) also finds text that
+python-docx's paragraph API skips, such as text boxes and tracked deletions.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+# A 20 MB attachment may unpack to far more: a zip bomb must stop here, not fill memory.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_PDF_PAGES = 2000
+
+# Formats whose text can be read. .doc (Word 97-2003) has no well-kept reader; images
+# would need OCR. Those get a warning from the caller instead.
+READABLE = {"xlsx", "xls", "docx", "pdf", "ofd"}
+
+
+class Unreadable(Exception):
+    """The file's text cannot be read; str() is the reason, in Chinese."""
+
+
+def pieces(path: Path, kind: str) -> Iterator[tuple[str, str]]:
+    """(where, text) for every piece of text in the document; kind as validate.sniff says."""
+    reader = {"xlsx": _xlsx, "xls": _xls, "docx": _docx, "pdf": _pdf, "ofd": _ofd}.get(kind)
+    if reader is None:
+        raise Unreadable("这种格式的文件无法自动读取其中的文字")
+    try:
+        yield from reader(path)
+    except Unreadable:
+        raise
+    except Exception as exc:  # a damaged file is the clerk's problem to fix, not a crash
+        raise Unreadable(f"文件已损坏或格式不规范，无法读取其中的文字（{type(exc).__name__}）") from exc
+
+
+def _column(n: int) -> str:
+    """Excel's column letters for a 1-based column number (1 -> A, 27 -> AA)."""
+    letters = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
+
+
+def _cell_text(value: Any) -> str | None:
+    """A cell as the digits a reader would see: 13812345678.0 is 13812345678."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e16:  # beyond that Excel has lost digits anyway
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, (int, str)):
+        return str(value)
+    return None  # dates, errors, images
+
+
+def _zip_guard(path: Path) -> zipfile.ZipFile:
+    z = zipfile.ZipFile(path)
+    if sum(i.file_size for i in z.infolist()) > MAX_UNPACKED_BYTES:
+        z.close()
+        raise Unreadable(f"文件解压后超过 {MAX_UNPACKED_BYTES // 1024 // 1024} MB，没有读取")
+    return z
+
+
+def _xlsx(path: Path) -> Iterator[tuple[str, str]]:
+    import openpyxl
+
+    _zip_guard(path).close()
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        for ws in wb.worksheets:
+            hidden = "（隐藏的工作表）" if ws.sheet_state != "visible" else ""
+            ws.reset_dimensions()  # the file's own stated size may be wrong: read every row
+            for row in ws.iter_rows():
+                for cell in row:
+                    text = _cell_text(getattr(cell, "value", None))
+                    if text:
+                        yield f"工作表“{ws.title}”{hidden} {_column(cell.column)}{cell.row} 单元格", text
+    finally:
+        wb.close()
+
+
+def _xls(path: Path) -> Iterator[tuple[str, str]]:
+    import xlrd
+
+    book = xlrd.open_workbook(str(path), on_demand=True)
+    try:
+        for index in range(book.nsheets):
+            sheet = book.sheet_by_index(index)
+            hidden = "（隐藏的工作表）" if sheet.visibility else ""
+            for r in range(sheet.nrows):
+                for c, value in enumerate(sheet.row_values(r)):
+                    text = _cell_text(value)
+                    if text:
+                        yield f"工作表“{sheet.name}”{hidden} {_column(c + 1)}{r + 1} 单元格", text
+            book.unload_sheet(index)
+    finally:
+        book.release_resources()
+
+
+# WordprocessingML: paragraphs hold runs of text; text boxes nest paragraphs inside them.
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_WORD_PARTS = [
+    (re.compile(r"word/document\.xml"), "正文"),
+    (re.compile(r"word/header\d*\.xml"), "页眉"),
+    (re.compile(r"word/footer\d*\.xml"), "页脚"),
+    (re.compile(r"word/footnotes\.xml"), "脚注"),
+    (re.compile(r"word/endnotes\.xml"), "尾注"),
+    (re.compile(r"word/comments\.xml"), "批注"),
+]
+
+
+def _paragraphs(element: Any) -> Iterator[str]:
+    """The text of each paragraph under element, in order; a nested one is its own."""
+    for child in element:
+        if child.tag == f"{_W}p":
+            yield from _paragraph(child)
+        else:
+            yield from _paragraphs(child)
+
+
+def _paragraph(p: Any) -> Iterator[str]:
+    text: list[str] = []
+    nested: list[Any] = []
+
+    def walk(element: Any) -> None:
+        for child in element:
+            tag = child.tag
+            if tag in (f"{_W}t", f"{_W}delText", f"{_W}instrText"):  # delText: a tracked deletion is still in the file
+                text.append(child.text or "")
+            elif tag == f"{_W}tab":
+                text.append("\t")
+            elif tag in (f"{_W}br", f"{_W}cr"):
+                text.append("\n")
+            elif tag == f"{_W}p":
+                nested.append(child)
+            else:
+                walk(child)
+
+    walk(p)
+    yield "".join(text)
+    for n in nested:
+        yield from _paragraph(n)
+
+
+def _docx(path: Path) -> Iterator[tuple[str, str]]:
+    from defusedxml import ElementTree
+
+    with _zip_guard(path) as z:
+        names = z.namelist()
+        for pattern, label in _WORD_PARTS:
+            for name in sorted(n for n in names if pattern.fullmatch(n)):
+                root = ElementTree.fromstring(z.read(name))
+                for i, text in enumerate(_paragraphs(root), start=1):
+                    if text.strip():
+                        yield (f"{label}第 {i} 段" if label == "正文" else label), text
+
+
+def _pdf(path: Path) -> Iterator[tuple[str, str]]:
+    import pypdf
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings about odd files are not the clerk's
+    reader = pypdf.PdfReader(path)
+    if reader.is_encrypted and not reader.decrypt(""):
+        raise Unreadable("PDF 文件设置了打开密码，无法读取其中的文字")
+    found = False
+    for i, page in enumerate(reader.pages):
+        if i >= MAX_PDF_PAGES:
+            raise Unreadable(f"PDF 超过 {MAX_PDF_PAGES} 页，只读取了前 {MAX_PDF_PAGES} 页")
+        text = page.extract_text() or ""
+        if text.strip():
+            found = True
+            yield f"第 {i + 1} 页", text
+    if not found:
+        raise Unreadable("PDF 中没有可读取的文字（可能是扫描件），无法自动检查")
+
+
+_OFD_PAGE = re.compile(r"(?:.*/)?Pages/Page_(\d+)/Content\.xml")
+
+
+def _ofd(path: Path) -> Iterator[tuple[str, str]]:
+    """OFD (GB/T 33190): each page's Content.xml holds TextObject elements of TextCode runs."""
+    from defusedxml import ElementTree
+
+    with _zip_guard(path) as z:
+        pages = sorted(
+            ((n, _OFD_PAGE.fullmatch(n)) for n in z.namelist()),
+            key=lambda item: (item[0].split("/Pages/")[0], int(item[1].group(1)) if item[1] else 0),
+        )
+        number = 0
+        for name, m in pages:
+            if not m:
+                continue
+            number += 1
+            root = ElementTree.fromstring(z.read(name))
+            objects = [el for el in root.iter() if el.tag.endswith("TextObject")]
+            lines = ["".join(code.text or "" for code in obj.iter() if code.tag.endswith("TextCode")) for obj in objects]
+            text = "\n".join(line for line in lines if line)
+            if text.strip():
+                yield f"第 {number} 页", text

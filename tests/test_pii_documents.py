@@ -1,0 +1,188 @@
+"""Personal data inside attached Excel, Word, PDF and OFD files is found and placed.
+
+The files are made here, as the offices' tools would save them (openpyxl for .xlsx, a
+zip of WordprocessingML for .docx, a PDF with a text layer, an OFD package); the .xls
+fixture was saved once with xlwt. Every number below is synthetic with a valid check.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import openpyxl
+import pytest
+from tinyrepo import FIXTURES, VILLAGE, notice, pdf
+
+from gongkai import documents, pii
+from gongkai.findings import Findings
+from gongkai.load import load
+
+ID = "410102199001011234"
+ID_X = "11010519491231002X"
+MOBILE = "13803741234"
+CARD = "6222021234567890128"
+
+
+def _attach(repo, name: str, data: bytes) -> list:
+    """Attach one file to a new record and scan that record; the findings."""
+    repo.write(f"{VILLAGE}/{name}", data)
+    path = repo.record("a.md", notice(extra=f"attachments:\n  - {{file: {name}, title: 名单}}\n"))
+    (record,) = [r for r in load(repo.root).records if r.path == path]
+    findings = Findings()
+    pii.scan_record(record, repo.root, findings)
+    return list(findings)
+
+
+def _xlsx(build) -> bytes:
+    wb = openpyxl.Workbook()
+    build(wb)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _zip(files: dict[str, str]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+    return out.getvalue()
+
+
+W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+CONTENT_TYPES = '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
+
+
+def _docx(body: str, header: str = "") -> bytes:
+    files = {
+        "[Content_Types].xml": CONTENT_TYPES,
+        "word/document.xml": f'<?xml version="1.0"?><w:document {W}><w:body>{body}</w:body></w:document>',
+    }
+    if header:
+        files["word/header1.xml"] = f'<?xml version="1.0"?><w:hdr {W}>{header}</w:hdr>'
+    return _zip(files)
+
+
+def _ofd(pages: list[list[str]]) -> bytes:
+    ns = 'xmlns:ofd="http://www.ofdspec.org/2016"'
+    files = {"OFD.xml": f'<?xml version="1.0"?><ofd:OFD {ns}><ofd:DocBody/></ofd:OFD>'}
+    for i, lines in enumerate(pages):
+        objects = "".join(
+            f'<ofd:TextObject ID="{k}"><ofd:TextCode X="0" Y="0">{line}</ofd:TextCode></ofd:TextObject>'
+            for k, line in enumerate(lines)
+        )
+        files[f"Doc_0/Pages/Page_{i}/Content.xml"] = (
+            f'<?xml version="1.0"?><ofd:Page {ns}><ofd:Content><ofd:Layer>{objects}</ofd:Layer></ofd:Content></ofd:Page>'
+        )
+    return _zip(files)
+
+
+def _placed(findings) -> list[tuple[str, str, str]]:
+    return [(f.code, f.file.rsplit("/", 1)[1], f.field) for f in findings]
+
+
+def test_every_cell_of_every_sheet_is_read_hidden_ones_too(repo):
+    def build(wb):
+        ws = wb.active
+        ws.title = "花名册"
+        ws.append(["姓名", "身份证号", "联系电话", "金额"])
+        ws.append(["王保全", "411023********1845", "138****5678", 73.14])  # masked: nothing to find
+        ws.append(["王金锁", ID, int(MOBILE), 104.88])  # a phone typed as a number is still a phone
+        raw = wb.create_sheet("原始数据")
+        raw.sheet_state = "hidden"  # the classic leak: the full list kept in a hidden sheet
+        raw["F40"] = CARD
+
+    found = _attach(repo, "list.xlsx", _xlsx(build))
+    assert _placed(found) == [
+        ("pii-id-number", "list.xlsx", "工作表“花名册” B3 单元格"),
+        ("pii-mobile", "list.xlsx", "工作表“花名册” C3 单元格"),
+        ("pii-bank-card", "list.xlsx", "工作表“原始数据”（隐藏的工作表） F40 单元格"),
+    ]
+    assert all(f.is_error and ID not in f.message + f.hint for f in found)
+    assert "410102********1234" in found[0].hint and "重新导出" in found[0].hint
+
+
+def test_excel_97_sheets_are_read_too(repo):
+    found = _attach(repo, "list.xls", (FIXTURES / "attachments" / "low-income.xls").read_bytes())
+    assert _placed(found) == [
+        ("pii-id-number", "list.xls", "工作表“低保名单” B3 单元格"),
+        ("pii-mobile", "list.xls", "工作表“低保名单” C3 单元格"),
+        ("pii-bank-card", "list.xls", "工作表“原始数据”（隐藏的工作表） A2 单元格"),
+    ]
+
+
+def test_word_text_split_into_runs_in_text_boxes_headers_and_tracked_deletions_is_read(repo):
+    half, rest = ID[:9], ID[9:]
+    body = (
+        "<w:p><w:r><w:t>低保对象名单</w:t></w:r></w:p>"
+        # Word splits text into runs wherever formatting or spell-checking changes.
+        f"<w:p><w:r><w:t>王金锁 {half}</w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t>{rest}</w:t></w:r></w:p>"
+        # A deletion kept as a tracked change is still in the file.
+        f"<w:p><w:del><w:r><w:delText>{ID_X}</w:delText></w:r></w:del><w:r><w:t>110105********002X</w:t></w:r></w:p>"
+        # A text box: a paragraph inside a paragraph.
+        "<w:p><w:r><w:t>见右侧</w:t></w:r><w:r><w:pict><w:txbxContent>"
+        f"<w:p><w:r><w:t>开户账号 {CARD}</w:t></w:r></w:p></w:txbxContent></w:pict></w:r></w:p>"
+        "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>联系电话</w:t></w:r></w:p></w:tc>"
+        "<w:tc><w:p><w:r><w:t>138****1234</w:t></w:r></w:p></w:tc></w:tr></w:tbl>"
+    )
+    header = f"<w:p><w:r><w:t>联系人手机 {MOBILE}</w:t></w:r></w:p>"
+    found = _attach(repo, "list.docx", _docx(body, header))
+    assert _placed(found) == [
+        ("pii-id-number", "list.docx", "正文第 2 段"),
+        ("pii-id-number", "list.docx", "正文第 3 段"),
+        ("pii-bank-card", "list.docx", "正文第 5 段"),
+        ("pii-mobile", "list.docx", "页眉"),
+    ]
+
+
+def test_every_page_of_a_pdf_is_read(repo):
+    data = pdf([["Village subsidy list", "Wang 411023********1845"], [f"Wang {ID}", f"Tel {MOBILE}"]])
+    found = _attach(repo, "list.pdf", data)
+    assert _placed(found) == [("pii-id-number", "list.pdf", "第 2 页"), ("pii-mobile", "list.pdf", "第 2 页")]
+
+
+def test_an_ofd_file_is_read_page_by_page(repo):
+    found = _attach(repo, "list.ofd", _ofd([["低保对象", "王保全 411023********1845"], [f"王金锁 {ID_X}"]]))
+    assert _placed(found) == [("pii-id-number", "list.ofd", "第 2 页")]
+
+
+def test_masked_documents_pass(repo):
+    def build(wb):
+        wb.active.append(["王保全", "411023********1845", "138****5678"])
+
+    assert _attach(repo, "list.xlsx", _xlsx(build)) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "says"),
+    [
+        ("scan.pdf", pdf([[]]), "扫描件"),
+        ("old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2000, ".doc"),
+        ("broken.xlsx", _zip({"[Content_Types].xml": CONTENT_TYPES, "xl/workbook.xml": "<not-a-workbook"}), "损坏"),
+        ("broken.docx", _zip({"[Content_Types].xml": CONTENT_TYPES, "word/document.xml": "<w:document"}), "损坏"),
+        ("broken.pdf", b"%PDF-1.4\n1 0 obj garbage", "损坏"),
+    ],
+)
+def test_a_document_that_cannot_be_read_is_a_warning_not_a_pass_or_a_crash(repo, name, data, says):
+    found = _attach(repo, name, data)
+    assert [(f.code, f.severity) for f in found] == [("pii-attachment-unchecked", "warning")]
+    assert says in found[0].message and "没有检查其中的个人信息" in found[0].message and found[0].hint
+
+
+def test_a_zip_that_would_unpack_too_large_is_not_unpacked(repo, monkeypatch):
+    monkeypatch.setattr(documents, "MAX_UNPACKED_BYTES", 10_000)
+    body = "".join(f"<w:p><w:r><w:t>第{k}行 {ID}</w:t></w:r></w:p>" for k in range(500))
+    found = _attach(repo, "big.docx", _docx(body))
+    assert [f.code for f in found] == ["pii-attachment-unchecked"] and "解压后超过" in found[0].message
+
+
+def test_check_blocks_a_record_whose_spreadsheet_holds_an_id(repo):
+    def build(wb):
+        wb.active.append(["王金锁", ID])
+
+    repo.write(f"{VILLAGE}/list.xlsx", _xlsx(build))
+    repo.record("a.md", notice(extra="attachments:\n  - {file: list.xlsx, title: 名单}\n"))
+    errors = [f for f in repo.check().findings.errors if f.code.startswith("pii-")]
+    assert [(f.file, f.field) for f in errors] == [(f"{VILLAGE}/list.xlsx", "工作表“Sheet” B1 单元格")]
+
