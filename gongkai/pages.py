@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import markdown
 import nh3
@@ -382,7 +383,8 @@ class CountySite:
                 for a in attachments:
                     src = f"{r.category}/{r.unit}/{a['file']}"
                     self.assets.append(Asset(src, folder / a["file"]))
-                    lis.append(f'<li><a href="../{escape(a["file"])}">{escape(a["title"])}</a></li>')
+                    # Quoted: a file name may hold spaces, # or ?, which would end the address early.
+                    lis.append(f'<li><a href="../{escape(quote(a["file"]))}">{escape(a["title"])}</a></li>')
                 parts.append(f'<h2>附件</h2><ul class="gk-attachments">{"".join(lis)}</ul>')
         parts.append(self.revisions_html(h, m, hide_values=bool(removed)))
         self.pages.append(

@@ -6,7 +6,7 @@ import posixpath
 import re
 
 import pytest
-from tinyrepo import Repo, notice
+from tinyrepo import Repo, notice, pdf
 
 from gongkai import pages
 from gongkai.pages import county_pages
@@ -70,3 +70,12 @@ def test_a_short_list_has_no_pager(repo: Repo):
     project = repo.check()
     built = {p.url: p for p in county_pages(project, project.counties["demo"])[0]}
     assert "gk-pager" not in built["village/"].content
+
+
+def test_an_attachment_link_survives_spaces_and_hashes_in_its_name(repo: Repo):
+    repo.write("content/village/demo/cun/名单 #1.pdf", pdf([["list"]]))
+    repo.record("n.md", notice(extra='attachments:\n  - {file: "名单 #1.pdf", title: 名单}\n'))
+    project = repo.check()
+    assert not project.findings.errors
+    built = {p.url: p for p in county_pages(project, project.counties["demo"])[0]}
+    assert '<a href="../%E5%90%8D%E5%8D%95%20%231.pdf">名单</a>' in built["village/cun/n/"].content

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from urllib.parse import urljoin
 
 from gongkai.model import CATEGORIES
 from gongkai.search import BUNDLE
@@ -100,3 +101,13 @@ def test_the_bundled_history_shows_on_the_sites(built_site):
     changes = (built_site / "yanling" / "changes" / "index.html").read_text("utf-8")
     assert "撤回" in changes and "鄢陵县人民政府办公室关于规范乡镇政务公开栏设置和内容更新的通知" in changes
     assert (built_site / "yanling" / "changes.xml").read_bytes().startswith(b"<?xml")
+
+
+def test_an_attachment_downloads_from_its_record_page(page, server, project):
+    r = next(r for r in project.records if r.meta.get("attachments") and r.county == "xuchangxian")
+    (att,) = r.meta["attachments"]
+    page.goto(f"{server}{r.county}/{r.url}")
+    link = page.get_by_role("link", name=att["title"])
+    response = page.request.get(urljoin(page.url, link.get_attribute("href")))
+    assert response.ok
+    assert response.body() == (project.root / r.path).parent.joinpath(att["file"]).read_bytes()
