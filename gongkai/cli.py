@@ -121,6 +121,32 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_deadlines(args: argparse.Namespace) -> int:
+    """Overdue and late disclosures of periodic items, per county (what the 公开时限 pages show)."""
+    import datetime as dt
+    import json
+
+    from . import deadlines
+
+    project = check(_root(args))
+    try:
+        on = dt.date.fromisoformat(args.on) if args.on else dt.datetime.now(deadlines.CHINA).date()
+    except ValueError:
+        print(f"日期「{args.on}」应写成 YYYY-MM-DD", file=sys.stderr)
+        return 2
+    wanted = args.county or list(project.counties)
+    unknown = [c for c in wanted if c not in project.counties]
+    if unknown:
+        print(f"没有这个县（市、区）：{'、'.join(unknown)}；可选：{'、'.join(project.counties)}", file=sys.stderr)
+        return 2
+    results = {c: deadlines.assess(project, project.counties[c], on) for c in wanted}
+    if args.format == "json":
+        print(json.dumps({c: deadlines.as_json(a) for c, a in results.items()}, ensure_ascii=False, indent=1))
+    else:
+        print("\n\n".join(deadlines.render_terminal(project.counties[c], a) for c, a in results.items()))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Build one county and serve the site folder on localhost for a preview."""
     import functools
@@ -183,6 +209,12 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("b", nargs="?", default="HEAD", help="to: revision or YYYY-MM-DD (default HEAD)")
     d.add_argument("--format", choices=["terminal", "json"], default="terminal")
     d.set_defaults(func=cmd_diff)
+
+    t = sub.add_parser("deadlines", parents=[common], help="periodic items overdue or published late, per county")
+    t.add_argument("--county", action="append", help="only this county (repeatable)")
+    t.add_argument("--on", help="judge at this date, YYYY-MM-DD (default: today in China)")
+    t.add_argument("--format", choices=["terminal", "json"], default="terminal")
+    t.set_defaults(func=cmd_deadlines)
 
     s = sub.add_parser("serve", parents=[common], help="build one county and preview it on localhost")
     s.add_argument("county")

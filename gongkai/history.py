@@ -65,6 +65,14 @@ def is_repository(root: Path) -> bool:
         return False
 
 
+def head_time(root: Path) -> int | None:
+    """Committer time of HEAD (epoch seconds), or None outside a git checkout."""
+    try:
+        return int(git(root, "log", "-1", "--format=%ct", "HEAD").strip())
+    except (OSError, subprocess.CalledProcessError, ValueError):
+        return None
+
+
 def ensure_full_history(root: Path) -> None:
     """Refuse to read a shallow clone: its missing commits would look like empty histories."""
     try:

@@ -7,6 +7,7 @@ Everything a unit wrote is escaped or sanitised before it reaches a page.
 
 from __future__ import annotations
 
+import datetime as dt
 import html as html_module
 import posixpath
 import re
@@ -21,10 +22,10 @@ from urllib.parse import quote
 import markdown
 import nh3
 
-from . import feed, pii
+from . import deadlines, feed, pii
 from .changes import RecordHistory, Revision
 from .load import Project
-from .model import CATEGORIES, LEVELS, PERIODS, County, Record, Unit
+from .model import CATEGORIES, LEVELS, PERIODS, CatalogueItem, County, Record, Unit
 from .render import render_fields
 from .search import SearchDocument, flatten
 
@@ -107,9 +108,16 @@ def _date_zh(iso: str) -> str:
 class CountySite:
     """Builds the page list of one county from the validated project."""
 
-    def __init__(self, project: Project, county: County, histories: dict[str, RecordHistory] | None = None):
+    def __init__(
+        self,
+        project: Project,
+        county: County,
+        histories: dict[str, RecordHistory] | None = None,
+        as_of: dt.date | None = None,
+    ):
         self.project = project
         self.county = county
+        self.as_of = as_of or deadlines.as_of_date(project.root)
         prefix = "content/"
         self.histories = {
             path: h for path, h in (histories or {}).items() if path.startswith(prefix) and path.split("/")[2] == county.id
@@ -205,6 +213,7 @@ class CountySite:
             self.record(r)
         self.tombstones()
         self.changes()
+        self.deadlines()
         self.search()
         return self.pages
 
@@ -226,7 +235,8 @@ class CountySite:
             f'<button type="submit">搜索</button></form>'
             f'<h2>公开类别</h2><ul class="gk-cards">{cards}</ul>'
             f'<h2>最新公开</h2><ul class="gk-list">{latest or "<li>暂无公开信息。</li>"}</ul>'
-            f'<p><a href="units/">全部 {len(self.county.units)} 个公开单位</a> · <a href="catalogue/">公开目录</a></p>'
+            f'<p><a href="units/">全部 {len(self.county.units)} 个公开单位</a> · <a href="catalogue/">公开目录</a>'
+            ' · <a href="deadlines/">公开时限</a> · <a href="changes/">变更记录</a></p>'
         )
         self.pages.append(Page("index.md", f"{self.county.name}党务政务公开", _block(html)))
 
@@ -607,6 +617,65 @@ class CountySite:
         )
         self.assets.append(Asset("changes.xml", content=feed.atom(self.project, self.county, entries[:100])))
 
+    def deadlines(self) -> None:
+        """公开时限: periodic items that are overdue, records published late, series never begun."""
+        a = deadlines.assess(self.project, self.county, self.as_of)
+        here = "deadlines/"
+
+        def unit_link(u: Unit) -> str:
+            return f'<a href="{rel_url(here, f"units/{u.id}/")}">{escape(u.name)}</a>'
+
+        def item_link(i: CatalogueItem) -> str:
+            return f'<a href="{rel_url(here, f"catalogue/{i.category}/{i.id}/")}">{escape(i.name)}</a>'
+
+        parts = [
+            f"<p>按公开目录规定的公开周期和时限，核对本站各单位定期公开事项的公开情况，"
+            f"截至 {self.as_of.year}年{self.as_of.month}月{self.as_of.day}日（本站内容最近一次更新的日期）。"
+            "撤回或因含个人信息删除的记录不计为已公开。</p>"
+        ]
+        parts.append(f"<h2>逾期未公开（{len(a.missing)} 项，共 {a.missing_periods} 期）</h2>")
+        if a.missing:
+            rows = "".join(
+                f"<tr><td>{unit_link(m.unit)}</td><td>{item_link(m.item)}</td>"
+                f"<td>{escape(m.periods_zh)}</td><td>{m.due.isoformat()}</td></tr>"
+                for m in a.missing
+            )
+            parts.append(
+                '<p class="gk-sub">从该单位第一次公开该事项起，已过公开时限而本站没有记录的期间。</p>'
+                '<table class="gk-table"><thead><tr><th>单位</th><th>公开事项</th><th>未公开的期间</th>'
+                f"<th>最早应公开日期</th></tr></thead><tbody>{rows}</tbody></table>"
+            )
+        else:
+            parts.append('<p class="gk-empty">没有逾期未公开的定期事项。</p>')
+        parts.append(f"<h2>逾期公开（{len(a.late)} 条）</h2>")
+        if a.late:
+            rows = "".join(
+                f'<tr><td><a href="{rel_url(here, x.record.url)}">{escape(x.record.title)}</a></td>'
+                f"<td>{unit_link(x.unit)}</td><td>{escape(deadlines.period_zh(x.period))}</td>"
+                f"<td>{x.due.isoformat()}</td><td>{x.published.isoformat()}</td><td>{x.days}</td></tr>"
+                for x in a.late
+            )
+            parts.append(
+                '<table class="gk-table"><thead><tr><th>公开信息</th><th>单位</th><th>所属期间</th>'
+                f"<th>应公开日期</th><th>发布日期</th><th>逾期天数</th></tr></thead><tbody>{rows}</tbody></table>"
+            )
+        else:
+            parts.append('<p class="gk-empty">没有逾期公开的记录。</p>')
+        parts.append(f"<h2>尚无记录的定期公开事项（{len(a.never)} 个单位）</h2>")
+        if a.never:
+            lis = "".join(
+                f"<li>{unit_link(self.county.units[u])}：{'、'.join(item_link(i) for i in items)}</li>"
+                for u, items in a.never.items()
+            )
+            parts.append(
+                '<p class="gk-sub">按公开目录这些事项适用于该单位，但本站还没有任何一期记录。'
+                "有的事项可能另有安排（例如按季度公开财务的村不再按月公开），请核实。</p>"
+                f'<ul class="gk-list">{lis}</ul>'
+            )
+        else:
+            parts.append('<p class="gk-empty">每个单位都已开始公开适用于它的定期事项。</p>')
+        self.pages.append(Page("deadlines/index.md", "公开时限", _block("".join(parts))))
+
     def search(self) -> None:
         """The search page: takes its query from the address (search/?q=…)."""
         from .search import BUNDLE
@@ -688,9 +757,12 @@ def _block(html: str) -> str:
 
 
 def county_pages(
-    project: Project, county: County, histories: dict[str, RecordHistory] | None = None
+    project: Project,
+    county: County,
+    histories: dict[str, RecordHistory] | None = None,
+    as_of: dt.date | None = None,
 ) -> tuple[list[Page], list[Asset], list[SearchDocument]]:
-    """All pages, assets and search documents of one county site."""
-    site = CountySite(project, county, histories)
+    """All pages, assets and search documents of one county site; deadlines judged at as_of."""
+    site = CountySite(project, county, histories, as_of)
     return site.build(), site.assets, site.documents
 

@@ -1,0 +1,221 @@
+"""Late and missing disclosures of periodic items (公开时限), for inspectors and citizens.
+
+A catalogue item that is published every month, quarter, half-year or year has a
+deadline: so many days after its period ends. For each unit and each such item that
+applies to it (its category, its level), `assess` finds
+    missing  periods that have come due with no current record: the gaps in the unit's
+             series and the periods after its latest record, as ranges
+    late     records published after their deadline
+    never    periodic items that apply to the unit and have no record yet; listed
+             apart, because a series that never started may not be owed (a village that
+             publishes its accounts quarterly owes no monthly ones)
+A series starts with the unit's first record of the item: before that the unit may not
+have existed or the item may not have been in the catalogue.
+
+Withdrawn and removed records do not count as published: the period has nothing current
+for it. The date things are judged at is given (see `as_of_date`): a site built twice
+from the same commit says the same thing, so `verify` can rebuild it byte for byte.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import history
+from .load import Project
+from .model import CatalogueItem, County, Record, Unit
+from .validate import PERIOD_SHAPES, period_end
+
+CHINA = dt.timezone(dt.timedelta(hours=8))
+HALF = {"H1": "上半年", "H2": "下半年"}
+QUARTER = {"1": "一", "2": "二", "3": "三", "4": "四"}
+
+
+def as_of_date(root: Path) -> dt.date:
+    """The date deadlines are judged at: the day (UTC+8) of the commit the site is built
+    from, so that a rebuild of that commit says the same; today outside a git checkout."""
+    t = history.head_time(root)
+    return dt.datetime.fromtimestamp(t, CHINA).date() if t is not None else dt.datetime.now(CHINA).date()
+
+
+def next_period(period: str, kind: str) -> str:
+    """The period after `period` (2013-12 -> 2014-01, 2013-Q4 -> 2014-Q1, 2013-H2 -> 2014-H1)."""
+    year = int(period[:4])
+    if kind == "year":
+        return str(year + 1)
+    if kind == "half-year":
+        return f"{year}-H2" if period.endswith("H1") else f"{year + 1}-H1"
+    if kind == "quarter":
+        q = int(period[-1])
+        return f"{year}-Q{q + 1}" if q < 4 else f"{year + 1}-Q1"
+    month = int(period[5:7])
+    return f"{year}-{month + 1:02d}" if month < 12 else f"{year + 1}-01"
+
+
+def period_zh(period: str) -> str:
+    """2013-05 -> 2013年5月, 2013-Q2 -> 2013年第二季度, 2013-H1 -> 2013年上半年, 2013 -> 2013年."""
+    year, rest = period[:4], period[5:]
+    if not rest:
+        return f"{year}年"
+    if rest.startswith("H"):
+        return f"{year}年{HALF[rest]}"
+    if rest.startswith("Q"):
+        return f"{year}年第{QUARTER[rest[1]]}季度"
+    return f"{year}年{int(rest)}月"
+
+
+def due_date(period: str, item: CatalogueItem) -> dt.date | None:
+    """The last day the period's record may be published."""
+    end = period_end(period)
+    return end + dt.timedelta(days=item.deadline_days or 0) if end else None
+
+
+@dataclass(frozen=True)
+class Missing:
+    """Consecutive periods of one item that one unit owes."""
+
+    unit: Unit
+    item: CatalogueItem
+    first: str
+    last: str
+    count: int
+    due: dt.date  # when the first of them fell due
+
+    @property
+    def periods_zh(self) -> str:
+        if self.count == 1:
+            return period_zh(self.first)
+        return f"{period_zh(self.first)}至{period_zh(self.last)}（共 {self.count} 期）"
+
+
+@dataclass(frozen=True)
+class Late:
+    """A record published after its deadline."""
+
+    record: Record
+    unit: Unit
+    item: CatalogueItem
+    period: str
+    due: dt.date
+    published: dt.date
+
+    @property
+    def days(self) -> int:
+        return (self.published - self.due).days
+
+
+@dataclass
+class Assessment:
+    """What is late or missing on one county site, judged at `as_of`."""
+
+    as_of: dt.date
+    missing: list[Missing] = field(default_factory=list)
+    late: list[Late] = field(default_factory=list)
+    never: dict[str, list[CatalogueItem]] = field(default_factory=dict)  # unit id -> items
+
+    @property
+    def missing_periods(self) -> int:
+        return sum(m.count for m in self.missing)
+
+
+def _current(r: Record) -> bool:
+    return not r.meta.get("withdrawn") and not r.meta.get("removed")
+
+
+def assess(project: Project, county: County, as_of: dt.date) -> Assessment:
+    """Late and missing disclosures of every periodic item of every unit of the county."""
+    out = Assessment(as_of)
+    series: dict[tuple[str, str], dict[str, Record]] = defaultdict(dict)
+    for r in project.records:
+        item = r.item
+        if r.county != county.id or not r.valid or item is None or item.period == "none":
+            continue
+        period = str(r.meta.get("period") or "")
+        if not PERIOD_SHAPES[item.period][0].match(period):
+            continue
+        if _current(r):
+            series[(r.unit, item.id)].setdefault(period, r)
+        due = due_date(period, item)
+        try:
+            published = dt.date.fromisoformat(str(r.published))
+        except ValueError:
+            continue
+        if due and published > due and r.unit in county.units:
+            out.late.append(Late(r, county.units[r.unit], item, period, due, published))
+    items = [i for c in project.catalogues.values() for i in c.items.values() if i.period != "none"]
+    for unit in county.units.values():
+        for item in items:
+            if item.category not in unit.categories or (item.applies_to and unit.level not in item.applies_to):
+                continue
+            published = series.get((unit.id, item.id))
+            if not published:
+                out.never.setdefault(unit.id, []).append(item)
+                continue
+            out.missing.extend(_gaps(unit, item, sorted(published), as_of))
+    out.missing.sort(key=lambda m: (m.due, m.unit.id, m.item.id))
+    out.late.sort(key=lambda x: (-x.days, x.record.path))
+    return out
+
+
+def _gaps(unit: Unit, item: CatalogueItem, periods: list[str], as_of: dt.date) -> list[Missing]:
+    """Runs of periods from the first published one on that are due by as_of and absent."""
+    have = set(periods)
+    runs: list[Missing] = []
+    run: list[str] = []
+    period = periods[0]
+    while True:
+        due = due_date(period, item)
+        if due is None or due >= as_of:
+            break
+        if period in have:
+            if run:
+                runs.append(_run(unit, item, run))
+                run = []
+        else:
+            run.append(period)
+        period = next_period(period, item.period)
+    if run:
+        runs.append(_run(unit, item, run))
+    return runs
+
+
+def _run(unit: Unit, item: CatalogueItem, run: list[str]) -> Missing:
+    return Missing(unit, item, run[0], run[-1], len(run), due_date(run[0], item) or dt.date.min)
+
+
+def render_terminal(county: County, a: Assessment) -> str:
+    """The assessment as an inspector reads it in a terminal (Chinese)."""
+    out = [f"{county.name}（截至 {a.as_of.isoformat()}）", f"  逾期未公开 {len(a.missing)} 项，共 {a.missing_periods} 期"]
+    for m in a.missing:
+        out.append(f"    {m.unit.name} · {m.item.name}：{m.periods_zh}，最早应于 {m.due.isoformat()} 前公开")
+    out.append(f"  逾期公开 {len(a.late)} 条")
+    for x in a.late:
+        out.append(
+            f"    {x.unit.name} · {x.record.title}（{period_zh(x.period)}）：应于 {x.due.isoformat()} 前公开，"
+            f"{x.published.isoformat()} 发布，逾期 {x.days} 天  {x.record.path}"
+        )
+    if a.never:
+        out.append(f"  尚无记录的定期事项（{len(a.never)} 个单位，请核实是否适用）")
+        for unit_id, items in a.never.items():
+            out.append(f"    {county.units[unit_id].name}：{'、'.join(i.name for i in items)}")
+    return "\n".join(out)
+
+
+def as_json(a: Assessment) -> dict:
+    """The assessment as plain data, for tools."""
+    return {
+        "as_of": a.as_of.isoformat(),
+        "missing": [
+            {"unit": m.unit.id, "item": m.item.id, "first": m.first, "last": m.last, "count": m.count, "due": m.due.isoformat()}
+            for m in a.missing
+        ],
+        "late": [
+            {"path": x.record.path, "unit": x.unit.id, "item": x.item.id, "period": x.period, "due": x.due.isoformat(),
+             "published": x.published.isoformat(), "days": x.days}
+            for x in a.late
+        ],
+        "never": {u: [i.id for i in items] for u, items in a.never.items()},
+    }
