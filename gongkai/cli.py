@@ -47,7 +47,10 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     if args.as_of:
         return build_as_of(args)
-    return build_all(_root(args), Path(args.site_dir).resolve(), counties=args.county or None, search=not args.no_search)
+    return build_all(
+        _root(args), Path(args.site_dir).resolve(), counties=args.county or None, search=not args.no_search,
+        previous_from=args.previous,
+    )
 
 
 def build_as_of(args: argparse.Namespace) -> int:
@@ -183,6 +186,11 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--county", action="append", help="build only this county (repeatable)")
     b.add_argument("--no-search", action="store_true", help="skip the search index")
     b.add_argument("--as-of", help="build the sites as they stood at a date (YYYY-MM-DD) or revision")
+    b.add_argument(
+        "--previous", metavar="SITE",
+        help="the published portal (folder or URL) whose manifests say what was published before "
+        "(default: the site folder itself); records gone from git keep a page",
+    )
     b.set_defaults(func=cmd_build)
 
     c = sub.add_parser("check", parents=[common], help="validate the content and list every problem")

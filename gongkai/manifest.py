@@ -2,10 +2,13 @@
 
 Each county site carries manifest.json: the commit it was built from and, for every
 record, its source path, the last commit that changed it and SHA-256 of its source and of
-its page; then the hash of every other file. `verify` does not trust those hashes (whoever
+its page (and its title, unit and date); then the hash of every other file, and `lost`:
+records an earlier build published that git no longer knows (pages.CountySite.lost_records),
+carried from build to build. `verify` does not trust those hashes (whoever
 can deface a page can edit the manifest): it reads only the commit, rebuilds the county
-from that commit in a temporary git worktree, and compares every file of the rebuild with
-what the site serves, by folder or over HTTP.
+from that commit in a temporary git worktree (handing it the published `lost` list, which
+git cannot supply), and compares every file of the rebuild with what the site serves, by
+folder or over HTTP.
 
 What is left out, and why (measured): the MkDocs pages, assets and manifest are
 byte-identical from one build of a commit to the next (other process, other hash seed,
@@ -53,8 +56,9 @@ MISSING = "missing"
 EXTRA = "extra"
 SOURCE = "source"
 UNVERIFIABLE = "unverifiable"
+LOST = "lost"  # not a difference: a claim of the manifest that git cannot check
 
-KIND_ZH = {CHANGED: "被篡改", MISSING: "缺失", EXTRA: "多出", SOURCE: "源文件不符", UNVERIFIABLE: "无法核对"}
+KIND_ZH = {CHANGED: "被篡改", MISSING: "缺失", EXTRA: "多出", SOURCE: "源文件不符", UNVERIFIABLE: "无法核对", LOST: "历史中消失"}
 _ORDER = list(KIND_ZH)
 
 
@@ -150,7 +154,9 @@ def county_records(project: Project, county: County) -> list[Any]:
     return sorted((r for r in project.records if r.county == county.id and r.valid and r.item), key=lambda r: r.path)
 
 
-def manifest_data(project: Project, county: County, site_county_dir: Path) -> dict[str, Any]:
+def manifest_data(
+    project: Project, county: County, site_county_dir: Path, lost: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """What manifest.json holds for a built county site (see the module docstring)."""
     root = project.root
     commits = last_changed(root)
@@ -165,6 +171,9 @@ def manifest_data(project: Project, county: County, site_county_dir: Path) -> di
             {
                 "path": r.path,
                 "url": r.url,
+                "title": r.title,
+                "unit": r.unit,
+                "published": r.published,
                 "commit": commits.get(r.path),
                 "source_sha256": sha256((root / r.path).read_bytes()),
                 "page": page,
@@ -178,14 +187,17 @@ def manifest_data(project: Project, county: County, site_county_dir: Path) -> di
         "dirty": bool(built_from) and is_dirty(root),
         "generated_by": "gongkai",
         "records": records,
+        "lost": sorted(lost or [], key=lambda e: str(e.get("path"))),
         "pages": {rel: h for rel, h in others.items() if rel.endswith(".html")},
         "files": {rel: h for rel, h in others.items() if not rel.endswith(".html")},
     }
 
 
-def write_manifest(project: Project, county: County, site_county_dir: Path) -> Path:
+def write_manifest(
+    project: Project, county: County, site_county_dir: Path, lost: list[dict[str, Any]] | None = None
+) -> Path:
     """Write site_county_dir/manifest.json for a completely built county; returns its path."""
-    data = manifest_data(project, county, site_county_dir)
+    data = manifest_data(project, county, site_county_dir, lost)
     path = site_county_dir / MANIFEST
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return path
@@ -258,6 +270,18 @@ class Target:
         except ValueError:
             return None
         return found if isinstance(found, dict) else None
+
+
+def previous_manifests(location: str, counties: list[str]) -> dict[str, dict[str, Any]]:
+    """The manifest.json of each county as published under `location` (the portal's folder
+    or address): what the last build published, so records gone from git keep a page."""
+    out = {}
+    for c in counties:
+        sub = urllib.parse.urljoin(location.rstrip("/") + "/", f"{c}/") if location.startswith(("http://", "https://")) else str(Path(location) / c)
+        m = Target(sub).manifest()
+        if m is not None and m.get("county") in (None, c):
+            out[c] = m
+    return out
 
 
 def _comparable(rel: str, data: bytes) -> bytes:
@@ -340,9 +364,14 @@ def examine(root: Path, target: Target, county_id: str | None = None) -> Publish
     return Published(county_id, target, manifest, commit, found)
 
 
-def rebuild(root: Path, commit: str, counties: list[str], out: Path) -> dict[str, dict[str, bytes]] | str:
+def rebuild(
+    root: Path, commit: str, counties: list[str], out: Path, previous: dict[str, dict[str, Any]] | None = None
+) -> dict[str, dict[str, bytes]] | str:
     """Build the counties from `commit` as `build.py build --no-search` would; each county's
-    files (manifest included) by site path, or why the commit could not be built."""
+    files (manifest included) by site path, or why the commit could not be built.
+
+    `previous` is what the published sites' manifests say was published before: the build
+    keeps a page for records that git no longer knows, and the rebuild must too."""
     from . import check
     from .site import build_all
 
@@ -350,7 +379,7 @@ def rebuild(root: Path, commit: str, counties: list[str], out: Path) -> dict[str
     try:
         with checkout(root, commit) as source:
             with redirect_stderr(log):
-                status = build_all(source, out, counties=counties, search=False)
+                status = build_all(source, out, counties=counties, search=False, previous=previous or {})
             if status != 0:
                 lines = log.getvalue().strip().splitlines()
                 return f"该提交无法生成网站：{lines[-1] if lines else status}"
@@ -406,6 +435,11 @@ def compare(root: Path, site: Published, expected: dict[str, bytes]) -> list[Dis
             elif _comparable(rel, data) != _comparable(rel, expected[rel]):
                 found.append(Discrepancy(county_id, CHANGED, rel, f"sha256 {sha256(data)[:12]}，应为 {sha256(expected[rel])[:12]}"))
     found += _source_mismatches(county_id, site.manifest, json.loads(expected[MANIFEST]))
+    # The rebuild took the lost list from the published manifest, so its pages match by
+    # construction: say which records rest on the manifest's word alone.
+    for e in site.manifest.get("lost") or []:
+        if isinstance(e, dict) and e.get("path"):
+            found.append(Discrepancy(county_id, LOST, str(e["path"]), "清单称这条记录曾经发布，修订历史中已没有它；git 无法证实，请与存档核对"))
     if site.commit and any(d.kind in (CHANGED, MISSING, EXTRA) for d in found) and _code_changed_since(root, site.commit):
         found.append(
             Discrepancy(county_id, UNVERIFIABLE, "gongkai/", "生成代码自该提交以来有改动，上面的差异可能来自代码而非篡改；请在该提交的检出中再核对一次")
@@ -488,7 +522,7 @@ def verify(root: Path, target: str, county: str | None = None) -> list[Discrepan
             by_commit.setdefault(s.commit, []).append(s)
     for commit, group in by_commit.items():
         with tempfile.TemporaryDirectory(prefix="gongkai-rebuild-") as tmp:
-            built = rebuild(root, commit, [s.county for s in group], Path(tmp))
+            built = rebuild(root, commit, [s.county for s in group], Path(tmp), {s.county: s.manifest for s in group})
         for s in group:
             if isinstance(built, str):
                 found += s.found + [Discrepancy(s.county, UNVERIFIABLE, MANIFEST, built)]
@@ -505,8 +539,10 @@ def verify_command(root: Path, target: str, county: str | None = None) -> int:
         where = f"{d.county}/{d.path}" if d.county else d.path
         print(f"{d.label}\t{where}" + (f"\t{d.detail}" if d.detail else ""))
     seconds = time.perf_counter() - started
-    if found:
-        print(f"共 {len(found)} 处与 git 不符（核对用时 {seconds:.1f} 秒）。")
+    differences = [d for d in found if d.kind != LOST]
+    if differences:
+        print(f"共 {len(differences)} 处与 git 不符（核对用时 {seconds:.1f} 秒）。")
         return 1
-    print(f"已发布的网站与 git 中的内容一致（核对用时 {seconds:.1f} 秒）。")
+    lost = f"；另有 {len(found)} 条记录只有清单证明曾经发布（见上）" if found else ""
+    print(f"已发布的网站与 git 中的内容一致{lost}（核对用时 {seconds:.1f} 秒）。")
     return 0

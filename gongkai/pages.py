@@ -114,9 +114,12 @@ class CountySite:
         county: County,
         histories: dict[str, RecordHistory] | None = None,
         as_of: dt.date | None = None,
+        previous: dict[str, Any] | None = None,
     ):
         self.project = project
         self.county = county
+        self.previous = previous or {}
+        self.lost: list[dict[str, Any]] = []  # published before, unknown to content and history now
         self.as_of = as_of or deadlines.as_of_date(project.root)
         prefix = "content/"
         self.histories = {
@@ -212,6 +215,7 @@ class CountySite:
         for r in self.records:
             self.record(r)
         self.tombstones()
+        self.lost_records()
         self.changes()
         self.deadlines()
         self.search()
@@ -566,6 +570,55 @@ class CountySite:
             html += self.revisions_html(h, m, hide_values=True)
             self.pages.append(Page(url[:-1] + ".md", f"【已删除】{m.get('title', file)}", _block(html), kind="record"))
 
+    def lost_records(self) -> None:
+        """Pages for records the last published site listed that nothing knows any more.
+
+        A force-push can rewrite history so that a published record was never there: no
+        deletion to flag, no old version to make a tombstone from. The previous build's
+        manifest still lists it, so its address keeps a page with what the manifest says
+        (title, unit, date, the source file's hash), and the manifest of this build
+        carries it on, so the page outlives later builds too.
+        """
+        known_paths = {r.path for r in self.project.records}
+        for h in self.histories.values():
+            known_paths.update(rev.path for rev in h.revisions)
+            known_paths.add(h.path)
+        taken = {p.url for p in self.pages}
+        entries = list(self.previous.get("lost") or [])
+        last_build = str(self.previous.get("built_from") or "")
+        for r in self.previous.get("records") or []:
+            if isinstance(r, dict):
+                entries.append({**{k: r.get(k) for k in ("path", "url", "title", "unit", "published", "commit", "source_sha256")},
+                                "last_built_from": last_build})
+        seen: set[str] = set()
+        for e in sorted(entries, key=lambda e: str(e.get("path"))):
+            path, url = str(e.get("path") or ""), str(e.get("url") or "")
+            # Only addresses of the shape a record page has; a tampered manifest names no other page.
+            shaped = re.fullmatch(r"[a-z]+/[A-Za-z0-9_-]+/[^/\s#?]+/", url) and ".." not in url.split("/")
+            if not shaped or path in known_paths or url in taken or url in seen:
+                continue
+            seen.add(url)
+            self.lost.append(e)
+            unit_id = str(e.get("unit") or "")
+            unit_name = self.county.units[unit_id].name if unit_id in self.county.units else unit_id
+            title = str(e.get("title") or path)
+            built = str(e.get("last_built_from") or "")
+            html = (
+                '<div class="admonition danger gk-notice"><p class="admonition-title">本信息已从公开目录中消失</p>'
+                "<p>这条信息曾在本站公开，但现在的内容和修订历史中都已没有它：它很可能是通过改写历史（强制推送）删除的，"
+                "没有留下删除记录。本页根据上次发布时的清单（manifest.json）保留其基本情况，供群众和纪检监察部门查阅"
+                + (f"；上次发布它的网站生成于提交 {escape(built[:12])}" if built else "")
+                + "。</p></div>"
+                '<table class="gk-meta"><tbody>'
+                f"<tr><th>标题</th><td>{escape(title)}</td></tr>"
+                f"<tr><th>发布机构</th><td>{escape(unit_name)}</td></tr>"
+                f"<tr><th>发布日期</th><td>{escape(str(e.get('published') or '—'))}</td></tr>"
+                f"<tr><th>原文件</th><td>{escape(path)}</td></tr>"
+                f"<tr><th>原文件 SHA-256</th><td><code>{escape(str(e.get('source_sha256') or '—'))}</code></td></tr>"
+                "</tbody></table>"
+            )
+            self.pages.append(Page(url[:-1] + ".md", f"【已删除】{title}", _block(html), kind="record"))
+
     def change_entries(self) -> list[tuple[Revision, str, str, str]]:
         """(revision, title, url, unit name) for every revision in the county, newest first."""
         by_path = {r.path: r for r in self.records}
@@ -596,6 +649,17 @@ class CountySite:
                 for rev, title, url, unit in deleted
             )
             head += f'<h2>未按规定删除的记录（{len(deleted)}）</h2><ul class="gk-list">{lis}</ul>'
+        if self.lost:
+            lis = "".join(
+                f'<li><a href="{rel_url("changes/", str(e["url"]))}">{escape(str(e.get("title") or e["path"]))}</a>'
+                f'<span class="gk-sub">{escape(str(e["path"]))}</span></li>'
+                for e in self.lost
+            )
+            head += (
+                f"<h2>修订历史中消失的记录（{len(self.lost)}）</h2>"
+                "<p>这些记录曾在本站公开，现在的修订历史中却没有它们，可能是改写历史删除的。</p>"
+                f'<ul class="gk-list">{lis}</ul>'
+            )
 
         def item(here: str, entry: tuple[Revision, str, str, str]) -> str:
             rev, title, url, unit = entry

@@ -12,13 +12,14 @@ import sys
 import time
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from . import changes, check, engine, history, manifest, search
 from .changes import RecordHistory
 from .findings import render_terminal
 from .load import Project
 from .model import County
-from .pages import Page, county_pages
+from .pages import CountySite, Page
 
 
 def log(message: str) -> None:
@@ -70,13 +71,26 @@ def build_county(
     *,
     with_search: bool = True,
     histories: dict[str, RecordHistory] | None = None,
+    previous: dict[str, Any] | None = None,
 ) -> dict[str, float]:
-    """Build one county into site_dir/<county>/; returns seconds per stage."""
+    """Build one county into site_dir/<county>/; returns seconds per stage.
+
+    `previous` is the manifest of what was published before (default: the one in
+    site_dir/<county>/): a record it lists that neither the content nor git history knows
+    any more keeps a page saying so."""
     restore_interrupted(site_dir / county.id)
+    if previous is None:
+        previous = manifest.Target(str(site_dir / county.id)).manifest()
     times: dict[str, float] = {}
     t = time.perf_counter()
-    pages, assets, documents = county_pages(project, county, histories)
+    county_site = CountySite(project, county, histories, previous=previous)
+    pages, assets, documents = county_site.build(), county_site.assets, county_site.documents
     times["pages"] = time.perf_counter() - t
+    if county_site.lost:
+        log(
+            f"{county.name}：{len(county_site.lost)} 条上次已发布的记录在内容和修订历史中都已没有"
+            "（可能是改写历史删除的），保留了说明页：" + "、".join(e["path"] for e in county_site.lost)
+        )
     work = site_dir / f".build-{county.id}"
     if work.exists():
         shutil.rmtree(work)
@@ -103,7 +117,7 @@ def build_county(
     finally:
         if indexing:
             indexing.cancel()
-    manifest.write_manifest(project, county, work)
+    manifest.write_manifest(project, county, work, county_site.lost)
     replace_dir(work, site_dir / county.id)
     return times
 
@@ -143,7 +157,14 @@ def build_portal(project: Project, site_dir: Path) -> None:
 
 
 def build_all(
-    root: Path, site_dir: Path, *, counties: list[str] | None = None, search: bool = True, past: bool = False
+    root: Path,
+    site_dir: Path,
+    *,
+    counties: list[str] | None = None,
+    search: bool = True,
+    past: bool = False,
+    previous: dict[str, dict[str, Any]] | None = None,
+    previous_from: str | None = None,
 ) -> int:
     """Validate, then build the named counties (default: all) and the portal; exit status.
 
@@ -176,7 +197,12 @@ def build_all(
     for county_id in wanted:
         county = project.counties[county_id]
         try:
-            times = build_county(project, county, site_dir, with_search=search, histories=histories)
+            if previous is None and previous_from:
+                previous = manifest.previous_manifests(previous_from, wanted)
+            times = build_county(
+                project, county, site_dir, with_search=search, histories=histories,
+                previous=previous.get(county_id, {}) if previous is not None else None,
+            )
         except Exception as exc:  # the engine failed: say so plainly; the published site is untouched
             log(f"生成{county.name}网站时出错（{type(exc).__name__}: {exc}）；已发布的网站保持不变。")
             return 1
