@@ -2,6 +2,7 @@
 
     python -m gongkai.bench --records 1000 10000
     python -m gongkai.bench --records 10000 --history 20000
+    python -m gongkai.bench --attachments 200
 
 Each stage is timed separately (load, validate, pages, MkDocs, search index) so a slow
 stage can be found and replaced on its own. The search indexer runs while MkDocs renders, so the
@@ -227,12 +228,47 @@ def history_run(n: int, commits: int) -> float:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def attachments_run(n: int, rows: int = 500) -> float:
+    """n subsidy lists attached as .xlsx (rows masked names each), then the personal-data scan."""
+    import openpyxl
+
+    from . import pii
+    from .findings import Findings
+
+    tmp = Path(tempfile.mkdtemp(prefix=f"gongkai-attachments-{n}-"))
+    try:
+        rng = random.Random(5)
+        for k in range(n):
+            wb = openpyxl.Workbook()
+            ws = wb.active
+            ws.append(["序号", "姓名", "身份证号码", "联系电话", "村民小组", "金额"])
+            for i in range(rows):
+                ws.append([i + 1, _name(rng), f"411023********{rng.randint(0, 9999):04d}", f"138****{rng.randint(0, 9999):04d}",
+                           f"第{rng.randint(1, 8)}村民小组", round(rng.uniform(50, 900), 2)])
+            wb.save(tmp / f"list-{k:04d}.xlsx")
+        size = sum(p.stat().st_size for p in tmp.iterdir()) / 1024 / 1024
+        findings = Findings()
+        t = time.perf_counter()
+        for path in sorted(tmp.iterdir()):
+            pii.scan_document(tmp, path.name, findings)
+        seconds = time.perf_counter() - t
+        print(f"\n== attachments: {n} .xlsx of {rows} rows ({size:.1f} MB)")
+        print(f"scan  {seconds:7.2f} s   {seconds / n * 1000:.0f} ms each   findings {len(findings)}   peak RSS {_peak_mb():7.0f} MB")
+        return seconds
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: one build per --records value; --history for the git history benchmark."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--records", type=int, nargs="+", default=[1000, 10000])
     p.add_argument("--history", type=int, metavar="COMMITS", help="instead: read the history of that many commits")
+    p.add_argument("--attachments", type=int, metavar="N", help="instead: scan N Excel attachments for personal data")
     args = p.parse_args(argv)
+    if args.attachments:
+        attachments_run(args.attachments)
+        return 0
     for n in args.records:
         if args.history:
             history_run(n, args.history)
