@@ -12,7 +12,7 @@ import html as html_module
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -317,13 +317,10 @@ class CountySite:
         for category, cat in self.project.catalogues.items():
             for i in cat.items.values():
                 rows.append(
-                    f"<tr><td>{CATEGORIES[category]}</td><td>{escape(i.group)}</td>"
-                    f'<td><a href="{category}/{i.id}/">{escape(i.name)}</a></td>'
-                    f"<td>{escape('；'.join(i.basis))}</td><td>{_deadline(i)}</td>"
-                    f"<td>{escape(i.mode)}</td><td>{len(by_item[(category, i.id)])}</td></tr>"
+                    [CATEGORIES[category], escape(i.group), f'<a href="{category}/{i.id}/">{escape(i.name)}</a>',
+                     escape("；".join(i.basis)), _deadline(i), escape(i.mode), str(len(by_item[(category, i.id)]))]
                 )
-        head = "".join(f"<th>{h}</th>" for h in ("类别", "一级事项", "公开事项", "公开依据", "公开时限", "公开方式", "条数"))
-        table = f'<table class="gk-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        table = _table(["类别", "一级事项", "公开事项", "公开依据", "公开时限", "公开方式", "条数"], rows)
         self.pages.append(Page("catalogue/index.md", "公开目录", _block(table)))
         for category, cat in self.project.catalogues.items():
             for i in cat.items.values():
@@ -699,29 +696,26 @@ class CountySite:
         ]
         parts.append(f"<h2>逾期未公开（{len(a.missing)} 项，共 {a.missing_periods} 期）</h2>")
         if a.missing:
-            rows = "".join(
-                f"<tr><td>{unit_link(m.unit)}</td><td>{item_link(m.item)}</td>"
-                f"<td>{escape(m.periods_zh)}</td><td>{m.due.isoformat()}</td></tr>"
-                for m in a.missing
-            )
+            parts.append('<p class="gk-sub">从该单位第一次公开该事项起，已过公开时限而本站没有记录的期间。</p>')
             parts.append(
-                '<p class="gk-sub">从该单位第一次公开该事项起，已过公开时限而本站没有记录的期间。</p>'
-                '<table class="gk-table"><thead><tr><th>单位</th><th>公开事项</th><th>未公开的期间</th>'
-                f"<th>最早应公开日期</th></tr></thead><tbody>{rows}</tbody></table>"
+                _table(
+                    ["单位", "公开事项", "未公开的期间", "最早应公开日期"],
+                    ([unit_link(m.unit), item_link(m.item), escape(m.periods_zh), m.due.isoformat()] for m in a.missing),
+                )
             )
         else:
             parts.append('<p class="gk-empty">没有逾期未公开的定期事项。</p>')
         parts.append(f"<h2>逾期公开（{len(a.late)} 条）</h2>")
         if a.late:
-            rows = "".join(
-                f'<tr><td><a href="{rel_url(here, x.record.url)}">{escape(x.record.title)}</a></td>'
-                f"<td>{unit_link(x.unit)}</td><td>{escape(deadlines.period_zh(x.period))}</td>"
-                f"<td>{x.due.isoformat()}</td><td>{x.published.isoformat()}</td><td>{x.days}</td></tr>"
-                for x in a.late
-            )
             parts.append(
-                '<table class="gk-table"><thead><tr><th>公开信息</th><th>单位</th><th>所属期间</th>'
-                f"<th>应公开日期</th><th>发布日期</th><th>逾期天数</th></tr></thead><tbody>{rows}</tbody></table>"
+                _table(
+                    ["公开信息", "单位", "所属期间", "应公开日期", "发布日期", "逾期天数"],
+                    (
+                        [f'<a href="{rel_url(here, x.record.url)}">{escape(x.record.title)}</a>', unit_link(x.unit),
+                         escape(deadlines.period_zh(x.period)), x.due.isoformat(), x.published.isoformat(), str(x.days)]
+                        for x in a.late
+                    ),
+                )
             )
         else:
             parts.append('<p class="gk-empty">没有逾期公开的记录。</p>')
@@ -813,6 +807,13 @@ def _deadline(item: Any) -> str:
     if item.period == "none":
         return f"信息形成或变更之日起{item.deadline_days}日内"
     return f"每期结束后{item.deadline_days}日内"
+
+
+def _table(headers: list[str], rows: Iterable[list[str]]) -> str:
+    """A listing table; headers are plain text, cells are HTML already escaped."""
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f'<table class="gk-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def _block(html: str) -> str:
