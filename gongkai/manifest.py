@@ -13,9 +13,9 @@ folder or over HTTP.
 What is left out, and why (measured): the MkDocs pages, assets and manifest are
 byte-identical from one build of a commit to the next (other process, other hash seed,
 other checkout folder). sitemap.xml carries the build date, so it is compared without its
-<lastmod> lines. The search bundle (search.BUNDLE) is not compared: it is derived from the
-records (whose pages and sources are compared) and only a web page placed inside it is
-reported (as extra).
+<lastmod> lines. The search index (search.BUNDLE) is reproducible too and is compared
+file by file: a result card is a title and an address a reader clicks, so a tampered one
+matters as much as a page. The manifest holds one hash over it, not one per file.
 """
 
 from __future__ import annotations
@@ -139,14 +139,23 @@ def _site_files(site: Path) -> Iterator[str]:
     return (rel for rel in _all_files(site) if rel != MANIFEST and not rel.startswith(SEARCH_BUNDLE))
 
 
+def _tree_hash(site: Path, prefix: str) -> str | None:
+    """One SHA-256 over every file under prefix (paths and contents), or None when there is none.
+
+    The search index is thousands of small files; listing each would double the manifest."""
+    h = hashlib.sha256()
+    found = False
+    for rel in _all_files(site / prefix):
+        found = True
+        h.update(f"{rel}\0{sha256((site / prefix / rel).read_bytes())}\n".encode())
+    return h.hexdigest() if found else None
+
+
 def _inside(rel: str) -> bool:
     """True for a relative path that stays inside the site (a tampered manifest may name others)."""
     return bool(rel) and not rel.startswith(("/", "\\")) and ".." not in rel.replace("\\", "/").split("/") and "://" not in rel
 
 
-def _comparable_path(rel: str) -> bool:
-    """False for the search bundle's own files, which are not reproducible; a web page there is."""
-    return not rel.startswith(SEARCH_BUNDLE) or rel.endswith((".html", ".htm"))
 
 
 def county_records(project: Project, county: County) -> list[Any]:
@@ -187,6 +196,7 @@ def manifest_data(
         "dirty": bool(built_from) and is_dirty(root),
         "generated_by": "gongkai",
         "records": records,
+        "search_index_sha256": _tree_hash(site_county_dir, SEARCH_BUNDLE),
         "lost": sorted(lost or [], key=lambda e: str(e.get("path"))),
         "pages": {rel: h for rel, h in others.items() if rel.endswith(".html")},
         "files": {rel: h for rel, h in others.items() if not rel.endswith(".html")},
@@ -255,7 +265,7 @@ class Target:
         """Every file the folder holds that can be compared; None over HTTP."""
         if self.is_url:
             return None
-        return [rel for rel in _all_files(Path(self.location)) if _comparable_path(rel)]
+        return list(_all_files(Path(self.location)))
 
     def manifest(self) -> dict[str, Any] | None:
         """The site's manifest.json, or None when it has none (or it does not parse)."""
@@ -379,7 +389,7 @@ def rebuild(
     try:
         with checkout(root, commit) as source:
             with redirect_stderr(log):
-                status = build_all(source, out, counties=counties, search=False, previous=previous or {})
+                status = build_all(source, out, counties=counties, previous=previous or {})
             if status != 0:
                 lines = log.getvalue().strip().splitlines()
                 return f"该提交无法生成网站：{lines[-1] if lines else status}"
@@ -394,8 +404,7 @@ def rebuild(
         return f"该提交无法生成网站：{type(exc).__name__}: {exc}"
     sites = {}
     for c in counties:
-        files = {rel: (out / c / rel).read_bytes() for rel in _site_files(out / c)}
-        files[MANIFEST] = (out / c / MANIFEST).read_bytes()
+        files = {rel: (out / c / rel).read_bytes() for rel in _all_files(out / c)}  # the search index too
         sites[c] = files
     return sites
 
@@ -410,7 +419,7 @@ def compare(root: Path, site: Published, expected: dict[str, bytes]) -> list[Dis
         m = site.manifest
         named = set(m.get("pages") or {}) | set(m.get("files") or {})
         named |= {str(r.get("page")) for r in m.get("records") or [] if isinstance(r, dict) and r.get("page")}
-        candidates = sorted(expected.keys() | {n for n in named if _inside(n) and _comparable_path(n)})
+        candidates = sorted(expected.keys() | {n for n in named if _inside(n)})
     else:
         candidates = sorted(expected.keys() | set(listing) | {MANIFEST})
     manifest_reported = any(d.path == MANIFEST and d.kind in (MISSING, UNVERIFIABLE) for d in found)

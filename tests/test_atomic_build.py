@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -12,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from tinyrepo import MAIN, VILLAGE, Repo, make_repo, notice
+from tinyrepo import MAIN, VILLAGE, Repo, buildable, make_repo, notice
 
 # Enough records that the MkDocs stage lasts long enough to be killed in the middle of it.
 RECORDS = 100
@@ -44,9 +43,7 @@ def snapshot(folder: Path) -> dict[str, str]:
 def published(tmp_path) -> tuple[Repo, Path]:
     """A tiny repository with RECORDS records, and its site built once (search included)."""
     repo = make_repo(tmp_path / "repo")
-    for name in ("mkdocs.yml", "theme"):
-        src = MAIN / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, repo.root / name)
+    buildable(repo)
     for i in range(RECORDS):
         repo.record(f"n{i:03d}.md", notice(f"关于第{i}次村民代表会议的通知", published=f"2014-01-{i % 28 + 1:02d}"))
     site = tmp_path / "site"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from test_indexno import git
-from tinyrepo import BALANCED_LEDGER, BUREAU, MAIN, VILLAGE, make_repo, notice
+from tinyrepo import BALANCED_LEDGER, BUREAU, MAIN, VILLAGE, buildable, make_repo, notice
 
 from gongkai import check
 from gongkai.changes import check_against, record_histories
@@ -44,9 +43,7 @@ def story(tmp_path_factory):
     """add → change with a note → change without one → withdraw → remove → rename → delete."""
     repo = make_repo(tmp_path_factory.mktemp("history") / "repo")
     root = repo.root
-    for name in ("mkdocs.yml", "theme"):
-        src = MAIN / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / name)
+    buildable(repo)
     git(root, "init", "-q", "-b", "main")
     repo.record("ledger.md", BALANCED_LEDGER)
     repo.record("meeting.md", notice("关于召开村民代表会议的通知"))

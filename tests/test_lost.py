@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from test_indexno import git
-from tinyrepo import BALANCED_LEDGER, MAIN, make_repo, notice
+from tinyrepo import BALANCED_LEDGER, MAIN, buildable, make_repo, notice
 
 from gongkai import manifest
 from gongkai.site import build_all
@@ -28,16 +28,14 @@ def story(tmp_path_factory):
     """Publish two records, then rewrite main so one of them was never there; build again."""
     repo = make_repo(tmp_path_factory.mktemp("lost") / "repo")
     root = repo.root
-    for name in ("mkdocs.yml", "theme"):
-        src = MAIN / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / name)
+    buildable(repo)
     git(root, "init", "-q", "-b", "main")
     repo.record("ledger.md", BALANCED_LEDGER)
     repo.record("meeting.md", notice(NOTICE, "2014-01-10"))
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "村务公开", date="2014-01-10T10:00:00+08:00")
     site = tmp_path_factory.mktemp("site") / "site"
-    assert build_all(root, site, search=False) == 0
+    assert build_all(root, site) == 0
     published = (site / "demo" / LOST_PAGE).read_text("utf-8")
     # The force-push: main is replaced by a history in which meeting.md never existed.
     git(root, "checkout", "-q", "--orphan", "rewritten")
@@ -46,7 +44,7 @@ def story(tmp_path_factory):
     git(root, "commit", "-q", "-m", "村务公开", date="2014-01-10T10:00:00+08:00")
     git(root, "branch", "-q", "-D", "main")
     git(root, "branch", "-q", "-m", "main")
-    assert build_all(root, site, search=False) == 0
+    assert build_all(root, site) == 0  # with the search index, as published: verify compares it
     return {"repo": repo, "root": root, "site": site, "published": published}
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from test_indexno import git
-from tinyrepo import BALANCED_LEDGER, BUREAU, MAIN, SITE_YML, VILLAGE, make_repo, notice
+from tinyrepo import BALANCED_LEDGER, BUREAU, MAIN, SITE_YML, VILLAGE, buildable, make_repo, notice
 
 from gongkai import check, manifest
 from gongkai.manifest import CHANGED, EXTRA, MISSING, SOURCE, UNVERIFIABLE, Discrepancy
@@ -53,9 +53,7 @@ def published(tmp_path_factory):
     repo = make_repo(tmp_path_factory.mktemp("manifest") / "repo")
     root = repo.root
     repo.write("content/site.yml", SITE_YML + "base_url: https://gongkai.example/\n")  # so the sitemap lists pages
-    for name in ("mkdocs.yml", "theme"):
-        src = MAIN / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / name)
+    buildable(repo)
     git(root, "init", "-q", "-b", "main")
     repo.record("ledger.md", BALANCED_LEDGER)
     first = commit(root, "村务公开：2013年12月", "2014-01-08")
@@ -97,11 +95,11 @@ def test_manifest_names_every_record_its_commit_and_hashes(published):
 
 
 def test_two_builds_of_one_commit_are_byte_identical(published, tmp_path):
-    """Another process (another hash seed), no search index: the same pages, byte for byte."""
+    """Another process (another hash seed): the same pages and search index, byte for byte."""
     again = tmp_path / "again"
     env = dict(os.environ, PYTHONHASHSEED="12345")
     result = subprocess.run(
-        [sys.executable, str(MAIN / "build.py"), "--root", str(published["root"]), "build", "--no-search", "--site-dir", str(again)],
+        [sys.executable, str(MAIN / "build.py"), "--root", str(published["root"]), "build", "--site-dir", str(again)],
         capture_output=True, text=True, env=env,
     )
     assert result.returncode == 0, result.stderr
@@ -109,6 +107,9 @@ def test_two_builds_of_one_commit_are_byte_identical(published, tmp_path):
     pages = sorted(p.relative_to(first).as_posix() for p in first.rglob("*.html") if "search-index" not in p.parts)
     assert len(pages) > 20
     assert [p for p in pages if (first / p).read_bytes() != (second / p).read_bytes()] == []
+    index = sorted(p.relative_to(first).as_posix() for p in (first / BUNDLE).rglob("*") if p.is_file())
+    assert f"{BUNDLE}/meta.json" in index and index == sorted(p.relative_to(second).as_posix() for p in (second / BUNDLE).rglob("*") if p.is_file())
+    assert [p for p in index if (first / p).read_bytes() != (second / p).read_bytes()] == []
     project = check(published["root"])
     manifest.write_manifest(project, project.counties["demo"], second)
     assert (second / "manifest.json").read_bytes() == (first / "manifest.json").read_bytes()
@@ -151,12 +152,22 @@ def test_edited_manifest_does_not_hide_a_defaced_page(published, site):
     assert [(d.kind, d.path) for d in found] == [(CHANGED, "manifest.json"), (CHANGED, LEDGER_PAGE), (SOURCE, f"{VILLAGE}/ledger.md")]
 
 
-def test_search_bundle_is_not_compared_but_a_page_inside_it_is_extra(published, site):
+def test_a_tampered_search_result_is_found_like_a_tampered_page(published, site):
     bundle = site / "demo" / BUNDLE
-    (bundle / "meta.json").write_text("{}", "utf-8")
+    # A result card is what a reader clicks: its title and address must be what git says.
+    (card,) = list((bundle / "c").glob("*.json"))
+    card.write_text(card.read_text("utf-8").replace("示范村", "某某村"), "utf-8")
     (bundle / "evil.html").write_text("<script>alert(1)</script>", "utf-8")
+    (bundle / "r" / "0.json").unlink()
     found = manifest.verify(published["root"], str(site))
-    assert [(d.kind, d.path) for d in found] == [(EXTRA, f"{BUNDLE}/evil.html")]
+    assert [(d.kind, d.path) for d in found] == [
+        (CHANGED, card.relative_to(site / "demo").as_posix()), (MISSING, f"{BUNDLE}/r/0.json"), (EXTRA, f"{BUNDLE}/evil.html")
+    ]
+
+
+def test_the_manifest_holds_one_hash_over_the_search_index(published):
+    m = read_manifest(published["site"] / "demo")
+    assert re.fullmatch(r"[0-9a-f]{64}", m["search_index_sha256"])
 
 
 def test_sitemap_build_date_is_not_a_difference(published, site):

@@ -259,6 +259,14 @@ class Repo:
         return [f for f in found if file is None or f.file == file]
 
 
+def buildable(repo: Repo) -> Repo:
+    """The repository with the real mkdocs.yml and theme, so that sites can be built from it."""
+    for name in ("mkdocs.yml", "theme"):
+        src = MAIN / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, repo.root / name)
+    return repo
+
+
 def make_repo(root: Path) -> Repo:
     """A valid repository with one county, two units, two catalogues and no records."""
     r = Repo(root)
