@@ -15,6 +15,7 @@ subsidy terms, 文号 and ledgers, about 400 Han characters each.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import shutil
@@ -246,14 +247,17 @@ def attachments_run(n: int, rows: int = 500) -> float:
                 ws.append([i + 1, _name(rng), f"411023********{rng.randint(0, 9999):04d}", f"138****{rng.randint(0, 9999):04d}",
                            f"第{rng.randint(1, 8)}村民小组", round(rng.uniform(50, 900), 2)])
             wb.save(tmp / f"list-{k:04d}.xlsx")
-        size = sum(p.stat().st_size for p in tmp.iterdir()) / 1024 / 1024
-        findings = Findings()
-        t = time.perf_counter()
-        for path in sorted(tmp.iterdir()):
-            pii.scan_document(tmp, path.name, findings)
-        seconds = time.perf_counter() - t
+        files = sorted(tmp.iterdir())
+        size = sum(p.stat().st_size for p in files) / 1024 / 1024
+        os.environ["GONGKAI_CACHE"] = str(tmp / ".cache")  # start cold, whatever the user's cache holds
         print(f"\n== attachments: {n} .xlsx of {rows} rows ({size:.1f} MB)")
-        print(f"scan  {seconds:7.2f} s   {seconds / n * 1000:.0f} ms each   findings {len(findings)}   peak RSS {_peak_mb():7.0f} MB")
+        for label in ("first check", "next check"):  # the second finds every scan in the cache
+            findings = Findings()
+            t = time.perf_counter()
+            for path in files:
+                pii.scan_document(tmp, path.name, findings)
+            seconds = time.perf_counter() - t
+            print(f"{label}  {seconds:7.2f} s   {seconds / n * 1000:5.1f} ms each   findings {len(findings)}   peak RSS {_peak_mb():5.0f} MB")
         return seconds
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

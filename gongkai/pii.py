@@ -490,19 +490,95 @@ def scan_document(root: Path, name: str, findings: Findings) -> None:
                 "请在 Word 中另存为 .docx 或 PDF 后替换附件；不能替换时，请人工确认其中的身份证号码、手机号码和银行卡号已经遮挡。",
             )
         return  # images need eyes (no OCR here); other kinds are refused by validate
+    result = _document_cache(path, kind)
+    for where, code_kind, shown, masked in result.get("found", []):
+        findings.add(
+            CODES[code_kind],
+            name,
+            f"发现未遮挡的{KIND_ZH[code_kind]} {shown}…（已隐去）",
+            field=where,
+            hint=f"请在原文件中改为 {masked}（不要只缩窄列宽、隐藏行列或盖上黑框），重新导出后替换附件",
+            severity=ERROR,
+        )
+    if "unreadable" in result:
+        _unchecked(
+            findings, name, result["unreadable"],
+            "请确认其中的身份证号码、手机号码和银行卡号已经遮挡；能导出文字版 PDF 或 Excel 的，请上传文字版。",
+        )
+
+
+def _scan_document(path: Path, kind: str) -> dict[str, Any]:
+    """What the scan of one document finds: {"found": [[where, kind, shown, masked], …]}
+    and, when it could not read all of it, {"unreadable": why}."""
+    from . import documents
+
+    found: list[list[str]] = []
+    out: dict[str, Any] = {"found": found}
     try:
         for where, text in documents.pieces(path, kind):
-            for m in find(text):
-                findings.add(
-                    CODES[m.kind],
-                    name,
-                    f"发现未遮挡的{KIND_ZH[m.kind]} {_shown(m)}…（已隐去）",
-                    field=where,
-                    hint=f"请在原文件中改为 {m.masked}（不要只缩窄列宽、隐藏行列或盖上黑框），重新导出后替换附件",
-                    severity=ERROR,
-                )
+            found.extend([where, m.kind, _shown(m), m.masked] for m in find(text))
     except documents.Unreadable as exc:
-        _unchecked(findings, name, str(exc), "请确认其中的身份证号码、手机号码和银行卡号已经遮挡；能导出文字版 PDF 或 Excel 的，请上传文字版。")
+        out["unreadable"] = str(exc)
+    return out
+
+
+def _scanner_version() -> str:
+    """A hash of what decides a document scan's result: this code and the readers' versions."""
+    import hashlib
+    from importlib.metadata import PackageNotFoundError, version
+
+    from . import documents
+
+    h = hashlib.sha256()
+    for module in (sys.modules[__name__], documents):
+        h.update(Path(module.__file__).read_bytes())
+    for package in ("openpyxl", "xlrd", "pypdf", "defusedxml"):
+        try:
+            h.update(f"{package}={version(package)}".encode())
+        except PackageNotFoundError:
+            h.update(package.encode())
+    return h.hexdigest()[:16]
+
+
+def _document_cache(path: Path, kind: str) -> dict[str, Any]:
+    """The scan of a document, remembered by the SHA-256 of its bytes.
+
+    Reading an Excel list of 500 rows takes about 90 ms, and every check reads every
+    attachment; the same bytes always give the same findings, so they are kept in the
+    user's cache folder (GONGKAI_CACHE, else XDG_CACHE_HOME or ~/.cache, then gongkai/),
+    outside the repository. The key includes the scanner's own code and the readers'
+    versions, so a change to either rescans everything. A cache that cannot be read or
+    written is only slower.
+    """
+    import hashlib
+    import json
+
+    global _VERSION
+    if _VERSION is None:
+        _VERSION = _scanner_version()
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    base = os.environ.get("GONGKAI_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "gongkai"
+    )
+    entry = Path(base) / "documents" / _VERSION / f"{digest}-{kind}.json"
+    try:
+        cached = json.loads(entry.read_text("utf-8"))
+        if isinstance(cached, dict) and isinstance(cached.get("found"), list):
+            return cached
+    except (OSError, ValueError):
+        pass
+    result = _scan_document(path, kind)
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp = entry.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(result, ensure_ascii=False), "utf-8")
+        tmp.replace(entry)
+    except OSError:
+        pass
+    return result
+
+
+_VERSION: str | None = None
 
 
 # --- fixing files -------------------------------------------------------------------------

@@ -12,3 +12,11 @@ from tinyrepo import Repo, make_repo
 def repo(tmp_path: Path) -> Repo:
     """A valid repository with one county, two units, two catalogues and no records."""
     return make_repo(tmp_path / "repo")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fresh_document_cache(tmp_path_factory):
+    """Each test run starts with an empty cache of attachment scans (pii._document_cache)."""
+    import os
+
+    os.environ["GONGKAI_CACHE"] = str(tmp_path_factory.mktemp("gongkai-cache"))

@@ -186,3 +186,24 @@ def test_check_blocks_a_record_whose_spreadsheet_holds_an_id(repo):
     errors = [f for f in repo.check().findings.errors if f.code.startswith("pii-")]
     assert [(f.file, f.field) for f in errors] == [(f"{VILLAGE}/list.xlsx", "工作表“Sheet” B1 单元格")]
 
+
+
+def test_the_same_bytes_are_read_once_and_other_bytes_again(repo, monkeypatch, tmp_path):
+    monkeypatch.setenv("GONGKAI_CACHE", str(tmp_path / "cache"))
+
+    def with_id(value):
+        return _xlsx(lambda wb: wb.active.append(["王金锁", value]))
+
+    data = with_id(ID)
+    first = _placed(_attach(repo, "list.xlsx", data))
+    assert first == [("pii-id-number", "list.xlsx", "工作表“Sheet” B1 单元格")]
+
+    def unread(*args):
+        raise AssertionError("read again although the bytes are the same")
+
+    with monkeypatch.context() as m:
+        m.setattr(documents, "pieces", unread)
+        assert _placed(_attach(repo, "list.xlsx", data)) == first
+    # Masked: other bytes, so it is read again, and passes.
+    assert _attach(repo, "list.xlsx", with_id("410102********1234")) == []
+    assert len(list((tmp_path / "cache" / "documents").rglob("*.json"))) == 2
