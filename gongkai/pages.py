@@ -299,6 +299,7 @@ class CountySite:
                 f"<tr><th>单位代码</th><td>{escape(u.code)}</td></tr>"
                 f"<tr><th>公开信息</th><td>{len(records)} 条</td></tr>"
                 "</tbody></table>"
+                '<p><a href="changes.xml">订阅本单位的更新（Atom）</a>：用阅读器或浏览器订阅，本单位发布、修改、撤回信息时即可看到。</p>'
             )
             self.paginate(
                 f"units/{u.id}",
@@ -677,6 +678,11 @@ class CountySite:
             item=item, group=month, list_class="gk-list gk-changes", empty="暂无变更。",
         )
         self.assets.append(Asset("changes.xml", content=feed.atom(self.project, self.county, entries[:100])))
+        by_unit = defaultdict(list)
+        for e in entries:
+            by_unit[e[2].split("/")[1]].append(e)  # url: <category>/<unit>/<record>/
+        for u in self.county.units.values():
+            self.assets.append(Asset(f"units/{u.id}/changes.xml", content=feed.atom(self.project, self.county, by_unit[u.id][:100], u)))
 
     def deadlines(self) -> None:
         """公开时限: periodic items that are overdue, records published late, series never begun."""

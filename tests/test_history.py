@@ -265,3 +265,18 @@ def test_revision_history_never_brings_back_a_number_masked_since(repo):
     html = site.revisions_html(RecordHistory(f"{VILLAGE}/x.md", [rev]), {})
     assert "410102199001011234" not in html
     assert "410102********1234" in html
+
+
+def test_each_unit_has_its_own_feed_of_its_own_records(story):
+    root, _, project, site = story
+    histories = record_histories(project, root)
+    for unit, folder in (("cun", VILLAGE), ("ju", BUREAU)):
+        tree = ET.parse(site / "demo" / "units" / unit / "changes.xml").getroot()
+        assert tree.find(f"{ATOM}title").text.endswith("公开信息更新")
+        entries = tree.findall(f"{ATOM}entry")
+        own = sum(len(h.revisions) for path, h in histories.items() if path.startswith(folder + "/"))
+        assert own and len(entries) == own
+        category = folder.split("/")[1]
+        assert all(f"/demo/{category}/{unit}/" in e.find(f"{ATOM}link").get("href") for e in entries)
+    page = (site / "demo" / "units" / "cun" / "index.html").read_text("utf-8")
+    assert '<a href="changes.xml">订阅本单位的更新（Atom）</a>' in page
