@@ -188,8 +188,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--as-of", help="build the sites as they stood at a date (YYYY-MM-DD) or revision")
     b.add_argument(
         "--previous", metavar="SITE",
-        help="the published portal (folder or URL) whose manifests say what was published before "
-        "(default: the site folder itself); records gone from git keep a page",
+        help="the live portal (folder or URL) whose manifests say what was published before; "
+        "records gone from git keep a page (for the publishing build)",
     )
     b.set_defaults(func=cmd_build)
 

@@ -282,15 +282,33 @@ class Target:
         return found if isinstance(found, dict) else None
 
 
+class ManifestUnavailable(Exception):
+    """A published manifest exists (or may) but cannot be read; the message is Chinese."""
+
+
 def previous_manifests(location: str, counties: list[str]) -> dict[str, dict[str, Any]]:
     """The manifest.json of each county as published under `location` (the portal's folder
-    or address): what the last build published, so records gone from git keep a page."""
+    or address): what the last build published, so records gone from git keep a page.
+
+    A county with no manifest there (never published) has none. Any other failure raises
+    ManifestUnavailable: building on without it would drop the pages it keeps alive."""
     out = {}
     for c in counties:
-        sub = urllib.parse.urljoin(location.rstrip("/") + "/", f"{c}/") if location.startswith(("http://", "https://")) else str(Path(location) / c)
-        m = Target(sub).manifest()
-        if m is not None and m.get("county") in (None, c):
-            out[c] = m
+        is_url = location.startswith(("http://", "https://"))
+        sub = urllib.parse.urljoin(location.rstrip("/") + "/", f"{c}/") if is_url else str(Path(location) / c)
+        try:
+            data = Target(sub).read(MANIFEST)
+        except (OSError, urllib.error.URLError) as exc:
+            raise ManifestUnavailable(f"无法读取上次发布的 {c}/{MANIFEST}：{getattr(exc, 'reason', exc)}") from exc
+        if data is None:
+            continue
+        try:
+            m = json.loads(data)
+        except ValueError as exc:
+            raise ManifestUnavailable(f"上次发布的 {c}/{MANIFEST} 不是有效的 JSON") from exc
+        if not isinstance(m, dict) or m.get("county") not in (None, c):
+            raise ManifestUnavailable(f"上次发布的 {c}/{MANIFEST} 不是这个县的清单")
+        out[c] = m
     return out
 
 

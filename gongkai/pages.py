@@ -105,6 +105,10 @@ def _date_zh(iso: str) -> str:
     return iso or "—"
 
 
+# What a page for a record lost from history keeps (and the next manifest carries on).
+LOST_FIELDS = ("path", "url", "title", "unit", "published", "commit", "source_sha256", "last_built_from")
+
+
 class CountySite:
     """Builds the page list of one county from the validated project."""
 
@@ -582,18 +586,23 @@ class CountySite:
             known_paths.update(rev.path for rev in h.revisions)
             known_paths.add(h.path)
         taken = {p.url for p in self.pages}
-        entries = list(self.previous.get("lost") or [])
         last_build = str(self.previous.get("built_from") or "")
-        for r in self.previous.get("records") or []:
-            if isinstance(r, dict):
-                entries.append({**{k: r.get(k) for k in ("path", "url", "title", "unit", "published", "commit", "source_sha256")},
-                                "last_built_from": last_build})
+        entries = [e for e in self.previous.get("lost") or [] if isinstance(e, dict)]
+        # A manifest written from uncommitted files lists drafts nobody published.
+        if not self.previous.get("dirty"):
+            entries += [{**r, "last_built_from": last_build} for r in self.previous.get("records") or [] if isinstance(r, dict)]
         seen: set[str] = set()
-        for e in sorted(entries, key=lambda e: str(e.get("path"))):
-            path, url = str(e.get("path") or ""), str(e.get("url") or "")
-            # Only addresses of the shape a record page has; a tampered manifest names no other page.
-            shaped = re.fullmatch(r"[a-z]+/[A-Za-z0-9_-]+/[^/\s#?]+/", url) and ".." not in url.split("/")
-            if not shaped or path in known_paths or url in taken or url in seen:
+        for raw in sorted(entries, key=lambda e: str(e.get("path"))):
+            # Only the fields this page uses, as text: the manifest may have been tampered with.
+            e = {k: str(raw.get(k) or "") for k in LOST_FIELDS}
+            path = e["path"]
+            # Only a record's own address, derived from its path as for any record page; so a
+            # tampered manifest can place no page elsewhere, and no address needs escaping.
+            m = re.fullmatch(rf"content/([a-z]+)/{re.escape(self.county.id)}/([a-z0-9][a-z0-9_-]*)/([a-z0-9][a-z0-9-]*)\.(?:md|ya?ml)", path)
+            if not m or m.group(1) not in CATEGORIES or m.group(2) == "page" or path in known_paths:
+                continue
+            url = e["url"] = _url_of(path)
+            if url in taken or url in seen:
                 continue
             seen.add(url)
             self.lost.append(e)
@@ -649,8 +658,8 @@ class CountySite:
             head += f'<h2>未按规定删除的记录（{len(deleted)}）</h2><ul class="gk-list">{lis}</ul>'
         if self.lost:
             lis = "".join(
-                f'<li><a href="{rel_url("changes/", str(e["url"]))}">{escape(str(e.get("title") or e["path"]))}</a>'
-                f'<span class="gk-sub">{escape(str(e["path"]))}</span></li>'
+                f'<li><a href="{escape(rel_url("changes/", e["url"]))}">{escape(e["title"] or e["path"])}</a>'
+                f'<span class="gk-sub">{escape(e["path"])}</span></li>'
                 for e in self.lost
             )
             head += (

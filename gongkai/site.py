@@ -75,12 +75,11 @@ def build_county(
 ) -> dict[str, float]:
     """Build one county into site_dir/<county>/; returns seconds per stage.
 
-    `previous` is the manifest of what was published before (default: the one in
-    site_dir/<county>/): a record it lists that neither the content nor git history knows
-    any more keeps a page saying so."""
+    `previous` is the manifest of what was published before (build --previous): a record
+    it lists that neither the content nor git history knows any more keeps a page saying
+    so. Without it nothing is assumed: a preview or another branch's build in the same
+    folder is not a publication, and must not make pages claim that records were erased."""
     restore_interrupted(site_dir / county.id)
-    if previous is None:
-        previous = manifest.Target(str(site_dir / county.id)).manifest()
     times: dict[str, float] = {}
     t = time.perf_counter()
     county_site = CountySite(project, county, histories, previous=previous)
@@ -198,7 +197,11 @@ def build_all(
         county = project.counties[county_id]
         try:
             if previous is None and previous_from:
-                previous = manifest.previous_manifests(previous_from, wanted)
+                try:
+                    previous = manifest.previous_manifests(previous_from, wanted)
+                except manifest.ManifestUnavailable as exc:
+                    log(f"{exc}；为免漏掉已发布的记录，未生成网站，已发布的网站保持不变。")
+                    return 1
             times = build_county(
                 project, county, site_dir, with_search=search, histories=histories,
                 previous=previous.get(county_id, {}) if previous is not None else None,

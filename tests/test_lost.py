@@ -44,7 +44,7 @@ def story(tmp_path_factory):
     git(root, "commit", "-q", "-m", "村务公开", date="2014-01-10T10:00:00+08:00")
     git(root, "branch", "-q", "-D", "main")
     git(root, "branch", "-q", "-m", "main")
-    assert build_all(root, site) == 0  # with the search index, as published: verify compares it
+    assert build_all(root, site, previous_from=str(site)) == 0  # as published: with the search index, which verify compares
     return {"repo": repo, "root": root, "site": site, "published": published}
 
 
@@ -67,14 +67,14 @@ def test_the_page_outlives_later_builds(story, tmp_path):
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "监督委员会", date="2014-02-10T10:00:00+08:00")
     try:
-        assert build_all(root, site, search=False) == 0
+        assert build_all(root, site, search=False, previous_from=str(site)) == 0
         assert [e["path"] for e in _lost(site)] == ["content/village/demo/cun/meeting.md"]
         assert f"【已删除】{NOTICE}" in (site / "demo" / LOST_PAGE).read_text("utf-8")
         # A build on a fresh machine gets the published manifests passed in (build --previous).
         fresh = tmp_path / "fresh"
         assert build_all(root, fresh, search=False, previous=manifest.previous_manifests(str(site), ["demo"])) == 0
         assert (fresh / "demo" / LOST_PAGE).exists()
-        # Without them it cannot know: that is the limit of what a clean checkout can see.
+        # Without them it assumes nothing (a preview in the same folder is no publication).
         blind = tmp_path / "blind"
         assert build_all(root, blind, search=False) == 0
         assert not (blind / "demo" / LOST_PAGE).exists()
@@ -100,7 +100,7 @@ def test_a_restored_record_is_a_record_again(story, tmp_path):
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "恢复", date="2014-03-01T10:00:00+08:00")
     try:
-        assert build_all(root, site, search=False) == 0
+        assert build_all(root, site, search=False, previous_from=str(site)) == 0
         assert _lost(site) == []
         page = (site / "demo" / LOST_PAGE).read_text("utf-8")
         assert "【已删除】" not in page and "正文。" in page
@@ -108,18 +108,54 @@ def test_a_restored_record_is_a_record_again(story, tmp_path):
         git(root, "reset", "-q", "--hard", "HEAD~1")
 
 
-def test_a_tampered_previous_manifest_cannot_plant_pages_outside_record_addresses(story, tmp_path):
+def test_a_tampered_previous_manifest_can_neither_plant_pages_nor_stop_the_build(story, tmp_path):
     site = Path(shutil.copytree(story["site"], tmp_path / "site"))
     m = json.loads((site / "demo" / "manifest.json").read_text("utf-8"))
     m["lost"] += [
         {"path": "content/x.md", "url": "../../evil/", "title": "x"},
-        {"path": "content/y.md", "url": "index/", "title": "y"},
-        {"path": "content/z.md", "url": "village/cun/../../z/", "title": "z"},
+        {"path": "content/village/demo/cun/y.md", "url": "index/", "title": "y"},
+        {"path": "content/village/demo/../../z.md", "url": "village/cun/../../z/", "title": "z"},
+        {"path": 'content/village/demo/cun/x"onmouseover="alert(1)".md', "url": 'village/cun/x"onmouseover="alert(1)"/'},
+        {"path": "content/village/demo/page/2.md", "url": "village/page/2/"},  # the category's second page
+        {"path": "content/units/demo/cun/changes.md", "url": "units/cun/changes.xml/"},
+        {"url": "village/cun/nopath/"},
+        {"path": 12345},
+        "not an entry",
     ]
     (site / "demo" / "manifest.json").write_text(json.dumps(m, ensure_ascii=False), "utf-8")
-    assert build_all(story["root"], site, search=False) == 0
-    assert [e["path"] for e in _lost(site)] == ["content/village/demo/cun/meeting.md"]
+    assert build_all(story["root"], site, search=False, previous_from=str(site)) == 0
+    lost = _lost(site)
+    # y.md has a record's shape: its page is where a record's page would be, with its address derived from the path.
+    assert [(e["path"], e["url"]) for e in lost] == [
+        ("content/village/demo/cun/meeting.md", "village/cun/meeting/"), ("content/village/demo/cun/y.md", "village/cun/y/")
+    ]
     assert not (tmp_path / "evil").exists() and not (site / "z").exists()
+    changes = (site / "demo" / "changes" / "index.html").read_text("utf-8")
+    assert "onmouseover" not in changes
+
+
+def test_a_manifest_of_uncommitted_files_is_not_taken_for_a_publication(story, tmp_path):
+    site = Path(shutil.copytree(story["site"], tmp_path / "site"))
+    m = json.loads((site / "demo" / "manifest.json").read_text("utf-8"))
+    m["dirty"] = True
+    m["lost"] = []
+    m["records"].append({"path": "content/village/demo/cun/draft.md", "url": "village/cun/draft/", "title": "草稿"})
+    (site / "demo" / "manifest.json").write_text(json.dumps(m, ensure_ascii=False), "utf-8")
+    assert build_all(story["root"], site, search=False, previous_from=str(site)) == 0
+    assert _lost(site) == [] and not (site / "demo" / "village/cun/draft").exists()
+
+
+def test_an_unreadable_previous_manifest_stops_the_build_and_keeps_the_site(story, tmp_path):
+    site = Path(shutil.copytree(story["site"], tmp_path / "site"))
+    (site / "demo" / "manifest.json").write_text("{truncated", "utf-8")
+    before = (site / "demo" / LOST_PAGE).read_bytes()
+    result = subprocess.run(
+        [sys.executable, str(MAIN / "build.py"), "--root", str(story["root"]), "build", "--no-search",
+         "--site-dir", str(site), "--previous", str(site)],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 1 and "不是有效的 JSON" in result.stderr and "Traceback" not in result.stderr
+    assert (site / "demo" / LOST_PAGE).read_bytes() == before
 
 
 def test_build_previous_reads_the_published_portal(story, tmp_path):
