@@ -30,6 +30,7 @@ from typing import Any
 # A 20 MB attachment may unpack to far more: a zip bomb must stop here, not fill memory.
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_PDF_PAGES = 2000
+MAX_CELLS = 5_000_000  # about half a second of openpyxl's reading
 
 # Formats whose text can be read. .doc (Word 97-2003) has no well-kept reader; images
 # would need OCR. Those get a warning from the caller instead.
@@ -44,13 +45,13 @@ def pieces(path: Path, kind: str) -> Iterator[tuple[str, str]]:
     """(where, text) for every piece of text in the document; kind as validate.sniff says."""
     reader = {"xlsx": _xlsx, "xls": _xls, "docx": _docx, "pdf": _pdf, "ofd": _ofd}.get(kind)
     if reader is None:
-        raise Unreadable("这种格式的文件无法自动读取其中的文字")
+        raise Unreadable("这种格式的文件无法自动读取，其中的个人信息没有检查")
     try:
         yield from reader(path)
-    except Unreadable:
-        raise
+    except (Unreadable, ImportError):
+        raise  # ImportError: an installation problem, not the file's; it must not be cached as one
     except Exception as exc:  # a damaged file is the clerk's problem to fix, not a crash
-        raise Unreadable(f"文件已损坏或格式不规范，无法读取其中的文字（{type(exc).__name__}）") from exc
+        raise Unreadable(f"文件已损坏或格式不规范（{type(exc).__name__}），读不出其中的文字，个人信息没有检查") from exc
 
 
 def _column(n: int) -> str:
@@ -79,7 +80,7 @@ def _zip_guard(path: Path) -> zipfile.ZipFile:
     z = zipfile.ZipFile(path)
     if sum(i.file_size for i in z.infolist()) > MAX_UNPACKED_BYTES:
         z.close()
-        raise Unreadable(f"文件解压后超过 {MAX_UNPACKED_BYTES // 1024 // 1024} MB，没有读取")
+        raise Unreadable(f"文件解压后超过 {MAX_UNPACKED_BYTES // 1024 // 1024} MB，为安全起见没有打开，其中的个人信息没有检查")
     return z
 
 
@@ -88,11 +89,17 @@ def _xlsx(path: Path) -> Iterator[tuple[str, str]]:
 
     _zip_guard(path).close()
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    cells = 0
     try:
         for ws in wb.worksheets:
             hidden = "（隐藏的工作表）" if ws.sheet_state != "visible" else ""
             ws.reset_dimensions()  # the file's own stated size may be wrong: read every row
             for row in ws.iter_rows():
+                # A row is padded with empty cells up to its last one: a cell in column XFD on
+                # each of a million rows is a small file and billions of cells. Stop in time.
+                cells += len(row)
+                if cells > MAX_CELLS:
+                    raise Unreadable(f"表格超过 {MAX_CELLS // 10000} 万个单元格，没有全部检查，其中的个人信息可能没有发现")
                 for cell in row:
                     text = _cell_text(getattr(cell, "value", None))
                     if text:
@@ -120,6 +127,9 @@ def _xls(path: Path) -> Iterator[tuple[str, str]]:
 
 
 # WordprocessingML: paragraphs hold runs of text; text boxes nest paragraphs inside them.
+# A paragraph with tracked changes is given twice: as it reads, then (its place with this
+# suffix) as it read before the changes; the piece before it is always the same paragraph.
+BEFORE_CHANGES = "（修订前的文字，仍保存在文件中）"
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _WORD_PARTS = [
     (re.compile(r"word/document\.xml"), "正文"),
@@ -131,8 +141,9 @@ _WORD_PARTS = [
 ]
 
 
-def _paragraphs(element: Any) -> Iterator[str]:
-    """The text of each paragraph under element, in order; a nested one is its own."""
+def _paragraphs(element: Any) -> Iterator[tuple[str, str]]:
+    """(text now, text before tracked changes) of each paragraph under element, in order;
+    a paragraph nested in another (a text box) is its own."""
     for child in element:
         if child.tag == f"{_W}p":
             yield from _paragraph(child)
@@ -140,26 +151,34 @@ def _paragraphs(element: Any) -> Iterator[str]:
             yield from _paragraphs(child)
 
 
-def _paragraph(p: Any) -> Iterator[str]:
-    text: list[str] = []
+def _paragraph(p: Any) -> Iterator[tuple[str, str]]:
+    # Read twice: as it reads now, and as it read before its tracked changes. A number
+    # deleted and a masked one inserted in its place must not hide each other in one run
+    # of digits (41010219900101********1234); the deleted one is still in the file.
+    now: list[str] = []
+    before: list[str] = []
     nested: list[Any] = []
 
-    def walk(element: Any) -> None:
+    def walk(element: Any, inserted: bool) -> None:
         for child in element:
             tag = child.tag
-            if tag in (f"{_W}t", f"{_W}delText", f"{_W}instrText"):  # delText: a tracked deletion is still in the file
-                text.append(child.text or "")
-            elif tag == f"{_W}tab":
-                text.append("\t")
-            elif tag in (f"{_W}br", f"{_W}cr"):
-                text.append("\n")
+            if tag in (f"{_W}t", f"{_W}instrText"):
+                now.append(child.text or "")
+                if not inserted:
+                    before.append(child.text or "")
+            elif tag == f"{_W}delText":
+                before.append(child.text or "")
+            elif tag in (f"{_W}tab", f"{_W}br", f"{_W}cr"):
+                mark = "\t" if tag == f"{_W}tab" else "\n"
+                now.append(mark)
+                before.append(mark)
             elif tag == f"{_W}p":
                 nested.append(child)
             else:
-                walk(child)
+                walk(child, inserted or tag == f"{_W}ins")
 
-    walk(p)
-    yield "".join(text)
+    walk(p, False)
+    yield "".join(now), "".join(before)
     for n in nested:
         yield from _paragraph(n)
 
@@ -172,9 +191,12 @@ def _docx(path: Path) -> Iterator[tuple[str, str]]:
         for pattern, label in _WORD_PARTS:
             for name in sorted(n for n in names if pattern.fullmatch(n)):
                 root = ElementTree.fromstring(z.read(name))
-                for i, text in enumerate(_paragraphs(root), start=1):
-                    if text.strip():
-                        yield (f"{label}第 {i} 段" if label == "正文" else label), text
+                for i, (now, before) in enumerate(_paragraphs(root), start=1):
+                    where = f"{label}第 {i} 段" if label == "正文" else label
+                    if now.strip() or before != now:
+                        yield where, now
+                    if before != now and before.strip():
+                        yield where + BEFORE_CHANGES, before
 
 
 def _pdf(path: Path) -> Iterator[tuple[str, str]]:
@@ -183,17 +205,17 @@ def _pdf(path: Path) -> Iterator[tuple[str, str]]:
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings about odd files are not the clerk's
     reader = pypdf.PdfReader(path)
     if reader.is_encrypted and not reader.decrypt(""):
-        raise Unreadable("PDF 文件设置了打开密码，无法读取其中的文字")
+        raise Unreadable("PDF 文件设置了打开密码，读不出其中的文字，个人信息没有检查")
     found = False
     for i, page in enumerate(reader.pages):
         if i >= MAX_PDF_PAGES:
-            raise Unreadable(f"PDF 超过 {MAX_PDF_PAGES} 页，只读取了前 {MAX_PDF_PAGES} 页")
+            raise Unreadable(f"PDF 超过 {MAX_PDF_PAGES} 页，只检查了前 {MAX_PDF_PAGES} 页，其余页面中的个人信息没有检查")
         text = page.extract_text() or ""
         if text.strip():
             found = True
             yield f"第 {i + 1} 页", text
     if not found:
-        raise Unreadable("PDF 中没有可读取的文字（可能是扫描件），无法自动检查")
+        raise Unreadable("PDF 中没有可读取的文字（可能是扫描件），其中的个人信息无法自动检查")
 
 
 _OFD_PAGE = re.compile(r"(?:.*/)?Pages/Page_(\d+)/Content\.xml")

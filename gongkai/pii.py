@@ -457,8 +457,8 @@ def scan_attachment(root: Path, name: str, findings: Findings) -> None:
         _add(findings, m, name, i + 1, col, "", name)
 
 
-def _unchecked(findings: Findings, name: str, reason: str, hint: str) -> None:
-    findings.add("pii-attachment-unchecked", name, f"{reason}，没有检查其中的个人信息", hint=hint, severity=WARNING)
+def _unchecked(findings: Findings, name: str, message: str, hint: str) -> None:
+    findings.add("pii-attachment-unchecked", name, message, hint=hint, severity=WARNING)
 
 
 def scan_document(root: Path, name: str, findings: Findings) -> None:
@@ -486,7 +486,7 @@ def scan_document(root: Path, name: str, findings: Findings) -> None:
     if kind not in documents.READABLE:
         if kind == "doc":
             _unchecked(
-                findings, name, "Word 97-2003 格式（.doc）的附件无法自动读取",
+                findings, name, "Word 97-2003 格式（.doc）的附件无法自动读取，其中的个人信息没有检查",
                 "请在 Word 中另存为 .docx 或 PDF 后替换附件；不能替换时，请人工确认其中的身份证号码、手机号码和银行卡号已经遮挡。",
             )
         return  # images need eyes (no OCR here); other kinds are refused by validate
@@ -514,9 +514,13 @@ def _scan_document(path: Path, kind: str) -> dict[str, Any]:
 
     found: list[list[str]] = []
     out: dict[str, Any] = {"found": found}
+    last = ""
     try:
         for where, text in documents.pieces(path, kind):
-            found.extend([where, m.kind, _shown(m), m.masked] for m in find(text))
+            before = where.endswith(documents.BEFORE_CHANGES)
+            # A number the paragraph still shows is reported once, not again as it read before.
+            found.extend([where, m.kind, _shown(m), m.masked] for m in find(text) if not (before and m.text in last))
+            last = "" if before else text
     except documents.Unreadable as exc:
         out["unreadable"] = str(exc)
     return out

@@ -130,7 +130,7 @@ def test_word_text_split_into_runs_in_text_boxes_headers_and_tracked_deletions_i
     found = _attach(repo, "list.docx", _docx(body, header))
     assert _placed(found) == [
         ("pii-id-number", "list.docx", "正文第 2 段"),
-        ("pii-id-number", "list.docx", "正文第 3 段"),
+        ("pii-id-number", "list.docx", "正文第 3 段（修订前的文字，仍保存在文件中）"),
         ("pii-bank-card", "list.docx", "正文第 5 段"),
         ("pii-mobile", "list.docx", "页眉"),
     ]
@@ -167,7 +167,7 @@ def test_masked_documents_pass(repo):
 def test_a_document_that_cannot_be_read_is_a_warning_not_a_pass_or_a_crash(repo, name, data, says):
     found = _attach(repo, name, data)
     assert [(f.code, f.severity) for f in found] == [("pii-attachment-unchecked", "warning")]
-    assert says in found[0].message and "没有检查其中的个人信息" in found[0].message and found[0].hint
+    assert says in found[0].message and "个人信息" in found[0].message and "检查" in found[0].message and found[0].hint
 
 
 def test_a_zip_that_would_unpack_too_large_is_not_unpacked(repo, monkeypatch):
@@ -207,3 +207,32 @@ def test_the_same_bytes_are_read_once_and_other_bytes_again(repo, monkeypatch, t
     # Masked: other bytes, so it is read again, and passes.
     assert _attach(repo, "list.xlsx", with_id("410102********1234")) == []
     assert len(list((tmp_path / "cache" / "documents").rglob("*.json"))) == 2
+
+
+def test_a_number_replaced_by_its_mask_under_tracked_changes_is_still_found(repo):
+    # Deleted digits and the inserted mask side by side would read as one long number
+    # (41010219900101********1234) and hide each other; each reading is scanned on its own.
+    body = (
+        f"<w:p><w:r><w:t>王金锁 {ID[:6]}</w:t></w:r><w:del><w:r><w:delText>{ID[6:14]}</w:delText></w:r></w:del>"
+        f"<w:ins><w:r><w:t>********</w:t></w:r></w:ins><w:r><w:t>{ID[14:]}</w:t></w:r></w:p>"
+        f"<w:p><w:del><w:r><w:delText>{MOBILE}</w:delText></w:r></w:del><w:ins><w:r><w:t>138****1234</w:t></w:r></w:ins></w:p>"
+        # A number the paragraph still shows is reported once, though the paragraph has changes.
+        f"<w:p><w:r><w:t>王保全 {ID}</w:t></w:r><w:del><w:r><w:delText>（误）</w:delText></w:r></w:del></w:p>"
+    )
+    found = _attach(repo, "list.docx", _docx(body))
+    assert _placed(found) == [
+        ("pii-id-number", "list.docx", "正文第 1 段（修订前的文字，仍保存在文件中）"),
+        ("pii-mobile", "list.docx", "正文第 2 段（修订前的文字，仍保存在文件中）"),
+        ("pii-id-number", "list.docx", "正文第 3 段"),
+    ]
+
+
+def test_a_sheet_padded_to_billions_of_cells_is_stopped_in_time(repo, monkeypatch):
+    monkeypatch.setattr(documents, "MAX_CELLS", 50_000)
+
+    def build(wb):
+        for r in range(1, 40):
+            wb.active.cell(row=r, column=16384, value="x")  # column XFD: each row reads as 16,384 cells
+
+    found = _attach(repo, "wide.xlsx", _xlsx(build))
+    assert [f.code for f in found] == ["pii-attachment-unchecked"] and "单元格" in found[0].message
