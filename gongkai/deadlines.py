@@ -70,7 +70,7 @@ def period_zh(period: str) -> str:
 def due_date(period: str, item: CatalogueItem) -> dt.date | None:
     """The last day the period's record may be published."""
     end = period_end(period)
-    return end + dt.timedelta(days=item.deadline_days or 0) if end else None
+    return end + dt.timedelta(days=item.deadline_days) if end and item.deadline_days is not None else None
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,16 @@ class Assessment:
     def missing_periods(self) -> int:
         return sum(m.count for m in self.missing)
 
+    @property
+    def missing_items(self) -> int:
+        """How many (unit, item) series owe something; one series may have several gaps."""
+        return len({(m.unit.id, m.item.category, m.item.id) for m in self.missing})
+
+
+def _periodic(item: CatalogueItem) -> bool:
+    """Published every period, with a deadline (an item without one cannot be late)."""
+    return item.period != "none" and item.deadline_days is not None
+
 
 def _current(r: Record) -> bool:
     return not r.meta.get("withdrawn") and not r.meta.get("removed")
@@ -128,16 +138,16 @@ def _current(r: Record) -> bool:
 def assess(project: Project, county: County, as_of: dt.date) -> Assessment:
     """Late and missing disclosures of every periodic item of every unit of the county."""
     out = Assessment(as_of)
-    series: dict[tuple[str, str], dict[str, Record]] = defaultdict(dict)
+    series: dict[tuple[str, str, str], dict[str, Record]] = defaultdict(dict)
     for r in project.records:
         item = r.item
-        if r.county != county.id or not r.valid or item is None or item.period == "none":
+        if r.county != county.id or not r.valid or item is None or not _periodic(item):
             continue
         period = str(r.meta.get("period") or "")
         if not PERIOD_SHAPES[item.period][0].match(period):
             continue
         if _current(r):
-            series[(r.unit, item.id)].setdefault(period, r)
+            series[(r.unit, item.category, item.id)].setdefault(period, r)  # item ids repeat across categories
         due = due_date(period, item)
         try:
             published = dt.date.fromisoformat(str(r.published))
@@ -145,12 +155,12 @@ def assess(project: Project, county: County, as_of: dt.date) -> Assessment:
             continue
         if due and published > due and r.unit in county.units:
             out.late.append(Late(r, county.units[r.unit], item, period, due, published))
-    items = [i for c in project.catalogues.values() for i in c.items.values() if i.period != "none"]
+    items = [i for c in project.catalogues.values() for i in c.items.values() if _periodic(i)]
     for unit in county.units.values():
         for item in items:
             if item.category not in unit.categories or (item.applies_to and unit.level not in item.applies_to):
                 continue
-            published = series.get((unit.id, item.id))
+            published = series.get((unit.id, item.category, item.id))
             if not published:
                 out.never.setdefault(unit.id, []).append(item)
                 continue
@@ -188,7 +198,7 @@ def _run(unit: Unit, item: CatalogueItem, run: list[str]) -> Missing:
 
 def render_terminal(county: County, a: Assessment) -> str:
     """The assessment as an inspector reads it in a terminal (Chinese)."""
-    out = [f"{county.name}（截至 {a.as_of.isoformat()}）", f"  逾期未公开 {len(a.missing)} 项，共 {a.missing_periods} 期"]
+    out = [f"{county.name}（截至 {a.as_of.isoformat()}）", f"  逾期未公开 {a.missing_items} 项，共 {a.missing_periods} 期"]
     for m in a.missing:
         out.append(f"    {m.unit.name} · {m.item.name}：{m.periods_zh}，最早应于 {m.due.isoformat()} 前公开")
     out.append(f"  逾期公开 {len(a.late)} 条")

@@ -42,13 +42,13 @@ def atom(
     fg.language("zh-CN")
     fg.author({"name": county.host or project.site.host or county.name})
     fg.updated(_when(entries[0][0].date) if entries else dt.datetime(2000, 1, 1, tzinfo=CHINA))
-    for rev, title, url, unit in reversed(entries):  # feedgen lists the last added first
+    for rev, title, url, unit_name in reversed(entries):  # feedgen lists the last added first
         e = fg.add_entry()
         e.id(f"{site}{url}#{rev.sha[:12]}-{rev.kind}")
         e.title(f"【{rev.kind_zh}】{title}")
         e.link(href=f"{site}{url}")
         e.updated(_when(rev.date))
-        e.author({"name": unit})
+        e.author({"name": unit_name})
         summary = "；".join(rev.notes) or rev.reason or rev.body or rev.message
         e.summary(mask_text(summary))
     return fg.atom_str(pretty=True)

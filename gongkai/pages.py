@@ -709,7 +709,7 @@ class CountySite:
             f"截至 {self.as_of.year}年{self.as_of.month}月{self.as_of.day}日（本站内容最近一次更新的日期）。"
             "撤回或因含个人信息删除的记录不计为已公开。</p>"
         ]
-        parts.append(f"<h2>逾期未公开（{len(a.missing)} 项，共 {a.missing_periods} 期）</h2>")
+        parts.append(f"<h2>逾期未公开（{a.missing_items} 项，共 {a.missing_periods} 期）</h2>")
         if a.missing:
             parts.append('<p class="gk-sub">从该单位第一次公开该事项起，已过公开时限而本站没有记录的期间。</p>')
             parts.append(
@@ -790,7 +790,9 @@ def _pager(base: str, here: str, n: int, total: int, count: int) -> str:
     links = [link(n - 1, "上一页", "prev")] if n > 1 else []
     previous = 0
     for m in shown:
-        if m - previous > 1:
+        if m - previous == 2:
+            links.append(link(m - 1))  # "…" standing for one page hides a page for nothing
+        elif m - previous > 2:
             links.append('<span class="gk-gap" aria-hidden="true">…</span>')
         links.append(link(m))
         previous = m

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 from test_indexno import git
-from tinyrepo import BALANCED_LEDGER, MAIN, Repo, notice
+from tinyrepo import BALANCED_LEDGER, MAIN, VILLAGE_YML, Repo, notice
 
 from gongkai import deadlines
 from gongkai.pages import county_pages
@@ -63,7 +63,7 @@ def test_gaps_and_the_months_after_the_last_record_are_owed_as_ranges(village):
         # June was withdrawn and not replaced; July fell due on 2014-08-10; August is not due until 2014-09-10.
         ("cun", "finance-ledger", "2014-06", "2014-07", 2, "2014-07-10", "2014年6月至2014年7月（共 2 期）"),
     ]
-    assert a.missing_periods == 4
+    assert (a.missing_items, a.missing_periods) == (1, 4)
     assert [(x.record.path.rsplit("/", 1)[1], x.due.isoformat(), x.days) for x in a.late] == [("l-05.md", "2014-06-10", 10)]
     # The yearly subsidy list applies to the village and was never published: listed apart, not counted as owed.
     assert {u: [i.id for i in items] for u, items in a.never.items()} == {"cun": ["subsidy-list"]}
@@ -92,7 +92,7 @@ def test_the_page_lists_what_is_owed_and_links_units_items_and_records(village):
     pages = {p.url: p for p in county_pages(project, project.counties["demo"], as_of=dt.date(2014, 9, 1))[0]}
     html = pages["deadlines/"].content
     assert "截至 2014年9月1日" in html
-    assert "逾期未公开（2 项，共 4 期）" in html and "2014年6月至2014年7月（共 2 期）" in html
+    assert "逾期未公开（1 项，共 4 期）" in html and "2014年6月至2014年7月（共 2 期）" in html  # one series, two gaps
     assert "逾期公开（1 条）" in html and "<td>2014-06-10</td><td>2014-06-20</td><td>10</td>" in html
     hrefs = set(re.findall(r'href="([^"]+)"', html))
     assert {"../units/cun/", "../catalogue/village/finance-ledger/", "../village/cun/l-05/"} <= hrefs
@@ -126,3 +126,10 @@ def test_inspectors_get_the_same_from_the_command_line(village):
     assert "示范县（截至 2014-09-01）" in text and "示范村村民委员会 · 村级财务收支公开：2014年6月至2014年7月（共 2 期）" in text
     bad = run("--on", "2014/09/01")
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_an_item_without_a_deadline_is_never_owed_nor_late(village):
+    village.write("catalogues/village.yml", VILLAGE_YML.replace("    deadline_days: 10\n", "", 1))
+    project = village.check()
+    a = deadlines.assess(project, project.counties["demo"], dt.date(2020, 1, 1))
+    assert a.missing == [] and a.late == [] and a.never == {"cun": [project.catalogues["village"].items["subsidy-list"]]}

@@ -79,3 +79,9 @@ def test_an_attachment_link_survives_spaces_and_hashes_in_its_name(repo: Repo):
     assert not project.findings.errors
     built = {p.url: p for p in county_pages(project, project.counties["demo"])[0]}
     assert '<a href="../%E5%90%8D%E5%8D%95%20%231.pdf">名单</a>' in built["village/cun/n/"].content
+
+
+def test_a_gap_of_one_page_shows_the_page_not_an_ellipsis(long_list):
+    pager = re.search(r'<nav class="gk-pager".*?</nav>', long_list["village/page/5/"].content).group(0)
+    numbers = re.findall(r">(\d+)<", pager)
+    assert numbers == ["1", "2", "3", "4", "5", "6", "7", "12"] and pager.count("…") == 1
