@@ -407,7 +407,9 @@ def rebuild(
     try:
         with checkout(root, commit) as source:
             with redirect_stderr(log):
-                status = build_all(source, out, counties=counties, previous=previous or {})
+                # As published: with the search index unless the manifest says it was built without.
+                search = any((previous or {}).get(c, {}).get("search_index_sha256", True) for c in counties)
+                status = build_all(source, out, counties=counties, search=search, previous=previous or {})
             if status != 0:
                 lines = log.getvalue().strip().splitlines()
                 return f"该提交无法生成网站：{lines[-1] if lines else status}"

@@ -274,3 +274,10 @@ def test_verify_command_prints_one_line_per_page_in_chinese(published, site, cap
     assert lines[2].startswith("共 2 处与 git 不符（核对用时 ")
     assert manifest.verify_command(published["root"], str(published["site"])) == 0
     assert capsys.readouterr().out.startswith("已发布的网站与 git 中的内容一致（核对用时 ")
+
+
+def test_a_site_published_without_search_is_verified_without_it(published, tmp_path):
+    plain = tmp_path / "plain"
+    assert build_all(published["root"], plain, search=False) == 0
+    assert read_manifest(plain / "demo")["search_index_sha256"] is None
+    assert manifest.verify(published["root"], str(plain)) == []
