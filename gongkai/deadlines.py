@@ -6,9 +6,10 @@ applies to it (its category, its level), `assess` finds
     missing  periods that have come due with no current record: the gaps in the unit's
              series and the periods after its latest record, as ranges
     late     records published after their deadline
-    never    periodic items that apply to the unit and have no record yet; listed
-             apart, because a series that never started may not be owed (a village that
-             publishes its accounts quarterly owes no monthly ones)
+    never    periodic items that apply to the unit and have no record yet, unless it
+             publishes an item the catalogue says may stand instead (`instead_of`: a
+             village that publishes its accounts quarterly owes no monthly ones); listed
+             apart, because a series that never started may not be owed
 A series starts with the unit's first record of the item: before that the unit may not
 have existed or the item may not have been in the catalogue.
 
@@ -131,6 +132,15 @@ def _periodic(item: CatalogueItem) -> bool:
     return item.period != "none" and item.deadline_days is not None
 
 
+def _alternatives(project: Project, item: CatalogueItem) -> set[str]:
+    """Items of the same catalogue that may be published instead of this one (either way round)."""
+    catalogue = project.catalogues.get(item.category)
+    others = set(item.instead_of)
+    if catalogue:
+        others |= {i.id for i in catalogue.items.values() if item.id in i.instead_of}
+    return others
+
+
 def _current(r: Record) -> bool:
     return not r.meta.get("withdrawn") and not r.meta.get("removed")
 
@@ -162,7 +172,8 @@ def assess(project: Project, county: County, as_of: dt.date) -> Assessment:
                 continue
             published = series.get((unit.id, item.category, item.id))
             if not published:
-                out.never.setdefault(unit.id, []).append(item)
+                if not any((unit.id, item.category, other) in series for other in _alternatives(project, item)):
+                    out.never.setdefault(unit.id, []).append(item)
                 continue
             out.missing.extend(_gaps(unit, item, sorted(published), as_of))
     out.missing.sort(key=lambda m: (m.due, m.unit.id, m.item.id))

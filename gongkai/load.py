@@ -283,6 +283,17 @@ def load_catalogues(root: Path, findings: Findings) -> tuple[dict[str, Catalogue
             if problems or unknown:
                 continue
             cat.items[item["id"]] = CatalogueItem(category=cat.category, **item)
+        for i, item in enumerate(data["items"]):
+            for other in item.get("instead_of", []):
+                if other not in cat.items:
+                    findings.add(
+                        "catalogue-instead-unknown",
+                        name,
+                        f"事项「{item['name']}」的 instead_of 写了「{other}」，本目录中没有这个事项",
+                        line=doc.position(("items", i, "instead_of"))[0],
+                        field=f"items[{i}].instead_of",
+                        hint="instead_of 只能写本目录中其他事项的代号（id）。",
+                    )
         catalogues[cat.category] = cat
     return catalogues, record_schema
 

@@ -116,6 +116,7 @@ class CatalogueItem:
     applies_to: list[str] = field(default_factory=list)
     period: str = "none"
     deadline_days: int | None = None
+    instead_of: list[str] = field(default_factory=list)  # items of the same catalogue either of which will do
     topic: str = ""
     checks: list[str] = field(default_factory=list)
 

@@ -133,3 +133,19 @@ def test_an_item_without_a_deadline_is_never_owed_nor_late(village):
     project = village.check()
     a = deadlines.assess(project, project.counties["demo"], dt.date(2020, 1, 1))
     assert a.missing == [] and a.late == [] and a.never == {"cun": [project.catalogues["village"].items["subsidy-list"]]}
+
+
+def test_an_item_another_may_stand_for_is_not_listed_as_never_begun(village):
+    # The village publishes monthly ledgers; the catalogue says its yearly list may be published instead of them.
+    village.write("catalogues/village.yml", VILLAGE_YML.replace(
+        "    deadline_days: 60\n", "    deadline_days: 60\n    instead_of: [finance-ledger]\n", 1))
+    project = village.check()
+    assert not project.findings.errors
+    assert deadlines.assess(project, project.counties["demo"], dt.date(2014, 9, 1)).never == {}
+
+
+def test_instead_of_must_name_an_item_of_the_same_catalogue(repo):
+    repo.write("catalogues/village.yml", VILLAGE_YML.replace(
+        "    deadline_days: 60\n", "    deadline_days: 60\n    instead_of: [no-such-item]\n", 1))
+    (f,) = [f for f in repo.findings() if f.code == "catalogue-instead-unknown"]
+    assert f.file == "catalogues/village.yml" and f.field.endswith(".instead_of") and f.line > 0 and "no-such-item" in f.message
