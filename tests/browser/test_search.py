@@ -86,3 +86,13 @@ def test_record_page_reads_on_a_phone(browser, server, project):
     width = pg.evaluate("document.documentElement.scrollWidth")
     assert width <= 375 + 1
     context.close()
+
+
+@pytest.mark.parametrize("page_url", ["changes/", "deadlines/", "units/jgc-xiaowangzhuang/", "village/", "catalogue/"])
+def test_listing_pages_do_not_scroll_sideways_on_a_phone(browser, server, page_url):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, locale="zh-CN")
+    pg = context.new_page()
+    pg.goto(f"{server}xuchangxian/{page_url}")
+    # Wide tables may scroll inside their own box; the page itself must not.
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 375 + 1
+    context.close()
