@@ -221,7 +221,7 @@ class Discrepancy:
     """One way a published county site differs from what git says it should be."""
 
     county: str
-    kind: str  # changed | missing | extra | source | unverifiable
+    kind: str  # changed | missing | extra | source | unverifiable | lost
     path: str  # inside the county site (a page or file), or the record's source path
     detail: str = ""
 

@@ -290,6 +290,18 @@ class CountySite:
                 parts.append(f'<h2>{LEVELS[level]}</h2><ul class="gk-list gk-columns">{lis}</ul>')
         self.pages.append(Page("units/index.md", "公开单位", _block("".join(parts))))
         for u in self.county.units.values():
+            # A reader who trims a record's address (village/<unit>/<record>/) lands on the
+            # unit's folder: lead them to the unit's page instead of a 404. ("page" would be
+            # a category's second page of its list.)
+            for category in sorted({r.category for r in by_unit[u.id]}) if u.id != "page" else []:
+                here, target = f"{category}/{u.id}/", f"units/{u.id}/"
+                link = rel_url(here, target)
+                html = (
+                    f'<p>{escape(u.name)}的全部公开信息：<a href="{link}">{escape(u.name)}</a></p>'
+                    f'<meta http-equiv="refresh" content="0; url={link}">'
+                )
+                self.pages.append(Page(f"{category}/{u.id}/index.md", u.name, _block(html), kind="moved"))
+        for u in self.county.units.values():
             # By category and item, newest year first, then newest record first within a year.
             records = sorted(by_unit[u.id], key=lambda r: (r.year, r.published), reverse=True)
             records.sort(key=lambda r: (list(CATEGORIES).index(r.category), r.item.name))

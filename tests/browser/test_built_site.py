@@ -120,3 +120,9 @@ def test_the_deadlines_page_shows_what_a_village_owes(built_site):
     assert row and row.group(1).startswith("2014年1月至"), row
     home = (built_site / "xuchangxian" / "index.html").read_text("utf-8")
     assert 'href="deadlines/"' in home
+
+
+def test_a_trimmed_record_address_leads_to_the_unit(page, server):
+    page.goto(f"{server}xuchangxian/village/jgc-xiaowangzhuang/")
+    page.wait_for_url("**/xuchangxian/units/jgc-xiaowangzhuang/")
+    assert "将官池镇小王庄村村民委员会" in page.locator("h1").first.inner_text()
