@@ -9,6 +9,7 @@ The pipeline, one module per stage:
     history   what git knows: every version of every record, read in one pass
     changes   revisions field by field; the rules `check --base` enforces
     feed      the 变更记录 as Atom
+    periods   periods of periodic items: shape, end, successor, deadline (validate and deadlines)
     deadlines periodic items overdue or published late (公开时限)
     pages     the pages of a county site, as Markdown/HTML, engine-neutral
     engine    MkDocs + Material: turns pages into a site

@@ -28,11 +28,9 @@ from pathlib import Path
 from . import history
 from .load import Project
 from .model import CatalogueItem, County, Record, Unit
-from .validate import PERIOD_SHAPES, period_end
+from .periods import PERIOD_SHAPES, due_date, next_period, period_zh
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
-HALF = {"H1": "上半年", "H2": "下半年"}
-QUARTER = {"1": "一", "2": "二", "3": "三", "4": "四"}
 
 
 def as_of_date(root: Path) -> dt.date:
@@ -40,38 +38,6 @@ def as_of_date(root: Path) -> dt.date:
     from, so that a rebuild of that commit says the same; today outside a git checkout."""
     t = history.head_time(root)
     return dt.datetime.fromtimestamp(t, CHINA).date() if t is not None else dt.datetime.now(CHINA).date()
-
-
-def next_period(period: str, kind: str) -> str:
-    """The period after `period` (2013-12 -> 2014-01, 2013-Q4 -> 2014-Q1, 2013-H2 -> 2014-H1)."""
-    year = int(period[:4])
-    if kind == "year":
-        return str(year + 1)
-    if kind == "half-year":
-        return f"{year}-H2" if period.endswith("H1") else f"{year + 1}-H1"
-    if kind == "quarter":
-        q = int(period[-1])
-        return f"{year}-Q{q + 1}" if q < 4 else f"{year + 1}-Q1"
-    month = int(period[5:7])
-    return f"{year}-{month + 1:02d}" if month < 12 else f"{year + 1}-01"
-
-
-def period_zh(period: str) -> str:
-    """2013-05 -> 2013年5月, 2013-Q2 -> 2013年第二季度, 2013-H1 -> 2013年上半年, 2013 -> 2013年."""
-    year, rest = period[:4], period[5:]
-    if not rest:
-        return f"{year}年"
-    if rest.startswith("H"):
-        return f"{year}年{HALF[rest]}"
-    if rest.startswith("Q"):
-        return f"{year}年第{QUARTER[rest[1]]}季度"
-    return f"{year}年{int(rest)}月"
-
-
-def due_date(period: str, item: CatalogueItem) -> dt.date | None:
-    """The last day the period's record may be published."""
-    end = period_end(period)
-    return end + dt.timedelta(days=item.deadline_days) if end and item.deadline_days is not None else None
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from . import deadlines, feed, pii
 from .changes import RecordHistory, Revision
 from .load import Project
 from .model import CATEGORIES, LEVELS, PERIODS, CatalogueItem, County, Record, Unit
+from .periods import period_zh
 from .render import render_fields
 from .search import SearchDocument, flatten
 
@@ -143,6 +144,10 @@ class CountySite:
     def unit(self, r: Record) -> Unit:
         """The record's unit."""
         return self.county.units[r.unit]
+
+    def unit_name(self, unit_id: str) -> str:
+        """A unit's name; its id when the county file no longer lists it (a page about the past)."""
+        return self.county.units[unit_id].name if unit_id in self.county.units else unit_id
 
     def link(self, here: str, r: Record) -> str:
         """One record as a list entry: title link (marked when withdrawn), unit and date."""
@@ -561,28 +566,26 @@ class CountySite:
         for key, h in sorted(self.histories.items()):
             if not h.deleted:
                 continue
-            _, category, _, unit, file = h.path.split("/")
-            url = f"{category}/{unit}/{file.rsplit('.', 1)[0]}/"
+            url = _url_of(h.path)
             if url in current or "#" in key:
                 continue
             last = h.revisions[-1]
             m = h.meta
-            unit_name = self.county.units[unit].name if unit in self.county.units else unit
-            html = (
-                '<div class="admonition danger gk-notice"><p class="admonition-title">'
-                f"本信息已于 {escape(last.date)} 从公开目录中删除</p>"
-                "<p>这条已公开的信息被删除时没有按规定办理撤回手续。本页保留其基本情况，供群众和纪检监察部门查阅；"
-                f"删除前的完整内容保存在{self.commit_link(last.sha)}之前的版本中。</p></div>"
-                '<table class="gk-meta"><tbody>'
-                f"<tr><th>标题</th><td>{escape(str(m.get('title', '')))}</td></tr>"
-                f"<tr><th>发布机构</th><td>{escape(unit_name)}</td></tr>"
-                f"<tr><th>发布日期</th><td>{escape(str(m.get('published', '—')))}</td></tr>"
-                f"<tr><th>文号</th><td>{escape(str(m.get('doc_number') or '—'))}</td></tr>"
-                f"<tr><th>原文件</th><td>{escape(h.path)}</td></tr>"
-                "</tbody></table>"
+            html = _gone(
+                f"本信息已于 {escape(last.date)} 从公开目录中删除",
+                "这条已公开的信息被删除时没有按规定办理撤回手续。本页保留其基本情况，供群众和纪检监察部门查阅；"
+                f"删除前的完整内容保存在{self.commit_link(last.sha)}之前的版本中。",
+                [
+                    ("标题", str(m.get("title", ""))),
+                    ("发布机构", self.unit_name(h.path.split("/")[3])),
+                    ("发布日期", str(m.get("published", "—"))),
+                    ("文号", str(m.get("doc_number") or "—")),
+                    ("原文件", h.path),
+                ],
             )
             html += self.revisions_html(h, m, hide_values=True)
-            self.pages.append(Page(url[:-1] + ".md", f"【已删除】{m.get('title', file)}", _block(html), kind="record"))
+            title = m.get("title", h.path.rsplit("/", 1)[1])
+            self.pages.append(Page(url[:-1] + ".md", f"【已删除】{title}", _block(html), kind="record"))
 
     def lost_records(self) -> None:
         """Pages for records the last published site listed that nothing knows any more.
@@ -618,23 +621,21 @@ class CountySite:
                 continue
             seen.add(url)
             self.lost.append(e)
-            unit_id = str(e.get("unit") or "")
-            unit_name = self.county.units[unit_id].name if unit_id in self.county.units else unit_id
-            title = str(e.get("title") or path)
-            built = str(e.get("last_built_from") or "")
-            html = (
-                '<div class="admonition danger gk-notice"><p class="admonition-title">本信息已从公开目录中消失</p>'
-                "<p>这条信息曾在本站公开，但现在的内容和修订历史中都已没有它：它很可能是通过改写历史（强制推送）删除的，"
+            title = e["title"] or path
+            built = e["last_built_from"]
+            html = _gone(
+                "本信息已从公开目录中消失",
+                "这条信息曾在本站公开，但现在的内容和修订历史中都已没有它：它很可能是通过改写历史（强制推送）删除的，"
                 "没有留下删除记录。本页根据上次发布时的清单（manifest.json）保留其基本情况，供群众和纪检监察部门查阅"
                 + (f"；上次发布它的网站生成于提交 {escape(built[:12])}" if built else "")
-                + "。</p></div>"
-                '<table class="gk-meta"><tbody>'
-                f"<tr><th>标题</th><td>{escape(title)}</td></tr>"
-                f"<tr><th>发布机构</th><td>{escape(unit_name)}</td></tr>"
-                f"<tr><th>发布日期</th><td>{escape(str(e.get('published') or '—'))}</td></tr>"
-                f"<tr><th>原文件</th><td>{escape(path)}</td></tr>"
-                f"<tr><th>原文件 SHA-256</th><td><code>{escape(str(e.get('source_sha256') or '—'))}</code></td></tr>"
-                "</tbody></table>"
+                + "。",
+                [
+                    ("标题", title),
+                    ("发布机构", self.unit_name(e["unit"])),
+                    ("发布日期", e["published"] or "—"),
+                    ("原文件", path),
+                    ("原文件 SHA-256", e["source_sha256"] or "—"),
+                ],
             )
             self.pages.append(Page(url[:-1] + ".md", f"【已删除】{title}", _block(html), kind="record"))
 
@@ -647,7 +648,7 @@ class CountySite:
             _, category, _, unit, file = h.path.split("/")
             url = record.url if record else f"{category}/{unit}/{file.rsplit('.', 1)[0]}/"
             title = record.title if record else str(h.meta.get("title", file))
-            unit_name = self.county.units[unit].name if unit in self.county.units else unit
+            unit_name = self.unit_name(unit)
             for rev in h.revisions:
                 out.append((rev, title, url, unit_name))
         out.sort(key=lambda e: (e[0].date, e[0].sha, e[2]), reverse=True)
@@ -739,7 +740,7 @@ class CountySite:
                     ["公开信息", "单位", "所属期间", "应公开日期", "发布日期", "逾期天数"],
                     (
                         [f'<a href="{rel_url(here, x.record.url)}">{escape(x.record.title)}</a>', unit_link(x.unit),
-                         escape(deadlines.period_zh(x.period)), x.due.isoformat(), x.published.isoformat(), str(x.days)]
+                         escape(period_zh(x.period)), x.due.isoformat(), x.published.isoformat(), str(x.days)]
                         for x in a.late
                     ),
                 )
@@ -836,6 +837,16 @@ def _deadline(item: Any) -> str:
     if item.period == "none":
         return f"信息形成或变更之日起{item.deadline_days}日内"
     return f"每期结束后{item.deadline_days}日内"
+
+
+def _gone(heading: str, explanation: str, facts: list[tuple[str, str]]) -> str:
+    """A page for a record that is no longer published: a notice (HTML), then what is
+    known of it (plain text, escaped here)."""
+    rows = "".join(f"<tr><th>{k}</th><td>{escape(v)}</td></tr>" for k, v in facts)
+    return (
+        f'<div class="admonition danger gk-notice"><p class="admonition-title">{heading}</p><p>{explanation}</p></div>'
+        f'<table class="gk-meta"><tbody>{rows}</tbody></table>'
+    )
 
 
 def _table(headers: list[str], rows: Iterable[list[str]]) -> str:

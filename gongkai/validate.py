@@ -11,7 +11,6 @@ A record skips a layer only when it failed the one before. Every problem is a Fi
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import difflib
 import html as html_module
@@ -31,31 +30,7 @@ from .checks import RULES
 from .findings import WARNING, Findings
 from .load import Project
 from .model import CATEGORIES, COMMON_FIELDS, LEVELS, PERIODS, CatalogueItem, Record
-
-PERIOD_SHAPES = {
-    "month": (re.compile(r"^\d{4}-(0[1-9]|1[0-2])$"), "2013-12"),
-    "quarter": (re.compile(r"^\d{4}-Q[1-4]$"), "2013-Q4"),
-    "half-year": (re.compile(r"^\d{4}-H[12]$"), "2013-H2"),
-    "year": (re.compile(r"^\d{4}$"), "2013"),
-}
-
-
-def period_end(period: str) -> dt.date | None:
-    """The last day of a period such as 2013, 2013-H1, 2013-Q4 or 2013-12."""
-    try:
-        year = int(period[:4])
-        rest = period[5:]
-        if not rest:
-            return dt.date(year, 12, 31)
-        if rest.startswith("H"):
-            return dt.date(year, 6, 30) if rest == "H1" else dt.date(year, 12, 31)
-        if rest.startswith("Q"):
-            month = int(rest[1]) * 3
-        else:
-            month = int(rest)
-        return dt.date(year, month, calendar.monthrange(year, month)[1])
-    except (ValueError, IndexError):
-        return None
+from .periods import PERIOD_SHAPES, due_date
 
 
 class Validator:
@@ -262,13 +237,12 @@ class Validator:
                 hint=f"例如 period: {example}",
             )
             return
-        end = period_end(str(period))
-        if end and item.deadline_days is not None and r.published:
+        due = due_date(str(period), item)
+        if due and r.published:
             try:
                 published = dt.date.fromisoformat(r.published)
             except ValueError:
                 return
-            due = end + dt.timedelta(days=item.deadline_days)
             if published > due:
                 self.findings.add(
                     "record-late",

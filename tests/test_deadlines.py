@@ -12,7 +12,7 @@ import pytest
 from test_indexno import git
 from tinyrepo import BALANCED_LEDGER, MAIN, VILLAGE_YML, Repo, notice
 
-from gongkai import deadlines
+from gongkai import deadlines, periods
 from gongkai.pages import county_pages
 
 
@@ -39,8 +39,8 @@ def ledger(period: str, published: str, extra: str = "") -> str:
     ],
 )
 def test_periods_follow_each_other_and_read_in_chinese(kind, period, after, zh):
-    assert deadlines.next_period(period, kind) == after
-    assert deadlines.period_zh(period) == zh
+    assert periods.next_period(period, kind) == after
+    assert periods.period_zh(period) == zh
 
 
 @pytest.fixture
