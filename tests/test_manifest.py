@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 from test_indexno import git
-from tinyrepo import BALANCED_LEDGER, BUREAU, MAIN, SITE_YML, VILLAGE, buildable, make_repo, notice
+from tinyrepo import BALANCED_LEDGER, BUREAU, MAIN, SITE_YML, VILLAGE, buildable, make_repo, notice, serve
 
 from gongkai import check, manifest
 from gongkai.manifest import CHANGED, EXTRA, MISSING, SOURCE, UNVERIFIABLE, Discrepancy
@@ -226,21 +223,11 @@ def test_missing_manifest_is_reported_and_the_site_still_compared_with_head(publ
     ]
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def served(site):
     """The defaceable copy on a localhost web server; yields its base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve(site) as url:
+        yield url
 
 
 def test_verify_over_http_finds_defaced_missing_and_extra_pages(published, site, served):

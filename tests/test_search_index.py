@@ -88,24 +88,13 @@ def test_every_piece_of_a_text_is_found_by_its_keys(text, start, length):
 
 def _ids(data: bytes, pos: int) -> tuple[list[int], int]:
     """Decode one posting (the format JavaScript reads), to check the encoder."""
-
-    def varint(at: int) -> tuple[int, int]:
-        n = shift = 0
-        while True:
-            b = data[at]
-            n |= (b & 0x7F) << shift
-            shift += 7
-            at += 1
-            if not b & 0x80:
-                return n, at
-
-    header, pos = varint(pos)
+    header, pos = _varint(data, pos)
     end = pos + header // 2
     if header % 2:
         return [(i - pos) * 8 + bit for i in range(pos, end) for bit in range(8) if data[i] >> bit & 1], end
     out, last = [], -1
     while pos < end:
-        gap, pos = varint(pos)
+        gap, pos = _varint(data, pos)
         last += gap
         out.append(last)
     return out, end

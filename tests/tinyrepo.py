@@ -7,8 +7,13 @@ Test modules import from here (not from conftest: tests/browser has a conftest t
 
 from __future__ import annotations
 
+import functools
+import http.server
 import re
 import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -276,3 +281,21 @@ def make_repo(root: Path) -> Repo:
     r.write("catalogues/government.yml", GOVERNMENT_YML)
     shutil.copy(MAIN / "catalogues" / "_record.yml", r.root / "catalogues" / "_record.yml")
     return r
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep pytest output readable
+        pass
+
+
+@contextmanager
+def serve(folder: Path) -> Iterator[str]:
+    """A built site on a free localhost port, for as long as the block runs; its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -6,6 +6,7 @@ from collections import defaultdict
 from urllib.parse import quote
 
 import pytest
+from searchpage import show_every_result
 
 # Ordinary terms a citizen types: catalogue terms, a unit's full name, a topic from a body.
 QUERIES = ["涉农补贴", "财务收支", "襄城县国土资源局", "权力运行流程图", "低保", "厂务公开", "裁判文书"]
@@ -13,12 +14,7 @@ QUERIES = ["涉农补贴", "财务收支", "襄城县国土资源局", "权力�
 def _search(page, server, county, query):
     """Run a query on a county's search page as a reader would, and read every result."""
     page.goto(f"{server}{county}/search/?q={quote(query)}")
-    page.wait_for_selector("#gk-search[data-shown]")
-    total = int(page.get_attribute("#gk-search", "data-total"))
-    while int(page.get_attribute("#gk-search", "data-shown")) < total:
-        shown = page.get_attribute("#gk-search", "data-shown")
-        page.click("#gk-more")
-        page.wait_for_function(f"document.getElementById('gk-search').dataset.shown !== '{shown}'")
+    show_every_result(page)
     links = page.locator(".gk-result-link")
     hrefs = links.evaluate_all("els => els.map(e => e.getAttribute('href'))")
     return hrefs, links.all_inner_texts()

@@ -13,6 +13,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
+from searchpage import show_every_result
 
 from gongkai.pages import county_pages
 from gongkai.searchbench import relevant
@@ -81,10 +82,7 @@ def search(page, server, county, query, **filters):
     page.goto(f"{server}{county}/search/?{address}")
     # The first results, their excerpts and the check of long terms are done.
     page.wait_for_function("performance.getEntriesByName('gk-search-excerpts').length > 0")
-    while page.is_visible("#gk-more"):
-        shown = page.get_attribute("#gk-search", "data-shown")
-        page.click("#gk-more")
-        page.wait_for_function(f"document.getElementById('gk-search').dataset.shown !== '{shown}'")
+    show_every_result(page)
     assert "出错" not in page.inner_text("#gk-status")
     links = page.locator(".gk-result-link").evaluate_all("els => els.map(e => e.getAttribute('href'))")
     return [href.split(f"/{county}/", 1)[1] for href in links]

@@ -13,6 +13,7 @@ from html import escape
 from html.parser import HTMLParser
 
 import pytest
+from searchpage import show_every_result
 from xss_fixtures import INERT, PAYLOADS, PLACEMENTS, xss_server, xss_site  # noqa: F401 - fixtures
 
 # Hooks installed before any script of the page runs, in every frame: a payload that runs
@@ -245,16 +246,11 @@ def test_no_payload_runs_in_search_results_and_each_title_is_text(page, xss_serv
     page.on("dialog", lambda d: (dialogs.append(d.type), d.dismiss()))
     page.add_init_script(HOOKS)
     page.goto(url)
-    page.wait_for_selector("#gk-search[data-shown]")
-    total = int(page.get_attribute("#gk-search", "data-total"))
-    while int(page.get_attribute("#gk-search", "data-shown")) < total:
-        shown = page.get_attribute("#gk-search", "data-shown")
-        page.click("#gk-more")
-        page.wait_for_function(f"document.getElementById('gk-search').dataset.shown !== '{shown}'")
+    show_every_result(page)
     page.evaluate(POKE)
     page.wait_for_timeout(250)
     titles = page.locator(".gk-result-link").all_inner_texts()
-    assert total == len(PAYLOADS) + len(INERT)
+    assert int(page.get_attribute("#gk-search", "data-total")) == len(PAYLOADS) + len(INERT)
     assert {t.split(" ", 1)[1] for t in titles} == set(PAYLOADS) | set(INERT)
     assert _ran(page) == {"calls": [], "xss": []} and dialogs == []
     dom = page.evaluate(INSPECT)

@@ -8,16 +8,13 @@ the second line of defence: the pages themselves must neither run nor show the m
 
 from __future__ import annotations
 
-import functools
-import http.server
 import shutil
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
-from tinyrepo import BUREAU, FIXTURES, MAIN, make_repo
+from tinyrepo import BUREAU, FIXTURES, MAIN, make_repo, serve
 
 from gongkai import indexno
 from gongkai.load import Project, load
@@ -130,17 +127,8 @@ def xss_site(tmp_path_factory) -> XssSite:
     return XssSite(project, site / "demo", payload_ids, inert_ids, "reference")
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="session")
 def xss_server(xss_site) -> str:
     """The payload county on a free localhost port; yields its base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(xss_site.site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
+    with serve(xss_site.site) as url:
+        yield url
