@@ -16,19 +16,13 @@ def _root(args: argparse.Namespace) -> Path:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate the content and print every finding; non-zero when any is an error."""
+    if (args.unit or args.owner) and not args.base:
+        print("--unit 和 --owner 需要同时给出 --base（与哪个版本比较）", file=sys.stderr)
+        return 2
     project = check(_root(args))
     findings = project.findings
     if args.base:
-        from .changes import check_against
-
-        findings.extend(check_against(project, args.base))
-    if args.unit:
-        from .owners import unit_scope
-
-        if not args.base:
-            print("--unit 需要同时给出 --base（与哪个版本比较）", file=sys.stderr)
-            return 2
-        findings.extend(unit_scope(_root(args), args.base, args.unit, project))
+        findings.extend(change_findings(project, args.base, args.unit or [], args.owner))
     from .owners import check_codeowners
 
     check_codeowners(project)
@@ -39,6 +33,22 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.format == "terminal" and not findings:
         print(f"共 {len(project.records)} 条记录。", file=sys.stderr)
     return 1 if failed else 0
+
+
+def change_findings(project, base: str, units: list[str], owner: str | None):
+    """What `check --base` adds to the content checks: the change's rules, its commit messages, its scope."""
+    from .changes import check_against
+    from .commits import check_messages
+    from .owners import owner_scope, unit_scope
+
+    root = project.root
+    findings = check_against(project, base)
+    findings.extend(check_messages(root, base))
+    if units:
+        findings.extend(unit_scope(root, base, units, project))
+    if owner:
+        findings.extend(owner_scope(root, base, owner, project))
+    return findings
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -68,7 +78,11 @@ def build_as_of(args: argparse.Namespace) -> int:
     except history.HistoryError as exc:
         log(str(exc))
         return 2
-    site_dir = Path(args.site_dir if args.site_dir != "site" else f"site-as-of-{args.as_of}").resolve()
+    if sha == history.EMPTY_TREE:
+        log(f"{args.as_of} 时仓库中还没有任何内容（早于第一次提交），没有可以生成的网站。")
+        return 0
+    stamp = args.as_of.strip().replace(" ", "T").replace(":", "-")
+    site_dir = Path(args.site_dir if args.site_dir != "site" else f"site-as-of-{stamp}").resolve()
     tmp = Path(tempfile.mkdtemp(prefix="gongkai-as-of-")) / "tree"
     history.git(root, "worktree", "add", "--detach", str(tmp), sha)
     try:
@@ -197,7 +211,15 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=sorted(RENDERERS), default="terminal")
     c.add_argument("--strict", action="store_true", help="warnings fail too")
     c.add_argument("--base", help="also check the change against this revision (a pull request's base)")
-    c.add_argument("--unit", help="with --base: fail when the change touches files outside this unit's folders (<county>/<unit>)")
+    c.add_argument(
+        "--unit", action="append",
+        help="with --base: fail when the change touches files outside this unit's folders (<county>/<unit>; repeatable)",
+    )
+    c.add_argument(
+        "--owner", metavar="@ACCOUNT",
+        help="with --base: the change's author; it may touch only the folders of the units whose owners list it "
+        "(the office's accounts in content/site.yml may touch anything)",
+    )
     c.set_defaults(func=cmd_check)
 
     f = sub.add_parser("fix", parents=[common], help="rewrite files with personal numbers masked")

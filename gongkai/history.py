@@ -9,6 +9,7 @@ main, in the order it landed; a merge is dated when it was merged.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,19 +87,55 @@ def ensure_full_history(root: Path) -> None:
         )
 
 
-def resolve(root: Path, rev_or_date: str) -> str:
-    """A commit sha for a revision, or for the last commit on or before a date (YYYY-MM-DD)."""
-    import re
+# What a date before the first commit stands for: git's empty tree, so a diff from it lists
+# every record as added and a check against it has nothing published to compare with.
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+_WHEN = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 
+
+def as_time(text: str) -> str | None:
+    """`YYYY-MM-DD` (the end of that day) or `YYYY-MM-DD HH:MM[:SS]`, China time, as git reads a time; None if not one."""
+    import datetime as dt
+
+    m = _WHEN.fullmatch(text.strip())
+    if not m:
+        return None
+    date, hour, minute, second = m.groups()
     try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", rev_or_date):
-            sha = git(root, "rev-list", "-1", "--first-parent", f"--before={rev_or_date} 23:59:59", "HEAD").strip()
-            if not sha:
-                raise HistoryError(f"{rev_or_date} 之前仓库中还没有任何提交")
-            return sha
+        day = dt.date.fromisoformat(date)
+        when = dt.time(int(hour), int(minute), int(second or 0)) if hour is not None else dt.time(23, 59, 59)
+    except ValueError:
+        return None
+    return f"{day.isoformat()} {when.isoformat()} +0800"
+
+
+def resolve(root: Path, rev_or_date: str) -> str:
+    """A commit sha for a revision, or for the last commit at or before a date or time (China time).
+
+    A date before the first commit stands for the empty content (EMPTY_TREE), so "what
+    changed since 2010" lists everything rather than failing.
+    """
+    when = as_time(rev_or_date)
+    try:
+        if when is not None:
+            sha = git(root, "rev-list", "-1", "--first-parent", f"--before={when}", "HEAD").strip()
+            return sha or EMPTY_TREE
+        if _WHEN.match(rev_or_date.strip()) and not git_has(root, rev_or_date):
+            raise HistoryError(f"「{rev_or_date}」不是有效的日期：请写 YYYY-MM-DD 或 YYYY-MM-DD HH:MM（北京时间）")
         return git(root, "rev-parse", "--verify", f"{rev_or_date}^{{commit}}").strip()
     except subprocess.CalledProcessError:
-        raise HistoryError(f"找不到版本「{rev_or_date}」：请写提交号、分支名，或 YYYY-MM-DD 格式的日期") from None
+        raise HistoryError(
+            f"找不到版本「{rev_or_date}」：请写提交号、分支名，或 YYYY-MM-DD、YYYY-MM-DD HH:MM（北京时间）格式的日期"
+        ) from None
+
+
+def git_has(root: Path, rev: str) -> bool:
+    """True when rev names a commit of the repository."""
+    try:
+        git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+        return True
+    except (OSError, subprocess.CalledProcessError):
+        return False
 
 
 def log(root: Path, rev: str = "HEAD", paths: tuple[str, ...] = (CONTENT,)) -> list[Commit]:

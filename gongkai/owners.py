@@ -118,6 +118,12 @@ def _git(root: Path, *args: str) -> str | None:
     return proc.stdout
 
 
+def _choices(ids: list[str], limit: int = 30) -> str:
+    """Valid ids for a hint, the list capped so a province's hundreds of units stay readable."""
+    shown = "、".join(ids[:limit])
+    return shown + (f" 等 {len(ids)} 个" if len(ids) > limit else "")
+
+
 def find_unit(project: Project, unit: str, findings: Findings) -> Unit | None:
     """The unit named `<county>/<unit>` or by a bare id unique across counties; else a finding."""
     if "/" in unit:
@@ -142,7 +148,8 @@ def find_unit(project: Project, unit: str, findings: Findings) -> Unit | None:
             "unit-unknown",
             "content/counties",
             f"没有单位「{unit}」",
-            hint="--unit 写 content/counties/<县>.yml 中的单位 id，或 <县>/<单位>。",
+            hint="--unit 写 content/counties/<县>.yml 中的单位 id，或 <县>/<单位>；可选："
+            + _choices([f"{c.id}/{u}" for c in project.counties.values() for u in c.units]),
         )
     return None
 
@@ -167,29 +174,94 @@ def changed_files(root: Path, base: str) -> list[str] | None:
     return sorted(Path(os.path.relpath(top / p, root.resolve())).as_posix() for p in paths)
 
 
-def unit_scope(root: Path, base: str, unit: str, project: Project) -> Findings:
-    """One finding per file changed since `base` that lies outside every folder of `unit`."""
-    findings = Findings()
-    found = find_unit(project, unit, findings)
-    if found is None:
-        return findings
+def _base_unknown(findings: Findings, base: str) -> None:
+    findings.add(
+        "unit-base-unknown",
+        ".",
+        f"找不到用来比较的版本「{base}」（或这里不是 git 仓库）",
+        hint="--base 写分支名或提交号，例如 origin/main；在 CI 中先 git fetch 该分支。",
+    )
+
+
+def _outside(root: Path, base: str, units: list[Unit], findings: Findings, who: str) -> None:
+    """One finding per file changed since `base` outside every folder of the units."""
     paths = changed_files(root, base)
     if paths is None:
-        findings.add(
-            "unit-base-unknown",
-            ".",
-            f"找不到用来比较的版本「{base}」（或这里不是 git 仓库）",
-            hint="--base 写分支名或提交号，例如 origin/main；在 CI 中先 git fetch 该分支。",
-        )
-        return findings
-    folders = unit_folders(found)
+        _base_unknown(findings, base)
+        return
+    folders = [f for unit in units for f in unit_folders(unit)]
     shown = "、".join(folders)
     for path in paths:
         if not any(path.startswith(folder) for folder in folders):
             findings.add(
                 "unit-outside-folder",
                 path,
-                f"单位「{found.name}」（{found.county}/{found.id}）的修改只能在本单位的文件夹内：{shown}；这个文件不在其中",
+                f"{who}的修改只能在本单位的文件夹内：{shown}；这个文件不在其中",
                 hint="撤销对这个文件的修改，或请负责它的单位或公开办另行提交。",
             )
+
+
+def _who(units: list[Unit]) -> str:
+    names = "、".join(f"「{u.name}」（{u.county}/{u.id}）" for u in units)
+    return f"单位{names}"
+
+
+def unit_scope(root: Path, base: str, unit: str | list[str], project: Project) -> Findings:
+    """One finding per file changed since `base` that lies outside every folder of the unit(s)."""
+    findings = Findings()
+    names = [unit] if isinstance(unit, str) else list(unit)
+    found = [find_unit(project, name, findings) for name in names]
+    if findings or not found:
+        return findings
+    units = [u for u in found if u is not None]
+    _outside(root, base, units, findings, _who(units))
+    return findings
+
+
+def _account(name: str) -> str:
+    """An account as owners lists name it: with a leading @, compared without case."""
+    name = name.strip()
+    return ("@" + name.lstrip("@")).lower()
+
+
+def owned_units(project: Project, account: str) -> list[Unit]:
+    """The units whose `owners` name this account (a team entry such as @org/team does not count)."""
+    me = _account(account)
+    return [
+        unit
+        for county in project.counties.values()
+        for unit in county.units.values()
+        if any(_account(o) == me for o in unit.owners or [] if "/" not in o)
+    ]
+
+
+def owner_scope(root: Path, base: str, account: str, project: Project) -> Findings:
+    """The files an account's change may touch: its units' folders; anything for the office.
+
+    The account is the pull request's author as the forge reports it. The office's accounts
+    (content/site.yml `owners`) may change anything; a township clerk listed on the
+    township and its villages may change all of their folders; an account that owns no
+    unit may change nothing, and is told so once instead of once per file.
+    """
+    findings = Findings()
+    me = _account(account)
+    if changed_files(root, base) is None:
+        _base_unknown(findings, base)
+        return findings
+    if any(_account(o) == me for o in office_owners(project)):
+        return findings
+    units = owned_units(project, account)
+    if not units:
+        paths = changed_files(root, base) or []
+        if paths:
+            shown = "、".join(paths[:5]) + (f" 等 {len(paths)} 个文件" if len(paths) > 5 else "")
+            findings.add(
+                "owner-unknown",
+                paths[0],
+                f"账号 {me} 不是任何单位的审核人（owners），也不是公开办的账号，不能修改公开内容：{shown}",
+                hint="请公开办在 content/counties/<县>.yml 中该单位的 owners 里加上这个账号"
+                "（公开办的账号写在 content/site.yml 的 owners 中），或改由本单位登记的账号提交。",
+            )
+        return findings
+    _outside(root, base, units, findings, f"账号 {me}（{_who(units)}）")
     return findings

@@ -280,3 +280,30 @@ def test_each_unit_has_its_own_feed_of_its_own_records(story):
         assert all(f"/demo/{category}/{unit}/" in e.find(f"{ATOM}link").get("href") for e in entries)
     page = (site / "demo" / "units" / "cun" / "index.html").read_text("utf-8")
     assert '<a href="changes.xml">订阅本单位的更新（Atom）</a>' in page
+
+
+def test_a_date_before_the_first_commit_means_empty(story, tmp_path):
+    root, *_ = story
+    result = cli(root, "diff", "2010-01-01", "2014-01-09", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert sorted(d["kind"] for d in json.loads(result.stdout)) == ["added"] * 5
+    result = cli(root, "build", "--as-of", "2010-01-01", "--site-dir", str(tmp_path / "then"), "--no-search")
+    assert result.returncode == 0 and "还没有任何内容" in result.stderr and not (tmp_path / "then").exists()
+
+
+def test_a_time_of_day_is_read_in_china_time(story):
+    from gongkai import history
+
+    root, shas, *_ = story  # each commit was made at 10:00 +08:00
+    assert history.resolve(root, "2014-01-20 09:59") == shas["added"]
+    assert history.resolve(root, "2014-01-20 10:00") == shas["noted"]
+    assert history.resolve(root, "2014-01-20T10:00:00") == shas["noted"]
+    assert history.resolve(root, "2014-01-20") == shas["noted"]  # the whole day, in China
+    assert history.resolve(root, "2014-01-19") == shas["added"]
+
+
+def test_an_impossible_date_is_a_clear_error(story):
+    root, *_ = story
+    for bad in ("2014-02-30", "2014-01-20 25:00"):
+        result = cli(root, "diff", bad)
+        assert result.returncode == 2 and "有效的日期" in result.stderr and "Traceback" not in result.stderr

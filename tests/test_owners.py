@@ -227,3 +227,87 @@ def test_unknown_or_ambiguous_unit_asks_for_county_and_unit(branch):
     assert scope(branch, unit="aaa/cun") == [
         ("unit-outside-folder", "content/counties/aaa.yml"),
     ]
+
+
+# Several units, and the author's account (check --owner) ----------------------------------------
+
+
+def test_repeated_unit_allows_the_folders_of_every_unit_named(branch):
+    branch.record("b.md", notice("村的通知"))
+    branch.record("g.md", notice("局的通知"), BUREAU)
+    found = owners.unit_scope(branch.root, "main", ["demo/cun", "demo/ju"], load(branch.root))
+    assert codes(found) == []
+    # Before, `--unit A --unit B` kept only B: the village's file would have been outside.
+    assert codes(owners.unit_scope(branch.root, "main", ["demo/ju"], load(branch.root))) == [
+        ("unit-outside-folder", f"{VILLAGE}/b.md")
+    ]
+
+
+def test_cli_unit_is_repeatable(branch, capsys):
+    from gongkai.cli import main
+
+    branch.record("b.md", notice("村的通知"))
+    branch.record("g.md", notice("局的通知"), BUREAU)
+    owners.write_codeowners(branch.root)
+    git(branch.root, "add", "-A")
+    git(branch.root, "commit", "-q", "-m", "两个单位")
+    args = ["check", "--root", str(branch.root), "--base", "main", "--format", "json"]
+    assert main(args + ["--unit", "demo/cun", "--unit", "demo/ju"]) == 1  # CODEOWNERS is outside both
+    out = capsys.readouterr().out
+    assert ".github/CODEOWNERS" in out and "b.md" not in out and "g.md" not in out
+
+
+def owner(repo, account: str, base: str = "main"):
+    return owners.owner_scope(repo.root, base, account, load(repo.root))
+
+
+def test_owner_may_touch_the_units_that_list_the_account(branch):
+    branch.record("b.md", notice("村的通知"))
+    assert codes(owner(branch, "@demo-cun")) == []
+    assert codes(owner(branch, "demo-cun")) == []  # the forge gives the login without @
+    assert codes(owner(branch, "@Demo-Cun")) == []  # accounts are not case-sensitive
+    [f] = owner(branch, "@demo-ju")
+    assert (f.code, f.file) == ("unit-outside-folder", f"{VILLAGE}/b.md")
+    assert "@demo-ju" in f.message and "示范县国土资源局" in f.message
+
+
+def test_a_clerk_owning_several_units_may_touch_all_of_them(branch):
+    branch.write("content/counties/demo.yml", OWNED_COUNTY_YML.replace('["@demo-ju"]', '["@demo-ju", "@demo-cun"]'))
+    git(branch.root, "commit", "-q", "-am", "镇文书同时负责两个单位")
+    git(branch.root, "branch", "-f", "main")
+    branch.record("b.md", notice("村的通知"))
+    branch.record("g.md", notice("局的通知"), BUREAU)
+    assert codes(owner(branch, "@demo-cun")) == []
+
+
+def test_office_accounts_may_touch_anything(branch):
+    branch.write("content/site.yml", branch.root.joinpath("content/site.yml").read_text("utf-8") + 'owners: ["@office"]\n')
+    git(branch.root, "commit", "-q", "-am", "公开办")
+    git(branch.root, "branch", "-f", "main")
+    branch.record("g.md", notice("局的通知"), BUREAU)
+    branch.write("catalogues/village.yml", (branch.root / "catalogues/village.yml").read_text("utf-8") + "\n")
+    assert codes(owner(branch, "@office")) == []
+    assert {f.file for f in owner(branch, "@demo-cun")} == {f"{BUREAU}/g.md", "catalogues/village.yml"}
+
+
+def test_an_account_owning_nothing_gets_one_clear_message(branch):
+    branch.record("b.md", notice("村的通知"))
+    branch.record("g.md", notice("局的通知"), BUREAU)
+    [f] = owner(branch, "@stranger")
+    assert f.code == "owner-unknown" and f.severity == "error"
+    assert f.message.startswith("账号 @stranger 不是任何单位的审核人（owners），也不是公开办的账号")
+    assert "owners" in f.hint and is_chinese(f.hint)
+    # A team entry (@demo-town/clerks) is not an account: the forge reports a login.
+    assert [x.code for x in owner(branch, "@demo-town/clerks")] == ["owner-unknown"]
+
+
+def test_owner_without_base_is_a_usage_error(owned, capsys):
+    from gongkai.cli import main
+
+    assert main(["check", "--root", str(owned.root), "--owner", "@demo-cun"]) == 2
+    assert "--base" in capsys.readouterr().err
+
+
+def test_unknown_unit_hint_lists_the_units(branch):
+    [f] = owners.unit_scope(branch.root, "main", "demo/nobody", load(branch.root))
+    assert "demo/cun、demo/ju" in f.hint
