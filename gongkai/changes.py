@@ -427,3 +427,112 @@ def render_between(differences: list[Difference], project: Project | None, fmt: 
             lines.append(f"        {d.body}")
     summary = "，".join(f"{KIND_ZH[k]} {n} 条" for k, n in sorted(counts.items()))
     return "\n".join(lines).lstrip("\n") + f"\n\n共 {len(differences)} 条记录有变化：{summary}。"
+
+
+# The reviewer's summary of a pull request (build.py diff --base … --format markdown) --------
+
+# The hidden line that lets the workflow find its own comment on the pull request and update it.
+SUMMARY_MARKER = "<!-- gongkai-summary -->"
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|#~"} | {"<": "&lt;", ">": "&gt;", "\n": " ", "\r": " "})
+MD_FIELDS = 30  # field changes shown per record before "…… 另有 N 处"
+
+
+def md_text(value: object) -> str:
+    """A value as literal text in GitHub/Gitea Markdown: no markup, links or HTML can come through."""
+    from .pii import mask_text
+
+    return mask_text(str(value)).translate(_MD_SPECIAL)
+
+
+def md_code(text: str) -> str:
+    """A path as inline code (a backtick in it would end the code span)."""
+    return "`" + text.replace("`", "'").replace("\n", " ") + "`"
+
+
+def record_page(path: str) -> str:
+    """A record file's page inside its county site: content/<cat>/<county>/<unit>/<id>.md -> <county>/<cat>/<unit>/<id>/."""
+    _, category, county, unit, file = path.split("/")
+    return f"{county}/{category}/{unit}/{file.rsplit('.', 1)[0]}/"
+
+
+def render_markdown(
+    differences: list[Difference],
+    project: Project | None,
+    findings: Iterable[Any] = (),
+    *,
+    preview: str = "",
+    preview_note: str = "",
+) -> str:
+    """The change as a Chinese summary for a reviewer: per county and unit, each record and what changed.
+
+    `preview` is the address the preview sites are served at (each record's title links to its
+    page there); without it the page's path inside the preview artifact is given instead.
+    """
+    findings = sorted(findings)
+    errors = [f for f in findings if f.is_error]
+    lines = [SUMMARY_MARKER, "## 公开信息变更摘要", ""]
+    if errors:
+        lines.append(f"**检查未通过**：{len(errors)} 个错误，{len(findings) - len(errors)} 个提醒，修改后才能合并。")
+    elif findings:
+        lines.append(f"**检查通过**，有 {len(findings)} 个提醒。")
+    else:
+        lines.append("**检查通过**，没有发现问题。")
+    lines.append("")
+    counts: dict[str, int] = {}
+    for d in differences:
+        counts[d.kind] = counts.get(d.kind, 0) + 1
+    if differences:
+        lines.append(
+            f"本次修改涉及 {len(differences)} 条记录："
+            + "，".join(f"{KIND_ZH[k]} {n} 条" for k, n in sorted(counts.items(), key=lambda kv: list(KIND_ZH).index(kv[0])))
+            + "。"
+        )
+    else:
+        lines.append("本次修改没有改变任何公开记录。")
+    if preview_note:
+        lines += ["", preview_note]
+    county = unit = None
+    for d in differences:
+        if d.county != county:
+            c = project.counties.get(d.county) if project else None
+            lines += ["", f"### {md_text(c.name if c else d.county)}（{md_text(d.county)}）"]
+            county, unit = d.county, None
+        if d.unit != unit:
+            u = project.counties[d.county].units.get(d.unit) if project and d.county in project.counties else None
+            lines += ["", f"#### {md_text(u.name if u else d.unit)}（{md_text(d.unit)}）", ""]
+            unit = d.unit
+        page = record_page(d.path)
+        title = md_text(d.title)
+        shown = f"[{title}]({preview.rstrip('/')}/{page})" if preview and d.kind != "deleted" else f"**{title}**"
+        where = md_code(d.path) if d.kind == "deleted" or preview else f"{md_code(d.path)}，预览页面 {md_code(page + 'index.html')}"
+        lines.append(f"- **{KIND_ZH[d.kind]}** {shown}（{where}）")
+        if d.old_path:
+            lines.append(f"  - 原位置：{md_code(d.old_path)}")
+        for note in d.notes:
+            lines.append(f"  - 修订说明：{md_text(note)}")
+        if d.reason:
+            lines.append(f"  - 原因：{md_text(d.reason)}")
+        if d.fields and d.kind != "added":
+            lines += ["", "  | 字段 | 原来 | 现在 |", "  |---|---|---|"]
+            for c in d.fields[:MD_FIELDS]:
+                old = "（无）" if c.old is None else md_text(c.old)
+                new = "（无）" if c.new is None else md_text(c.new)
+                lines.append(f"  | {md_text(c.label)} | {old} | {new} |")
+            if len(d.fields) > MD_FIELDS:
+                lines.append(f"  | …… 另有 {len(d.fields) - MD_FIELDS} 处 | | |")
+            lines.append("")
+        if d.body:
+            lines.append(f"  - {md_text(d.body)}")
+    lines += ["", "### 检查结果", ""]
+    if findings:
+        lines += ["| 文件 | 位置 | 问题 |", "|---|---|---|"]
+        for f in findings[:100]:
+            where = f"第{f.line}行" if f.line else ""
+            kind = "错误" if f.is_error else "提醒"
+            text = f"{kind} `{f.code}`：{md_text(f.message)}" + (f"<br>提示：{md_text(f.hint)}" if f.hint else "")
+            lines.append(f"| {md_code(f.file)} | {where} | {text} |")
+        if len(findings) > 100:
+            lines.append(f"| …… 另有 {len(findings) - 100} 条 | | |")
+    else:
+        lines.append("没有发现问题。")
+    return "\n".join(lines) + "\n"

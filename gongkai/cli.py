@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from pathlib import Path
 
@@ -123,17 +124,32 @@ def cmd_codeowners(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    """What changed between two revisions or dates, per county and unit."""
+    """What changed between two revisions or dates, per county and unit; with --base, what a change does."""
     from . import history
-    from .changes import between, render_between
+    from .changes import between, render_between, render_markdown
 
     root = _root(args)
+    if bool(args.a) == bool(args.base):
+        print("请给出要比较的两个版本（diff 起 止），或用 --base 与分支的起点比较（diff --base origin/main）", file=sys.stderr)
+        return 2
     project = check(root)
     try:
-        differences = between(project, root, args.a, args.b)
-    except history.HistoryError as exc:
-        print(str(exc), file=sys.stderr)
+        if args.base:
+            base = history.resolve(root, args.base)
+            a = history.git(root, "merge-base", base, "HEAD").strip() or base
+            b = "HEAD"
+        else:
+            a, b = args.a, args.b
+        differences = between(project, root, a, b)
+    except (history.HistoryError, OSError, subprocess.CalledProcessError) as exc:
+        print(str(exc).strip() or f"找不到版本「{args.base}」", file=sys.stderr)
         return 2
+    if args.format == "markdown":
+        findings = list(project.findings)
+        if args.base:
+            findings += change_findings(project, args.base, args.unit or [], args.owner)
+        print(render_markdown(differences, project, findings, preview=args.preview_url or "", preview_note=args.preview_note or ""), end="")
+        return 0
     print(render_between(differences, project, args.format))
     return 0
 
@@ -161,6 +177,82 @@ def cmd_deadlines(args: argparse.Namespace) -> int:
         print(json.dumps({c: deadlines.as_json(a) for c, a in results.items()}, ensure_ascii=False, indent=1))
     else:
         print("\n\n".join(deadlines.render_terminal(project.counties[c], a) for c, a in results.items()))
+    return 0
+
+
+def cmd_counties(args: argparse.Namespace) -> int:
+    """The counties in content/counties/ (the publishing matrix), or those a change touches."""
+    import json
+
+    from . import forge
+
+    root = _root(args)
+    if args.touched:
+        ids = forge.touched_counties(root, args.touched)
+        if ids is None:
+            print(f"找不到用来比较的版本「{args.touched}」（或这里不是 git 仓库）", file=sys.stderr)
+            return 2
+    else:
+        ids = forge.county_ids(root)
+    if args.format == "json":
+        print(json.dumps(ids))
+    elif args.format == "output":  # a line for $GITHUB_OUTPUT
+        print(f"counties={json.dumps(ids)}")
+    else:
+        print(" ".join(ids))
+    return 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    """Build only the counties a change touches (since --base), for the pull request's preview."""
+    from . import forge
+    from .site import build_all, log
+
+    root = _root(args)
+    ids = forge.touched_counties(root, args.base)
+    if ids is None:
+        log(f"找不到用来比较的版本「{args.base}」（或这里不是 git 仓库）")
+        return 2
+    site_dir = Path(args.site_dir).resolve()
+    site_dir.mkdir(parents=True, exist_ok=True)
+    if not ids:
+        log("这次修改不涉及任何县（市、区）的网站，没有需要预览的页面。")
+        (site_dir / "index.html").write_text("<p>这次修改不涉及任何县（市、区）的网站。</p>\n", encoding="utf-8")
+        return 0
+    log("预览：" + "、".join(ids))
+    return build_all(root, site_dir, counties=ids, search=not args.no_search)
+
+
+def cmd_portal(args: argparse.Namespace) -> int:
+    """Build only the portal page into a site folder whose county sites were built elsewhere (a matrix job)."""
+    from .findings import render_terminal
+    from .site import build_portal, log
+
+    project = check(_root(args))
+    if project.findings.errors:
+        log(render_terminal(project.findings))
+        log("有错误，未生成门户；已发布的网站保持不变。")
+        return 1
+    site_dir = Path(args.site_dir).resolve()
+    missing = [c for c in project.counties if not (site_dir / c / "index.html").exists()]
+    if missing:
+        log(f"{site_dir} 中缺少这些县（市、区）的网站：{'、'.join(missing)}；门户未生成。")
+        return 1
+    build_portal(project, site_dir)
+    log(f"门户：{site_dir / 'index.html'}")
+    return 0
+
+
+def cmd_comment(args: argparse.Namespace) -> int:
+    """Post the reviewer's summary as the pull request's one comment, updating it on later pushes."""
+    from . import forge
+
+    try:
+        done = forge.post_summary_from_env(Path(args.body_file), args.pr)
+    except (forge.ForgeError, OSError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print("已更新拉取请求中的检查摘要。" if done == "updated" else "已在拉取请求中发布检查摘要。")
     return 0
 
 
@@ -235,9 +327,15 @@ def parser() -> argparse.ArgumentParser:
     o.set_defaults(func=cmd_codeowners)
 
     d = sub.add_parser("diff", parents=[common], help="what changed between two revisions or dates")
-    d.add_argument("a", help="from: revision or YYYY-MM-DD")
-    d.add_argument("b", nargs="?", default="HEAD", help="to: revision or YYYY-MM-DD (default HEAD)")
-    d.add_argument("--format", choices=["terminal", "json"], default="terminal")
+    d.add_argument("a", nargs="?", help="from: revision, YYYY-MM-DD or 'YYYY-MM-DD HH:MM' (China time)")
+    d.add_argument("b", nargs="?", default="HEAD", help="to: revision or date (default HEAD)")
+    d.add_argument("--base", help="instead of a and b: what this branch changes since it left BASE (a pull request's base)")
+    d.add_argument("--format", choices=["terminal", "json", "markdown"], default="terminal",
+                   help="markdown: the reviewer's summary for a pull request, with the findings of check --base")
+    d.add_argument("--owner", metavar="@ACCOUNT", help="markdown with --base: also check the author's scope (as check --owner)")
+    d.add_argument("--unit", action="append", help="markdown with --base: also check these units' scope (as check --unit)")
+    d.add_argument("--preview-url", help="where the preview sites are served: each record links to its page there")
+    d.add_argument("--preview-note", help="a line for the summary saying where to get the preview")
     d.set_defaults(func=cmd_diff)
 
     t = sub.add_parser("deadlines", parents=[common], help="periodic items overdue or published late, per county")
@@ -245,6 +343,27 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--on", help="judge at this date, YYYY-MM-DD (default: today in China)")
     t.add_argument("--format", choices=["terminal", "json"], default="terminal")
     t.set_defaults(func=cmd_deadlines)
+
+    m = sub.add_parser("counties", parents=[common], help="list the counties (the publishing matrix) or those a change touches")
+    m.add_argument("--format", choices=["text", "json", "output"], default="text",
+                   help="json: a JSON list; output: counties=<JSON> for $GITHUB_OUTPUT")
+    m.add_argument("--touched", metavar="BASE", help="only the counties whose sites the change since BASE alters")
+    m.set_defaults(func=cmd_counties)
+
+    pv = sub.add_parser("preview", parents=[common], help="build only the counties a change touches (pull request preview)")
+    pv.add_argument("--base", required=True, help="the pull request's base, e.g. origin/main")
+    pv.add_argument("--site-dir", default="site-preview")
+    pv.add_argument("--no-search", action="store_true", help="skip the search index")
+    pv.set_defaults(func=cmd_preview)
+
+    po = sub.add_parser("portal", parents=[common], help="build the portal page over county sites built by separate jobs")
+    po.add_argument("--site-dir", default="site")
+    po.set_defaults(func=cmd_portal)
+
+    cm = sub.add_parser("comment", parents=[common], help="post or update the summary comment on a pull request (CI)")
+    cm.add_argument("--pr", type=int, required=True, help="the pull request's number")
+    cm.add_argument("--body-file", required=True, help="the summary written by diff --format markdown")
+    cm.set_defaults(func=cmd_comment)
 
     s = sub.add_parser("serve", parents=[common], help="build one county and preview it on localhost")
     s.add_argument("county")
