@@ -123,6 +123,24 @@ def cmd_codeowners(args: argparse.Namespace) -> int:
     return 0
 
 
+def _emit(text: str, args: argparse.Namespace) -> None:
+    """Print a report, and write it where --output and --step-summary ask (the forge's job summary appends)."""
+    import os
+
+    if getattr(args, "output", None):
+        Path(args.output).write_text(text, encoding="utf-8")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY") if getattr(args, "step_summary", False) else None
+    if summary:
+        with open(summary, "a", encoding="utf-8") as out:
+            out.write(text + ("" if text.endswith("\n") else "\n"))
+    print(text, end="" if text.endswith("\n") else "\n")
+
+
+def _output_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--output", metavar="FILE", help="also write the report to FILE")
+    p.add_argument("--step-summary", action="store_true", help="also append it to the CI job summary ($GITHUB_STEP_SUMMARY)")
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     """What changed between two revisions or dates, per county and unit; with --base, what a change does."""
     from . import history
@@ -148,9 +166,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
         findings = list(project.findings)
         if args.base:
             findings += change_findings(project, args.base, args.unit or [], args.owner)
-        print(render_markdown(differences, project, findings, preview=args.preview_url or "", preview_note=args.preview_note or ""), end="")
+        _emit(render_markdown(differences, project, findings, preview=args.preview_url or "", preview_note=args.preview_note or ""), args)
         return 0
-    print(render_between(differences, project, args.format))
+    _emit(render_between(differences, project, args.format), args)
     return 0
 
 
@@ -174,9 +192,15 @@ def cmd_deadlines(args: argparse.Namespace) -> int:
         return 2
     results = {c: deadlines.assess(project, project.counties[c], on) for c in wanted}
     if args.format == "json":
-        print(json.dumps({c: deadlines.as_json(a) for c, a in results.items()}, ensure_ascii=False, indent=1))
+        text = json.dumps({c: deadlines.as_json(a) for c, a in results.items()}, ensure_ascii=False, indent=1)
+    elif args.format == "markdown":  # the nightly job summary an office reads
+        text = f"## 公开时限（按 {on.isoformat()} 计）\n\n" + "\n\n".join(
+            f"### {project.counties[c].name}（{c}）\n\n```text\n{deadlines.render_terminal(project.counties[c], a)}\n```"
+            for c, a in results.items()
+        )
     else:
-        print("\n\n".join(deadlines.render_terminal(project.counties[c], a) for c, a in results.items()))
+        text = "\n\n".join(deadlines.render_terminal(project.counties[c], a) for c, a in results.items())
+    _emit(text, args)
     return 0
 
 
@@ -336,12 +360,14 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--unit", action="append", help="markdown with --base: also check these units' scope (as check --unit)")
     d.add_argument("--preview-url", help="where the preview sites are served: each record links to its page there")
     d.add_argument("--preview-note", help="a line for the summary saying where to get the preview")
+    _output_options(d)
     d.set_defaults(func=cmd_diff)
 
     t = sub.add_parser("deadlines", parents=[common], help="periodic items overdue or published late, per county")
     t.add_argument("--county", action="append", help="only this county (repeatable)")
     t.add_argument("--on", help="judge at this date, YYYY-MM-DD (default: today in China)")
-    t.add_argument("--format", choices=["terminal", "json"], default="terminal")
+    t.add_argument("--format", choices=["terminal", "json", "markdown"], default="terminal")
+    _output_options(t)
     t.set_defaults(func=cmd_deadlines)
 
     m = sub.add_parser("counties", parents=[common], help="list the counties (the publishing matrix) or those a change touches")

@@ -50,3 +50,9 @@ def test_check_base_fails_on_the_message(repo, capsys):
     assert main(["check", "--root", str(repo.root), "--base", "main"]) == 1
     out = capsys.readouterr().out
     assert "提交说明中有未遮挡的身份证号码" in out and ID_NUMBER not in out
+
+
+def test_commit_ids_in_a_message_are_not_taken_for_numbers(repo):
+    # 40 hex characters whose digits include 13812345678: a commit id, not a mobile number.
+    branch(repo, "Revert \"通知\"\n\nThis reverts commit a13812345678b0c0d0e0f0a0b0c0d0e0f0a0b0c0d.")
+    assert check_messages(repo.root, "main") == []
