@@ -280,6 +280,26 @@ def cmd_comment(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    """Write a new record for a unit and a catalogue item, with every field to fill marked."""
+    from .load import load
+    from .scaffold import ScaffoldError, write
+
+    project = load(_root(args))
+    try:
+        path = write(project, args.unit, args.item, args.period)
+    except ScaffoldError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except FileExistsError as exc:
+        print(f"文件已经存在，没有覆盖：{exc.filename}", file=sys.stderr)
+        return 2
+    rel = path.relative_to(project.root).as_posix()
+    print(rel)
+    print(f"已生成 {rel}：请填写标有「← 请填写」的项目，然后运行 python build.py check。", file=sys.stderr)
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Build one county and serve the site folder on localhost for a preview."""
     import functools
@@ -390,6 +410,12 @@ def parser() -> argparse.ArgumentParser:
     cm.add_argument("--pr", type=int, required=True, help="the pull request's number")
     cm.add_argument("--body-file", required=True, help="the summary written by diff --format markdown")
     cm.set_defaults(func=cmd_comment)
+
+    n = sub.add_parser("new", parents=[common], help="write a new record to fill in (新建一条记录)")
+    n.add_argument("unit", metavar="COUNTY/UNIT", help="the unit, e.g. xiangcheng/sm-liuzhuang")
+    n.add_argument("item", help="the catalogue item id, e.g. finance-ledger")
+    n.add_argument("--period", help="for periodic items: 2014-01, 2014-Q1, 2014-H1 or 2014 (default: the next one)")
+    n.set_defaults(func=cmd_new)
 
     s = sub.add_parser("serve", parents=[common], help="build one county and preview it on localhost")
     s.add_argument("county")
