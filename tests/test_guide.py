@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 from test_indexno import git
-from tinyrepo import MAIN, VILLAGE
+from tinyrepo import MAIN
 
 from gongkai import check
 from gongkai.changes import check_against
