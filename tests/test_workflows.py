@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -153,3 +154,21 @@ def test_pull_request_steps_are_single_commands_the_tests_run():
 def test_publishing_and_nightly_verify_the_live_site(name):
     runs = [s.get("run", "") for _, _, s in steps(load(MAIN / ".github" / "workflows" / name))]
     assert any(r.startswith("python build.py verify ") for r in runs)
+
+
+def test_build_outputs_are_ignored_so_git_add_all_commits_no_site(tmp_path):
+    shutil.copy(MAIN / ".gitignore", tmp_path / ".gitignore")
+    outputs = [
+        "site/index.html", "site-as-of-2014-01-10/demo/index.html", "site-as-of-2014-01-20T10-00/index.html",
+        "site-preview/demo/index.html", "site/.build-demo/x.html", ".build-demo/x.html", "node_modules/x/package.json",
+        "summary.md", "gongkai/__pycache__/x.pyc",
+    ]
+    for path in outputs:
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("x")
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "a.md").write_text("x")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "add", "-A"], check=True)
+    staged = subprocess.run(["git", "-C", str(tmp_path), "diff", "--cached", "--name-only"], capture_output=True, text=True, check=True)
+    assert staged.stdout.split() == [".gitignore", "content/a.md"]
