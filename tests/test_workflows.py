@@ -152,8 +152,13 @@ def test_pull_request_steps_are_single_commands_the_tests_run():
 
 @pytest.mark.parametrize("name", ["publish.yml", "nightly.yml"])
 def test_publishing_and_nightly_verify_the_live_site(name):
-    runs = [s.get("run", "") for _, _, s in steps(load(MAIN / ".github" / "workflows" / name))]
-    assert any(r.startswith("python build.py verify ") for r in runs)
+    workflow = load(MAIN / ".github" / "workflows" / name)
+    verifying = [job for job in workflow["jobs"].values() if any("build.py verify" in s.get("run", "") for s in job["steps"])]
+    assert verifying
+    for job in verifying:  # one job per county, over the same list as the publishing matrix
+        assert job["strategy"]["matrix"] == {"county": "${{ fromJSON(needs.counties.outputs.counties) }}"}
+        [run] = [s["run"] for s in job["steps"] if "build.py verify" in s.get("run", "")]
+        assert run.startswith("python build.py verify ") and run.endswith('--county "$COUNTY"')
 
 
 def test_build_outputs_are_ignored_so_git_add_all_commits_no_site(tmp_path):
