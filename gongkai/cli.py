@@ -154,13 +154,16 @@ def cmd_diff(args: argparse.Namespace) -> int:
     try:
         if args.base:
             base = history.resolve(root, args.base)
-            a = history.git(root, "merge-base", base, "HEAD").strip() or base
+            a = base if base == history.EMPTY_TREE else history.git(root, "merge-base", base, "HEAD").strip() or base
             b = "HEAD"
         else:
             a, b = args.a, args.b
         differences = between(project, root, a, b)
-    except (history.HistoryError, OSError, subprocess.CalledProcessError) as exc:
-        print(str(exc).strip() or f"找不到版本「{args.base}」", file=sys.stderr)
+    except history.HistoryError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except (OSError, subprocess.CalledProcessError):
+        print(f"无法与「{args.base}」比较：它与当前分支没有共同的历史（或这里不是 git 仓库）", file=sys.stderr)
         return 2
     if args.format == "markdown":
         findings = list(project.findings)
