@@ -115,6 +115,8 @@ def resolve(root: Path, rev_or_date: str) -> str:
     A date before the first commit stands for the empty content (EMPTY_TREE), so "what
     changed since 2010" lists everything rather than failing.
     """
+    if rev_or_date == EMPTY_TREE:
+        return EMPTY_TREE
     when = as_time(rev_or_date)
     try:
         if when is not None:

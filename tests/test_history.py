@@ -307,3 +307,10 @@ def test_an_impossible_date_is_a_clear_error(story):
     for bad in ("2014-02-30", "2014-01-20 25:00"):
         result = cli(root, "diff", bad)
         assert result.returncode == 2 and "有效的日期" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_diff_base_before_history_lists_everything(story):
+    root, *_ = story
+    result = cli(root, "diff", "--base", "2010-01-01", "--format", "markdown")
+    assert result.returncode == 0, result.stderr
+    assert "本次修改涉及 4 条记录：新增 4 条。" in result.stdout  # the four records still there
