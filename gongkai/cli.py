@@ -17,6 +17,9 @@ def _root(args: argparse.Namespace) -> Path:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate the content and print every finding; non-zero when any is an error."""
+    if args.owner is not None and not args.owner.strip().lstrip("@"):
+        print("--owner 后面要写代码托管平台的账号，例如 --owner @xc-guotu", file=sys.stderr)
+        return 2
     if (args.unit or args.owner) and not args.base:
         print("--unit 和 --owner 需要同时给出 --base（与哪个版本比较）", file=sys.stderr)
         return 2
@@ -276,8 +279,11 @@ def cmd_comment(args: argparse.Namespace) -> int:
 
     try:
         done = forge.post_summary_from_env(Path(args.body_file), args.pr)
-    except (forge.ForgeError, OSError) as exc:
+    except forge.ForgeError as exc:
         print(str(exc), file=sys.stderr)
+        return 1
+    except OSError:
+        print(f"读不到摘要文件「{args.body_file}」：请先运行 diff --format markdown --output 生成", file=sys.stderr)
         return 1
     print("已更新拉取请求中的检查摘要。" if done == "updated" else "已在拉取请求中发布检查摘要。")
     return 0

@@ -78,7 +78,10 @@ def _call(method: str, url: str, token: str, data: dict[str, Any] | None = None)
         raise ForgeError(f"代码托管平台拒绝了请求（{method} {url}：HTTP {exc.code}）；请检查工作流的权限（pull-requests: write）") from None
     except (urllib.error.URLError, OSError) as exc:
         raise ForgeError(f"无法连接代码托管平台（{url}：{exc}）") from None
-    return json.loads(text) if text.strip() else None
+    try:
+        return json.loads(text) if text.strip() else None
+    except ValueError:
+        raise ForgeError(f"代码托管平台的回复不是 JSON（{method} {url}）：GITHUB_API_URL 是否指向其 API 地址？") from None
 
 
 def post_summary(api: str, repository: str, number: int, token: str, body: str) -> str:

@@ -311,3 +311,11 @@ def test_owner_without_base_is_a_usage_error(owned, capsys):
 def test_unknown_unit_hint_lists_the_units(branch):
     [f] = owners.unit_scope(branch.root, "main", "demo/nobody", load(branch.root))
     assert "demo/cun、demo/ju" in f.hint
+
+
+def test_an_empty_owner_is_a_usage_error_not_a_silent_pass(branch, capsys):
+    from gongkai.cli import main
+
+    for empty in ("", "@", " "):
+        assert main(["check", "--root", str(branch.root), "--base", "main", "--owner", empty]) == 2
+        assert "--owner 后面要写" in capsys.readouterr().err

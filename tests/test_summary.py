@@ -73,3 +73,13 @@ def test_touched_counties(repo):
     assert forge.touched_counties(repo.root, "main") == ["aaa", "demo"]
     assert forge.touched_counties(repo.root, "nope") is None
     assert VILLAGE.startswith("content/village/demo/")
+
+
+def test_a_missing_summary_file_is_a_chinese_message(tmp_path, monkeypatch, capsys):
+    from gongkai.cli import main
+
+    monkeypatch.setenv("GITHUB_API_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "a/b")
+    monkeypatch.setenv("GITHUB_TOKEN", "t")
+    assert main(["comment", "--pr", "1", "--body-file", str(tmp_path / "none.md")]) == 1
+    assert "读不到摘要文件" in capsys.readouterr().err
