@@ -300,3 +300,14 @@ def test_the_publish_jobs_build_each_county_and_the_portal_and_verify_passes(pub
         page.write_text(page.read_text("utf-8").replace("12,000.00", "21,000.00"), "utf-8")
         passed, steps = run_job(root, jobs["verify-live"], {"LIVE": url, "COUNTY": "demo"})
     assert not passed and "village/cun/ledger-2013-12/" in steps[-1][1].stdout
+
+
+def test_the_nightly_deadlines_job_writes_every_county_into_the_job_summary(published, tmp_path):
+    root = published.root
+    git(root, "checkout", "-q", "main")
+    summary = tmp_path / "summary.md"
+    passed, steps = run_job(root, workflow("nightly.yml")["jobs"]["deadlines"], {"GITHUB_STEP_SUMMARY": str(summary)})
+    assert passed, [r.stderr for _, r in steps if r is not None]
+    text = summary.read_text("utf-8")
+    assert text.startswith("## 公开时限（按 ") and "### 示范县（demo）" in text and "### 邻县（other）" in text
+    assert "示范村村民委员会" in text  # the ledger series that began in 2013-12 and stopped
