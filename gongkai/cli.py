@@ -169,6 +169,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
         print(f"无法与「{args.base}」比较：它与当前分支没有共同的历史（或这里不是 git 仓库）", file=sys.stderr)
         return 2
     if args.format == "markdown":
+        from .owners import check_codeowners
+
+        check_codeowners(project)  # the summary lists what `check` would
         findings = list(project.findings)
         if args.base:
             findings += change_findings(project, args.base, args.unit or [], args.owner)
