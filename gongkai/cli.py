@@ -281,7 +281,7 @@ def cmd_comment(args: argparse.Namespace) -> int:
     from . import forge
 
     try:
-        done = forge.post_summary_from_env(Path(args.body_file), args.pr)
+        done = forge.post_summary_from_env(Path(args.body_file), args.pr, args.api_url, args.repository)
     except forge.ForgeError as exc:
         print(str(exc), file=sys.stderr)
         return 1
@@ -421,6 +421,8 @@ def parser() -> argparse.ArgumentParser:
     cm = sub.add_parser("comment", parents=[common], help="post or update the summary comment on a pull request (CI)")
     cm.add_argument("--pr", type=int, required=True, help="the pull request's number")
     cm.add_argument("--body-file", required=True, help="the summary written by diff --format markdown")
+    cm.add_argument("--api-url", help="the forge's REST API, e.g. https://api.github.com or https://git.example/api/v1 (default: $GITHUB_API_URL)")
+    cm.add_argument("--repository", metavar="OWNER/NAME", help="default: $GITHUB_REPOSITORY")
     cm.set_defaults(func=cmd_comment)
 
     n = sub.add_parser("new", parents=[common], help="write a new record to fill in (新建一条记录)")

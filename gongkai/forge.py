@@ -104,10 +104,10 @@ def post_summary(api: str, repository: str, number: int, token: str, body: str) 
     return "created"
 
 
-def post_summary_from_env(body_file: Path, number: int) -> str:
-    """post_summary with the address, repository and token the forge puts in the job's environment."""
-    api = os.environ.get("GITHUB_API_URL") or ""
-    repository = os.environ.get("GITHUB_REPOSITORY") or ""
+def post_summary_from_env(body_file: Path, number: int, api: str | None = None, repository: str | None = None) -> str:
+    """post_summary with the API address and repository given (else the job's environment) and the token from GITHUB_TOKEN."""
+    api = api or os.environ.get("GITHUB_API_URL") or ""
+    repository = repository or os.environ.get("GITHUB_REPOSITORY") or ""
     token = os.environ.get("GITHUB_TOKEN") or ""
     missing = [name for name, value in (("GITHUB_API_URL", api), ("GITHUB_REPOSITORY", repository), ("GITHUB_TOKEN", token)) if not value]
     if missing:

@@ -160,6 +160,9 @@ def run_job(root: Path, job: dict, env: dict[str, str]) -> tuple[bool, list[tupl
             results.append((run, None))
             continue
         step_env = {**full_env, **{k: v for k, v in (step.get("env") or {}).items() if "${{" not in str(v)}}
+        for k, v in (step.get("env") or {}).items():  # expressions the forge fills in: the test gives them
+            if "${{" in str(v) and "secrets." not in str(v):
+                assert k in env, f"the test must give what the forge would: {k}"
         result = subprocess.run(["bash", "-e", "-c", run], cwd=root, env=step_env, capture_output=True, text=True)
         results.append((run, result))
         if result.returncode and not step.get("continue-on-error"):
@@ -174,7 +177,7 @@ def pull_request(repo, author: str, api: str) -> tuple[bool, list, str]:
     summary.write_text("")
     env = {
         "AUTHOR": author, "BASE": "main", "PR": "7", "RUN_URL": "https://forge.example/runs/1",
-        "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_API_URL": api, "GITHUB_REPOSITORY": "xuchang/gongkai",
+        "GITHUB_STEP_SUMMARY": str(summary), "API_URL": api, "REPOSITORY": "xuchang/gongkai",
         "GITHUB_TOKEN": "test-token",
     }
     passed, steps = run_job(repo.root, job, env)
