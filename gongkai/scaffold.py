@@ -48,6 +48,12 @@ def _choices(ids: list[str], limit: int = 40) -> str:
 
 def find_unit(project: Project, name: str) -> Unit:
     """The unit named <county>/<unit>; else an error listing the units."""
+    if "/" not in name:  # a bare unit id will do when only one county has it
+        found = [c.units[name] for c in project.counties.values() if name in c.units]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise ScaffoldError(f"单位代号「{name}」在多个县（市、区）都有：{_choices([f'{u.county}/{u.id}' for u in found])}；请写成 <县>/<单位>")
     county_id, _, unit_id = name.partition("/")
     county = project.counties.get(county_id)
     if county and unit_id in county.units:

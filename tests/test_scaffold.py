@@ -123,3 +123,10 @@ def test_the_default_period_is_the_last_one_ended():
     day = dt.date(2014, 1, 5)
     assert [current_period(k, day) for k in ("month", "quarter", "half-year", "year")] == ["2013-12", "2013-Q4", "2013-H2", "2013"]
     assert current_period("quarter", dt.date(2014, 8, 31)) == "2014-Q2"
+
+
+def test_a_bare_unit_id_will_do_when_only_one_county_has_it(village):
+    assert scaffold(load(village.root), "cun", "notice").path.startswith(f"{VILLAGE}/notice-")
+    village.write("content/counties/aaa.yml", (village.root / "content/counties/demo.yml").read_text("utf-8"))
+    with pytest.raises(ScaffoldError, match="在多个县（市、区）都有：aaa/cun、demo/cun"):
+        scaffold(load(village.root), "cun", "notice")
