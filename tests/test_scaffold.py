@@ -126,7 +126,7 @@ def test_the_default_period_is_the_last_one_ended():
 
 
 def test_a_bare_unit_id_will_do_when_only_one_county_has_it(village):
-    assert scaffold(load(village.root), "cun", "notice").path.startswith(f"{VILLAGE}/notice-")
+    assert scaffold(load(village.root), "cun", "four-two").path.startswith(f"{VILLAGE}/four-two-")
     village.write("content/counties/aaa.yml", (village.root / "content/counties/demo.yml").read_text("utf-8"))
     with pytest.raises(ScaffoldError, match="在多个县（市、区）都有：aaa/cun、demo/cun"):
-        scaffold(load(village.root), "cun", "notice")
+        scaffold(load(village.root), "cun", "four-two")
