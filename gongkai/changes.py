@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
+import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +22,7 @@ from . import history
 from .findings import Findings
 from .load import Project, parse_record_text
 from .model import CATEGORIES
+from .schema import field_path
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 # Fields that record the process rather than the disclosure: changing them needs no note.
@@ -175,24 +179,54 @@ def body_summary(old: str, new: str) -> str:
     return "正文修改：" + "，".join(p for p in parts if p) if any(parts) else "正文修改"
 
 
+# Numbers in a body: runs of digits (ASCII, full-width or any other script's, with their
+# separators) and runs of Chinese numerals. A body edit that changes one of them changes a
+# figure citizens rely on (8户 → 18户), however few characters it takes.
+_NUMBER_RUN = re.compile(r"\d+(?:[.,，．:：/-]\d+)*|[〇零一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟]+")
+
+
+def numbers_in(text: str) -> list[str]:
+    """The numbers a text states, in order (full-width digits read as ASCII ones)."""
+    return [unicodedata.normalize("NFKC", m.group()) for m in _NUMBER_RUN.finditer(text)]
+
+
 def is_typo(old: str, new: str) -> bool:
-    """A body edit small enough to need no change note: same lines, a few characters."""
+    """A body edit small enough to need no change note: same lines and numbers, a few characters."""
     a, b = old.strip(), new.strip()
-    if len(a.splitlines()) != len(b.splitlines()):
+    if len(a.splitlines()) != len(b.splitlines()) or numbers_in(a) != numbers_in(b):
         return False
     ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
     changed = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in ops if tag != "equal")
     return changed <= TYPO_CHARS
 
 
+def _notes(meta: dict[str, Any]) -> list[tuple[int, str, str]]:
+    """(index, date, note) of each change note a version carries."""
+    entries = meta.get("changes")
+    if not isinstance(entries, list):
+        return []
+    return [(i, _text(c.get("date")), _text(c.get("note"))) for i, c in enumerate(entries) if isinstance(c, dict)]
+
+
 def new_notes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """Change notes present in the new version and not in the old one."""
-    before = {(_text(c.get("date")), _text(c.get("note"))) for c in old.get("changes") or [] if isinstance(c, dict)}
-    return [
-        _text(c.get("note"))
-        for c in new.get("changes") or []
-        if isinstance(c, dict) and (_text(c.get("date")), _text(c.get("note"))) not in before
-    ]
+    """Change notes present in the new version and not in the old one.
+
+    A copy of an old note is not new: a change needs a note that says something new.
+    """
+    before = {(d, n) for _, d, n in _notes(old)}
+    return [n for _, d, n in _notes(new) if (d, n) not in before]
+
+
+def lost_notes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[int, str, str]]:
+    """Change notes of the old version that the new one no longer carries word for word."""
+    after = Counter((d, n) for _, d, n in _notes(new))
+    out = []
+    for i, d, n in _notes(old):
+        if after[(d, n)]:
+            after[(d, n)] -= 1
+        else:
+            out.append((i, d, n))
+    return out
 
 
 def revision(
@@ -324,25 +358,52 @@ def check_against(project: Project, base: str) -> Findings:
             continue  # unreadable now: the content checks already report it
         om, ob = old
         nm, nb = record.meta, record.body
+        for i, date, note in lost_notes(om, nm):
+            line, col = record.doc.position(("changes", i))
+            findings.add(
+                "history-change-note-altered",
+                record.path,
+                f"已公开的修订说明（{date}）「{note}」被修改或删除了；修订说明只能增加，不能改动",
+                line=line or 1,
+                column=col,
+                field=f"changes[{i}]",
+                hint="把这条修订说明恢复成原样；如需补充或更正，在 changes 末尾另加一条：- {date: 日期, note: 说明}。",
+            )
         notes = new_notes(om, nm)
         label = labeller(project, record.category, nm)
-        changed = [label(p) for p, _, _ in diff_fields(om, nm)]
+        changed = [p for p, _, _ in diff_fields(om, nm)]
         body_needs_note = ob.strip() != nb.strip() and not is_typo(ob, nb)
         if (changed or body_needs_note) and not notes and not (nm.get("removed") and not om.get("removed")):
-            what = "、".join(changed[:8]) + (f" 等 {len(changed)} 处" if len(changed) > 8 else "")
+            names = [label(p) for p in changed]
+            what = "、".join(names[:8]) + (f" 等 {len(names)} 处" if len(names) > 8 else "")
             if body_needs_note:
                 what = (what + "、" if what else "") + "正文"
-            line = record.doc.position(("changes",))[0] or 1
+            # The finding stands where the first change is: that is the line the clerk edited.
+            line, col = record.doc.position(changed[0]) if changed else (_body_change_line(record, ob), 0)
             findings.add(
                 "history-change-note-missing",
                 record.path,
                 f"修改了已发布记录的「{what}」，但没有写修订说明",
-                line=line,
-                field="changes",
+                line=line or record.doc.position(("changes",))[0] or 1,
+                column=col,
+                field=field_path(changed[0]) if changed else "body",
                 hint="在 changes 中增加一条：- {date: 修改日期, note: 修改了什么、为什么}；"
                 "修订说明会公开显示在记录页面上。只改正文中个别错别字不需要说明。",
             )
     return findings
+
+
+def _body_change_line(record, old_body: str) -> int:
+    """The file line of the first body line that differs from the old body."""
+    if record.path.endswith((".yml", ".yaml")):
+        first = record.doc.text_lines.get(("body",), record.body_line)
+    else:
+        first = record.body_line
+    old_lines, new_lines = old_body.splitlines(), record.body.splitlines()
+    i = 0
+    while i < min(len(old_lines), len(new_lines)) and old_lines[i] == new_lines[i]:
+        i += 1
+    return first + i if first else 0
 
 
 # Between two revisions (build.py diff) --------------------------------------------------
