@@ -265,10 +265,47 @@ def _category(path: str) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
+# Where a published record lives: content/<category>/<county>/<unit>/<id>.md|.yml|.yaml, with
+# the names the checks accept (a record's id is its lower-case file name). A file elsewhere
+# or named otherwise is never published, so a record moved there has been deleted.
+_RECORD_PATH = re.compile(
+    rf"{history.CONTENT}/([a-z]+)/([a-z0-9][a-z0-9_-]*)/([a-z0-9][a-z0-9_-]*)/[a-z0-9][a-z0-9-]*\.(?:md|ya?ml)"
+)
+
+
 def is_record_path(path: str) -> bool:
-    """True for content/<category>/<county>/<unit>/<file>.md|.yml|.yaml."""
+    """True for content/<category>/<county>/<unit>/<id>.md|.yml|.yaml, as the checks name them."""
+    m = _RECORD_PATH.fullmatch(path)
+    return bool(m) and m.group(1) in CATEGORIES
+
+
+def _county(path: str) -> str:
     parts = path.split("/")
-    return len(parts) == 5 and parts[0] == history.CONTENT and parts[1] in CATEGORIES and path.endswith(history.RECORD_SUFFIXES)
+    return parts[2] if len(parts) > 2 else ""
+
+
+def record_changes(files: list[history.FileChange]) -> list[history.FileChange]:
+    """The changes to records among files, a record's move off the record paths as a deletion.
+
+    A record renamed to a name that is not a record (ledger.md.bak, Ledger.md, a folder of
+    no category) is no longer published: that is its deletion, and what appears there is
+    not a record. Moved into another county, it leaves its county's site: a deletion there
+    and an addition in the other county.
+    """
+    out = []
+    for f in files:
+        was, now = is_record_path(f.old_path), is_record_path(f.path)
+        if not (was or now):
+            continue
+        if f.status == "R" and was and (not now or _county(f.old_path) != _county(f.path)):
+            out.append(history.FileChange("D", f.old_path, f.old_path, f.old_blob, history.EMPTY_BLOB))
+            if now:
+                out.append(history.FileChange("A", f.path, f.path, history.EMPTY_BLOB, f.new_blob))
+        elif f.status == "R" and not was:
+            out.append(history.FileChange("A", f.path, f.path, history.EMPTY_BLOB, f.new_blob))
+        else:
+            out.append(f)
+    return out
 
 
 def record_histories(project: Project | None, root, rev: str = "HEAD") -> dict[str, RecordHistory]:
@@ -289,9 +326,7 @@ def record_histories(project: Project | None, root, rev: str = "HEAD") -> dict[s
     gone: list[RecordHistory] = []
     for c in commits:
         date = day(c.time)
-        for f in c.files:
-            if not (is_record_path(f.path) or is_record_path(f.old_path)):
-                continue
+        for f in record_changes(c.files):
             category = _category(f.path)
             if f.status == "A" or (f.status == "R" and f.old_path not in live):
                 h = live.setdefault(f.path, RecordHistory(f.path))
@@ -336,26 +371,26 @@ def check_against(project: Project, base: str) -> Findings:
         findings.add("history-base", "", str(exc), hint="--base 写目标分支，例如 origin/main。")
         return findings
     current = {r.path: r for r in project.records}
-    entries = [(f.status, f.old_path, f.path, f.old_blob) for f in files if f.status != "A"]
-    texts = history.blobs(root, {e[3] for e in entries if is_record_path(e[1])})
-    for status, old_path, new_path, old_blob in entries:
-        if not is_record_path(old_path) or old_blob not in texts:
-            continue
-        old = parse_record_text(texts[old_blob], old_path)
+    entries = [f for f in files if f.status != "A" and is_record_path(f.old_path)]
+    texts = history.blobs(root, {f.old_blob for f in entries})
+    for f in entries:
+        old = parse_record_text(texts[f.old_blob], f.old_path) if f.old_blob in texts else None
         if old is None:
-            continue
-        if status == "D" or (new_path not in current and not (project.root / new_path).exists()):
+            continue  # not a readable record at the base: nothing was published from it
+        record = current.get(f.path) if f.status != "D" else None
+        gone = _gone(project, f, record)
+        if gone is not None:
             findings.add(
                 "history-deleted",
-                old_path,
-                f"已发布的记录「{old[0].get('title', old_path)}」不能删除",
+                f.old_path,
+                f"已发布的记录「{old[0].get('title', f.old_path)}」{gone}",
                 hint="如需撤下，请保留文件并填写 withdrawn: {date: 撤回日期, reason: 撤回原因}；"
-                "如内容不宜继续公开（如误登个人信息），填写 removed: {date: …, reason: …}。",
+                "如内容不宜继续公开（如误登个人信息），填写 removed: {date: …, reason: …}。"
+                "记录只能放在 content/<类别>/<县>/<单位>/ 中，文件名用小写字母、数字和连字符，扩展名 .md 或 .yml。",
             )
             continue
-        record = current.get(new_path)
         if record is None:
-            continue  # unreadable now: the content checks already report it
+            continue
         om, ob = old
         nm, nb = record.meta, record.body
         for i, date, note in lost_notes(om, nm):
@@ -391,6 +426,22 @@ def check_against(project: Project, base: str) -> Findings:
                 "修订说明会公开显示在记录页面上。只改正文中个别错别字不需要说明。",
             )
     return findings
+
+
+def _gone(project: Project, f: history.FileChange, record) -> str | None:
+    """Why a published record is no longer published after this change (None: it still is)."""
+    if f.status == "D" or (record is None and not (project.root / f.path).exists()):
+        return "不能删除"
+    if not is_record_path(f.path):
+        return f"被改名为 {f.path}，不再是公开记录，等于删除了它"
+    county = project.counties.get(_county(f.path))
+    if _county(f.path) != _county(f.old_path):
+        return f"被移到了 {f.path}（另一个县），本县网站上就没有它了，等于删除了它"
+    if county is None or f.path.split("/")[3] not in county.units:
+        return f"被移到了 {f.path}，那里不是本县登记的单位，网站上将没有它，等于删除了它"
+    if record is None:
+        return f"的文件 {f.path} 现在无法读取（空文件、乱码或符号链接），网站上将没有它，等于删除了它"
+    return None
 
 
 def _body_change_line(record, old_body: str) -> int:
@@ -430,8 +481,7 @@ def between(project: Project | None, root, a: str, b: str) -> list[Difference]:
     sa, sb = history.resolve(root, a), history.resolve(root, b)
     entries = [
         (f.status, f.old_path, f.path, f.old_blob, f.new_blob)
-        for f in history.diff(root, sa, sb)
-        if is_record_path(f.old_path) or is_record_path(f.path)
+        for f in record_changes(history.diff(root, sa, sb))
     ]
     texts = history.blobs(root, {e[3] for e in entries} | {e[4] for e in entries})
     out = []
