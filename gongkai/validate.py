@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 import markdown
 
+from . import history
 from . import schema as schemas
 from .checks import RULES
 from .findings import WARNING, Findings
@@ -385,7 +386,14 @@ class Validator:
                     f"与 {group[0].path} 的记录编号（文件名）相同",
                     hint="同一单位的记录文件名（不含扩展名）必须不同。",
                 )
+        landed: dict[str, int] | None = None
         for (*_, item, period), group in by_period.items():
+            if len(group) > 1:
+                # The record that arrived first keeps the period; the finding goes to the one
+                # that came later (landed later in git, or not landed yet), at its period line.
+                landed = self._landed() if landed is None else landed
+                never = 1 << 62
+                group.sort(key=lambda r: (landed.get(r.path, never), r.published, r.path))
             for r in group[1:]:
                 line, col = r.doc.position(("period",))
                 self.findings.add(
@@ -415,6 +423,14 @@ class Validator:
                 )
             else:
                 seen[(r.county, index_no)] = r
+
+
+    def _landed(self) -> dict[str, int]:
+        """When each record first landed in git (empty outside git or in a shallow clone)."""
+        try:
+            return history.first_landed(self.project.root)
+        except history.HistoryError:
+            return {}  # check reports the shallow clone itself
 
 
 def validate(project: Project) -> Findings:
