@@ -26,7 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from . import history, indexno
+from . import indexno
 from .load import load
 from .site import build_county
 from .validate import validate
@@ -154,7 +154,7 @@ def run(n: int, keep: Path | None = None) -> dict[str, float]:
             return out
 
         project = stage("load", lambda: load(tmp))
-        stage("validate", lambda: (validate(project), indexno.assign(project, history.first_landed(tmp))))
+        stage("validate", lambda: (validate(project), indexno.assign(project, indexno.ledger(project, tmp))))
         errors = project.findings.errors
         if errors:
             print(f"synthetic content has {len(errors)} errors, first: {errors[0]}", file=sys.stderr)

@@ -134,3 +134,145 @@ def test_first_landed_reads_commit_times_of_added_files(git_repo):
 
 def test_first_landed_outside_git_is_empty(repo):
     assert history.first_landed(repo.root) == {}
+
+
+# A published 索引号 belongs to its record for good -------------------------------------
+
+
+def landed(repo, message: str, date: str) -> None:
+    """Commit everything, dated (UTC+8)."""
+    git(repo.root, "add", "-A")
+    git(repo.root, "commit", "-q", "-m", message, date=f"{date}T10:00:00+08:00")
+
+
+FIRST = f"{VILLAGE_CODE}/2014-00001"
+
+
+@pytest.fixture
+def published(git_repo):
+    """a (…-00001) and b (…-00002) have landed, in that order."""
+    git_repo.record("a.md", notice("关于召开村民代表会议的通知", "2014-01-08"))
+    landed(git_repo, "a", "2014-01-08")
+    git_repo.record("b.md", notice("关于村级道路维修的公告", "2014-01-20"))
+    landed(git_repo, "b", "2014-01-20")
+    return git_repo
+
+
+def taken(project) -> list[tuple[str, str, int, str]]:
+    return [(f.file.rsplit("/", 1)[1], f.code, f.line, f.field) for f in project.findings if f.code == "record-index-no-taken"]
+
+
+@pytest.mark.parametrize("spelling", [FIRST, f"{VILLAGE_CODE}/201400001", f'"{FIRST}"'])
+def test_a_new_record_cannot_claim_a_published_generated_number(published, spelling):
+    published.record("c.md", notice("关于冒用索引号的公告", extra=f"index_no: {spelling}\n"))
+    project = published.check()
+    line = notice(extra=f"index_no: {spelling}\n").splitlines().index(f"index_no: {spelling}") + 1
+    assert taken(project) == [("c.md", "record-index-no-taken", line, "index_no")]
+    message = next(f.message for f in project.findings if f.code == "record-index-no-taken")
+    assert "关于召开村民代表会议的通知" in message and f"{VILLAGE}/a.md" in message
+    assert numbers(project)["a.md"] == FIRST and numbers(project)["b.md"] == f"{VILLAGE_CODE}/2014-00002"
+
+
+def test_a_claim_that_landed_is_still_refused_and_the_owner_keeps_its_number(published):
+    published.record("c.md", notice("关于冒用索引号的公告", extra=f"index_no: {FIRST}\n"))
+    landed(published, "c", "2014-02-01")
+    project = published.check()
+    assert taken(project) == [("c.md", "record-index-no-taken", 5, "index_no")]
+    assert numbers(project)["a.md"] == FIRST
+
+
+def test_the_reported_repro_fails_check_base(published):
+    from test_history import cli
+
+    published.record("c.md", notice("关于冒用索引号的公告", extra=f"index_no: {FIRST}\n"))
+    landed(published, "c", "2014-02-01")
+    result = cli(published.root, "check", "--base", "HEAD~1")
+    assert result.returncode == 1 and "record-index-no-taken" in result.stdout
+
+
+def test_a_back_dated_record_comes_after_the_published_ones(published):
+    published.record("c.md", notice("补登的旧通知", "2014-01-02"))
+    before = numbers(published.check())
+    assert before == {"a.md": FIRST, "b.md": f"{VILLAGE_CODE}/2014-00002", "c.md": f"{VILLAGE_CODE}/2014-00003"}
+    landed(published, "c", "2014-02-01")
+    assert numbers(published.check()) == before
+
+
+def test_renamed_records_keep_their_numbers(published):
+    git(published.root, "mv", f"{VILLAGE}/a.md", f"{VILLAGE}/z-meeting.md")
+    landed(published, "rename", "2014-02-01")
+    published.record("0-new.md", notice("新通知", "2014-01-01"))
+    assert numbers(published.check()) == {
+        "z-meeting.md": FIRST, "b.md": f"{VILLAGE_CODE}/2014-00002", "0-new.md": f"{VILLAGE_CODE}/2014-00003"}
+
+
+def test_withdrawn_and_removed_records_keep_their_numbers(published):
+    published.record("a.md", notice("关于召开村民代表会议的通知", "2014-01-08", "withdrawn: {date: 2014-02-01, reason: 会议取消}\n"))
+    published.record("b.md", notice("关于村级道路维修的公告", "2014-01-20", "removed: {date: 2014-02-01, reason: 误登个人信息}\n"))
+    landed(published, "withdraw", "2014-02-01")
+    assert numbers(published.check()) == {"a.md": FIRST, "b.md": f"{VILLAGE_CODE}/2014-00002"}
+
+
+def test_a_deleted_records_number_is_never_given_again(published):
+    (published.root / VILLAGE / "a.md").unlink()
+    landed(published, "delete", "2014-02-01")
+    published.record("c.md", notice("新通知", "2014-02-02"))
+    assert numbers(published.check()) == {"b.md": f"{VILLAGE_CODE}/2014-00002", "c.md": f"{VILLAGE_CODE}/2014-00003"}
+    published.record("d.md", notice("又一条通知", extra=f"index_no: {FIRST}\n"))
+    assert taken(published.check()) == [("d.md", "record-index-no-taken", 5, "index_no")]
+
+
+def test_a_record_renamed_away_keeps_its_number_to_itself(published):
+    git(published.root, "mv", f"{VILLAGE}/a.md", f"{VILLAGE}/a.md.bak")
+    landed(published, "x", "2014-02-01")
+    assert numbers(published.check()) == {"b.md": f"{VILLAGE_CODE}/2014-00002"}
+
+
+def test_a_number_written_later_does_not_move_the_ones_generated_before(published):
+    published.record("c.md", notice("手写索引号的通知", extra=f"index_no: {VILLAGE_CODE}/2014-00007\n"))
+    landed(published, "c", "2014-02-01")
+    published.record("d.md", notice("新通知", "2014-02-02"))
+    assert numbers(published.check()) == {
+        "a.md": FIRST, "b.md": f"{VILLAGE_CODE}/2014-00002",
+        "c.md": f"{VILLAGE_CODE}/2014-00007", "d.md": f"{VILLAGE_CODE}/2014-00008"}
+
+
+def test_two_files_writing_one_number_blame_the_later_one_once(published):
+    published.record("z.md", notice("先发布的通知", extra=f"index_no: {VILLAGE_CODE}/2014-00009\n"))
+    landed(published, "z", "2014-02-01")
+    published.record("c.md", notice("后来的通知", extra=f"index_no: {VILLAGE_CODE}/201400009\n"))
+    found = [(f.file.rsplit("/", 1)[1], f.code) for f in published.check().findings]
+    assert found == [("c.md", "record-index-no-duplicate")]
+
+
+def test_published_numbers_from_the_manifests_survive_rewritten_history(published):
+    from gongkai import check
+
+    # History rewritten: b now lands before a, so git alone would swap their numbers.
+    git(published.root, "checkout", "-q", "--orphan", "rewritten")
+    git(published.root, "rm", "-q", "--cached", "-r", "content")
+    a = (published.root / VILLAGE / "a.md").read_text("utf-8")
+    (published.root / VILLAGE / "a.md").unlink()
+    landed(published, "b first", "2014-01-20")
+    (published.root / VILLAGE / "a.md").write_text(a, "utf-8")
+    landed(published, "a later", "2014-01-21")
+    assert numbers(check(published.root)) == {"a.md": f"{VILLAGE_CODE}/2014-00002", "b.md": FIRST}
+    pins = {f"{VILLAGE}/a.md": FIRST, f"{VILLAGE}/b.md": f"{VILLAGE_CODE}/2014-00002", f"{VILLAGE}/gone.md": f"{VILLAGE_CODE}/2014-00003"}
+    published.record("c.md", notice("新通知", "2014-02-02"))
+    project = check(published.root, published_numbers=pins)
+    assert numbers(project) == {"a.md": FIRST, "b.md": f"{VILLAGE_CODE}/2014-00002", "c.md": f"{VILLAGE_CODE}/2014-00004"}
+    published.record("d.md", notice("冒用已消失记录的索引号", extra=f"index_no: {VILLAGE_CODE}/2014-00003\n"))
+    assert taken(check(published.root, published_numbers=pins)) == [("d.md", "record-index-no-taken", 5, "index_no")]
+
+
+def test_a_record_moved_but_not_yet_committed_keeps_its_number(published):
+    git(published.root, "mv", f"{VILLAGE}/a.md", f"{VILLAGE}/z-meeting.md")
+    assert numbers(published.check())["z-meeting.md"] == FIRST
+
+
+def test_a_record_moved_to_another_unit_of_its_county_keeps_its_number(published):
+    (published.root / BUREAU).mkdir(parents=True)
+    git(published.root, "mv", f"{VILLAGE}/a.md", f"{BUREAU}/a.md")
+    landed(published, "move", "2014-02-01")
+    published.record("c.md", notice("新通知", "2014-02-02"))
+    assert numbers(published.check()) == {"a.md": FIRST, "b.md": f"{VILLAGE_CODE}/2014-00002", "c.md": f"{VILLAGE_CODE}/2014-00003"}
