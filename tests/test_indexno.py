@@ -276,3 +276,35 @@ def test_a_record_moved_to_another_unit_of_its_county_keeps_its_number(published
     landed(published, "move", "2014-02-01")
     published.record("c.md", notice("新通知", "2014-02-02"))
     assert numbers(published.check()) == {"a.md": FIRST, "b.md": f"{VILLAGE_CODE}/2014-00002", "c.md": f"{VILLAGE_CODE}/2014-00003"}
+
+
+def test_build_previous_keeps_the_published_numbers_after_a_force_push(published, tmp_path):
+    import json
+
+    from tinyrepo import buildable
+
+    from gongkai import manifest
+    from gongkai.site import build_all
+
+    root = buildable(published).root
+    landed(published, "theme", "2014-01-21")  # a manifest of uncommitted files is no publication
+    site = tmp_path / "site"
+    assert build_all(root, site, search=False) == 0
+    listed = json.loads((site / "demo" / "manifest.json").read_text("utf-8"))["records"]
+    assert {e["path"].rsplit("/", 1)[1]: e["index_no"] for e in listed} == {"a.md": FIRST, "b.md": f"{VILLAGE_CODE}/2014-00002"}
+    # The force-push: main is replaced by a history in which b landed first and a is new.
+    a = (root / VILLAGE / "a.md").read_text("utf-8")
+    git(root, "checkout", "-q", "--orphan", "rewritten")
+    (root / VILLAGE / "a.md").unlink()
+    landed(published, "b first", "2014-01-20")
+    (root / VILLAGE / "a.md").write_text(a, "utf-8")
+    landed(published, "a later", "2014-01-21")
+    git(root, "branch", "-q", "-D", "main")
+    git(root, "branch", "-q", "-m", "main")
+    assert build_all(root, site, search=False, previous_from=str(site)) == 0
+    page = (site / "demo" / "village" / "cun" / "a" / "index.html").read_text("utf-8")
+    assert FIRST in page
+    listed = json.loads((site / "demo" / "manifest.json").read_text("utf-8"))["records"]
+    assert {e["path"].rsplit("/", 1)[1]: e["index_no"] for e in listed} == {"a.md": FIRST, "b.md": f"{VILLAGE_CODE}/2014-00002"}
+    # verify rebuilds with the published manifest, so the kept numbers are no difference.
+    assert [d for d in manifest.verify(root, str(site), "demo") if d.kind != manifest.LOST] == []
