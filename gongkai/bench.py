@@ -224,6 +224,9 @@ def history_run(n: int, commits: int) -> float:
         seconds = time.perf_counter() - t
         revisions = sum(len(h.revisions) for h in histories.values())
         print(f"read history  {seconds:7.2f} s   {len(histories)} records, {revisions} revisions   peak RSS {_peak_mb():7.0f} MB")
+        t = time.perf_counter()
+        book = indexno.ledger(project, tmp)
+        print(f"索引号 ledger {time.perf_counter() - t:7.2f} s   {len(book.owner)} numbers published   peak RSS {_peak_mb():7.0f} MB")
         return seconds
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -308,3 +308,25 @@ def test_build_previous_keeps_the_published_numbers_after_a_force_push(published
     assert {e["path"].rsplit("/", 1)[1]: e["index_no"] for e in listed} == {"a.md": FIRST, "b.md": f"{VILLAGE_CODE}/2014-00002"}
     # verify rebuilds with the published manifest, so the kept numbers are no difference.
     assert [d for d in manifest.verify(root, str(site), "demo") if d.kind != manifest.LOST] == []
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        "title: 通知\npublished: 2014-01-08\nindex_no: 005723032/2014-00001\n",
+        "title: '村''务'\npublished: \"2014-01-08\"\nindex_no: 005723032/2014-00001  # 手写\n",
+        '"index_no": 005723032/2014-00001\npublished: 2014-01-08\ntitle: 通知\n',
+        "{title: 通知, published: 2014-01-08, index_no: 005723032/2014-00001}\n",
+        "title: >-\n  很长的\n  标题\npublished: 2014-01-08\n",
+        "title: 通知\npublished: &d 2014-01-08\nindex_no: \"005723032/2014\\u002D00001\"\n",
+        "title: 通知\npublished: 2014-01-08\nextra:\n  index_no: 005723032/2014-00009\n",
+        "title: 通知\n",
+    ],
+)
+def test_the_fast_reading_of_past_versions_agrees_with_the_yaml_parser(front):
+    from gongkai.indexno import _fields
+    from gongkai.load import parse_record_text
+
+    text = f"---\n{front}---\n正文。\n"
+    meta = parse_record_text(text, "x.md")[0]
+    assert _fields(text, "x.md") == {k: str(meta[k]) for k in ("index_no", "published", "title") if k in meta}
