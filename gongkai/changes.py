@@ -425,7 +425,26 @@ def check_against(project: Project, base: str) -> Findings:
                 hint="在 changes 中增加一条：- {date: 修改日期, note: 修改了什么、为什么}；"
                 "修订说明会公开显示在记录页面上。只改正文中个别错别字不需要说明。",
             )
+    _numbers_published_at(project, base, findings)
     return findings
+
+
+def _numbers_published_at(project: Project, base: str, findings: Findings) -> None:
+    """A record may not write a 索引号 published at base for another record.
+
+    check() already judges this along the checked-out history; the base can know more (a
+    branch that rewrote history, or merged main in, where main's records arrive late).
+    """
+    from . import indexno  # indexno reads record paths from this module
+
+    try:
+        book = indexno.ledger(project, project.root, rev=history.resolve(project.root, base))
+    except history.HistoryError:
+        return  # reported above
+    known = {(f.code, f.file) for f in project.findings}
+    for r, number, owner in indexno.claims(project, book):
+        if ("record-index-no-taken", r.path) not in known:
+            indexno.report_taken(findings, r, number, book, owner)
 
 
 def _gone(project: Project, f: history.FileChange, record) -> str | None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import changes, history
+from .findings import Findings
 from .load import Project, parse_record_text
 from .model import Record
 
@@ -244,7 +245,8 @@ def assign(project: Project, book: Ledger | None = None) -> None:
                 owner = book.owner[key(number)]
                 if any(identities[w.path] == owner for w in writers[key(number)] if w is not r):
                     continue  # both files write it: validate reports the later one
-                _taken(project, r, number, book, owner)
+                r.valid = False
+                report_taken(project.findings, r, number, book, owner)
         elif not r.valid:
             continue
         elif identity in book.held:
@@ -259,13 +261,13 @@ def assign(project: Project, book: Ledger | None = None) -> None:
         r.index_no_generated = True
 
 
-def _taken(project: Project, r: Record, number: str, book: Ledger, owner: int) -> None:
+def report_taken(findings: Findings, r: Record, number: str, book: Ledger, owner: int) -> None:
+    """The finding for a record that writes a number the ledger gives another record."""
     line, col = r.doc.position(("index_no",))
     path = book.where.get(owner, "")
     title = book.titles.get(owner, "")
     whose = f"「{title}」（{path}）" if title else path
-    r.valid = False
-    project.findings.add(
+    findings.add(
         "record-index-no-taken",
         r.path,
         f"索引号 {number} 已发布给{whose}；索引号一经发布就永远属于那条记录，不能再用",
@@ -274,6 +276,24 @@ def _taken(project: Project, r: Record, number: str, book: Ledger, owner: int) -
         field="index_no",
         hint="删除 index_no 这一行，系统会自动生成新的索引号；或写一个没有用过的索引号。",
     )
+
+
+def claims(project: Project, book: Ledger) -> list[tuple[Record, str, int]]:
+    """(record, number, owner) for each record writing a number the ledger gives another record.
+
+    Two files of today that both write it are left to validate (record-index-no-duplicate).
+    """
+    out = []
+    for r in sorted(project.records, key=lambda r: r.path):
+        number = _explicit(r.meta)
+        owner = book.owner_of(number) if number else None
+        if owner is None or owner == book.paths.get(r.path):
+            continue
+        if any(_explicit(w.meta) and key(_explicit(w.meta)) == key(number) and book.paths.get(w.path) == owner
+               for w in project.records if w is not r):
+            continue
+        out.append((r, number, owner))
+    return out
 
 
 def from_manifests(previous: dict[str, dict[str, Any]]) -> dict[str, str]:

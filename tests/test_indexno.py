@@ -330,3 +330,19 @@ def test_the_fast_reading_of_past_versions_agrees_with_the_yaml_parser(front):
     text = f"---\n{front}---\n正文。\n"
     meta = parse_record_text(text, "x.md")[0]
     assert _fields(text, "x.md") == {k: str(meta[k]) for k in ("index_no", "published", "title") if k in meta}
+
+
+def test_check_base_knows_numbers_main_published_that_the_branch_sees_late(published):
+    from gongkai import check
+    from gongkai.changes import check_against
+
+    root = published.root
+    git(root, "checkout", "-q", "-b", "pr", "HEAD~1")  # from before b landed with …-00002
+    published.record("c.md", notice("分支上的通知", extra=f"index_no: {VILLAGE_CODE}/2014-00002\n"))
+    landed(published, "c", "2014-01-25")
+    git(root, "merge", "-q", "--no-edit", "main", date="2014-01-26T10:00:00+08:00")
+    project = check(root)
+    assert taken(project) == []  # along the branch, b arrives with the merge, after c
+    found = check_against(project, "main")
+    assert [(f.code, f.file, f.line) for f in found] == [("record-index-no-taken", f"{VILLAGE}/c.md", 5)]
+    assert "关于村级道路维修的公告" in found[0].message
