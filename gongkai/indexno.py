@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import changes, history
+from . import changes, history, yamltext
+from . import schema as schemas
 from .findings import Findings
 from .load import Project, parse_record_text
 from .model import Record
@@ -86,11 +87,31 @@ class Ledger:
         return self.owner.get(key(number))
 
 
-def _unit_code(project: Project, path: str) -> str | None:
+def _unit_code(project: Project, path: str, codes: dict[str, dict[str, str]] | None = None) -> str | None:
+    """The unit's code as its county file said then (codes), else as it says now."""
     parts = path.split("/")
-    county = project.counties.get(parts[2]) if len(parts) == 5 else None
+    if len(parts) != 5:
+        return None
+    then = (codes or {}).get(parts[2], {}).get(parts[3])
+    county = project.counties.get(parts[2])
     unit = county.units.get(parts[3]) if county else None
-    return unit.code if unit and unit.code else None
+    return then or (unit.code if unit and unit.code else None)
+
+
+_COUNTY_FILE = re.compile(rf"{history.CONTENT}/counties/([^/]+)\.ya?ml")
+
+
+def _unit_codes(text: str) -> dict[str, str]:
+    """Unit id -> code in one version of a county file (empty when it cannot be read)."""
+    try:
+        doc = yamltext.parse(text.lstrip("\ufeff"))
+        data = schemas.coerce(doc.data, schemas.package_schema("county"), doc)
+    except (yamltext.YamlProblem, TypeError, ValueError, AttributeError, KeyError):
+        return {}
+    units = data.get("units") if isinstance(data, dict) else None
+    if not isinstance(units, list):
+        return {}
+    return {str(u["id"]): str(u["code"]) for u in units if isinstance(u, dict) and u.get("id") and u.get("code")}
 
 
 def _explicit(meta: dict[str, Any]) -> str:
@@ -153,8 +174,16 @@ def ledger(project: Project, root: Path | None, rev: str = "HEAD", pinned: dict[
     book = Ledger()
     commits = history.log(root, rev) if root is not None else []
     steps = [(c, changes.record_changes(c.files)) for c in commits]
-    texts = history.blobs(root, {f.new_blob for _, files in steps for f in files if f.status != "D"})
-    for _, files in steps:
+    county_files = {c.sha: [f for f in c.files if _COUNTY_FILE.fullmatch(f.path)] for c in commits}
+    wanted = {f.new_blob for _, files in steps for f in files if f.status != "D"}
+    texts = history.blobs(root, wanted | {f.new_blob for fs in county_files.values() for f in fs if f.status != "D"})
+    # A number is made with the unit's code as it was when the record landed: a code
+    # changed since must not renumber what was published before.
+    codes: dict[str, dict[str, str]] = {}
+    for c, files in steps:
+        for f in county_files[c.sha]:
+            county = f.path.rsplit("/", 1)[1].rsplit(".", 1)[0]
+            codes[county] = _unit_codes(texts.get(f.new_blob, "")) if f.status != "D" else {}
         arrivals: list[tuple[str, str, int]] = []
         for f in files:
             if f.status == "D":
@@ -179,7 +208,7 @@ def ledger(project: Project, root: Path | None, rev: str = "HEAD", pinned: dict[
                 arrivals.append((str(meta.get("published") or ""), f.path, identity))
         # Records landing in one commit: by 发布日期, then path.
         for published, path, identity in sorted(arrivals):
-            code = _unit_code(project, path)
+            code = _unit_code(project, path, codes)
             if code and _DATE.match(published):
                 book.generate(f"{code}/{published[:4]}", identity)
     if root is not None and commits:

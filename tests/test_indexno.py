@@ -346,3 +346,21 @@ def test_check_base_knows_numbers_main_published_that_the_branch_sees_late(publi
     found = check_against(project, "main")
     assert [(f.code, f.file, f.line) for f in found] == [("record-index-no-taken", f"{VILLAGE}/c.md", 5)]
     assert "关于村级道路维修的公告" in found[0].message
+
+
+def test_a_new_unit_code_numbers_new_records_and_moves_no_published_one(published):
+    from tinyrepo import COUNTY_YML
+
+    published.write("content/counties/demo.yml", COUNTY_YML.replace(VILLAGE_CODE, "54411099MF0000202Y"))
+    landed(published, "新的统一社会信用代码", "2014-02-01")
+    published.record("c.md", notice("新通知", "2014-02-02"))
+    assert numbers(published.check()) == {
+        "a.md": FIRST, "b.md": f"{VILLAGE_CODE}/2014-00002", "c.md": "54411099MF0000202Y/2014-00001"}
+
+
+def test_a_corrected_publication_year_does_not_renumber_the_record(published):
+    published.record("a.md", notice("关于召开村民代表会议的通知", "2013-12-30", "changes:\n  - {date: 2014-02-01, note: 更正发布日期}\n"))
+    landed(published, "更正", "2014-02-01")
+    published.record("c.md", notice("新通知", "2013-12-31"))
+    assert numbers(published.check()) == {
+        "a.md": FIRST, "b.md": f"{VILLAGE_CODE}/2014-00002", "c.md": f"{VILLAGE_CODE}/2013-00001"}
