@@ -97,3 +97,15 @@ def test_a_changed_amount_without_a_note_is_reported_at_its_line(published):
     # The first changed field, in the order of the file; the message names every one.
     assert (found[0].line, found[0].field) == (lines.index("  - {subject: 办公费, amount: 299.99}") + 1, "expense[1].amount")
     assert all(name in found[0].message for name in ("金额", "支出合计", "期末余额"))
+
+
+def test_masking_a_number_in_a_note_or_removing_the_content_may_rewrite_notes(repo):
+    git(repo.root, "init", "-q", "-b", "main")
+    leaked = NOTED.replace("note: 更正期初余额", "note: 更正期初余额（经办人 13800138000）")
+    repo.record("ledger.md", leaked)
+    commit(repo.root, "发布", "2014-01-20")
+    repo.record("ledger.md", leaked.replace("13800138000", "138****8000"))
+    assert check_against(check(repo.root), "HEAD") == []
+    removed = BALANCED_LEDGER.replace("---\n本月", "removed: {date: 2014-02-01, reason: 误登个人信息}\n---\n本月")
+    repo.record("ledger.md", removed)
+    assert check_against(check(repo.root), "HEAD") == []
