@@ -443,6 +443,8 @@ def _numbers_published_at(project: Project, base: str, findings: Findings) -> No
     """
     from . import indexno  # indexno reads record paths from this module
 
+    if not any(r.meta.get("index_no") for r in project.records):
+        return  # nobody writes a number: there is nothing to claim
     try:
         book = indexno.ledger(project, project.root, rev=history.resolve(project.root, base))
     except history.HistoryError:

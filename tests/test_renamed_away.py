@@ -108,3 +108,12 @@ def test_the_build_keeps_a_tombstone_for_a_record_renamed_away(published, tmp_pa
     assert "未按规定删除的记录（2）" in (site / "demo" / "changes" / "index.html").read_text("utf-8")
     moved = (site / "other" / "village" / "cun" / "roads" / "index.html").read_text("utf-8")
     assert "从公开目录中删除" not in moved and "关于村级道路维修的公告" in moved
+
+
+def test_diff_lists_a_record_renamed_away_as_deleted(published):
+    from gongkai.changes import between
+
+    move(published.root, MEETING, f"{VILLAGE}/meeting.md.bak")
+    commit(published.root, "x", "2014-02-01")
+    found = [(d.kind, d.path) for d in between(None, published.root, "HEAD~1", "HEAD")]
+    assert found == [("deleted", MEETING)]
