@@ -28,16 +28,20 @@ from .validate import validate
 __all__ = ["check", "Project"]
 
 
-def check(root: Path) -> Project:
-    """Read and validate everything; the findings are on the returned project."""
+def check(root: Path, published_numbers: dict[str, str] | None = None) -> Project:
+    """Read and validate everything; the findings are on the returned project.
+
+    published_numbers: path -> 索引号 the published sites' manifests list (build --previous),
+    kept even where rewritten history would give another number.
+    """
     project = load(root)
     validate(project)
     for record in project.records:  # every record, even one an earlier layer rejected
         pii.scan_record(record, root, project.findings)
     try:
-        landed = history.first_landed(root)
+        book = indexno.ledger(project, root, pinned=published_numbers)
     except history.HistoryError as exc:
         project.findings.add("history-shallow", ".git", str(exc), hint="补全历史后再运行。")
-        landed = {}
-    indexno.assign(project, landed)
+        book = indexno.ledger(project, None, pinned=published_numbers)
+    indexno.assign(project, book)
     return project

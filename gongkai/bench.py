@@ -26,7 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from . import history, indexno
+from . import indexno
 from .load import load
 from .site import build_county
 from .validate import validate
@@ -154,7 +154,7 @@ def run(n: int, keep: Path | None = None) -> dict[str, float]:
             return out
 
         project = stage("load", lambda: load(tmp))
-        stage("validate", lambda: (validate(project), indexno.assign(project, history.first_landed(tmp))))
+        stage("validate", lambda: (validate(project), indexno.assign(project, indexno.ledger(project, tmp))))
         errors = project.findings.errors
         if errors:
             print(f"synthetic content has {len(errors)} errors, first: {errors[0]}", file=sys.stderr)
@@ -224,6 +224,9 @@ def history_run(n: int, commits: int) -> float:
         seconds = time.perf_counter() - t
         revisions = sum(len(h.revisions) for h in histories.values())
         print(f"read history  {seconds:7.2f} s   {len(histories)} records, {revisions} revisions   peak RSS {_peak_mb():7.0f} MB")
+        t = time.perf_counter()
+        book = indexno.ledger(project, tmp)
+        print(f"索引号 ledger {time.perf_counter() - t:7.2f} s   {len(book.owner)} numbers published   peak RSS {_peak_mb():7.0f} MB")
         return seconds
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

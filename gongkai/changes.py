@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
+import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import history
+from . import history, pii
 from .findings import Findings
 from .load import Project, parse_record_text
 from .model import CATEGORIES
+from .schema import field_path
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 # Fields that record the process rather than the disclosure: changing them needs no note.
@@ -175,24 +179,59 @@ def body_summary(old: str, new: str) -> str:
     return "正文修改：" + "，".join(p for p in parts if p) if any(parts) else "正文修改"
 
 
+# Numbers in a body: runs of digits (ASCII, full-width or any other script's, with their
+# separators) and runs of Chinese numerals. A body edit that changes one of them changes a
+# figure citizens rely on (8户 → 18户), however few characters it takes.
+_NUMBER_RUN = re.compile(r"\d+(?:[.,，．:：/-]\d+)*|[〇零一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟]+")
+
+
+def numbers_in(text: str) -> list[str]:
+    """The numbers a text states, in order (full-width digits read as ASCII ones)."""
+    return [unicodedata.normalize("NFKC", m.group()) for m in _NUMBER_RUN.finditer(text)]
+
+
 def is_typo(old: str, new: str) -> bool:
-    """A body edit small enough to need no change note: same lines, a few characters."""
+    """A body edit small enough to need no change note: same lines and numbers, a few characters."""
     a, b = old.strip(), new.strip()
-    if len(a.splitlines()) != len(b.splitlines()):
+    if len(a.splitlines()) != len(b.splitlines()) or numbers_in(a) != numbers_in(b):
         return False
     ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
     changed = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in ops if tag != "equal")
     return changed <= TYPO_CHARS
 
 
+def _notes(meta: dict[str, Any]) -> list[tuple[int, str, str]]:
+    """(index, date, note) of each change note a version carries."""
+    entries = meta.get("changes")
+    if not isinstance(entries, list):
+        return []
+    return [(i, _text(c.get("date")), _text(c.get("note"))) for i, c in enumerate(entries) if isinstance(c, dict)]
+
+
 def new_notes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """Change notes present in the new version and not in the old one."""
-    before = {(_text(c.get("date")), _text(c.get("note"))) for c in old.get("changes") or [] if isinstance(c, dict)}
-    return [
-        _text(c.get("note"))
-        for c in new.get("changes") or []
-        if isinstance(c, dict) and (_text(c.get("date")), _text(c.get("note"))) not in before
-    ]
+    """Change notes present in the new version and not in the old one.
+
+    A copy of an old note is not new: a change needs a note that says something new.
+    """
+    before = {(d, n) for _, d, n in _notes(old)}
+    return [n for _, d, n in _notes(new) if (d, n) not in before]
+
+
+def lost_notes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[int, str, str]]:
+    """Change notes of the old version that the new one no longer carries word for word.
+
+    A note whose personal numbers were masked since (`build.py fix --mask`) is carried.
+    """
+    after = Counter((d, n) for _, d, n in _notes(new))
+    out = []
+    for i, d, n in _notes(old):
+        for carried in (n, pii.mask_text(n)):
+            if after[(d, carried)]:
+                after[(d, carried)] -= 1
+                break
+        else:
+            out.append((i, d, n))
+    return out
 
 
 def revision(
@@ -231,10 +270,47 @@ def _category(path: str) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
+# Where a published record lives: content/<category>/<county>/<unit>/<id>.md|.yml|.yaml, with
+# the names the checks accept (a record's id is its lower-case file name). A file elsewhere
+# or named otherwise is never published, so a record moved there has been deleted.
+_RECORD_PATH = re.compile(
+    rf"{history.CONTENT}/([a-z]+)/([a-z0-9][a-z0-9_-]*)/([a-z0-9][a-z0-9_-]*)/[a-z0-9][a-z0-9-]*\.(?:md|ya?ml)"
+)
+
+
 def is_record_path(path: str) -> bool:
-    """True for content/<category>/<county>/<unit>/<file>.md|.yml|.yaml."""
+    """True for content/<category>/<county>/<unit>/<id>.md|.yml|.yaml, as the checks name them."""
+    m = _RECORD_PATH.fullmatch(path)
+    return bool(m) and m.group(1) in CATEGORIES
+
+
+def _county(path: str) -> str:
     parts = path.split("/")
-    return len(parts) == 5 and parts[0] == history.CONTENT and parts[1] in CATEGORIES and path.endswith(history.RECORD_SUFFIXES)
+    return parts[2] if len(parts) > 2 else ""
+
+
+def record_changes(files: list[history.FileChange]) -> list[history.FileChange]:
+    """The changes to records among files, a record's move off the record paths as a deletion.
+
+    A record renamed to a name that is not a record (ledger.md.bak, Ledger.md, a folder of
+    no category) is no longer published: that is its deletion, and what appears there is
+    not a record. Moved into another county, it leaves its county's site: a deletion there
+    and an addition in the other county.
+    """
+    out = []
+    for f in files:
+        was, now = is_record_path(f.old_path), is_record_path(f.path)
+        if not (was or now):
+            continue
+        if f.status == "R" and was and (not now or _county(f.old_path) != _county(f.path)):
+            out.append(history.FileChange("D", f.old_path, f.old_path, f.old_blob, history.EMPTY_BLOB))
+            if now:
+                out.append(history.FileChange("A", f.path, f.path, history.EMPTY_BLOB, f.new_blob))
+        elif f.status == "R" and not was:
+            out.append(history.FileChange("A", f.path, f.path, history.EMPTY_BLOB, f.new_blob))
+        else:
+            out.append(f)
+    return out
 
 
 def record_histories(project: Project | None, root, rev: str = "HEAD") -> dict[str, RecordHistory]:
@@ -255,9 +331,7 @@ def record_histories(project: Project | None, root, rev: str = "HEAD") -> dict[s
     gone: list[RecordHistory] = []
     for c in commits:
         date = day(c.time)
-        for f in c.files:
-            if not (is_record_path(f.path) or is_record_path(f.old_path)):
-                continue
+        for f in record_changes(c.files):
             category = _category(f.path)
             if f.status == "A" or (f.status == "R" and f.old_path not in live):
                 h = live.setdefault(f.path, RecordHistory(f.path))
@@ -302,47 +376,112 @@ def check_against(project: Project, base: str) -> Findings:
         findings.add("history-base", "", str(exc), hint="--base 写目标分支，例如 origin/main。")
         return findings
     current = {r.path: r for r in project.records}
-    entries = [(f.status, f.old_path, f.path, f.old_blob) for f in files if f.status != "A"]
-    texts = history.blobs(root, {e[3] for e in entries if is_record_path(e[1])})
-    for status, old_path, new_path, old_blob in entries:
-        if not is_record_path(old_path) or old_blob not in texts:
-            continue
-        old = parse_record_text(texts[old_blob], old_path)
+    entries = [f for f in files if f.status != "A" and is_record_path(f.old_path)]
+    texts = history.blobs(root, {f.old_blob for f in entries})
+    for f in entries:
+        old = parse_record_text(texts[f.old_blob], f.old_path) if f.old_blob in texts else None
         if old is None:
-            continue
-        if status == "D" or (new_path not in current and not (project.root / new_path).exists()):
+            continue  # not a readable record at the base: nothing was published from it
+        record = current.get(f.path) if f.status != "D" else None
+        gone = _gone(project, f, record)
+        if gone is not None:
             findings.add(
                 "history-deleted",
-                old_path,
-                f"已发布的记录「{old[0].get('title', old_path)}」不能删除",
+                f.old_path,
+                f"已发布的记录「{old[0].get('title', f.old_path)}」{gone}",
                 hint="如需撤下，请保留文件并填写 withdrawn: {date: 撤回日期, reason: 撤回原因}；"
-                "如内容不宜继续公开（如误登个人信息），填写 removed: {date: …, reason: …}。",
+                "如内容不宜继续公开（如误登个人信息），填写 removed: {date: …, reason: …}。"
+                "记录只能放在 content/<类别>/<县>/<单位>/ 中，文件名用小写字母、数字和连字符，扩展名 .md 或 .yml。",
             )
             continue
-        record = current.get(new_path)
         if record is None:
-            continue  # unreadable now: the content checks already report it
+            continue
         om, ob = old
         nm, nb = record.meta, record.body
+        # Taking content down (removed) may rewrite what the notes said too.
+        for i, date, note in [] if nm.get("removed") and not om.get("removed") else lost_notes(om, nm):
+            line, col = record.doc.position(("changes", i))
+            findings.add(
+                "history-change-note-altered",
+                record.path,
+                f"已公开的修订说明（{date}）「{note}」被修改或删除了；修订说明只能增加，不能改动",
+                line=line or 1,
+                column=col,
+                field=f"changes[{i}]",
+                hint="把这条修订说明恢复成原样；如需补充或更正，在 changes 末尾另加一条：- {date: 日期, note: 说明}。",
+            )
         notes = new_notes(om, nm)
         label = labeller(project, record.category, nm)
-        changed = [label(p) for p, _, _ in diff_fields(om, nm)]
+        changed = [p for p, _, _ in diff_fields(om, nm)]
         body_needs_note = ob.strip() != nb.strip() and not is_typo(ob, nb)
         if (changed or body_needs_note) and not notes and not (nm.get("removed") and not om.get("removed")):
-            what = "、".join(changed[:8]) + (f" 等 {len(changed)} 处" if len(changed) > 8 else "")
+            names = [label(p) for p in changed]
+            what = "、".join(names[:8]) + (f" 等 {len(names)} 处" if len(names) > 8 else "")
             if body_needs_note:
                 what = (what + "、" if what else "") + "正文"
-            line = record.doc.position(("changes",))[0] or 1
+            # The finding stands where the first change is: that is the line the clerk edited.
+            line, col = record.doc.position(changed[0]) if changed else (_body_change_line(record, ob), 0)
             findings.add(
                 "history-change-note-missing",
                 record.path,
                 f"修改了已发布记录的「{what}」，但没有写修订说明",
-                line=line,
-                field="changes",
+                line=line or record.doc.position(("changes",))[0] or 1,
+                column=col,
+                field=field_path(changed[0]) if changed else "body",
                 hint="在 changes 中增加一条：- {date: 修改日期, note: 修改了什么、为什么}；"
                 "修订说明会公开显示在记录页面上。只改正文中个别错别字不需要说明。",
             )
+    _numbers_published_at(project, base, findings)
     return findings
+
+
+def _numbers_published_at(project: Project, base: str, findings: Findings) -> None:
+    """A record may not write a 索引号 published at base for another record.
+
+    check() already judges this along the checked-out history; the base can know more (a
+    branch that rewrote history, or merged main in, where main's records arrive late).
+    """
+    from . import indexno  # indexno reads record paths from this module
+
+    if not any(r.meta.get("index_no") for r in project.records):
+        return  # nobody writes a number: there is nothing to claim
+    try:
+        book = indexno.ledger(project, project.root, rev=history.resolve(project.root, base))
+    except history.HistoryError:
+        return  # reported above
+    known = {(f.code, f.file) for f in project.findings}
+    for r, number, owner in indexno.claims(project, book):
+        if ("record-index-no-taken", r.path) not in known:
+            indexno.report_taken(findings, r, number, book, owner)
+
+
+def _gone(project: Project, f: history.FileChange, record) -> str | None:
+    """Why a published record is no longer published after this change (None: it still is)."""
+    if f.status == "D" or (record is None and not (project.root / f.path).exists()):
+        return "不能删除"
+    if not is_record_path(f.path):
+        return f"被改名为 {f.path}，不再是公开记录，等于删除了它"
+    county = project.counties.get(_county(f.path))
+    if _county(f.path) != _county(f.old_path):
+        return f"被移到了 {f.path}（另一个县），本县网站上就没有它了，等于删除了它"
+    if county is None or f.path.split("/")[3] not in county.units:
+        return f"被移到了 {f.path}，那里不是本县登记的单位，网站上将没有它，等于删除了它"
+    if record is None:
+        return f"的文件 {f.path} 现在无法读取（空文件、乱码或符号链接），网站上将没有它，等于删除了它"
+    return None
+
+
+def _body_change_line(record, old_body: str) -> int:
+    """The file line of the first body line that differs from the old body."""
+    if record.path.endswith((".yml", ".yaml")):
+        first = record.doc.text_lines.get(("body",), record.body_line)
+    else:
+        first = record.body_line
+    old_lines, new_lines = old_body.splitlines(), record.body.splitlines()
+    i = 0
+    while i < min(len(old_lines), len(new_lines)) and old_lines[i] == new_lines[i]:
+        i += 1
+    return first + i if first else 0
 
 
 # Between two revisions (build.py diff) --------------------------------------------------
@@ -369,8 +508,7 @@ def between(project: Project | None, root, a: str, b: str) -> list[Difference]:
     sa, sb = history.resolve(root, a), history.resolve(root, b)
     entries = [
         (f.status, f.old_path, f.path, f.old_blob, f.new_blob)
-        for f in history.diff(root, sa, sb)
-        if is_record_path(f.old_path) or is_record_path(f.path)
+        for f in record_changes(history.diff(root, sa, sb))
     ]
     texts = history.blobs(root, {e[3] for e in entries} | {e[4] for e in entries})
     out = []

@@ -183,6 +183,7 @@ def manifest_data(
                 "title": r.title,
                 "unit": r.unit,
                 "published": r.published,
+                "index_no": r.index_no,
                 "commit": commits.get(r.path),
                 "source_sha256": sha256((root / r.path).read_bytes()),
                 "page": page,

@@ -107,7 +107,7 @@ def _date_zh(iso: str) -> str:
 
 
 # What a page for a record lost from history keeps (and the next manifest carries on).
-LOST_FIELDS = ("path", "url", "title", "unit", "published", "commit", "source_sha256", "last_built_from")
+LOST_FIELDS = ("path", "url", "title", "unit", "published", "index_no", "commit", "source_sha256", "last_built_from")
 
 
 class CountySite:

@@ -240,7 +240,7 @@ def report(results: list[list[Result]]) -> None:
 
 def build(n: int, site_dir: Path) -> None:
     """Write a synthetic county of n records and build its site into site_dir/bench/."""
-    from . import bench, history, indexno
+    from . import bench, indexno
     from .load import load
     from .site import build_county
     from .validate import validate
@@ -251,7 +251,7 @@ def build(n: int, site_dir: Path) -> None:
         bench.write_county(tmp, n)
         project = load(tmp)
         validate(project)
-        indexno.assign(project, history.first_landed(tmp))
+        indexno.assign(project, indexno.ledger(project, tmp))
         errors = project.findings.errors
         if errors:
             raise SystemExit(f"synthetic content has {len(errors)} errors, first: {errors[0]}")

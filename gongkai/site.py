@@ -14,10 +14,10 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from . import changes, check, engine, history, manifest, search
+from . import changes, check, engine, history, indexno, manifest, search
 from .changes import RecordHistory
-from .findings import render_terminal
-from .load import Project
+from .findings import Findings, render_terminal
+from .load import Project, load_counties
 from .model import County
 from .pages import CountySite, Page
 
@@ -171,7 +171,14 @@ def build_all(
     find errors in it (they are listed), because an inspector needs to see what was there.
     """
     t = time.perf_counter()
-    project = check(root)
+    if previous is None and previous_from:
+        # Read before the check: the 索引号 published there stay with their records.
+        try:
+            previous = manifest.previous_manifests(previous_from, counties or list(load_counties(root, Findings())))
+        except manifest.ManifestUnavailable as exc:
+            log(f"{exc}；为免漏掉已发布的记录，未生成网站，已发布的网站保持不变。")
+            return 1
+    project = check(root, published_numbers=indexno.from_manifests(previous or {}))
     log(f"读取并检查 {len(project.records)} 条记录：{time.perf_counter() - t:.1f} 秒")
     if project.findings:
         log(render_terminal(project.findings))
@@ -196,12 +203,6 @@ def build_all(
     for county_id in wanted:
         county = project.counties[county_id]
         try:
-            if previous is None and previous_from:
-                try:
-                    previous = manifest.previous_manifests(previous_from, wanted)
-                except manifest.ManifestUnavailable as exc:
-                    log(f"{exc}；为免漏掉已发布的记录，未生成网站，已发布的网站保持不变。")
-                    return 1
             times = build_county(
                 project, county, site_dir, with_search=search, histories=histories,
                 previous=previous.get(county_id, {}) if previous is not None else None,

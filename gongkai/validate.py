@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 import markdown
 
+from . import history, indexno
 from . import schema as schemas
 from .checks import RULES
 from .findings import WARNING, Findings
@@ -385,7 +386,14 @@ class Validator:
                     f"与 {group[0].path} 的记录编号（文件名）相同",
                     hint="同一单位的记录文件名（不含扩展名）必须不同。",
                 )
+        landed: dict[str, int] | None = None
+        never = 1 << 62
         for (*_, item, period), group in by_period.items():
+            if len(group) > 1:
+                # The record that arrived first keeps the period; the finding goes to the one
+                # that came later (landed later in git, or not landed yet), at its period line.
+                landed = self._landed() if landed is None else landed
+                group.sort(key=lambda r: (landed.get(r.path, never), r.published, r.path))
             for r in group[1:]:
                 line, col = r.doc.position(("period",))
                 self.findings.add(
@@ -397,24 +405,34 @@ class Validator:
                     field="period",
                     hint="同一期间只公开一次；更正原记录（并写修订说明），或把旧记录的有效性改为「失效」。",
                 )
-        seen: dict[tuple[str, str], Record] = {}
+        by_number: dict[tuple[str, str], list[Record]] = defaultdict(list)
         for r in self.project.records:
             index_no = r.meta.get("index_no") if r.valid else None
-            if not index_no:
-                continue
-            if (r.county, index_no) in seen:
+            if index_no:
+                by_number[(r.county, indexno.key(str(index_no)))].append(r)
+        for group in by_number.values():
+            if len(group) > 1:
+                # As for periods: the number stays with the record that arrived first.
+                landed = self._landed() if landed is None else landed
+                group.sort(key=lambda r: (landed.get(r.path, never), r.published, r.path))
+            for r in group[1:]:
                 line, col = r.doc.position(("index_no",))
                 self.findings.add(
                     "record-index-no-duplicate",
                     r.path,
-                    f"索引号 {index_no} 已被 {seen[(r.county, index_no)].path} 使用",
+                    f"索引号 {r.meta['index_no']} 已被 {group[0].path} 使用",
                     line=line,
                     column=col,
                     field="index_no",
                     hint="索引号一经发布不能重复使用；删除这一行，系统会自动生成新的索引号。",
                 )
-            else:
-                seen[(r.county, index_no)] = r
+
+    def _landed(self) -> dict[str, int]:
+        """When each record first landed in git (empty outside git or in a shallow clone)."""
+        try:
+            return history.first_landed(self.project.root)
+        except history.HistoryError:
+            return {}  # check reports the shallow clone itself
 
 
 def validate(project: Project) -> Findings:

@@ -134,3 +134,233 @@ def test_first_landed_reads_commit_times_of_added_files(git_repo):
 
 def test_first_landed_outside_git_is_empty(repo):
     assert history.first_landed(repo.root) == {}
+
+
+# A published 索引号 belongs to its record for good -------------------------------------
+
+
+def landed(repo, message: str, date: str) -> None:
+    """Commit everything, dated (UTC+8)."""
+    git(repo.root, "add", "-A")
+    git(repo.root, "commit", "-q", "-m", message, date=f"{date}T10:00:00+08:00")
+
+
+FIRST = f"{VILLAGE_CODE}/2014-00001"
+
+
+@pytest.fixture
+def published(git_repo):
+    """a (…-00001) and b (…-00002) have landed, in that order."""
+    git_repo.record("a.md", notice("关于召开村民代表会议的通知", "2014-01-08"))
+    landed(git_repo, "a", "2014-01-08")
+    git_repo.record("b.md", notice("关于村级道路维修的公告", "2014-01-20"))
+    landed(git_repo, "b", "2014-01-20")
+    return git_repo
+
+
+def taken(project) -> list[tuple[str, str, int, str]]:
+    return [(f.file.rsplit("/", 1)[1], f.code, f.line, f.field) for f in project.findings if f.code == "record-index-no-taken"]
+
+
+@pytest.mark.parametrize("spelling", [FIRST, f"{VILLAGE_CODE}/201400001", f'"{FIRST}"'])
+def test_a_new_record_cannot_claim_a_published_generated_number(published, spelling):
+    published.record("c.md", notice("关于冒用索引号的公告", extra=f"index_no: {spelling}\n"))
+    project = published.check()
+    line = notice(extra=f"index_no: {spelling}\n").splitlines().index(f"index_no: {spelling}") + 1
+    assert taken(project) == [("c.md", "record-index-no-taken", line, "index_no")]
+    message = next(f.message for f in project.findings if f.code == "record-index-no-taken")
+    assert "关于召开村民代表会议的通知" in message and f"{VILLAGE}/a.md" in message
+    assert numbers(project)["a.md"] == FIRST and numbers(project)["b.md"] == f"{VILLAGE_CODE}/2014-00002"
+
+
+def test_a_claim_that_landed_is_still_refused_and_the_owner_keeps_its_number(published):
+    published.record("c.md", notice("关于冒用索引号的公告", extra=f"index_no: {FIRST}\n"))
+    landed(published, "c", "2014-02-01")
+    project = published.check()
+    assert taken(project) == [("c.md", "record-index-no-taken", 5, "index_no")]
+    assert numbers(project)["a.md"] == FIRST
+
+
+def test_the_reported_repro_fails_check_base(published):
+    from test_history import cli
+
+    published.record("c.md", notice("关于冒用索引号的公告", extra=f"index_no: {FIRST}\n"))
+    landed(published, "c", "2014-02-01")
+    result = cli(published.root, "check", "--base", "HEAD~1")
+    assert result.returncode == 1 and "record-index-no-taken" in result.stdout
+
+
+def test_a_back_dated_record_comes_after_the_published_ones(published):
+    published.record("c.md", notice("补登的旧通知", "2014-01-02"))
+    before = numbers(published.check())
+    assert before == {"a.md": FIRST, "b.md": f"{VILLAGE_CODE}/2014-00002", "c.md": f"{VILLAGE_CODE}/2014-00003"}
+    landed(published, "c", "2014-02-01")
+    assert numbers(published.check()) == before
+
+
+def test_renamed_records_keep_their_numbers(published):
+    git(published.root, "mv", f"{VILLAGE}/a.md", f"{VILLAGE}/z-meeting.md")
+    landed(published, "rename", "2014-02-01")
+    published.record("0-new.md", notice("新通知", "2014-01-01"))
+    assert numbers(published.check()) == {
+        "z-meeting.md": FIRST, "b.md": f"{VILLAGE_CODE}/2014-00002", "0-new.md": f"{VILLAGE_CODE}/2014-00003"}
+
+
+def test_withdrawn_and_removed_records_keep_their_numbers(published):
+    published.record("a.md", notice("关于召开村民代表会议的通知", "2014-01-08", "withdrawn: {date: 2014-02-01, reason: 会议取消}\n"))
+    published.record("b.md", notice("关于村级道路维修的公告", "2014-01-20", "removed: {date: 2014-02-01, reason: 误登个人信息}\n"))
+    landed(published, "withdraw", "2014-02-01")
+    assert numbers(published.check()) == {"a.md": FIRST, "b.md": f"{VILLAGE_CODE}/2014-00002"}
+
+
+def test_a_deleted_records_number_is_never_given_again(published):
+    (published.root / VILLAGE / "a.md").unlink()
+    landed(published, "delete", "2014-02-01")
+    published.record("c.md", notice("新通知", "2014-02-02"))
+    assert numbers(published.check()) == {"b.md": f"{VILLAGE_CODE}/2014-00002", "c.md": f"{VILLAGE_CODE}/2014-00003"}
+    published.record("d.md", notice("又一条通知", extra=f"index_no: {FIRST}\n"))
+    assert taken(published.check()) == [("d.md", "record-index-no-taken", 5, "index_no")]
+
+
+def test_a_record_renamed_away_keeps_its_number_to_itself(published):
+    git(published.root, "mv", f"{VILLAGE}/a.md", f"{VILLAGE}/a.md.bak")
+    landed(published, "x", "2014-02-01")
+    assert numbers(published.check()) == {"b.md": f"{VILLAGE_CODE}/2014-00002"}
+
+
+def test_a_number_written_later_does_not_move_the_ones_generated_before(published):
+    published.record("c.md", notice("手写索引号的通知", extra=f"index_no: {VILLAGE_CODE}/2014-00007\n"))
+    landed(published, "c", "2014-02-01")
+    published.record("d.md", notice("新通知", "2014-02-02"))
+    assert numbers(published.check()) == {
+        "a.md": FIRST, "b.md": f"{VILLAGE_CODE}/2014-00002",
+        "c.md": f"{VILLAGE_CODE}/2014-00007", "d.md": f"{VILLAGE_CODE}/2014-00008"}
+
+
+def test_two_files_writing_one_number_blame_the_later_one_once(published):
+    published.record("z.md", notice("先发布的通知", extra=f"index_no: {VILLAGE_CODE}/2014-00009\n"))
+    landed(published, "z", "2014-02-01")
+    published.record("c.md", notice("后来的通知", extra=f"index_no: {VILLAGE_CODE}/201400009\n"))
+    found = [(f.file.rsplit("/", 1)[1], f.code) for f in published.check().findings]
+    assert found == [("c.md", "record-index-no-duplicate")]
+
+
+def test_published_numbers_from_the_manifests_survive_rewritten_history(published):
+    from gongkai import check
+
+    # History rewritten: b now lands before a, so git alone would swap their numbers.
+    git(published.root, "checkout", "-q", "--orphan", "rewritten")
+    git(published.root, "rm", "-q", "--cached", "-r", "content")
+    a = (published.root / VILLAGE / "a.md").read_text("utf-8")
+    (published.root / VILLAGE / "a.md").unlink()
+    landed(published, "b first", "2014-01-20")
+    (published.root / VILLAGE / "a.md").write_text(a, "utf-8")
+    landed(published, "a later", "2014-01-21")
+    assert numbers(check(published.root)) == {"a.md": f"{VILLAGE_CODE}/2014-00002", "b.md": FIRST}
+    pins = {f"{VILLAGE}/a.md": FIRST, f"{VILLAGE}/b.md": f"{VILLAGE_CODE}/2014-00002", f"{VILLAGE}/gone.md": f"{VILLAGE_CODE}/2014-00003"}
+    published.record("c.md", notice("新通知", "2014-02-02"))
+    project = check(published.root, published_numbers=pins)
+    assert numbers(project) == {"a.md": FIRST, "b.md": f"{VILLAGE_CODE}/2014-00002", "c.md": f"{VILLAGE_CODE}/2014-00004"}
+    published.record("d.md", notice("冒用已消失记录的索引号", extra=f"index_no: {VILLAGE_CODE}/2014-00003\n"))
+    assert taken(check(published.root, published_numbers=pins)) == [("d.md", "record-index-no-taken", 5, "index_no")]
+
+
+def test_a_record_moved_but_not_yet_committed_keeps_its_number(published):
+    git(published.root, "mv", f"{VILLAGE}/a.md", f"{VILLAGE}/z-meeting.md")
+    assert numbers(published.check())["z-meeting.md"] == FIRST
+
+
+def test_a_record_moved_to_another_unit_of_its_county_keeps_its_number(published):
+    (published.root / BUREAU).mkdir(parents=True)
+    git(published.root, "mv", f"{VILLAGE}/a.md", f"{BUREAU}/a.md")
+    landed(published, "move", "2014-02-01")
+    published.record("c.md", notice("新通知", "2014-02-02"))
+    assert numbers(published.check()) == {"a.md": FIRST, "b.md": f"{VILLAGE_CODE}/2014-00002", "c.md": f"{VILLAGE_CODE}/2014-00003"}
+
+
+def test_build_previous_keeps_the_published_numbers_after_a_force_push(published, tmp_path):
+    import json
+
+    from tinyrepo import buildable
+
+    from gongkai import manifest
+    from gongkai.site import build_all
+
+    root = buildable(published).root
+    landed(published, "theme", "2014-01-21")  # a manifest of uncommitted files is no publication
+    site = tmp_path / "site"
+    assert build_all(root, site, search=False) == 0
+    listed = json.loads((site / "demo" / "manifest.json").read_text("utf-8"))["records"]
+    assert {e["path"].rsplit("/", 1)[1]: e["index_no"] for e in listed} == {"a.md": FIRST, "b.md": f"{VILLAGE_CODE}/2014-00002"}
+    # The force-push: main is replaced by a history in which b landed first and a is new.
+    a = (root / VILLAGE / "a.md").read_text("utf-8")
+    git(root, "checkout", "-q", "--orphan", "rewritten")
+    (root / VILLAGE / "a.md").unlink()
+    landed(published, "b first", "2014-01-20")
+    (root / VILLAGE / "a.md").write_text(a, "utf-8")
+    landed(published, "a later", "2014-01-21")
+    git(root, "branch", "-q", "-D", "main")
+    git(root, "branch", "-q", "-m", "main")
+    assert build_all(root, site, search=False, previous_from=str(site)) == 0
+    page = (site / "demo" / "village" / "cun" / "a" / "index.html").read_text("utf-8")
+    assert FIRST in page
+    listed = json.loads((site / "demo" / "manifest.json").read_text("utf-8"))["records"]
+    assert {e["path"].rsplit("/", 1)[1]: e["index_no"] for e in listed} == {"a.md": FIRST, "b.md": f"{VILLAGE_CODE}/2014-00002"}
+    # verify rebuilds with the published manifest, so the kept numbers are no difference.
+    assert [d for d in manifest.verify(root, str(site), "demo") if d.kind != manifest.LOST] == []
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        "title: 通知\npublished: 2014-01-08\nindex_no: 005723032/2014-00001\n",
+        "title: '村''务'\npublished: \"2014-01-08\"\nindex_no: 005723032/2014-00001  # 手写\n",
+        '"index_no": 005723032/2014-00001\npublished: 2014-01-08\ntitle: 通知\n',
+        "{title: 通知, published: 2014-01-08, index_no: 005723032/2014-00001}\n",
+        "title: >-\n  很长的\n  标题\npublished: 2014-01-08\n",
+        "title: 通知\npublished: &d 2014-01-08\nindex_no: \"005723032/2014\\u002D00001\"\n",
+        "title: 通知\npublished: 2014-01-08\nextra:\n  index_no: 005723032/2014-00009\n",
+        "title: 通知\n",
+    ],
+)
+def test_the_fast_reading_of_past_versions_agrees_with_the_yaml_parser(front):
+    from gongkai.indexno import _fields
+    from gongkai.load import parse_record_text
+
+    text = f"---\n{front}---\n正文。\n"
+    meta = parse_record_text(text, "x.md")[0]
+    assert _fields(text, "x.md") == {k: str(meta[k]) for k in ("index_no", "published", "title") if k in meta}
+
+
+def test_check_base_knows_numbers_main_published_that_the_branch_sees_late(published):
+    from gongkai import check
+    from gongkai.changes import check_against
+
+    root = published.root
+    git(root, "checkout", "-q", "-b", "pr", "HEAD~1")  # from before b landed with …-00002
+    published.record("c.md", notice("分支上的通知", extra=f"index_no: {VILLAGE_CODE}/2014-00002\n"))
+    landed(published, "c", "2014-01-25")
+    git(root, "merge", "-q", "--no-edit", "main", date="2014-01-26T10:00:00+08:00")
+    project = check(root)
+    assert taken(project) == []  # along the branch, b arrives with the merge, after c
+    found = check_against(project, "main")
+    assert [(f.code, f.file, f.line) for f in found] == [("record-index-no-taken", f"{VILLAGE}/c.md", 5)]
+    assert "关于村级道路维修的公告" in found[0].message
+
+
+def test_a_new_unit_code_numbers_new_records_and_moves_no_published_one(published):
+    from tinyrepo import COUNTY_YML
+
+    published.write("content/counties/demo.yml", COUNTY_YML.replace(VILLAGE_CODE, "54411099MF0000202Y"))
+    landed(published, "新的统一社会信用代码", "2014-02-01")
+    published.record("c.md", notice("新通知", "2014-02-02"))
+    assert numbers(published.check()) == {
+        "a.md": FIRST, "b.md": f"{VILLAGE_CODE}/2014-00002", "c.md": "54411099MF0000202Y/2014-00001"}
+
+
+def test_a_corrected_publication_year_does_not_renumber_the_record(published):
+    published.record("a.md", notice("关于召开村民代表会议的通知", "2013-12-30", "changes:\n  - {date: 2014-02-01, note: 更正发布日期}\n"))
+    landed(published, "更正", "2014-02-01")
+    published.record("c.md", notice("新通知", "2013-12-31"))
+    assert numbers(published.check()) == {
+        "a.md": FIRST, "b.md": f"{VILLAGE_CODE}/2014-00002", "c.md": f"{VILLAGE_CODE}/2013-00001"}
