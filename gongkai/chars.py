@@ -1,0 +1,74 @@
+"""Characters a clerk cannot see, and how to name them in a finding.
+
+Text pasted from Word, WeChat or a web page brings characters along that show as nothing
+(a zero-width space, a soft hyphen, a byte-order mark, bidi marks) or as a plain space
+(NBSP, the ideographic space). They split a 身份证号码 so that a scanner misses it while a
+reader still sees the number, and they break YAML in ways whose message names nothing the
+clerk can find. Both the personal-data scan and the YAML reader use this one list.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Every format character (Unicode category Cf) and the line and paragraph separators, plus
+# the few characters of other categories that render as nothing: the combining grapheme
+# joiner, variation selectors, Mongolian free variation selectors and the Hangul fillers.
+INVISIBLE_BMP = (
+    "\u00ad\u034f\u061c\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160\u17b4\u17b5\u180b-\u180f"
+    "\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"
+)
+INVISIBLE = INVISIBLE_BMP + (
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f\U000e0100-\U000e01ef"
+)
+INVISIBLE_RE = re.compile(f"[{INVISIBLE}]")
+
+# The names a clerk may know them by; any other is named by its Unicode name.
+_NAMES_ZH = {
+    "\u00ad": "软连字符",
+    "\u034f": "组合用字形连接符",
+    "\u061c": "阿拉伯字母标记",
+    "\u180e": "蒙古文元音分隔符",
+    "\u200b": "零宽空格",
+    "\u200c": "零宽不连字",
+    "\u200d": "零宽连字",
+    "\u200e": "从左到右标记",
+    "\u200f": "从右到左标记",
+    "\u2028": "行分隔符",
+    "\u2029": "段落分隔符",
+    "\u202a": "从左到右嵌入",
+    "\u202b": "从右到左嵌入",
+    "\u202c": "方向格式结束符",
+    "\u202d": "从左到右强制",
+    "\u202e": "从右到左强制",
+    "\u2060": "词连接符",
+    "\u2066": "从左到右隔离",
+    "\u2067": "从右到左隔离",
+    "\u2068": "方向隔离",
+    "\u2069": "方向隔离结束符",
+    "\ufeff": "字节顺序标记 BOM / 零宽不换行空格",
+    "\u00a0": "不换行空格",
+    "\u3000": "全角空格",
+    "\u202f": "窄不换行空格",
+    "\t": "制表符 Tab",
+    "\x00": "空字符 NUL",
+}
+
+
+def describe(char: str) -> str:
+    """A character's code point and name for a finding: U+200B（零宽空格）."""
+    name = _NAMES_ZH.get(char) or unicodedata.name(char, "") or ("控制字符" if unicodedata.category(char) == "Cc" else "不可见字符")
+    return f"U+{ord(char):04X}（{name}）"
+
+
+def invisible_in(text: str) -> list[str]:
+    """The distinct invisible characters in the text, in the order they first appear."""
+    return list(dict.fromkeys(INVISIBLE_RE.findall(text)))
+
+
+def invisible_note(text: str) -> str:
+    """'，含不可见字符 U+200B（零宽空格）' for text that holds any; else ''."""
+    found = invisible_in(text)
+    return f"，含不可见字符 {'、'.join(map(describe, found))}" if found else ""
