@@ -670,6 +670,9 @@ KIND_ZH = {
     "svg": "SVG 图像，其中可以藏有脚本",
     "xml": "XML 文件",
     "exe": "可执行程序",
+    "script": "可执行的脚本程序（以 #! 开头）",
+    "exe-inside": "夹带了可执行程序的文件（压缩包中有程序）",
+    "polyglot": "同时又是压缩包的文件（一个文件伪装成两种格式）",
     "zip": "压缩包（zip）",
     "rar": "压缩包（rar）",
     "7z": "压缩包（7z）",
@@ -706,14 +709,51 @@ _HTML_STARTS = (
 _TAG_END = (b" ", b">", b"\t", b"\n", b"\r", b"\x0c", b"/")
 
 
+# Executable formats found wherever they stand in a file's first kilobyte: a program with a
+# PDF header 0x300 bytes in is opened by a PDF reader and run by the system (a polyglot).
+# Each signature is four bytes or more, so ordinary data holds one only by rare chance.
+_EXE_ANYWHERE = (
+    b"\x7fELF",  # Linux
+    b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xfe\xed\xfa\xcf", b"\xfe\xed\xfa\xce",  # Mach-O
+    b"\xca\xfe\xba\xbe",  # Java class, Mach-O universal
+    b"PE\x00\x00", b"This program cannot be run in DOS mode", b"This program must be run under Win32",  # Windows
+    b"\x00asm\x01\x00\x00\x00",  # WebAssembly
+    b"dex\n03",  # Android
+)
+# Two-byte signatures that only count at the start, or before a PDF's header.
+_EXE_AT_START = ((b"MZ", "exe"), (b"#!", "script"))
+SNIFF_BYTES = 1024  # PDF readers look for the header this far in; executables are looked for as far
+
+
+def _executable(head: bytes) -> str | None:
+    """exe or script when an executable signature stands in the first bytes."""
+    first = head[:SNIFF_BYTES]
+    if any(sig in first for sig in _EXE_ANYWHERE):
+        return "exe"
+    start = first.lstrip(b"\xef\xbb\xbf \t\r\n\x0c")
+    for sig, kind in _EXE_AT_START:
+        if start.startswith(sig):
+            return kind
+    pdf_at = first.find(b"%PDF-")
+    if pdf_at > 0:  # what stands before a PDF's header is junk to a reader, and may be a program
+        junk = first[:pdf_at]
+        for sig, kind in _EXE_AT_START:
+            if sig in junk:
+                return kind
+    return None
+
+
 def sniff(path: Path) -> str:
     """What a file is, from its bytes: pdf, png, jpeg, gif, ole2, docx, xlsx, ofd, text, html, svg, exe …"""
     with path.open("rb") as fh:
         head = fh.read(4096)
     if not head:
         return "empty"
-    if b"%PDF-" in head[:1024]:
-        return "pdf"
+    executable = _executable(head)
+    if executable:
+        return executable
+    if b"%PDF-" in head[:SNIFF_BYTES]:
+        return "polyglot" if zipfile.is_zipfile(path) else "pdf"
     kind = next((kind for magic, kind in _MAGIC if head.startswith(magic)), None)
     if kind == "zip":
         return _zip_kind(path)
@@ -736,13 +776,32 @@ def sniff(path: Path) -> str:
     return "binary"
 
 
+# Names of programs and scripts that have no place inside a document package.
+_PROGRAM_SUFFIXES = (
+    ".exe", ".dll", ".com", ".scr", ".msi", ".bat", ".cmd", ".ps1", ".vbs", ".vbe", ".js", ".jse", ".wsf", ".hta",
+    ".jar", ".class", ".sh", ".elf", ".so", ".dylib", ".lnk", ".apk",
+)
+MAX_ZIP_ENTRIES_LOOKED_AT = 2000
+
+
 def _zip_kind(path: Path) -> str:
-    """An Office Open XML document, an OFD file, or some other zip (names only: nothing is unpacked)."""
+    """An Office Open XML document, an OFD file, or some other zip; one carrying a program is exe-inside."""
     try:
         with zipfile.ZipFile(path) as z:
-            names = z.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        return "binary"
+            infos = z.infolist()
+            names = [i.filename for i in infos]
+            if any(n.lower().endswith(_PROGRAM_SUFFIXES) for n in names):
+                return "exe-inside"
+            # A program may hide under any name (word/media/image1.png): the first bytes of
+            # each entry tell, and reading them inflates a few hundred bytes at most.
+            for info in infos[:MAX_ZIP_ENTRIES_LOOKED_AT]:
+                if info.is_dir() or info.file_size == 0:
+                    continue
+                with z.open(info) as entry:
+                    if _executable(entry.read(SNIFF_BYTES)):
+                        return "exe-inside"
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, ValueError, EOFError):
+        return "binary"  # RuntimeError: an encrypted entry; NotImplementedError: an unknown compression
     if "OFD.xml" in names:
         return "ofd"
     if "[Content_Types].xml" in names:
@@ -776,6 +835,16 @@ def _attachment_type_problem(target: Path, name: str) -> tuple[str, str | None, 
         kind = sniff(target)
     except OSError as exc:
         return ("record-attachment", f"无法读取附件「{name}」：{exc.strerror}", "检查文件是否完整、是否有读取权限。")
+    if kind == expected == "pdf":
+        from .documents import pdf_problem
+
+        problem = pdf_problem(target)
+        if problem:
+            return (
+                "record-attachment-type",
+                f"附件「{name}」不是能打开的 PDF：{problem}",
+                "请用原来的程序重新导出 PDF（或重新扫描）后替换附件；设置了密码的 PDF 请去掉密码后再上传。",
+            )
     if kind == expected:
         return ("record-attachment-type", None, "")
     return (
