@@ -32,6 +32,13 @@ class Project:
     records: list[Record] = field(default_factory=list)
     findings: Findings = field(default_factory=Findings)
     record_schema: dict[str, Any] = field(default_factory=dict)
+    # Settings files that could not be read (already one finding each, at their line): the
+    # county id or category from the file name, and catalogue items, each with its file.
+    # Records that depend on them are still checked as far as they can be, without a
+    # finding per record that only repeats the broken file's.
+    broken_counties: dict[str, str] = field(default_factory=dict)
+    broken_catalogues: dict[str, str] = field(default_factory=dict)
+    broken_items: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 def rel(root: Path, path: Path) -> str:
@@ -164,8 +171,9 @@ def load_site(root: Path, findings: Findings) -> Site:
     return Site(**data)
 
 
-def load_counties(root: Path, findings: Findings) -> dict[str, County]:
-    """Every content/counties/<county>.yml with its units."""
+def load_counties(root: Path, findings: Findings, broken: dict[str, str] | None = None) -> dict[str, County]:
+    """Every content/counties/<county>.yml with its units; `broken` gets the ids of those that cannot be read."""
+    broken = {} if broken is None else broken
     counties: dict[str, County] = {}
     folder = root / "content" / "counties"
     sch = schemas.package_schema("county")
@@ -177,9 +185,11 @@ def load_counties(root: Path, findings: Findings) -> dict[str, County]:
             continue
         doc = read_yaml(path, name, findings)
         if doc is None:
+            broken[path.stem] = name
             continue
         data = schemas.coerce(doc.data, sch, doc)
         if schemas.report(validator, data, doc, name, findings, code_prefix="county"):
+            broken[path.stem] = name
             continue
         county = County(
             id=path.stem,
@@ -213,15 +223,23 @@ def load_counties(root: Path, findings: Findings) -> dict[str, County]:
                     hint="township 填写乡镇人民政府这个单位的 id。",
                 )
         counties[county.id] = county
-    if not counties:
+    if not counties and not broken:
         findings.add("county-none", "content/counties", "没有任何县（市、区）设置文件", hint="至少添加一个 content/counties/<县>.yml。")
     return counties
 
 
-def load_catalogues(root: Path, findings: Findings) -> tuple[dict[str, Catalogue], dict[str, Any]]:
-    """Every catalogues/<category>.yml, and the common record schema catalogues/_record.yml."""
+def load_catalogues(
+    root: Path, findings: Findings, broken: dict[str, str] | None = None, broken_items: dict[tuple[str, str], str] | None = None
+) -> tuple[dict[str, Catalogue], dict[str, Any]]:
+    """Every catalogues/<category>.yml, and the common record schema catalogues/_record.yml.
+
+    `broken` gets the categories whose file cannot be read, `broken_items` the items
+    whose definition is refused.
+    """
     from .checks import RULES
 
+    broken = {} if broken is None else broken
+    broken_items = {} if broken_items is None else broken_items
     catalogues: dict[str, Catalogue] = {}
     sch = schemas.package_schema("catalogue")
     validator = schemas.make_validator(sch)
@@ -240,9 +258,11 @@ def load_catalogues(root: Path, findings: Findings) -> tuple[dict[str, Catalogue
             continue
         doc = read_yaml(path, name, findings)
         if doc is None:
+            broken[path.stem] = name
             continue
         data = schemas.coerce(doc.data, sch, doc)
         if schemas.report(validator, data, doc, name, findings, code_prefix="catalogue"):
+            broken[path.stem] = name
             continue
         if data["category"] != path.stem:
             findings.add(
@@ -253,6 +273,7 @@ def load_catalogues(root: Path, findings: Findings) -> tuple[dict[str, Catalogue
                 field="category",
                 hint="文件名与 category 必须一致。",
             )
+            broken[path.stem] = name
             continue
         cat = Catalogue(category=data["category"], name=data["name"], source=name, description=data.get("description", ""))
         for i, item in enumerate(data["items"]):
@@ -281,6 +302,7 @@ def load_catalogues(root: Path, findings: Findings) -> tuple[dict[str, Catalogue
                     hint="可用的规则：" + "、".join(sorted(RULES)),
                 )
             if problems or unknown:
+                broken_items[(cat.category, item["id"])] = name
                 continue
             cat.items[item["id"]] = CatalogueItem(category=cat.category, **item)
         for i, item in enumerate(data["items"]):
@@ -487,7 +509,12 @@ def load(root: Path) -> Project:
     """Read the whole repository; syntax problems become findings, nothing raises."""
     findings = Findings()
     site = load_site(root, findings)
-    counties = load_counties(root, findings)
-    catalogues, record_schema = load_catalogues(root, findings)
+    broken_counties: dict[str, str] = {}
+    broken_catalogues: dict[str, str] = {}
+    broken_items: dict[tuple[str, str], str] = {}
+    counties = load_counties(root, findings, broken_counties)
+    catalogues, record_schema = load_catalogues(root, findings, broken_catalogues, broken_items)
     records = load_records(root, counties, findings)
-    return Project(root, site, counties, catalogues, records, findings, record_schema)
+    return Project(
+        root, site, counties, catalogues, records, findings, record_schema, broken_counties, broken_catalogues, broken_items
+    )

@@ -63,7 +63,7 @@ class Validator:
         f = self.findings
         before = len(f.errors)
         county = p.counties.get(r.county)
-        if county is None:
+        if county is None and r.county not in p.broken_counties:
             f.add(
                 "unit-county-unknown",
                 r.path,
@@ -71,8 +71,10 @@ class Validator:
                 hint="县（市、区）的文件夹名必须与 content/counties/ 下的文件名一致。",
             )
             return False
-        unit = county.units.get(r.unit)
-        if unit is None:
+        # A county whose file is broken was reported once, at its line; its records are
+        # checked for everything that does not need the unit, and none is published.
+        unit = county.units.get(r.unit) if county else None
+        if county and unit is None:
             f.add(
                 "unit-unknown",
                 r.path,
@@ -80,7 +82,7 @@ class Validator:
                 hint=f"在 {county.source} 的 units 中登记该单位，或把文件放到已登记单位的文件夹中。",
             )
             return False
-        if r.category not in unit.categories:
+        if county and unit and r.category not in unit.categories:
             f.add(
                 "unit-category-not-allowed",
                 r.path,
@@ -104,6 +106,11 @@ class Validator:
             return False
         catalogue = p.catalogues.get(r.category)
         item = catalogue.items.get(meta["catalogue"]) if catalogue else None
+        if item is None and (r.category in p.broken_catalogues or (r.category, meta["catalogue"]) in p.broken_items):
+            # The catalogue (or this item of it) is broken and was reported at its line.
+            self.dates(r)
+            self.attachments(r)
+            return False
         if item is None:
             line, col = r.doc.position(("catalogue",))
             known = catalogue.items.values() if catalogue else []
@@ -118,7 +125,7 @@ class Validator:
             )
             return False
         r.item = item
-        if item.applies_to and unit.level not in item.applies_to:
+        if item.applies_to and unit and unit.level not in item.applies_to:
             line, col = r.doc.position(("catalogue",))
             f.add(
                 "record-item-level",
@@ -166,7 +173,7 @@ class Validator:
                     field=schemas.field_path(problem.path),
                     hint=problem.hint,
                 )
-        return len(f.errors) == before
+        return len(f.errors) == before and unit is not None
 
     def unknown_fields(self, r: Record, item: CatalogueItem, fields: dict[str, Any]) -> None:
         """Keys the item's schema does not define would silently vanish from the page."""

@@ -7,7 +7,7 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tinyrepo import BALANCED_LEDGER, BUREAU, RECORDS, VILLAGE, is_chinese, make_repo, notice, pdf
+from tinyrepo import BALANCED_LEDGER, BUREAU, COUNTY_YML, RECORDS, VILLAGE, VILLAGE_YML, is_chinese, make_repo, notice, pdf
 
 from gongkai.findings import ERROR, WARNING, Findings
 from gongkai.load import load, read_record
@@ -375,3 +375,52 @@ def test_any_front_matter_gives_findings_with_a_place_and_never_raises(base_proj
         if f.code in FILE_LEVEL:
             continue
         assert 1 <= f.line <= n_lines, f
+
+
+# A broken settings file is one finding at its line (issue 9 item 8) -----------------------
+
+
+def _records_with_one_error_each(repo) -> list[str]:
+    """Five notices in the village unit (one with a bad date) and a notice with a missing title."""
+    paths = [repo.record(f"n{i}.md", notice(published="2014-13-01" if i == 0 else "2014-01-08")) for i in range(5)]
+    paths.append(repo.record("untitled.md", "---\ncatalogue: notice\npublished: 2014-01-08\n---\n正文。\n"))
+    return paths
+
+
+@pytest.mark.parametrize(
+    ("broken", "line"),
+    [
+        ("units:\n\t- id: cun", 3),  # a Tab
+        ("name: [示范县", 1),  # a bracket never closed
+    ],
+)
+def test_a_broken_county_file_is_one_finding_and_its_records_are_still_checked(repo, broken, line):
+    text = COUNTY_YML.replace("units:\n  - id: cun", broken) if "units" in broken else COUNTY_YML.replace("name: 示范县", broken)
+    repo.write("content/counties/demo.yml", text)
+    paths = _records_with_one_error_each(repo)
+    project = repo.check()
+    found = [(f.file, f.code, f.line) for f in project.findings if f.is_error]
+    assert found[0][:2] == ("content/counties/demo.yml", "yaml-syntax")
+    assert found[1:] == [(paths[0], "record-format", 4), (paths[5], "record-required", 2)]
+    assert not any(r.valid for r in project.records)  # nothing of a county without settings is published
+
+
+def test_a_county_file_that_breaks_the_schema_does_not_flood_its_records(repo):
+    repo.write("content/counties/demo.yml", COUNTY_YML.replace("    level: village\n", "    level: hamlet\n"))
+    paths = _records_with_one_error_each(repo)
+    found = [(f.file, f.code) for f in repo.findings() if f.is_error]
+    assert found == [("content/counties/demo.yml", "county-enum"), (paths[0], "record-format"), (paths[5], "record-required")]
+
+
+def test_a_broken_catalogue_file_is_one_finding_not_one_per_record(repo):
+    repo.write("catalogues/village.yml", VILLAGE_YML.replace("  - id: finance-ledger", "\t- id: finance-ledger"))
+    paths = _records_with_one_error_each(repo)
+    found = [(f.file, f.code, f.line) for f in repo.findings() if f.is_error]
+    assert found == [("catalogues/village.yml", "yaml-syntax", 4), (paths[0], "record-format", 4), (paths[5], "record-required", 2)]
+
+
+def test_a_broken_site_file_is_one_finding(repo):
+    repo.write("content/site.yml", "title: 示范市党务政务公开平台\ncity:\t[示范市\n")
+    _records_with_one_error_each(repo)
+    found = [(f.file, f.code) for f in repo.findings() if f.file == "content/site.yml"]
+    assert found == [("content/site.yml", "yaml-syntax")]
