@@ -262,7 +262,23 @@ class Validator:
                 )
 
     def dates(self, r: Record) -> None:
-        """成文日期 comes before 发布日期; 废止 needs a 废止日期."""
+        """No disclosure date lies in the future; 成文日期 comes before 发布日期; 废止 needs a 废止日期."""
+        today = china_today()
+        for path, label in _past_dates(r.meta):
+            value = r.meta
+            for part in path:
+                value = value[part]
+            if value > today.isoformat():
+                line, col = r.doc.position(path)
+                self.findings.add(
+                    "record-date-future",
+                    r.path,
+                    f"{label} {value} 是将来的日期（今天是 {today.isoformat()}，北京时间）",
+                    line=line,
+                    column=col,
+                    field=schemas.field_path(path),
+                    hint=f"{label}是已经发生的事，不能晚于今天；请核对年、月、日（常见错误：年份写错）。",
+                )
         written, published = r.meta.get("written"), r.meta.get("published")
         if isinstance(written, str) and isinstance(published, str) and written > published:
             line, col = r.doc.position(("written",))
@@ -422,6 +438,39 @@ class Validator:
                 )
             else:
                 seen[(r.county, index_no)] = r
+
+
+CHINA = dt.timezone(dt.timedelta(hours=8))
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def china_today() -> dt.date:
+    """Today's date in China (UTC+8), where the disclosure is dated and read."""
+    return dt.datetime.now(CHINA).date()
+
+
+def _past_dates(meta: dict[str, Any]) -> Iterator[tuple[tuple, str]]:
+    """(path, label) of the dates in a record that tell what has already happened.
+
+    A 废止日期 may be announced ahead and an item's own dates (a hearing, a 公示期 end)
+    are often in the future, so only these are checked against today.
+    """
+    found: list[tuple[tuple, str]] = [(("published",), "发布日期"), (("written",), "成文日期")]
+    changes = meta.get("changes")
+    if isinstance(changes, list):
+        found += [(("changes", i, "date"), "修订日期") for i in range(len(changes))]
+    found += [(("withdrawn", "date"), "撤回日期"), (("removed", "date"), "删除日期")]
+    for path, label in found:
+        value: Any = meta
+        for part in path:
+            if isinstance(value, dict) and isinstance(part, str):
+                value = value.get(part)
+            elif isinstance(value, list) and isinstance(part, int) and part < len(value):
+                value = value[part]
+            else:
+                value = None
+        if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+            yield path, label
 
 
 def validate(project: Project) -> Findings:

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import importlib
 import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tinyrepo import BALANCED_LEDGER, BUREAU, COUNTY_YML, RECORDS, VILLAGE, VILLAGE_YML, is_chinese, make_repo, notice, pdf
+from tinyrepo import (
+    BALANCED_LEDGER,
+    BUREAU,
+    COUNTY_YML,
+    GOVERNMENT_YML,
+    RECORDS,
+    VILLAGE,
+    VILLAGE_YML,
+    is_chinese,
+    make_repo,
+    notice,
+    pdf,
+)
 
 from gongkai.findings import ERROR, WARNING, Findings
 from gongkai.load import load, read_record
-from gongkai.validate import Validator
+from gongkai.validate import Validator, china_today
 
 # (fixture in tests/fixtures/records, code, line, field, severity): exactly one finding each.
 ONE_FINDING = [
@@ -424,3 +438,80 @@ def test_a_broken_site_file_is_one_finding(repo):
     _records_with_one_error_each(repo)
     found = [(f.file, f.code) for f in repo.findings() if f.file == "content/site.yml"]
     assert found == [("content/site.yml", "yaml-syntax")]
+
+
+# Dates that lie ahead or do not exist (issue 9 item 10) ------------------------------------
+
+
+def test_a_disclosure_date_in_the_future_is_an_error(repo):
+    path = repo.record("a.md", notice(published="2041-03-10", extra="written: 2041-03-01\nchanges:\n  - {date: 2041-03-11, note: 更正错字}\n"))
+    found = [(f.code, f.severity, f.line, f.field, f.message) for f in repo.findings(path)]
+    assert found == [
+        ("record-date-future", ERROR, 4, "published", found[0][4]),
+        ("record-date-future", ERROR, 5, "written", found[1][4]),
+        ("record-date-future", ERROR, 7, "changes[0].date", found[2][4]),
+    ]
+    assert re.fullmatch(r"发布日期 2041-03-10 是将来的日期（今天是 \d{4}-\d\d-\d\d，北京时间）", found[0][4])
+    assert found[1][4].startswith("成文日期 2041-03-01 是将来的日期")
+
+
+def test_today_in_china_is_the_last_day_a_record_may_carry(repo, monkeypatch):
+    monkeypatch.setattr(importlib.import_module("gongkai.validate"), "china_today", lambda: dt.date(2014, 1, 8))
+    today = repo.record("today.md", notice(published="2014-01-08"))
+    tomorrow = repo.record("tomorrow.md", notice(published="2014-01-09"))
+    assert [(f.file, f.code) for f in repo.findings() if f.is_error] == [(tomorrow, "record-date-future")]
+    assert today
+
+
+def test_china_today_is_the_date_at_utc_plus_8():
+    before = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date()
+    assert china_today() in (before, before + dt.timedelta(days=1))
+
+
+def test_a_date_in_the_future_for_an_item_field_may_be_planned(repo):
+    path = repo.record("q.md", "---\ncatalogue: interaction\ntitle: 关于听证会的答复\npublished: 2014-01-08\nasked: 2014-01-02\nreplied: 2014-01-05\n---\n正文。\n", BUREAU)
+    assert repo.findings(path) == []
+
+
+MEETINGS = """
+  - id: meetings
+    name: 会议安排
+    period: none
+    schema:
+      type: object
+      properties:
+        rows:
+          title: 会议
+          type: array
+          items:
+            type: object
+            properties:
+              day: {title: 会议日期, type: string, format: date}
+              topic: {title: 议题, type: string}
+"""
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("2014-02-30", "2014年2月没有30日"),
+        ("2014-02-29", "2014年2月没有29日（2014年不是闰年）"),
+        ("2014-04-31", "2014年4月没有31日"),
+        ("2014-13-01", "没有13月（月份只能是 01 至 12）"),
+        ("2014-00-10", "没有0月（月份只能是 01 至 12）"),
+        ("2014-01-00", "日不能是 00（每月从 1 日开始）"),
+    ],
+)
+def test_a_day_that_does_not_exist_is_named_in_every_date_field(repo, value, says):
+    repo.write("catalogues/government.yml", GOVERNMENT_YML + MEETINGS)
+    a = repo.record("a.md", notice(published=value))
+    b = repo.record("b.md", notice(extra=f"written: {value}\n"))
+    c = repo.record("c.md", notice(extra=f"changes:\n  - {{date: '{value}', note: 更正错字}}\n"))
+    d = repo.record("d.md", f"---\ncatalogue: meetings\ntitle: 会议安排表\npublished: 2014-01-08\nrows:\n  - {{day: 2014-01-09, topic: 预算}}\n  - {{day: {value}, topic: 决算}}\n---\n", BUREAU)
+    found = [(f.file, f.line, f.field, f.message) for f in repo.findings() if f.is_error]
+    assert found == [
+        (d, 7, "rows[1].day", f"「会议日期（day）」写的是「{value}」，但{says}"),
+        (a, 4, "published", f"「发布日期（published）」写的是「{value}」，但{says}"),
+        (b, 5, "written", f"「成文日期（written）」写的是「{value}」，但{says}"),
+        (c, 6, "changes[0].date", f"「修订日期（date）」写的是「{value}」，但{says}"),
+    ]
