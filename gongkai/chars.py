@@ -54,12 +54,20 @@ _NAMES_ZH = {
     "\u202f": "窄不换行空格",
     "\t": "制表符 Tab",
     "\x00": "空字符 NUL",
+    "\x07": "响铃符",
+    "\x08": "退格符",
+    "\x0b": "垂直制表符",
+    "\x0c": "换页符",
+    "\x1b": "转义符",
+    "\x7f": "删除符",
+    "\x85": "下一行符",
 }
+_CATEGORY_ZH = {"Cc": "控制字符", "Cf": "格式控制字符", "Zl": "行分隔符", "Zp": "段落分隔符", "Zs": "空格字符", "Mn": "不占位的组合字符"}
 
 
 def describe(char: str) -> str:
     """A character's code point and name for a finding: U+200B（零宽空格）."""
-    name = _NAMES_ZH.get(char) or unicodedata.name(char, "") or ("控制字符" if unicodedata.category(char) == "Cc" else "不可见字符")
+    name = _NAMES_ZH.get(char) or _CATEGORY_ZH.get(unicodedata.category(char), "不可见字符")
     return f"U+{ord(char):04X}（{name}）"
 
 

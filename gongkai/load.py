@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import schema as schemas
+from .chars import describe
 from .findings import Findings
 from .model import CATEGORIES, Catalogue, CatalogueItem, County, Record, Site, Unit
 from .yamltext import Document, YamlProblem, parse
@@ -70,13 +71,24 @@ def read_text(path: Path, name: str, findings: Findings) -> str | None:
             hint=SAVE_AS_UTF8,
         )
         return None
-    if b"\x00" in data[:8192]:
-        findings.add(
-            "file-binary",
-            name,
-            "这是二进制文件，不是文本记录",
-            hint="记录必须是 .md 或 .yml 文本文件；PDF、图片等请作为附件并在记录的 attachments 中列出。",
-        )
+    if b"\x00" in data:
+        at = _stray_nul(data)
+        if at is None:
+            findings.add(
+                "file-binary",
+                name,
+                "这是二进制文件，不是文本记录",
+                hint="记录必须是 .md 或 .yml 文本文件；PDF、图片等请作为附件并在记录的 attachments 中列出。",
+            )
+        else:
+            findings.add(
+                "file-control-character",
+                name,
+                f"含有控制字符 {describe(chr(0))}，文本记录中不能有这种字符",
+                line=at[0],
+                column=at[1],
+                hint="它看不见，常由损坏的复制粘贴或格式转换带入：删除这一行后重新输入。",
+            )
         return None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]  # a BOM from Windows Notepad is harmless
@@ -101,6 +113,20 @@ def read_text(path: Path, name: str, findings: Findings) -> str | None:
         findings.add("file-empty", name, "文件是空的", hint="填写记录内容，或者删除这个文件。")
         return None
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _stray_nul(data: bytes) -> tuple[int, int] | None:
+    """Line and column of the first NUL in what is otherwise a UTF-8 text; None for a binary file."""
+    text = data.removeprefix(b"\xef\xbb\xbf")
+    if text.count(b"\x00") * 20 > len(text):  # UTF-16 without a BOM, or an image: not a text with a slip
+        return None
+    try:
+        decoded = text.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    at = decoded.index("\x00")
+    before = decoded[:at].replace("\r\n", "\n").replace("\r", "\n")
+    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
 
 
 def read_yaml(path: Path, name: str, findings: Findings, text: str | None = None, first_line: int = 1) -> Document | None:

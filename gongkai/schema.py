@@ -20,6 +20,7 @@ import jsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 
+from .chars import INVISIBLE_RE, invisible_note
 from .findings import ERROR, Findings
 from .yamltext import Document
 
@@ -173,14 +174,24 @@ def report(
             missing = m.group(1) if m else str(error.validator_value)
             sub = (schema.get("properties") or {}).get(missing, {})
             line, col = doc.position(path)
+            message, hint = f"缺少必填字段「{_title(sub, missing)}」", sub.get("x-hint") or f"请添加一行 `{missing}: …`。"
+            # The field may be there, its name spoilt by a character nobody can see.
+            twin = next(
+                (k for k in error.instance if isinstance(k, str) and k != missing and INVISIBLE_RE.sub("", k).strip() == missing),
+                None,
+            ) if isinstance(error.instance, dict) else None
+            if twin is not None:
+                line, col = doc.position(path + (twin,))
+                message = f"缺少必填字段「{_title(sub, missing)}」：这一行的字段名「{twin}」{invisible_note(twin)[1:]}"
+                hint = f"删除这一行的字段名，重新输入 {missing}: （看不见的字符常随复制粘贴带入）。"
             findings.add(
                 f"{code_prefix}-required",
                 file,
-                f"缺少必填字段「{_title(sub, missing)}」",
+                message,
                 line=line,
                 column=col,
                 field=field_path(path + (missing,)),
-                hint=sub.get("x-hint") or f"请添加一行 `{missing}: …`。",
+                hint=hint,
             )
             count += 1
             continue
@@ -189,11 +200,11 @@ def report(
             extras = [k for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
             for extra in extras:
                 line, col = doc.position(path + (extra,))
-                close = difflib.get_close_matches(extra, sorted(allowed), n=1)
+                close = difflib.get_close_matches(INVISIBLE_RE.sub("", str(extra)), sorted(allowed), n=1)
                 findings.add(
                     f"{code_prefix}-unknown-field",
                     file,
-                    f"不认识的字段「{extra}」，它不会出现在公开页面上",
+                    f"不认识的字段「{extra}」{invisible_note(str(extra))}，它不会出现在公开页面上",
                     line=line,
                     column=col,
                     field=field_path(path + (extra,)),

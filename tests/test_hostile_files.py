@@ -587,3 +587,45 @@ def test_mutated_records_are_valid_or_findings_with_a_place(fuzz_project, data, 
 def test_any_text_is_scanned_for_markup_without_raising(text):
     for found in (markup_in(text), markup_in(text, markdown_text=True)):
         assert all(1 <= m.line <= text.count("\n") + 1 and is_chinese(m.what) for m in found), found
+
+
+# Syntax mistakes point at their own line and say what is wrong (issue 9 item 11) -----------
+
+
+@pytest.mark.parametrize(
+    ("title_line", "code", "line", "column", "says"),
+    [
+        ("title:关于召开村民代表会议的通知", "yaml-syntax", 3, 6, "冒号后面缺少空格"),
+        ("title：关于召开村民代表会议的通知", "yaml-syntax", 3, 6, "全角冒号「：」"),
+        ("title: 关于召开\u2028村民代表会议的通知", "yaml-syntax", 3, 12, "不可见字符 U+2028（行分隔符）"),
+        ("title: 关于召开\u2029村民代表会议的通知", "yaml-syntax", 3, 12, "不可见字符 U+2029（段落分隔符）"),
+        ("title: 关于召开\x00村民代表会议的通知", "file-control-character", 3, 12, "控制字符 U+0000（空字符 NUL）"),
+        ("title: 关于召开\x1b村民代表会议的通知", "yaml-syntax", 3, 12, "控制字符 U+001B（转义符）"),
+        ("\u200btitle: 关于召开村民代表会议的通知", "record-field-name-invisible", 3, 1, "不可见字符 U+200B（零宽空格）"),
+        ("\ufefftitle: 关于召开村民代表会议的通知", "yaml-syntax", 3, 1, "U+FEFF（字节顺序标记 BOM"),
+        ("title:\u3000关于召开村民代表会议的通知", "yaml-syntax", 3, 6, "冒号后面是U+3000（全角空格）"),
+        ("\ttitle: 关于召开村民代表会议的通知", "yaml-syntax", 3, 1, "制表符（Tab）"),
+    ],
+)
+def test_a_broken_title_line_is_reported_at_that_line_with_its_cause(repo, title_line, code, line, column, says):
+    text = f"---\ncatalogue: notice\n{title_line}\npublished: 2014-01-08\n---\n正文。\n"
+    path = repo.record("a.md", text)
+    first = repo.findings(path)[0]
+    assert (first.code, first.line, first.column) == (code, line, column)
+    assert says in first.message and is_chinese(first.message) and first.hint
+
+
+def test_a_nul_in_the_body_is_reported_at_its_line(repo):
+    path = repo.record("a.md", notice().replace("正文。", "第一段。\n\n第二\x00段。"))
+    assert [(f.code, f.line, f.column) for f in repo.findings(path)] == [("file-control-character", 8, 3)]
+
+
+def test_a_file_that_is_mostly_nul_is_still_binary(repo):
+    path = repo.record("a.md", "title: 通知\n".encode("utf-16-le"))
+    assert [(f.code, f.line) for f in repo.findings(path)] == [("file-binary", 0)]
+
+
+def test_a_line_separator_in_a_quoted_title_does_not_shift_later_lines(repo):
+    text = '---\ncatalogue: notice\ntitle: "关于召开\u2028村民代表会议的通知"\npublished: 2014-13-01\n---\n正文。\n'
+    path = repo.record("a.md", text)
+    assert [(f.code, f.line) for f in repo.findings(path)] == [("record-format", 4)]
