@@ -278,6 +278,15 @@ def load_catalogues(
             findings.add("catalogue-schema-invalid", rel(root, common), f"字段定义不是有效的 JSON Schema：{p}")
         if not problems:
             record_schema = doc.data
+    if record_schema.keys() == {"type"}:  # missing or broken: no record's common fields can be checked
+        broken["_record"] = rel(root, common)
+        if not common.exists():
+            findings.add(
+                "catalogue-record-schema-missing",
+                rel(root, common),
+                "缺少记录通用字段的定义（catalogues/_record.yml），所有记录都无法检查和发布",
+                hint="从示例仓库复制 catalogues/_record.yml。",
+            )
     for path in sorted((root / "catalogues").glob("*.yml")):
         name = rel(root, path)
         if path.name.startswith("_"):

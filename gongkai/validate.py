@@ -117,6 +117,8 @@ class Validator:
         meta.update(common)
         if schemas.report(self.common, common, r.doc, r.path, f, code_prefix="record"):
             return False
+        if "_record" in p.broken_catalogues:
+            return False  # without the common fields' definition nothing more can be trusted (reported once)
         catalogue = p.catalogues.get(r.category)
         item = catalogue.items.get(meta["catalogue"]) if catalogue else None
         if item is None and (r.category in p.broken_catalogues or (r.category, meta["catalogue"]) in p.broken_items):

@@ -515,3 +515,15 @@ def test_a_day_that_does_not_exist_is_named_in_every_date_field(repo, value, say
         (b, 5, "written", f"「成文日期（written）」写的是「{value}」，但{says}"),
         (c, 6, "changes[0].date", f"「修订日期（date）」写的是「{value}」，但{says}"),
     ]
+
+
+def test_a_broken_or_missing_record_schema_is_one_finding_and_no_crash(repo):
+    common = repo.root / "catalogues" / "_record.yml"
+    common.write_text(common.read_text("utf-8").replace("  title:\n", "\ttitle:\n", 1), "utf-8")
+    repo.record("a.md", "---\ntitle: 关于通知\npublished: 2014-01-08\n---\n正文\n")  # no catalogue
+    repo.record("b.md", notice())
+    project = repo.check()
+    assert [(f.file, f.code) for f in project.findings] == [("catalogues/_record.yml", "yaml-syntax")]
+    assert not any(r.valid for r in project.records)
+    common.unlink()
+    assert [(f.file, f.code) for f in repo.findings()] == [("catalogues/_record.yml", "catalogue-record-schema-missing")]
