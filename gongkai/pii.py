@@ -137,18 +137,20 @@ _MOBILE = re.compile(r"1[3-9][0-9]{9}")
 # --- finding numbers in text --------------------------------------------------------------
 
 # Text is matched after a normalisation that keeps what a reader sees: every decimal digit
-# (full-width ０-９ and those of other scripts) becomes its ASCII digit, and invisible
-# characters (chars.INVISIBLE: zero-width space, soft hyphen, BOM, bidi marks, U+2028 …) are
-# taken out, so 4110\u200b23 1980 0101 1237 is read as the number it shows. Offsets are
-# mapped back, so a match and its mask cover the original characters. Any kind of space,
-# hyphen or dot may stand between the groups of a grouped number.
+# (full-width ０-９ and those of other scripts) becomes its ASCII digit, every space, hyphen
+# and dot a reader reads past becomes " ", "-" or ".", and invisible characters
+# (chars.INVISIBLE: zero-width space, soft hyphen, BOM, bidi marks, U+2028 …) are taken
+# out, so 4110\u200b23\u00a01980 0101 1237 is read as the number it shows. Offsets are
+# mapped back, so a match and its mask cover the original characters.
 _SPACES = "\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
 _HYPHENS = "\u2010-\u2013\u2212\ufe58\ufe63\uff0d"
 _DOTS = "\u00b7\u2027\u30fb\uff0e\uff65"
 # A quick look for what needs normalising: the decimal digits of the Basic Multilingual
 # Plane other than ASCII (tests check the list against unicodedata), its invisible
-# characters, and any character beyond it. One character class the size of the BMP is a
-# bitmap to sre and scans Chinese text fast; the exact class (_ODD) runs only after a hit.
+# characters, the full-width X, and any character beyond it; and separators only where
+# they touch a digit (Chinese text is full of ideographic spaces and middle dots). One
+# character class within the BMP is a bitmap to sre and scans Chinese text fast; the
+# exact pattern (_ODD) runs only after a hit.
 _BMP_DIGITS = (
     "\u0660-\u0669\u06f0-\u06f9\u07c0-\u07c9\u0966-\u096f\u09e6-\u09ef\u0a66-\u0a6f\u0ae6-\u0aef\u0b66-\u0b6f"
     "\u0be6-\u0bef\u0c66-\u0c6f\u0ce6-\u0cef\u0d66-\u0d6f\u0de6-\u0def\u0e50-\u0e59\u0ed0-\u0ed9\u0f20-\u0f29"
@@ -156,12 +158,18 @@ _BMP_DIGITS = (
     "\u1b50-\u1b59\u1bb0-\u1bb9\u1c40-\u1c49\u1c50-\u1c59\ua620-\ua629\ua8d0-\ua8d9\ua900-\ua909\ua9d0-\ua9d9"
     "\ua9f0-\ua9f9\uaa50-\uaa59\uabf0-\uabf9\uff10-\uff19"
 )
-_MAYBE_ODD = re.compile(f"[{_BMP_DIGITS}{INVISIBLE_BMP}\U00010000-\U0010ffff]")
-_ODD = re.compile(rf"(?P<digit>[^\D0-9])|(?P<gone>[{INVISIBLE}])")
-_S = rf"[ {_SPACES}\-{_HYPHENS}.{_DOTS}]"  # separators inside a grouped number
+_MAYBE_ODD = re.compile(f"[{_BMP_DIGITS}{INVISIBLE_BMP}Ｘｘ\U00010000-\U0010ffff]")
+_ODD_SEPARATOR = f"[{_SPACES}{_HYPHENS}{_DOTS}]"
+_SEPARATOR_BY_DIGIT = re.compile(f"{_ODD_SEPARATOR}(?:(?=[0-9])|(?<=[0-9].))")  # starts with a class: scans fast
+_ODD = re.compile(
+    rf"(?P<digit>[^\D0-9])|(?P<gone>[{INVISIBLE}])|(?P<x>[Ｘｘ])"
+    rf"|(?P<space>[{_SPACES}])|(?P<hyphen>[{_HYPHENS}])|(?P<dot>[{_DOTS}])"
+)
+_CANON = {"x": "X", "space": " ", "hyphen": "-", "dot": "."}
+_S = r"[ \-.]"  # separators inside a grouped number (after normalisation)
 # Not the continuation of a grouped number: no digit and hyphen or dot, no 4-digit group and
 # space before it ("0374-3312000 138 0013 8000" still holds a mobile number).
-_ALONE = rf"(?<![0-9])(?<![0-9][\-{_HYPHENS}.{_DOTS}])(?<!(?<![0-9])[0-9]{{4}}[ {_SPACES}])"
+_ALONE = r"(?<![0-9])(?<![0-9][\-.])(?<!(?<![0-9])[0-9]{4} )"
 _END = rf"(?![0-9])(?!{_S}[0-9])"
 _CANDIDATE = re.compile(
     r"(?<![0-9])(?P<run>[0-9]{11,}[Xx]?)"
@@ -170,23 +178,26 @@ _CANDIDATE = re.compile(
     rf"|{_ALONE}(?P<id684>[0-9]{{6}}{_S}[0-9]{{8}}{_S}[0-9]{{3}}[0-9Xx]"
     rf"|[0-9]{{6}}{_S}[0-9]{{4}}{_S}[0-9]{{4}}{_S}[0-9]{{3}}[0-9Xx]"
     rf"|[0-9]{{3}}{_S}[0-9]{{3}}{_S}[0-9]{{4}}{_S}[0-9]{{4}}{_S}[0-9]{{3}}[0-9Xx]){_END}"
-    # Any other split of an identity number into groups of three digits or more (6-12,
-    # 3-3-3-3-3-3, 4-4-4-4-2 …), also when more groups follow: the strict check decides. Only looked
+    # Any other split of an identity number (6-12, 3-3-3-3-3-3, 4-4-4-4-2, 2-2-…, digits
+    # spaced one by one), also when more groups follow: the strict check decides; a
+    # card number only when its digits are spaced one by one. Only looked
     # at (zero width), so a run that is no identity number is not used up: a card or a
     # mobile number later in it is still found.
-    rf"|{_ALONE}(?=(?P<groups>[0-9]{{3,}}(?:{_S}[0-9]{{3,}})*(?:{_S}[0-9]{{1,2}})?[Xx]?)(?![0-9]))"
+    rf"|{_ALONE}(?=(?P<groups>[0-9]+(?:{_S}[0-9]+)+[Xx]?)(?![0-9]))"
 )
 _GROUP = re.compile(r"[0-9]+[Xx]?")
+_SPACED = re.compile(rf"[0-9](?:{_S}[0-9])+[Xx]?")
 # What is not a digit of the number in a match's original text: separators and invisibles.
 _NOT_NUMBER = re.compile(rf"[ \-.{_SPACES}{_HYPHENS}{_DOTS}{INVISIBLE}]")
 _NOT_DIGIT = re.compile(r"[^0-9Xx]")
 # Every candidate holds one of these shapes (11 digits, 3-4-, 4-4-, 4-4-4, 6-8, 3-8, 6-4-4,
-# 3-3-3), office numbers such as 0374-3312000 do not: searching for the shape first is what
+# 3-3-3, 2-2-2-2, digits spaced one by one), office numbers such as 0374-3312000 do not: searching for the shape first is what
 # keeps ordinary text fast, and the candidate pattern only runs around the shapes it finds.
 # (The first three digits are spelt out: sre skips text faster that way than with {3}.)
 _D = "[0-9]"
 _SHAPE = re.compile(
-    rf"{_D}{_D}{_D}(?:{_D}{{8}}|{_S}{_D}{{4}}{_S}|{_D}{_S}{_D}{{4}}{_S}|{_D}{{3}}{_S}{_D}{{4}}{_S}|{_S}{_D}{{8}}|{_S}{_D}{{3}}{_S}{_D}{{3}})"
+    rf"{_D}(?:{_D}{_D}(?:{_D}{{8}}|{_S}{_D}{{4}}{_S}|{_D}{_S}{_D}{{4}}{_S}|{_D}{{3}}{_S}{_D}{{4}}{_S}|{_S}{_D}{{8}}|{_S}{_D}{{3}}{_S}{_D}{{3}})"
+    rf"|{_D}{_S}{_D}{_D}{_S}{_D}{_D}{_S}{_D}{_D}|{_S}{_D}{_S}{_D}{_S}{_D}{_S}{_D})"
 )
 _TAIL = re.compile(rf"(?:[0-9Xx]|{_S})*")
 _BIG = 10**10
@@ -199,7 +210,7 @@ def _normalise(text: str) -> tuple[str, list[int], list[int]]:
     The two lists are breakpoints: from normalised offset cuts[i] on, the original offset
     is larger by shifts[i] (the invisible characters taken out before it).
     """
-    if text.isascii() or not _MAYBE_ODD.search(text):
+    if text.isascii() or not (_MAYBE_ODD.search(text) or _SEPARATOR_BY_DIGIT.search(text)):
         return text, [], []
     parts: list[str] = []
     cuts: list[int] = []
@@ -212,8 +223,10 @@ def _normalise(text: str) -> tuple[str, list[int], list[int]]:
             removed += 1
             cuts.append(i - removed + 1)
             shifts.append(removed)
-        else:
+        elif m.lastgroup == "digit":
             parts.append(str(unicodedata.decimal(m.group())))
+        else:  # a full-width X (a check digit), or a separator
+            parts.append(_CANON[m.lastgroup or "space"])
         pos = m.end()
     parts.append(text[pos:])
     return "".join(parts), cuts, shifts
@@ -269,7 +282,7 @@ def _classify(t: str, m: re.Match[str]) -> tuple[str, int, int] | None:
             return (kind, start, end) if kind else None
         return None
     if group == "groups":
-        return _grouped_id(m.group(group), start)
+        return _grouped(m.group(group), start)
     digits = _NOT_DIGIT.sub("", m.group(group))
     if group == "mobile":
         return MOBILE, start, end
@@ -281,13 +294,24 @@ def _classify(t: str, m: re.Match[str]) -> tuple[str, int, int] | None:
     return (kind, start, end) if kind else None
 
 
-def _grouped_id(run: str, start: int) -> tuple[str, int, int] | None:
-    """The identity number made of the first groups of a grouped run, if they make one."""
+def _grouped(run: str, start: int) -> tuple[str, int, int] | None:
+    """The number a grouped run holds: an identity number made of its first groups, or an
+    old identity number or a card number whose digits are spaced out one by one (6 2 2 2 …)."""
     digits = ""
     for g in _GROUP.finditer(run):
         digits += g.group()
         if len(digits) >= 18 or not g.group()[-1].isdigit():
-            return (ID18, start, start + g.end()) if len(digits) == 18 and is_id18(digits) else None
+            if len(digits) == 18 and is_id18(digits):
+                return ID18, start, start + g.end()
+            break
+    if _SPACED.fullmatch(run):
+        # Not a mobile number: eleven single digits in a row of counts start 13… too often.
+        digits = _NOT_DIGIT.sub("", run)
+        if len(digits) == 15 and is_id15(digits):
+            return ID15, start, start + len(run)
+        kind = _classify_long(digits) if 16 <= len(digits) <= 19 and digits.isdigit() else None
+        if kind:
+            return kind, start, start + len(run)
     return None
 
 
