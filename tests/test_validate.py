@@ -527,3 +527,11 @@ def test_a_broken_or_missing_record_schema_is_one_finding_and_no_crash(repo):
     assert not any(r.valid for r in project.records)
     common.unlink()
     assert [(f.file, f.code) for f in repo.findings()] == [("catalogues/_record.yml", "catalogue-record-schema-missing")]
+
+
+def test_a_catalogue_item_that_is_refused_does_not_flood_its_records(repo):
+    broken = VILLAGE_YML.replace("    name: 村务公告\n    period: none\n", "    name: 村务公告\n    period: none\n    checks: [no_such_rule]\n")
+    repo.write("catalogues/village.yml", broken)
+    paths = _records_with_one_error_each(repo)
+    found = [(f.file, f.code) for f in repo.findings() if f.is_error]
+    assert found == [("catalogues/village.yml", "catalogue-check-unknown"), (paths[0], "record-format"), (paths[5], "record-required")]
