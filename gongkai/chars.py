@@ -80,3 +80,25 @@ def invisible_note(text: str) -> str:
     """'，含不可见字符 U+200B（零宽空格）' for text that holds any; else ''."""
     found = invisible_in(text)
     return f"，含不可见字符 {'、'.join(map(describe, found))}" if found else ""
+
+
+# Spaces that look like a space but are not one to YAML or to a program reading a name.
+ODD_SPACES = "\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
+_ODD_IN_NAME = re.compile(f"[{INVISIBLE}{ODD_SPACES}]")
+
+
+def plain_name(name: str) -> str:
+    """A field name as it was meant: full-width letters made ASCII (NFKC), invisible
+    characters and odd spaces taken out. Equal to the name when nothing was odd."""
+    return unicodedata.normalize("NFKC", _ODD_IN_NAME.sub("", name)).strip()
+
+
+def name_problem(name: str) -> str | None:
+    """What is odd in a field name, in Chinese (含不可见字符 U+200B（零宽空格）), or None."""
+    if plain_name(name) == name:
+        return None
+    odd = list(dict.fromkeys(c for c in name if _ODD_IN_NAME.match(c)))
+    if odd:
+        kinds = "不可见字符" if all(INVISIBLE_RE.match(c) for c in odd) else "看不出的特殊字符"
+        return f"含{kinds} {'、'.join(map(describe, odd))}"
+    return "用了全角字母或数字"

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 import markdown
 
 from . import schema as schemas
-from .chars import INVISIBLE_RE, invisible_note
+from .chars import name_problem, plain_name
 from .checks import RULES
 from .findings import WARNING, Findings
 from .load import Project
@@ -100,16 +100,17 @@ class Validator:
             )
         meta = r.meta
         for key in meta:
-            if isinstance(key, str) and INVISIBLE_RE.search(key):
+            odd = name_problem(key) if isinstance(key, str) else None
+            if odd:
                 line, col = r.doc.position((key,))
                 f.add(
                     "record-field-name-invisible",
                     r.path,
-                    f"字段名「{key}」{invisible_note(key)[1:]}，这个字段读不出来",
+                    f"字段名「{key}」{odd}，这个字段读不出来",
                     line=line,
                     column=col,
-                    field=INVISIBLE_RE.sub("", key),
-                    hint=f"删除这一行的字段名，重新输入 {INVISIBLE_RE.sub('', key).strip()}: （看不见的字符常随复制粘贴带入）。",
+                    field=plain_name(key),
+                    hint=f"删除这一行的字段名，用英文重新输入 {plain_name(key)}: （这种字符常随复制粘贴或中文输入法带入）。",
                 )
         self.unsafe_markup(r, as_markdown=not self.body_too_complex(r))
         common = {k: v for k, v in meta.items() if k in COMMON_FIELDS}
@@ -196,7 +197,7 @@ class Validator:
             return  # the schema itself reports them (schema-additionalProperties)
         props = item.schema.get("properties") or {}
         for key in fields:
-            if key not in props and not INVISIBLE_RE.search(key):  # those are reported by name already
+            if key not in props and not name_problem(key):  # those are reported by name already
                 line, col = r.doc.position((key,))
                 close = difflib.get_close_matches(key, list(props), n=1)
                 self.findings.add(

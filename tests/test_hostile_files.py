@@ -605,6 +605,8 @@ def test_any_text_is_scanned_for_markup_without_raising(text):
         ("\ufefftitle: 关于召开村民代表会议的通知", "yaml-syntax", 3, 1, "U+FEFF（字节顺序标记 BOM"),
         ("title:\u3000关于召开村民代表会议的通知", "yaml-syntax", 3, 6, "冒号后面是U+3000（全角空格）"),
         ("\ttitle: 关于召开村民代表会议的通知", "yaml-syntax", 3, 1, "制表符（Tab）"),
+        ("title\u3000: 关于召开村民代表会议的通知", "record-field-name-invisible", 3, 1, "U+3000（全角空格）"),
+        ("ｔｉｔｌｅ: 关于召开村民代表会议的通知", "record-field-name-invisible", 3, 1, "全角字母"),
     ],
 )
 def test_a_broken_title_line_is_reported_at_that_line_with_its_cause(repo, title_line, code, line, column, says):
