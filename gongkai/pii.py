@@ -317,6 +317,8 @@ def _grouped(run: str, start: int) -> tuple[str, int, int] | None:
 
 def find(text: str) -> list[Match]:
     """Every unmasked identity, mobile and bank-card number in the text, in order."""
+    if len(text) < 11:
+        return []  # the shortest number, a mobile, has 11 digits (a spreadsheet has many short cells)
     t, cuts, shifts = _normalise(text)
     hit = _SHAPE.search(t)
     out: list[Match] = []
