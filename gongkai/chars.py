@@ -95,8 +95,9 @@ def plain_name(name: str) -> str:
 
 def name_problem(name: str) -> str | None:
     """What is odd in a field name, in Chinese (含不可见字符 U+200B（零宽空格）), or None."""
-    if plain_name(name) == name:
-        return None
+    plain = plain_name(name)
+    if plain == name or (not _ODD_IN_NAME.search(name) and not plain.isascii()):
+        return None  # a Chinese name with full-width brackets (金额（元）) is as it was meant
     odd = list(dict.fromkeys(c for c in name if _ODD_IN_NAME.match(c)))
     if odd:
         kinds = "不可见字符" if all(INVISIBLE_RE.match(c) for c in odd) else "看不出的特殊字符"

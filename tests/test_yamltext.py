@@ -221,3 +221,13 @@ def test_syntax_mistakes_have_a_place_and_a_chinese_message(text, line, column, 
     if message is not None:
         assert problem.message == message
     assert english_words(problem.message) == []
+
+
+def test_odd_field_names_are_named_and_chinese_ones_left_alone():
+    from gongkai.chars import describe, name_problem
+
+    assert name_problem("title") is None and name_problem("金额（元）") is None
+    assert name_problem("ｔｉｔｌｅ") == "用了全角字母或数字"
+    assert name_problem("ti\u200btle") == "含不可见字符 U+200B（零宽空格）"
+    assert name_problem("title\u3000") == "含看不出的特殊字符 U+3000（全角空格）"
+    assert describe("\u2028") == "U+2028（行分隔符）" and describe("\U000e0041") == "U+E0041（格式控制字符）"
