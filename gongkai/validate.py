@@ -104,7 +104,7 @@ class Validator:
             if odd:
                 line, col = r.doc.position((key,))
                 f.add(
-                    "record-field-name-invisible",
+                    "record-field-name",
                     r.path,
                     f"字段名「{key}」{odd}，这个字段读不出来",
                     line=line,
