@@ -189,7 +189,7 @@ def parse(text: str, first_line: int = 1) -> Document:
             return items
         if not node.style:  # plain scalar (libyaml says '', pure PyYAML None): keep the text as typed
             doc.raw[path] = node.value
-        doc.text_lines[path] = at(node.start_mark) + (1 if node.style in ("|", ">") else 0)
+        doc.text_lines[path] = min(at(node.start_mark) + (1 if node.style in ("|", ">") else 0), last_line)
         try:
             return _scalar(node)
         except (yaml.YAMLError, ValueError):
@@ -225,6 +225,7 @@ def _count_events(text: str, first_line: int) -> None:
         loader.dispose()
 
 
+_TAB = "found character '\\t' that cannot start any token"
 _PROBLEMS_ZH = {
     "found character '\\t' that cannot start any token": "使用了制表符（Tab），YAML 只能用空格缩进",
     "found character that cannot start any token": "这里有 YAML 不允许的字符（常见原因：用 Tab 缩进，或以 @、` 开头的文字没加引号）",
@@ -290,7 +291,7 @@ def _cause(line: str) -> tuple[int, str, str] | None:
         return m.start() + 1, f"这一行含有不可见字符 {describe(m.group())}", _INVISIBLE_HINT
     indent = len(line) - len(line.lstrip(" "))
     if line[indent : indent + 1] == "\t":
-        return indent + 1, _PROBLEMS_ZH["found character '\\t' that cannot start any token"], "把行首的 Tab 换成空格（每一级缩进两个空格）。"
+        return indent + 1, _PROBLEMS_ZH[_TAB], "把行首的 Tab 换成空格（每一级缩进两个空格）。"
     m = _ODD_SPACE.match(line, indent)
     if m:
         return (
@@ -337,11 +338,15 @@ def _syntax_problem(text: str, exc: yaml.MarkedYAMLError, at: Any, line_of: Any,
     if "nesting depth" in problem:  # libyaml's own limit (1000 levels)
         return _too_large(line, col)
     lines = text.split("\n")
-    # The line of the mark, then the line where libyaml gave up, then the few lines before.
-    candidates = [line_of(m) for m in (mark, exc.problem_mark, exc.context_mark) if m is not None]
-    start = candidates[0]
-    candidates += [i for i in range(start - 1, max(start - 4, -1), -1) if lines[i].strip() and not lines[i].lstrip().startswith("#")]
-    for i in dict.fromkeys(candidates):
+    start = line_of(mark)
+    if mark is exc.problem_mark and lines[start][mark.column : mark.column + 1] == "\t":
+        return YamlProblem("yaml-syntax", f"YAML 格式错误：{_PROBLEMS_ZH[_TAB]}", line, col, "把 Tab 换成空格。")
+    # Where the trouble started is the line to look at; where libyaml only gave up, the few
+    # lines before it are looked at too.
+    candidates = [start]
+    if mark is exc.problem_mark:
+        candidates += [i for i in range(start - 1, max(start - 4, -1), -1) if lines[i].strip() and not lines[i].lstrip().startswith("#")]
+    for i in candidates:
         if 0 <= i < len(lines):
             cause = _cause(lines[i].rstrip("\r"))
             if cause:
