@@ -374,7 +374,7 @@ def _may_hold_numbers(value: Any) -> bool:
     """A quick look over every string and integer, without keeping paths."""
     def shape(text: str) -> bool:
         # Full-width digits and invisible characters hide the shape until the text is normalised.
-        return bool(_SHAPE.search(text) or (not text.isascii() and _MAYBE_ODD.search(text)))
+        return bool(_SHAPE.search(text) or (not text.isascii() and (_MAYBE_ODD.search(text) or _SEPARATOR_BY_DIGIT.search(text))))
 
     stack = [[value]]
     while stack:

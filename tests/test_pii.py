@@ -519,6 +519,7 @@ def test_table_cells_and_the_body_are_normalised_too(repo):
     text = (
         "---\ncatalogue: notice\ntitle: 名单\npublished: 2014-01-08\nrecipients:\n"
         "  - {name: 王保全, id_number: 411023 1980 0101 1237, phone: 138.0013.8000}\n"
+        "  - {name: 王金锁, id_number: \"410102\u00a01990\u00a00101\u00a01234\", phone: 138\u30000374\u30001234}\n"
         "---\n户主 4110\u00ad23\u00a01980\u00a00101\u00a01237，电话 +86 138 0013 8000。\n"
     )
     path = repo.record("cells.md", text)
@@ -526,8 +527,10 @@ def test_table_cells_and_the_body_are_normalised_too(repo):
     assert found == [
         ("pii-id-number", 6, "recipients[0].id_number"),
         ("pii-mobile", 6, "recipients[0].phone"),
-        ("pii-id-number", 8, ""),
-        ("pii-mobile", 8, ""),
+        ("pii-id-number", 7, "recipients[1].id_number"),
+        ("pii-mobile", 7, "recipients[1].phone"),
+        ("pii-id-number", 9, ""),
+        ("pii-mobile", 9, ""),
     ]
 
 
