@@ -549,3 +549,8 @@ def test_fix_masks_numbers_split_by_gaps(repo):
         "e: '***************0128'\n"
     )
     assert _scan(repo, path) == []
+
+
+def test_a_field_whose_only_number_is_grouped_by_unusual_spaces_is_looked_at():
+    for value in ("王金锁 410102\u00a01990\u00a00101\u00a01234", "电话 138\u30000374\u30001234", "410102·1990·0101·1234"):
+        assert [p for p, m in pii.scan_value({"rows": [{"note": value}]})] == [("rows", 0, "note")], value
