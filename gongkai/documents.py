@@ -199,6 +199,27 @@ def _docx(path: Path) -> Iterator[tuple[str, str]]:
                         yield where + BEFORE_CHANGES, before
 
 
+def pdf_problem(path: Path) -> str | None:
+    """Why a file that starts like a PDF is not one a reader can open (in Chinese), or None.
+
+    A header and nothing behind it, a truncated file or a program with a PDF header in
+    it must not be published as a PDF: pypdf reads the cross-reference table, the trailer
+    and the page tree as any reader would, leniently, and finds at least one page.
+    """
+    import pypdf
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = pypdf.PdfReader(path)
+        if reader.is_encrypted and not reader.decrypt(""):
+            return "PDF 文件设置了打开密码，公众无法打开"
+        if len(reader.pages) < 1:
+            return "PDF 文件中没有任何页面"
+    except Exception as exc:  # every way a damaged file fails is the clerk's problem, not a crash
+        return f"PDF 文件已损坏或不完整，无法打开（{type(exc).__name__}）"
+    return None
+
+
 def _pdf(path: Path) -> Iterator[tuple[str, str]]:
     import pypdf
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import schema as schemas
+from .chars import describe
 from .findings import Findings
 from .model import CATEGORIES, Catalogue, CatalogueItem, County, Record, Site, Unit
 from .yamltext import Document, YamlProblem, parse
@@ -32,6 +33,13 @@ class Project:
     records: list[Record] = field(default_factory=list)
     findings: Findings = field(default_factory=Findings)
     record_schema: dict[str, Any] = field(default_factory=dict)
+    # Settings files that could not be read (already one finding each, at their line): the
+    # county id or category from the file name, and catalogue items, each with its file.
+    # Records that depend on them are still checked as far as they can be, without a
+    # finding per record that only repeats the broken file's.
+    broken_counties: dict[str, str] = field(default_factory=dict)
+    broken_catalogues: dict[str, str] = field(default_factory=dict)
+    broken_items: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 def rel(root: Path, path: Path) -> str:
@@ -63,13 +71,24 @@ def read_text(path: Path, name: str, findings: Findings) -> str | None:
             hint=SAVE_AS_UTF8,
         )
         return None
-    if b"\x00" in data[:8192]:
-        findings.add(
-            "file-binary",
-            name,
-            "这是二进制文件，不是文本记录",
-            hint="记录必须是 .md 或 .yml 文本文件；PDF、图片等请作为附件并在记录的 attachments 中列出。",
-        )
+    if b"\x00" in data:
+        at = _stray_nul(data)
+        if at is None:
+            findings.add(
+                "file-binary",
+                name,
+                "这是二进制文件，不是文本记录",
+                hint="记录必须是 .md 或 .yml 文本文件；PDF、图片等请作为附件并在记录的 attachments 中列出。",
+            )
+        else:
+            findings.add(
+                "file-control-character",
+                name,
+                f"含有控制字符 {describe(chr(0))}，文本记录中不能有这种字符",
+                line=at[0],
+                column=at[1],
+                hint="它看不见，常由损坏的复制粘贴或格式转换带入：删除这一行后重新输入。",
+            )
         return None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]  # a BOM from Windows Notepad is harmless
@@ -94,6 +113,20 @@ def read_text(path: Path, name: str, findings: Findings) -> str | None:
         findings.add("file-empty", name, "文件是空的", hint="填写记录内容，或者删除这个文件。")
         return None
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _stray_nul(data: bytes) -> tuple[int, int] | None:
+    """Line and column of the first NUL in what is otherwise a UTF-8 text; None for a binary file."""
+    text = data.removeprefix(b"\xef\xbb\xbf")
+    if text.count(b"\x00") * 20 > len(text):  # UTF-16 without a BOM, or an image: not a text with a slip
+        return None
+    try:
+        decoded = text.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    at = decoded.index("\x00")
+    before = decoded[:at].replace("\r\n", "\n").replace("\r", "\n")
+    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
 
 
 def read_yaml(path: Path, name: str, findings: Findings, text: str | None = None, first_line: int = 1) -> Document | None:
@@ -164,8 +197,9 @@ def load_site(root: Path, findings: Findings) -> Site:
     return Site(**data)
 
 
-def load_counties(root: Path, findings: Findings) -> dict[str, County]:
-    """Every content/counties/<county>.yml with its units."""
+def load_counties(root: Path, findings: Findings, broken: dict[str, str] | None = None) -> dict[str, County]:
+    """Every content/counties/<county>.yml with its units; `broken` gets the ids of those that cannot be read."""
+    broken = {} if broken is None else broken
     counties: dict[str, County] = {}
     folder = root / "content" / "counties"
     sch = schemas.package_schema("county")
@@ -177,9 +211,11 @@ def load_counties(root: Path, findings: Findings) -> dict[str, County]:
             continue
         doc = read_yaml(path, name, findings)
         if doc is None:
+            broken[path.stem] = name
             continue
         data = schemas.coerce(doc.data, sch, doc)
         if schemas.report(validator, data, doc, name, findings, code_prefix="county"):
+            broken[path.stem] = name
             continue
         county = County(
             id=path.stem,
@@ -213,15 +249,23 @@ def load_counties(root: Path, findings: Findings) -> dict[str, County]:
                     hint="township 填写乡镇人民政府这个单位的 id。",
                 )
         counties[county.id] = county
-    if not counties:
+    if not counties and not broken:
         findings.add("county-none", "content/counties", "没有任何县（市、区）设置文件", hint="至少添加一个 content/counties/<县>.yml。")
     return counties
 
 
-def load_catalogues(root: Path, findings: Findings) -> tuple[dict[str, Catalogue], dict[str, Any]]:
-    """Every catalogues/<category>.yml, and the common record schema catalogues/_record.yml."""
+def load_catalogues(
+    root: Path, findings: Findings, broken: dict[str, str] | None = None, broken_items: dict[tuple[str, str], str] | None = None
+) -> tuple[dict[str, Catalogue], dict[str, Any]]:
+    """Every catalogues/<category>.yml, and the common record schema catalogues/_record.yml.
+
+    `broken` gets the categories whose file cannot be read, `broken_items` the items
+    whose definition is refused.
+    """
     from .checks import RULES
 
+    broken = {} if broken is None else broken
+    broken_items = {} if broken_items is None else broken_items
     catalogues: dict[str, Catalogue] = {}
     sch = schemas.package_schema("catalogue")
     validator = schemas.make_validator(sch)
@@ -234,15 +278,26 @@ def load_catalogues(root: Path, findings: Findings) -> tuple[dict[str, Catalogue
             findings.add("catalogue-schema-invalid", rel(root, common), f"字段定义不是有效的 JSON Schema：{p}")
         if not problems:
             record_schema = doc.data
+    if record_schema.keys() == {"type"}:  # missing or broken: no record's common fields can be checked
+        broken["_record"] = rel(root, common)
+        if not common.exists():
+            findings.add(
+                "catalogue-record-schema-missing",
+                rel(root, common),
+                "缺少记录通用字段的定义（catalogues/_record.yml），所有记录都无法检查和发布",
+                hint="从示例仓库复制 catalogues/_record.yml。",
+            )
     for path in sorted((root / "catalogues").glob("*.yml")):
         name = rel(root, path)
         if path.name.startswith("_"):
             continue
         doc = read_yaml(path, name, findings)
         if doc is None:
+            broken[path.stem] = name
             continue
         data = schemas.coerce(doc.data, sch, doc)
         if schemas.report(validator, data, doc, name, findings, code_prefix="catalogue"):
+            broken[path.stem] = name
             continue
         if data["category"] != path.stem:
             findings.add(
@@ -253,6 +308,7 @@ def load_catalogues(root: Path, findings: Findings) -> tuple[dict[str, Catalogue
                 field="category",
                 hint="文件名与 category 必须一致。",
             )
+            broken[path.stem] = name
             continue
         cat = Catalogue(category=data["category"], name=data["name"], source=name, description=data.get("description", ""))
         for i, item in enumerate(data["items"]):
@@ -281,6 +337,7 @@ def load_catalogues(root: Path, findings: Findings) -> tuple[dict[str, Catalogue
                     hint="可用的规则：" + "、".join(sorted(RULES)),
                 )
             if problems or unknown:
+                broken_items[(cat.category, item["id"])] = name
                 continue
             cat.items[item["id"]] = CatalogueItem(category=cat.category, **item)
         for i, item in enumerate(data["items"]):
@@ -487,7 +544,12 @@ def load(root: Path) -> Project:
     """Read the whole repository; syntax problems become findings, nothing raises."""
     findings = Findings()
     site = load_site(root, findings)
-    counties = load_counties(root, findings)
-    catalogues, record_schema = load_catalogues(root, findings)
+    broken_counties: dict[str, str] = {}
+    broken_catalogues: dict[str, str] = {}
+    broken_items: dict[tuple[str, str], str] = {}
+    counties = load_counties(root, findings, broken_counties)
+    catalogues, record_schema = load_catalogues(root, findings, broken_catalogues, broken_items)
     records = load_records(root, counties, findings)
-    return Project(root, site, counties, catalogues, records, findings, record_schema)
+    return Project(
+        root, site, counties, catalogues, records, findings, record_schema, broken_counties, broken_catalogues, broken_items
+    )

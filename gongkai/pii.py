@@ -14,11 +14,13 @@ run left, so they pass by construction.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import os
 import re
 import sys
 import tempfile
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -26,6 +28,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from .chars import INVISIBLE, INVISIBLE_BMP, invisible_note
 from .findings import ERROR, WARNING, Findings
 from .model import Record
 from .schema import field_path
@@ -133,30 +136,105 @@ _MOBILE = re.compile(r"1[3-9][0-9]{9}")
 
 # --- finding numbers in text --------------------------------------------------------------
 
-_FULLWIDTH = re.compile("[０-９]")
-_TO_ASCII = str.maketrans("０１２３４５６７８９", "0123456789")
-_S = r"[ \u00a0\u3000\-\uff0d]"  # separators inside a grouped number
-# Not the continuation of a grouped number: no digit and hyphen, no 4-digit group and space
-# before it ("0374-3312000 138 0013 8000" still holds a mobile number).
-_ALONE = r"(?<![0-9])(?<![0-9][\-\uff0d])(?<!(?<![0-9])[0-9]{4}[ \u00a0\u3000])"
+# Text is matched after a normalisation that keeps what a reader sees: every decimal digit
+# (full-width ０-９ and those of other scripts) becomes its ASCII digit, every space, hyphen
+# and dot a reader reads past becomes " ", "-" or ".", and invisible characters
+# (chars.INVISIBLE: zero-width space, soft hyphen, BOM, bidi marks, U+2028 …) are taken
+# out, so 4110\u200b23\u00a01980 0101 1237 is read as the number it shows. Offsets are
+# mapped back, so a match and its mask cover the original characters.
+_SPACES = "\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
+_HYPHENS = "\u2010-\u2013\u2212\ufe58\ufe63\uff0d"
+_DOTS = "\u00b7\u2027\u30fb\uff0e\uff65"
+# A quick look for what needs normalising: the decimal digits of the Basic Multilingual
+# Plane other than ASCII (tests check the list against unicodedata), its invisible
+# characters, the full-width X, and any character beyond it; and separators only where
+# they touch a digit (Chinese text is full of ideographic spaces and middle dots). One
+# character class within the BMP is a bitmap to sre and scans Chinese text fast; the
+# exact pattern (_ODD) runs only after a hit.
+_BMP_DIGITS = (
+    "\u0660-\u0669\u06f0-\u06f9\u07c0-\u07c9\u0966-\u096f\u09e6-\u09ef\u0a66-\u0a6f\u0ae6-\u0aef\u0b66-\u0b6f"
+    "\u0be6-\u0bef\u0c66-\u0c6f\u0ce6-\u0cef\u0d66-\u0d6f\u0de6-\u0def\u0e50-\u0e59\u0ed0-\u0ed9\u0f20-\u0f29"
+    "\u1040-\u1049\u1090-\u1099\u17e0-\u17e9\u1810-\u1819\u1946-\u194f\u19d0-\u19d9\u1a80-\u1a89\u1a90-\u1a99"
+    "\u1b50-\u1b59\u1bb0-\u1bb9\u1c40-\u1c49\u1c50-\u1c59\ua620-\ua629\ua8d0-\ua8d9\ua900-\ua909\ua9d0-\ua9d9"
+    "\ua9f0-\ua9f9\uaa50-\uaa59\uabf0-\uabf9\uff10-\uff19"
+)
+_MAYBE_ODD = re.compile(f"[{_BMP_DIGITS}{INVISIBLE_BMP}Ｘｘ\U00010000-\U0010ffff]")
+_ODD_SEPARATOR = f"[{_SPACES}{_HYPHENS}{_DOTS}]"
+_SEPARATOR_BY_DIGIT = re.compile(f"{_ODD_SEPARATOR}(?:(?=[0-9])|(?<=[0-9].))")  # starts with a class: scans fast
+_ODD = re.compile(
+    rf"(?P<digit>[^\D0-9])|(?P<gone>[{INVISIBLE}])|(?P<x>[Ｘｘ])"
+    rf"|(?P<space>[{_SPACES}])|(?P<hyphen>[{_HYPHENS}])|(?P<dot>[{_DOTS}])"
+)
+_CANON = {"x": "X", "space": " ", "hyphen": "-", "dot": "."}
+_S = r"[ \-.]"  # separators inside a grouped number (after normalisation)
+# Not the continuation of a grouped number: no digit and hyphen or dot, no 4-digit group and
+# space before it ("0374-3312000 138 0013 8000" still holds a mobile number).
+_ALONE = r"(?<![0-9])(?<![0-9][\-.])(?<!(?<![0-9])[0-9]{4} )"
 _END = rf"(?![0-9])(?!{_S}[0-9])"
 _CANDIDATE = re.compile(
     r"(?<![0-9])(?P<run>[0-9]{11,}[Xx]?)"
-    rf"|{_ALONE}(?:(?:\+?86|0086){_S}?)?(?P<mobile>1[3-9][0-9]{_S}[0-9]{{4}}{_S}[0-9]{{4}}|1[3-9][0-9]{{2}}{_S}[0-9]{{4}}{_S}[0-9]{{3}}){_END}"
-    rf"|{_ALONE}(?P<fours>[0-9]{{4}}(?:{_S}[0-9]{{4}}){{3}}(?:{_S}[0-9]{{1,4}}[Xx]?)?){_END}"
-    rf"|{_ALONE}(?P<id684>[0-9]{{6}}{_S}[0-9]{{8}}{_S}[0-9]{{3}}[0-9Xx]){_END}"
+    rf"|{_ALONE}(?:(?:\+?86|0086){_S}?)?(?P<mobile>1[3-9][0-9]{_S}[0-9]{{4}}{_S}[0-9]{{4}}|1[3-9][0-9]{{2}}{_S}[0-9]{{4}}{_S}[0-9]{{3}}|1[3-9][0-9]{_S}[0-9]{{8}}){_END}"
+    rf"|{_ALONE}(?P<fours>[0-9]{{4}}(?:{_S}[0-9]{{4}}){{3}}(?:{_S}[0-9]{{1,4}}[Xx]?)?)(?![Xx]){_END}"
+    rf"|{_ALONE}(?P<id684>[0-9]{{6}}{_S}[0-9]{{8}}{_S}[0-9]{{3}}[0-9Xx]"
+    rf"|[0-9]{{6}}{_S}[0-9]{{4}}{_S}[0-9]{{4}}{_S}[0-9]{{3}}[0-9Xx]"
+    rf"|[0-9]{{3}}{_S}[0-9]{{3}}{_S}[0-9]{{4}}{_S}[0-9]{{4}}{_S}[0-9]{{3}}[0-9Xx]){_END}"
+    # Any other split of an identity number (6-12, 3-3-3-3-3-3, 4-4-4-4-2, 2-2-…, digits
+    # spaced one by one), also when more groups follow: the strict check decides; a
+    # card number only when its digits are spaced one by one. Only looked
+    # at (zero width), so a run that is no identity number is not used up: a card or a
+    # mobile number later in it is still found.
+    rf"|{_ALONE}(?=(?P<groups>[0-9]+(?:{_S}[0-9]+)+[Xx]?)(?![0-9]))"
 )
+_GROUP = re.compile(r"[0-9]+[Xx]?")
+_SPACED = re.compile(rf"[0-9](?:{_S}[0-9])+[Xx]?")
+# What is not a digit of the number in a match's original text: separators and invisibles.
+_NOT_NUMBER = re.compile(rf"[ \-.{_SPACES}{_HYPHENS}{_DOTS}{INVISIBLE}]")
 _NOT_DIGIT = re.compile(r"[^0-9Xx]")
-_SEPARATOR = re.compile(_S)
-# Every candidate holds one of these shapes (11 digits, 3-4-, 4-4-, 4-4-4, 6-8), office
-# numbers such as 0374-3312000 do not: searching for the shape first is what keeps
-# ordinary text fast, and the candidate pattern only runs around the shapes it finds.
+# Every candidate holds one of these shapes (11 digits, 3-4-, 4-4-, 4-4-4, 6-8, 3-8, 6-4-4,
+# 3-3-3, 2-2-2-2, digits spaced one by one), office numbers such as 0374-3312000 do not: searching for the shape first is what
+# keeps ordinary text fast, and the candidate pattern only runs around the shapes it finds.
 # (The first three digits are spelt out: sre skips text faster that way than with {3}.)
-_D = "[0-9０-９]"
-_SHAPE = re.compile(rf"{_D}{_D}{_D}(?:{_D}{{8}}|{_S}{_D}{{4}}{_S}|{_D}{_S}{_D}{{4}}{_S}|{_D}{{3}}{_S}{_D}{{8}})")
-_TAIL = re.compile(r"[0-9０-９ \u00a0\u3000\-\uff0dXx]*")
+_D = "[0-9]"
+_SHAPE = re.compile(
+    rf"{_D}(?:{_D}{_D}(?:{_D}{{8}}|{_S}{_D}{{4}}{_S}|{_D}{_S}{_D}{{4}}{_S}|{_D}{{3}}{_S}{_D}{{4}}{_S}|{_S}{_D}{{8}}|{_S}{_D}{{3}}{_S}{_D}{{3}})"
+    rf"|{_D}{_S}{_D}{_D}{_S}{_D}{_D}{_S}{_D}{_D}|{_S}{_D}{_S}{_D}{_S}{_D}{_S}{_D})"
+)
+_TAIL = re.compile(rf"(?:[0-9Xx]|{_S})*")
 _BIG = 10**10
 _ASCII_DIGITS = frozenset("0123456789")
+
+
+def _normalise(text: str) -> tuple[str, list[int], list[int]]:
+    """The text as matched (see _ODD above) and how to map its offsets back.
+
+    The two lists are breakpoints: from normalised offset cuts[i] on, the original offset
+    is larger by shifts[i] (the invisible characters taken out before it).
+    """
+    if text.isascii() or not (_MAYBE_ODD.search(text) or _SEPARATOR_BY_DIGIT.search(text)):
+        return text, [], []
+    parts: list[str] = []
+    cuts: list[int] = []
+    shifts: list[int] = []
+    pos = removed = 0
+    for m in _ODD.finditer(text):
+        i = m.start()  # (a hit of _MAYBE_ODD beyond the BMP may be no digit and visible)
+        parts.append(text[pos:i])
+        if m.lastgroup == "gone":
+            removed += 1
+            cuts.append(i - removed + 1)
+            shifts.append(removed)
+        elif m.lastgroup == "digit":
+            parts.append(str(unicodedata.decimal(m.group())))
+        else:  # a full-width X (a check digit), or a separator
+            parts.append(_CANON[m.lastgroup or "space"])
+        pos = m.end()
+    parts.append(text[pos:])
+    return "".join(parts), cuts, shifts
+
+
+def _original(offset: int, cuts: list[int], shifts: list[int]) -> int:
+    i = bisect.bisect_right(cuts, offset)
+    return offset + (shifts[i - 1] if i else 0)
 
 
 def _decimal_next_to(t: str, start: int, end: int) -> bool:
@@ -203,6 +281,8 @@ def _classify(t: str, m: re.Match[str]) -> tuple[str, int, int] | None:
             kind = _classify_long(run)
             return (kind, start, end) if kind else None
         return None
+    if group == "groups":
+        return _grouped(m.group(group), start)
     digits = _NOT_DIGIT.sub("", m.group(group))
     if group == "mobile":
         return MOBILE, start, end
@@ -214,29 +294,53 @@ def _classify(t: str, m: re.Match[str]) -> tuple[str, int, int] | None:
     return (kind, start, end) if kind else None
 
 
+def _grouped(run: str, start: int) -> tuple[str, int, int] | None:
+    """The number a grouped run holds: an identity number made of its first groups, or an
+    old identity number or a card number whose digits are spaced out one by one (6 2 2 2 …)."""
+    digits = ""
+    for g in _GROUP.finditer(run):
+        digits += g.group()
+        if len(digits) >= 18 or not g.group()[-1].isdigit():
+            if len(digits) == 18 and is_id18(digits):
+                return ID18, start, start + g.end()
+            break
+    if _SPACED.fullmatch(run):
+        # Not a mobile number: eleven single digits in a row of counts start 13… too often.
+        digits = _NOT_DIGIT.sub("", run)
+        if len(digits) == 15 and is_id15(digits):
+            return ID15, start, start + len(run)
+        kind = _classify_long(digits) if 16 <= len(digits) <= 19 and digits.isdigit() else None
+        if kind:
+            return kind, start, start + len(run)
+    return None
+
+
 def find(text: str) -> list[Match]:
     """Every unmasked identity, mobile and bank-card number in the text, in order."""
-    hit = _SHAPE.search(text)
-    if hit is None:
-        return []
-    t = text
-    if not text.isascii() and _FULLWIDTH.search(text):
-        t = text.translate(_TO_ASCII)  # one character for one: offsets stay valid
+    if len(text) < 11:
+        return []  # the shortest number, a mobile, has 11 digits (a spreadsheet has many short cells)
+    t, cuts, shifts = _normalise(text)
+    hit = _SHAPE.search(t)
     out: list[Match] = []
+    done = 0  # where the last match ended: a grouped run is looked at from several places
     while hit is not None:
         # The run of digits and separators around the shape holds every candidate in it;
         # a +86 before a mobile number starts at most 5 characters before the shape, and
         # two characters past the run let the pattern see what follows it.
-        end = _TAIL.match(text, hit.end()).end()
+        end = _TAIL.match(t, hit.end()).end()
         for m in _CANDIDATE.finditer(t, max(0, hit.start() - 6), end + 2):
             found = _classify(t, m)
             if found is None:
                 continue
             kind, start, stop = found
+            if start < done:
+                continue
+            done = stop
+            if cuts:
+                start, stop = _original(start, cuts, shifts), _original(stop - 1, cuts, shifts) + 1
             original = text[start:stop]
-            digits = _SEPARATOR.sub("", original)
-            out.append(Match(kind, start, stop, original, _mask(kind, digits)))
-        hit = _SHAPE.search(text, end)
+            out.append(Match(kind, start, stop, original, _mask(kind, _NOT_NUMBER.sub("", original))))
+        hit = _SHAPE.search(t, end)
     return out
 
 
@@ -268,7 +372,10 @@ def scan_value(value: Any, path: tuple = (), raw: dict[tuple, str] | None = None
 
 def _may_hold_numbers(value: Any) -> bool:
     """A quick look over every string and integer, without keeping paths."""
-    shape = _SHAPE.search
+    def shape(text: str) -> bool:
+        # Full-width digits and invisible characters hide the shape until the text is normalised.
+        return bool(_SHAPE.search(text) or (not text.isascii() and (_MAYBE_ODD.search(text) or _SEPARATOR_BY_DIGIT.search(text))))
+
     stack = [[value]]
     while stack:
         node = stack.pop()
@@ -343,14 +450,15 @@ def protect_masks(markdown: str) -> str:
 
 
 def _shown(m: Match) -> str:
-    return _SEPARATOR.sub("", m.text)[: 3 if m.kind == MOBILE else 4]
+    """The first digits of a match, for the message, and the invisible characters it holds."""
+    return _NOT_NUMBER.sub("", m.text)[: 3 if m.kind == MOBILE else 4]
 
 
 def _add(findings: Findings, m: Match, file: str, line: int, column: int, field: str, fix_target: str) -> None:
     findings.add(
         CODES[m.kind],
         file,
-        f"发现未遮挡的{KIND_ZH[m.kind]} {_shown(m)}…（已隐去）",
+        f"发现未遮挡的{KIND_ZH[m.kind]} {_shown(m)}…（已隐去）{invisible_note(m.text)}",
         line=line,
         column=column,
         field=field,
@@ -491,11 +599,11 @@ def scan_document(root: Path, name: str, findings: Findings) -> None:
             )
         return  # images need eyes (no OCR here); other kinds are refused by validate
     result = _document_cache(path, kind)
-    for where, code_kind, shown, masked in result.get("found", []):
+    for where, code_kind, shown, masked, note in result.get("found", []):
         findings.add(
             CODES[code_kind],
             name,
-            f"发现未遮挡的{KIND_ZH[code_kind]} {shown}…（已隐去）",
+            f"发现未遮挡的{KIND_ZH[code_kind]} {shown}…（已隐去）{note}",
             field=where,
             hint=f"请在原文件中改为 {masked}（不要只缩窄列宽、隐藏行列或盖上黑框），重新导出后替换附件",
             severity=ERROR,
@@ -508,7 +616,7 @@ def scan_document(root: Path, name: str, findings: Findings) -> None:
 
 
 def _scan_document(path: Path, kind: str) -> dict[str, Any]:
-    """What the scan of one document finds: {"found": [[where, kind, shown, masked], …]}
+    """What the scan of one document finds: {"found": [[where, kind, shown, masked, note], …]}
     and, when it could not read all of it, {"unreadable": why}."""
     from . import documents
 
@@ -519,7 +627,7 @@ def _scan_document(path: Path, kind: str) -> dict[str, Any]:
         for where, text in documents.pieces(path, kind):
             before = where.endswith(documents.BEFORE_CHANGES)
             # A number the paragraph still shows is reported once, not again as it read before.
-            found.extend([where, m.kind, _shown(m), m.masked] for m in find(text) if not (before and m.text in last))
+            found.extend([where, m.kind, _shown(m), m.masked, invisible_note(m.text)] for m in find(text) if not (before and m.text in last))
             last = "" if before else text
     except documents.Unreadable as exc:
         out["unreadable"] = str(exc)

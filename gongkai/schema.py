@@ -8,6 +8,7 @@ the line it stands on and a hint.
 
 from __future__ import annotations
 
+import calendar
 import difflib
 import re
 from collections.abc import Iterable
@@ -19,6 +20,7 @@ import jsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 
+from .chars import INVISIBLE_RE, invisible_note
 from .findings import ERROR, Findings
 from .yamltext import Document
 
@@ -33,6 +35,25 @@ TYPE_ZH = {
 }
 
 FORMAT_ZH = {"date": "日期（YYYY-MM-DD，例如 2013-12-01）"}
+_DATE_SHAPE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def date_problem(text: str) -> str | None:
+    """Why a date written as YYYY-MM-DD does not exist (2014年2月没有30日), or None."""
+    m = _DATE_SHAPE.fullmatch(text)
+    if not m:
+        return None
+    year, month, day = (int(g) for g in m.groups())
+    if year == 0:
+        return "没有公元 0 年"
+    if not 1 <= month <= 12:
+        return f"没有{month}月（月份只能是 01 至 12）"
+    if day == 0:
+        return "日不能是 00（每月从 1 日开始）"
+    if day > calendar.monthrange(year, month)[1]:
+        leap = f"（{year}年不是闰年）" if month == 2 and day == 29 else ""
+        return f"{year}年{month}月没有{day}日{leap}"
+    return None
 
 _FORMATS = FormatChecker()
 
@@ -153,14 +174,24 @@ def report(
             missing = m.group(1) if m else str(error.validator_value)
             sub = (schema.get("properties") or {}).get(missing, {})
             line, col = doc.position(path)
+            message, hint = f"缺少必填字段「{_title(sub, missing)}」", sub.get("x-hint") or f"请添加一行 `{missing}: …`。"
+            # The field may be there, its name spoilt by a character nobody can see.
+            twin = next(
+                (k for k in error.instance if isinstance(k, str) and k != missing and INVISIBLE_RE.sub("", k).strip() == missing),
+                None,
+            ) if isinstance(error.instance, dict) else None
+            if twin is not None:
+                line, col = doc.position(path + (twin,))
+                message = f"缺少必填字段「{_title(sub, missing)}」：这一行的字段名「{twin}」{invisible_note(twin)[1:]}"
+                hint = f"删除这一行的字段名，重新输入 {missing}: （看不见的字符常随复制粘贴带入）。"
             findings.add(
                 f"{code_prefix}-required",
                 file,
-                f"缺少必填字段「{_title(sub, missing)}」",
+                message,
                 line=line,
                 column=col,
                 field=field_path(path + (missing,)),
-                hint=sub.get("x-hint") or f"请添加一行 `{missing}: …`。",
+                hint=hint,
             )
             count += 1
             continue
@@ -169,11 +200,11 @@ def report(
             extras = [k for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
             for extra in extras:
                 line, col = doc.position(path + (extra,))
-                close = difflib.get_close_matches(extra, sorted(allowed), n=1)
+                close = difflib.get_close_matches(INVISIBLE_RE.sub("", str(extra)), sorted(allowed), n=1)
                 findings.add(
                     f"{code_prefix}-unknown-field",
                     file,
-                    f"不认识的字段「{extra}」，它不会出现在公开页面上",
+                    f"不认识的字段「{extra}」{invisible_note(str(extra))}，它不会出现在公开页面上",
                     line=line,
                     column=col,
                     field=field_path(path + (extra,)),
@@ -202,8 +233,13 @@ def report(
             msg = f"「{title}」只能是「{error.validator_value}」，现在是「{shown}」"
         elif keyword == "format":
             fmt = str(error.validator_value)
-            msg = f"「{title}」应填{FORMAT_ZH.get(fmt, fmt)}，现在是「{shown}」"
-            hint = hint or "日期写成 2013-12-01 的样子：四位年、两位月、两位日，用减号连接。"
+            missing = date_problem(str(value)) if fmt == "date" else None
+            if missing:
+                msg = f"「{title}」写的是「{shown}」，但{missing}"
+                hint = hint or "请核对日期：这一天在日历上不存在，可能是月、日写错或写反了。"
+            else:
+                msg = f"「{title}」应填{FORMAT_ZH.get(fmt, fmt)}，现在是「{shown}」"
+                hint = hint or "日期写成 2013-12-01 的样子：四位年、两位月、两位日，用减号连接。"
         elif keyword == "pattern":
             msg = f"「{title}」的写法不对：「{shown}」"
             hint = hint or f"应符合格式 {error.validator_value}。"

@@ -27,6 +27,7 @@ import markdown
 
 from . import history, indexno
 from . import schema as schemas
+from .chars import name_problem, plain_name
 from .checks import RULES
 from .findings import WARNING, Findings
 from .load import Project
@@ -64,7 +65,7 @@ class Validator:
         f = self.findings
         before = len(f.errors)
         county = p.counties.get(r.county)
-        if county is None:
+        if county is None and r.county not in p.broken_counties:
             f.add(
                 "unit-county-unknown",
                 r.path,
@@ -72,8 +73,10 @@ class Validator:
                 hint="县（市、区）的文件夹名必须与 content/counties/ 下的文件名一致。",
             )
             return False
-        unit = county.units.get(r.unit)
-        if unit is None:
+        # A county whose file is broken was reported once, at its line; its records are
+        # checked for everything that does not need the unit, and none is published.
+        unit = county.units.get(r.unit) if county else None
+        if county and unit is None:
             f.add(
                 "unit-unknown",
                 r.path,
@@ -81,7 +84,7 @@ class Validator:
                 hint=f"在 {county.source} 的 units 中登记该单位，或把文件放到已登记单位的文件夹中。",
             )
             return False
-        if r.category not in unit.categories:
+        if county and unit and r.category not in unit.categories:
             f.add(
                 "unit-category-not-allowed",
                 r.path,
@@ -97,14 +100,34 @@ class Validator:
                 hint="文件名只用小写英文字母、数字和连字符，例如 2013-12-ledger.md。",
             )
         meta = r.meta
+        for key in meta:
+            odd = name_problem(key) if isinstance(key, str) else None
+            if odd:
+                line, col = r.doc.position((key,))
+                f.add(
+                    "record-field-name",
+                    r.path,
+                    f"字段名「{key}」{odd}，这个字段读不出来",
+                    line=line,
+                    column=col,
+                    field=plain_name(key),
+                    hint=f"删除这一行的字段名，用英文重新输入 {plain_name(key)}: （这种字符常随复制粘贴或中文输入法带入）。",
+                )
         self.unsafe_markup(r, as_markdown=not self.body_too_complex(r))
         common = {k: v for k, v in meta.items() if k in COMMON_FIELDS}
         common = schemas.coerce(common, p.record_schema, r.doc)
         meta.update(common)
         if schemas.report(self.common, common, r.doc, r.path, f, code_prefix="record"):
             return False
+        if "_record" in p.broken_catalogues:
+            return False  # without the common fields' definition nothing more can be trusted (reported once)
         catalogue = p.catalogues.get(r.category)
         item = catalogue.items.get(meta["catalogue"]) if catalogue else None
+        if item is None and (r.category in p.broken_catalogues or (r.category, meta["catalogue"]) in p.broken_items):
+            # The catalogue (or this item of it) is broken and was reported at its line.
+            self.dates(r)
+            self.attachments(r)
+            return False
         if item is None:
             line, col = r.doc.position(("catalogue",))
             known = catalogue.items.values() if catalogue else []
@@ -119,7 +142,7 @@ class Validator:
             )
             return False
         r.item = item
-        if item.applies_to and unit.level not in item.applies_to:
+        if item.applies_to and unit and unit.level not in item.applies_to:
             line, col = r.doc.position(("catalogue",))
             f.add(
                 "record-item-level",
@@ -167,7 +190,7 @@ class Validator:
                     field=schemas.field_path(problem.path),
                     hint=problem.hint,
                 )
-        return len(f.errors) == before
+        return len(f.errors) == before and unit is not None
 
     def unknown_fields(self, r: Record, item: CatalogueItem, fields: dict[str, Any]) -> None:
         """Keys the item's schema does not define would silently vanish from the page."""
@@ -175,7 +198,7 @@ class Validator:
             return  # the schema itself reports them (schema-additionalProperties)
         props = item.schema.get("properties") or {}
         for key in fields:
-            if key not in props:
+            if key not in props and not name_problem(key):  # those are reported by name already
                 line, col = r.doc.position((key,))
                 close = difflib.get_close_matches(key, list(props), n=1)
                 self.findings.add(
@@ -256,7 +279,23 @@ class Validator:
                 )
 
     def dates(self, r: Record) -> None:
-        """成文日期 comes before 发布日期; 废止 needs a 废止日期."""
+        """No disclosure date lies in the future; 成文日期 comes before 发布日期; 废止 needs a 废止日期."""
+        today = china_today()
+        for path, label in _past_dates(r.meta):
+            value = r.meta
+            for part in path:
+                value = value[part]
+            if value > today.isoformat():
+                line, col = r.doc.position(path)
+                self.findings.add(
+                    "record-date-future",
+                    r.path,
+                    f"{label} {value} 是将来的日期（今天是 {today.isoformat()}，北京时间）",
+                    line=line,
+                    column=col,
+                    field=schemas.field_path(path),
+                    hint=f"{label}是已经发生的事，不能晚于今天；请核对年、月、日（常见错误：年份写错）。",
+                )
         written, published = r.meta.get("written"), r.meta.get("published")
         if isinstance(written, str) and isinstance(published, str) and written > published:
             line, col = r.doc.position(("written",))
@@ -433,6 +472,39 @@ class Validator:
             return history.first_landed(self.project.root)
         except history.HistoryError:
             return {}  # check reports the shallow clone itself
+
+
+CHINA = dt.timezone(dt.timedelta(hours=8))
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def china_today() -> dt.date:
+    """Today's date in China (UTC+8), where the disclosure is dated and read."""
+    return dt.datetime.now(CHINA).date()
+
+
+def _past_dates(meta: dict[str, Any]) -> Iterator[tuple[tuple, str]]:
+    """(path, label) of the dates in a record that tell what has already happened.
+
+    A 废止日期 may be announced ahead and an item's own dates (a hearing, a 公示期 end)
+    are often in the future, so only these are checked against today.
+    """
+    found: list[tuple[tuple, str]] = [(("published",), "发布日期"), (("written",), "成文日期")]
+    changes = meta.get("changes")
+    if isinstance(changes, list):
+        found += [(("changes", i, "date"), "修订日期") for i in range(len(changes))]
+    found += [(("withdrawn", "date"), "撤回日期"), (("removed", "date"), "删除日期")]
+    for path, label in found:
+        value: Any = meta
+        for part in path:
+            if isinstance(value, dict) and isinstance(part, str):
+                value = value.get(part)
+            elif isinstance(value, list) and isinstance(part, int) and part < len(value):
+                value = value[part]
+            else:
+                value = None
+        if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+            yield path, label
 
 
 def validate(project: Project) -> Findings:
@@ -688,6 +760,9 @@ KIND_ZH = {
     "svg": "SVG 图像，其中可以藏有脚本",
     "xml": "XML 文件",
     "exe": "可执行程序",
+    "script": "可执行的脚本程序（以 #! 开头）",
+    "exe-inside": "夹带了可执行程序的文件（压缩包中有程序）",
+    "polyglot": "同时又是压缩包的文件（一个文件伪装成两种格式）",
     "zip": "压缩包（zip）",
     "rar": "压缩包（rar）",
     "7z": "压缩包（7z）",
@@ -724,14 +799,51 @@ _HTML_STARTS = (
 _TAG_END = (b" ", b">", b"\t", b"\n", b"\r", b"\x0c", b"/")
 
 
+# Executable formats found wherever they stand in a file's first kilobyte: a program with a
+# PDF header 0x300 bytes in is opened by a PDF reader and run by the system (a polyglot).
+# Each signature is four bytes or more, so ordinary data holds one only by rare chance.
+_EXE_ANYWHERE = (
+    b"\x7fELF",  # Linux
+    b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xfe\xed\xfa\xcf", b"\xfe\xed\xfa\xce",  # Mach-O
+    b"\xca\xfe\xba\xbe",  # Java class, Mach-O universal
+    b"PE\x00\x00", b"This program cannot be run in DOS mode", b"This program must be run under Win32",  # Windows
+    b"\x00asm\x01\x00\x00\x00",  # WebAssembly
+    b"dex\n03",  # Android
+)
+# Two-byte signatures that only count at the start, or before a PDF's header.
+_EXE_AT_START = ((b"MZ", "exe"), (b"#!", "script"))
+SNIFF_BYTES = 1024  # PDF readers look for the header this far in; executables are looked for as far
+
+
+def _executable(head: bytes) -> str | None:
+    """exe or script when an executable signature stands in the first bytes."""
+    first = head[:SNIFF_BYTES]
+    if any(sig in first for sig in _EXE_ANYWHERE):
+        return "exe"
+    start = first.lstrip(b"\xef\xbb\xbf \t\r\n\x0c")
+    for sig, kind in _EXE_AT_START:
+        if start.startswith(sig):
+            return kind
+    pdf_at = first.find(b"%PDF-")
+    if pdf_at > 0:  # what stands before a PDF's header is junk to a reader, and may be a program
+        junk = first[:pdf_at]
+        for sig, kind in _EXE_AT_START:
+            if sig in junk:
+                return kind
+    return None
+
+
 def sniff(path: Path) -> str:
     """What a file is, from its bytes: pdf, png, jpeg, gif, ole2, docx, xlsx, ofd, text, html, svg, exe …"""
     with path.open("rb") as fh:
         head = fh.read(4096)
     if not head:
         return "empty"
-    if b"%PDF-" in head[:1024]:
-        return "pdf"
+    executable = _executable(head)
+    if executable:
+        return executable
+    if b"%PDF-" in head[:SNIFF_BYTES]:
+        return "polyglot" if zipfile.is_zipfile(path) else "pdf"
     kind = next((kind for magic, kind in _MAGIC if head.startswith(magic)), None)
     if kind == "zip":
         return _zip_kind(path)
@@ -754,13 +866,32 @@ def sniff(path: Path) -> str:
     return "binary"
 
 
+# Names of programs and scripts that have no place inside a document package.
+_PROGRAM_SUFFIXES = (
+    ".exe", ".dll", ".com", ".scr", ".msi", ".bat", ".cmd", ".ps1", ".vbs", ".vbe", ".js", ".jse", ".wsf", ".hta",
+    ".jar", ".class", ".sh", ".elf", ".so", ".dylib", ".lnk", ".apk",
+)
+MAX_ZIP_ENTRIES_LOOKED_AT = 2000
+
+
 def _zip_kind(path: Path) -> str:
-    """An Office Open XML document, an OFD file, or some other zip (names only: nothing is unpacked)."""
+    """An Office Open XML document, an OFD file, or some other zip; one carrying a program is exe-inside."""
     try:
         with zipfile.ZipFile(path) as z:
-            names = z.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        return "binary"
+            infos = z.infolist()
+            names = [i.filename for i in infos]
+            if any(n.lower().endswith(_PROGRAM_SUFFIXES) for n in names):
+                return "exe-inside"
+            # A program may hide under any name (word/media/image1.png): the first bytes of
+            # each entry tell, and reading them inflates a few hundred bytes at most.
+            for info in infos[:MAX_ZIP_ENTRIES_LOOKED_AT]:
+                if info.is_dir() or info.file_size == 0:
+                    continue
+                with z.open(info) as entry:
+                    if _executable(entry.read(SNIFF_BYTES)):
+                        return "exe-inside"
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, ValueError, EOFError):
+        return "binary"  # RuntimeError: an encrypted entry; NotImplementedError: an unknown compression
     if "OFD.xml" in names:
         return "ofd"
     if "[Content_Types].xml" in names:
@@ -794,6 +925,16 @@ def _attachment_type_problem(target: Path, name: str) -> tuple[str, str | None, 
         kind = sniff(target)
     except OSError as exc:
         return ("record-attachment", f"无法读取附件「{name}」：{exc.strerror}", "检查文件是否完整、是否有读取权限。")
+    if kind == expected == "pdf":
+        from .documents import pdf_problem
+
+        problem = pdf_problem(target)
+        if problem:
+            return (
+                "record-attachment-type",
+                f"附件「{name}」不是能打开的 PDF：{problem}",
+                "请用原来的程序重新导出 PDF（或重新扫描）后替换附件；设置了密码的 PDF 请去掉密码后再上传。",
+            )
     if kind == expected:
         return ("record-attachment-type", None, "")
     return (

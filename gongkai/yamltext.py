@@ -13,12 +13,15 @@ numbers. Where the schema wants text, the text as typed is used anyway (schema.c
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+
+from .chars import INVISIBLE_RE, describe
 
 try:
     from yaml import CSafeLoader as _Loader
@@ -116,10 +119,11 @@ def _scalar(node: yaml.ScalarNode) -> Any:
 def parse(text: str, first_line: int = 1) -> Document:
     """Parse one YAML document; raise YamlProblem with a place for unreadable text."""
     last_line = first_line + text.count("\n")
+    line_of = _line_counter(text)
 
-    def at(mark_line: int) -> int:
+    def at(mark: Any) -> int:
         # A file line; libyaml marks the end of a text without a final newline one line past it.
-        return min(mark_line + first_line, last_line)
+        return min(line_of(mark) + first_line, last_line)
 
     try:
         if len(text) > COUNT_EVENTS_ABOVE:
@@ -128,21 +132,20 @@ def parse(text: str, first_line: int = 1) -> Document:
     except RecursionError:  # the pure-Python parser on deep nesting
         raise _too_large(first_line, 0) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = at(mark.line) if mark else first_line
-        col = (mark.column + 1) if mark else 0
-        problem = exc.problem or ""
-        if "nesting depth" in problem:  # libyaml's own limit (1000 levels)
-            raise _too_large(line, col) from None
-        if mark is not None and _char_at(text, mark.line, mark.column) == "\t":
-            problem = "found character '\\t' that cannot start any token"
+        raise _syntax_problem(text, exc, at, line_of, first_line) from None
+    except yaml.reader.ReaderError:  # a character YAML does not allow (NUL, other controls)
+        # libyaml counts its position in bytes; the first such character in the text is the one.
+        bad = _CONTROL.search(text) or _NOT_YAML.search(text)
+        at_char = bad.start() if bad else 0
+        line = text.count("\n", 0, at_char)
+        col = at_char - (text.rfind("\n", 0, at_char) + 1) + 1
+        char = bad.group() if bad else "\x00"
         raise YamlProblem(
             "yaml-syntax",
-            f"YAML 格式错误：{_problem_zh(problem)}",
-            line,
+            f"YAML 格式错误：这一行含有控制字符 {describe(char)}，记录中不能有这种字符",
+            first_line + line,
             col,
-            "检查这一行及上一行的缩进、冒号后的空格和引号是否成对；"
-            "含冒号、#号或以特殊符号开头的文字请用英文引号括起来。",
+            _INVISIBLE_HINT,
         ) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(
@@ -156,7 +159,7 @@ def parse(text: str, first_line: int = 1) -> Document:
     def build(node: yaml.Node, path: Path, depth: int) -> Any:
         counter[0] += 1
         if counter[0] > MAX_NODES or depth > MAX_DEPTH:
-            raise _too_large(at(node.start_mark.line), node.start_mark.column + 1)
+            raise _too_large(at(node.start_mark), node.start_mark.column + 1)
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
@@ -164,12 +167,12 @@ def parse(text: str, first_line: int = 1) -> Document:
                     raise YamlProblem(
                         "yaml-complex-key",
                         "字段名必须是文字",
-                        at(key_node.start_mark.line),
+                        at(key_node.start_mark),
                         key_node.start_mark.column + 1,
                     )
                 key = key_node.value
                 child = path + (key,)
-                line = at(key_node.start_mark.line)
+                line = at(key_node.start_mark)
                 col = key_node.start_mark.column + 1
                 if key in out:
                     doc.duplicates.append((child, line, col))
@@ -181,18 +184,18 @@ def parse(text: str, first_line: int = 1) -> Document:
             items = []
             for i, item in enumerate(node.value):
                 child = path + (i,)
-                doc.positions[child] = (at(item.start_mark.line), item.start_mark.column + 1)
+                doc.positions[child] = (at(item.start_mark), item.start_mark.column + 1)
                 items.append(build(item, child, depth + 1))
             return items
         if not node.style:  # plain scalar (libyaml says '', pure PyYAML None): keep the text as typed
             doc.raw[path] = node.value
-        doc.text_lines[path] = at(node.start_mark.line + (1 if node.style in ("|", ">") else 0))
+        doc.text_lines[path] = min(at(node.start_mark) + (1 if node.style in ("|", ">") else 0), last_line)
         try:
             return _scalar(node)
         except (yaml.YAMLError, ValueError):
             return node.value
 
-    doc.positions[()] = (at(root.start_mark.line), root.start_mark.column + 1)
+    doc.positions[()] = (at(root.start_mark), root.start_mark.column + 1)
     doc.data = build(root, (), 0)
     return doc
 
@@ -222,6 +225,7 @@ def _count_events(text: str, first_line: int) -> None:
         loader.dispose()
 
 
+_TAB = "found character '\\t' that cannot start any token"
 _PROBLEMS_ZH = {
     "found character '\\t' that cannot start any token": "使用了制表符（Tab），YAML 只能用空格缩进",
     "found character that cannot start any token": "这里有 YAML 不允许的字符（常见原因：用 Tab 缩进，或以 @、` 开头的文字没加引号）",
@@ -233,6 +237,7 @@ _PROBLEMS_ZH = {
     "found unknown escape character": "双引号中的反斜杠 \\ 用法不对；请改用单引号，或写成两个反斜杠",
     "mapping values are not allowed here": "这里不能出现冒号（冒号后的文字请加引号，或检查缩进）",
     "could not find expected ':'": "缺少冒号",
+    "quote never closed": "这里开始的引号没有闭合（缺少另一半引号）",
     "found unexpected end of stream": "文件意外结束（引号或括号没有闭合）",
     "did not find expected key": "缩进不一致或缺少字段名",
     "did not find expected '-' indicator": "列表项缩进不一致",
@@ -241,9 +246,128 @@ _PROBLEMS_ZH = {
 }
 
 
-def _char_at(text: str, line: int, column: int) -> str:
+# libyaml ends a line at these as well as at a newline; a file's lines end only at "\n".
+_YAML_BREAKS = re.compile("[\x85\u2028\u2029]")
+_LINE_END = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
+# What else YAML's reader refuses: surrogates and the two non-characters U+FFFE, U+FFFF.
+_NOT_YAML = re.compile("[\ud800-\udfff\ufffe\uffff]")
+_ODD_SPACE = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+_INVISIBLE_HINT = "这种字符看不见，常随复制粘贴带入，却会破坏格式：删除这一行后重新输入（编辑器中可打开「显示不可见字符」）。"
+
+
+def _line_counter(text: str) -> Any:
+    """A function from a libyaml mark to its 0-based line in the file.
+
+    libyaml counts U+2028, U+2029 and U+0085 as line breaks; a clerk's editor does not.
+    Only a text holding one of them pays for counting by character index.
+    """
+    if not _YAML_BREAKS.search(text):
+        return lambda mark: mark.line
+    starts = [m.end() for m in re.finditer("\n", text)]
+    return lambda mark: bisect.bisect_right(starts, mark.index)
+
+
+# Where libyaml says an error started rather than where it gave up: the key that has no
+# colon, the quote or bracket that is never closed.
+_CONTEXT_FIRST = (
+    "while scanning a simple key",
+    "while scanning a quoted scalar",
+    "while parsing a flow sequence",
+    "while parsing a flow mapping",
+)
+_KEY_COLON = re.compile(r"(?:- +)?([^\s:：#'\"\[\]{}][^\s:：]*)(：|:(?=[^ \t\r\n])(.))")
+_FULL_WIDTH_MARKS = {"“": "全角引号“", "”": "全角引号”", "‘": "全角引号‘", "’": "全角引号’", "［": "全角方括号［",
+                     "］": "全角方括号］", "｛": "全角花括号｛", "｝": "全角花括号｝", "【": "方头括号【"}
+
+
+def _cause(line: str) -> tuple[int, str, str] | None:
+    """(column, message, hint) of what most likely breaks YAML on this line, or None."""
+    m = _CONTROL.search(line)
+    if m:
+        return m.start() + 1, f"这一行含有控制字符 {describe(m.group())}，记录中不能有这种字符", _INVISIBLE_HINT
+    m = _YAML_BREAKS.search(line) or INVISIBLE_RE.search(line)
+    if m:
+        return m.start() + 1, f"这一行含有不可见字符 {describe(m.group())}", _INVISIBLE_HINT
+    indent = len(line) - len(line.lstrip(" "))
+    if line[indent : indent + 1] == "\t":
+        return indent + 1, _PROBLEMS_ZH[_TAB], "把行首的 Tab 换成空格（每一级缩进两个空格）。"
+    m = _ODD_SPACE.match(line, indent)
+    if m:
+        return (
+            indent + 1,
+            f"行首缩进用了{describe(m.group())}；YAML 只能用英文空格缩进",
+            "删除行首的空白，重新用英文空格缩进（每一级两个空格）。",
+        )
+    m = _KEY_COLON.match(line, indent)
+    if m:
+        col = m.start(2) + 1
+        if m.group(2) == "：":
+            return (
+                col,
+                "字段名后面用了全角冒号「：」；YAML 只认英文冒号「:」，冒号后还要有一个空格",
+                f"把「{m.group(1)}：」改成「{m.group(1)}: 」（英文冒号加空格）；输入时切换到英文标点。",
+            )
+        after = m.group(3) or ""
+        if _ODD_SPACE.match(after):
+            return col, f"冒号后面是{describe(after)}，不是英文空格", "删除冒号后的空白，重新输入一个英文空格。"
+        return col, "冒号后面缺少空格", f"写成「{m.group(1)}: …」：英文冒号后加一个空格；文字本身含冒号时请给整段文字加英文引号。"
+    return None
+
+
+def _full_width_mark(line: str) -> tuple[int, str] | None:
+    """(column, name) of a full-width quote or bracket that starts a value, or None."""
+    m = re.search(r"(?:^|[:\[{,]\s*|-\s+)([“”‘’［］｛｝【])|([［］｛｝])", line)
+    if not m:
+        return None
+    at = 1 if m.group(1) else 2
+    return m.start(at) + 1, _FULL_WIDTH_MARKS[m.group(at)]
+
+
+def _syntax_problem(text: str, exc: yaml.MarkedYAMLError, at: Any, line_of: Any, first_line: int) -> YamlProblem:
+    """The finding for a YAML syntax error: the line where the trouble starts and its likely cause."""
+    mark = exc.problem_mark or exc.context_mark
+    if exc.context_mark is not None and (exc.context or "") in _CONTEXT_FIRST:
+        mark = exc.context_mark
+    problem = exc.problem or ""
+    if mark is None:
+        return YamlProblem("yaml-syntax", f"YAML 格式错误：{_problem_zh(problem)}", first_line, 0, _SYNTAX_HINT)
+    line, col = at(mark), mark.column + 1
+    if exc.context == "while scanning a quoted scalar" and "end of stream" in problem:
+        problem = "quote never closed"
+    if "nesting depth" in problem:  # libyaml's own limit (1000 levels)
+        return _too_large(line, col)
     lines = text.split("\n")
-    return lines[line][column : column + 1] if line < len(lines) else ""
+    start = line_of(mark)
+    if mark is exc.problem_mark and lines[start][mark.column : mark.column + 1] == "\t":
+        return YamlProblem("yaml-syntax", f"YAML 格式错误：{_PROBLEMS_ZH[_TAB]}", line, col, "把 Tab 换成空格。")
+    # Where the trouble started is the line to look at; where libyaml only gave up, the few
+    # lines before it are looked at too.
+    candidates = [start]
+    if mark is exc.problem_mark:
+        candidates += [i for i in range(start - 1, max(start - 4, -1), -1) if lines[i].strip() and not lines[i].lstrip().startswith("#")]
+    for i in candidates:
+        if 0 <= i < len(lines):
+            cause = _cause(lines[i].rstrip("\r"))
+            if cause:
+                column, message, hint = cause
+                return YamlProblem("yaml-syntax", f"YAML 格式错误：{message}", first_line + i, column, hint)
+    if 0 <= start < len(lines):
+        mark_zh = _full_width_mark(lines[start])
+        if mark_zh:
+            return YamlProblem(
+                "yaml-syntax",
+                f"YAML 格式错误：{_problem_zh(problem)}；这一行用了{mark_zh[1]}，YAML 只认英文的引号 \" ' 和括号 [ ] {{ }}",
+                first_line + start,
+                mark_zh[0],
+                "把全角的引号、括号和逗号换成英文的；或者整段文字不加引号和括号。",
+            )
+    return YamlProblem("yaml-syntax", f"YAML 格式错误：{_problem_zh(problem)}", line, col, _SYNTAX_HINT)
+
+
+_SYNTAX_HINT = (
+    "检查这一行及上一行的缩进、冒号后的空格和引号是否成对；含冒号、#号或以特殊符号开头的文字请用英文引号括起来。"
+)
 
 
 def _problem_zh(problem: str) -> str:

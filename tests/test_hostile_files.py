@@ -11,7 +11,7 @@ import zipfile
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tinyrepo import BALANCED_LEDGER, BUREAU, FIXTURES, VILLAGE, VILLAGE_YML, is_chinese, make_repo, notice
+from tinyrepo import BALANCED_LEDGER, BUREAU, FIXTURES, VILLAGE, VILLAGE_YML, is_chinese, make_repo, notice, pdf
 
 from gongkai.findings import ERROR, Findings
 from gongkai.load import MAX_RECORD_BYTES, load, read_record
@@ -308,7 +308,7 @@ def test_multi_line_field_and_table_cell_point_at_their_lines(repo):
 
 
 def test_attachment_title_and_keywords_are_checked(repo):
-    repo.write(f"{VILLAGE}/a.pdf", b"%PDF-1.4\n")
+    repo.write(f"{VILLAGE}/a.pdf", pdf([["Minutes"]]))
     extra = 'keywords: [会议, "<a href=\'jav&#x09;ascript:alert(1)\'>x</a>"]\nattachments:\n  - {file: a.pdf, title: "<b onmouseover=alert(1)>纪要</b>"}\n'
     path = repo.record("a.md", notice(extra=extra))
     assert [(f.line, f.field) for f in repo.findings(path)] == [(5, "keywords[1]"), (7, "attachments[0].title")]
@@ -358,13 +358,14 @@ def test_every_payload_of_the_corpus_is_reported_as_a_field_and_as_a_body():
 
 def _zip(*names: str) -> bytes:
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as z:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for name in names:
-            z.writestr(name, b"<x/>")
+            name, data = name if isinstance(name, tuple) else (name, b"<x/>")
+            z.writestr(name, data)
     return out.getvalue()
 
 
-PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+PDF = pdf([["Minutes of the village meeting"]])
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
 DOCX = _zip("[Content_Types].xml", "word/document.xml")
 XLSX = _zip("[Content_Types].xml", "xl/workbook.xml")
@@ -373,6 +374,7 @@ OFD = _zip("OFD.xml", "Doc_0/Document.xml")
 HTML = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
 SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 64
+ELF = b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 8
 
 ACCEPTED = [
     ("minutes.pdf", PDF),
@@ -420,6 +422,21 @@ REFUSED = [
     ("setup.exe", EXE, "附件「setup.exe」的类型（.exe）不允许上传"),
     ("archive.zip", _zip("a.txt"), "附件「archive.zip」的类型（.zip）不允许上传"),
     ("README", b"text", "附件「README」的类型（无扩展名）不允许上传"),
+    # Programs with a document's header in them (polyglots), and documents carrying programs.
+    ("elf.pdf", ELF[:0x300] + PDF + ELF[0x300:], "附件「elf.pdf」的扩展名是 .pdf，但文件内容是可执行程序"),
+    ("tail.pdf", PDF[:9] + b"%" + ELF, "附件「tail.pdf」的扩展名是 .pdf，但文件内容是可执行程序"),
+    ("dos.pdf", b"MZ\x90\x00" + b"\x00" * 60 + PDF, "附件「dos.pdf」的扩展名是 .pdf，但文件内容是可执行程序"),
+    ("mach.pdf", b"\xcf\xfa\xed\xfe" + b"\x00" * 200 + PDF, "附件「mach.pdf」的扩展名是 .pdf，但文件内容是可执行程序"),
+    ("Main.pdf", b"\xca\xfe\xba\xbe\x00\x00\x00\x34" + PDF, "附件「Main.pdf」的扩展名是 .pdf，但文件内容是可执行程序"),
+    ("run.pdf", b"#!/bin/sh\nrm -rf ~\nexit\n" + PDF, "附件「run.pdf」的扩展名是 .pdf，但文件内容是可执行的脚本程序（以 #! 开头）"),
+    ("run.txt", b"#!/usr/bin/env python\nprint(1)\n", "附件「run.txt」的扩展名是 .txt，但文件内容是可执行的脚本程序（以 #! 开头）"),
+    ("both.pdf", PDF + _zip("a.txt"), "附件「both.pdf」的扩展名是 .pdf，但文件内容是同时又是压缩包的文件（一个文件伪装成两种格式）"),
+    ("tool.docx", _zip("[Content_Types].xml", "word/document.xml", "word/embeddings/tool.exe"),
+     "附件「tool.docx」的扩展名是 .docx，但文件内容是夹带了可执行程序的文件（压缩包中有程序）"),
+    ("hidden.xlsx", _zip("[Content_Types].xml", "xl/workbook.xml", ("xl/media/image1.png", ELF)),
+     "附件「hidden.xlsx」的扩展名是 .xlsx，但文件内容是夹带了可执行程序的文件（压缩包中有程序）"),
+    ("hidden.ofd", _zip("OFD.xml", ("Doc_0/Res/logo.png", b"MZ\x90\x00" + b"\x00" * 60 + b"PE\x00\x00")),
+     "附件「hidden.ofd」的扩展名是 .ofd，但文件内容是夹带了可执行程序的文件（压缩包中有程序）"),
 ]
 
 
@@ -430,6 +447,29 @@ def test_attachment_of_a_type_not_allowed_is_one_finding(repo, name, data, messa
     found = [(f.file, f.code, f.line, f.field, f.message) for f in repo.findings()]
     assert found == [(path, "record-attachment-type", 7, "attachments[0].file", message)]
     assert "允许的附件类型" in repo.findings()[0].hint
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "why"),
+    [
+        ("header.pdf", b"%PDF-1.4\n", "PDF 文件已损坏或不完整，无法打开（"),
+        ("cut.pdf", PDF[: len(PDF) // 2], "PDF 文件已损坏或不完整，无法打开（"),
+        ("stub.pdf", b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n", "PDF 文件已损坏或不完整，无法打开（"),
+    ],
+)
+def test_a_pdf_that_does_not_open_is_an_error(repo, name, data, why):
+    repo.write(f"{VILLAGE}/{name}", data)
+    path = repo.record("a.md", notice(extra=f"attachments:\n  - title: 附件\n    file: {name}\n"))
+    (f,) = [f for f in repo.findings() if f.code != "pii-attachment-unchecked"]
+    assert (f.file, f.code, f.severity, f.line, f.field) == (path, "record-attachment-type", ERROR, 7, "attachments[0].file")
+    assert f.message.startswith(f"附件「{name}」不是能打开的 PDF：{why}")
+    assert "重新导出" in f.hint
+
+
+def test_a_pdf_header_within_the_first_kilobyte_is_accepted(repo):
+    repo.write(f"{VILLAGE}/late.pdf", b"\r\n" * 100 + PDF)  # junk before the header, as readers allow
+    repo.record("a.md", notice(extra="attachments:\n  - {file: late.pdf, title: 附件}\n"))
+    assert not repo.check().findings.errors
 
 
 def test_attachment_over_the_size_limit(repo):
@@ -547,3 +587,47 @@ def test_mutated_records_are_valid_or_findings_with_a_place(fuzz_project, data, 
 def test_any_text_is_scanned_for_markup_without_raising(text):
     for found in (markup_in(text), markup_in(text, markdown_text=True)):
         assert all(1 <= m.line <= text.count("\n") + 1 and is_chinese(m.what) for m in found), found
+
+
+# Syntax mistakes point at their own line and say what is wrong (issue 9 item 11) -----------
+
+
+@pytest.mark.parametrize(
+    ("title_line", "code", "line", "column", "says"),
+    [
+        ("title:关于召开村民代表会议的通知", "yaml-syntax", 3, 6, "冒号后面缺少空格"),
+        ("title：关于召开村民代表会议的通知", "yaml-syntax", 3, 6, "全角冒号「：」"),
+        ("title: 关于召开\u2028村民代表会议的通知", "yaml-syntax", 3, 12, "不可见字符 U+2028（行分隔符）"),
+        ("title: 关于召开\u2029村民代表会议的通知", "yaml-syntax", 3, 12, "不可见字符 U+2029（段落分隔符）"),
+        ("title: 关于召开\x00村民代表会议的通知", "file-control-character", 3, 12, "控制字符 U+0000（空字符 NUL）"),
+        ("title: 关于召开\x1b村民代表会议的通知", "yaml-syntax", 3, 12, "控制字符 U+001B（转义符）"),
+        ("\u200btitle: 关于召开村民代表会议的通知", "record-field-name", 3, 1, "不可见字符 U+200B（零宽空格）"),
+        ("\ufefftitle: 关于召开村民代表会议的通知", "yaml-syntax", 3, 1, "U+FEFF（字节顺序标记 BOM"),
+        ("title:\u3000关于召开村民代表会议的通知", "yaml-syntax", 3, 6, "冒号后面是U+3000（全角空格）"),
+        ("\ttitle: 关于召开村民代表会议的通知", "yaml-syntax", 3, 1, "制表符（Tab）"),
+        ("title\u3000: 关于召开村民代表会议的通知", "record-field-name", 3, 1, "U+3000（全角空格）"),
+        ("ｔｉｔｌｅ: 关于召开村民代表会议的通知", "record-field-name", 3, 1, "全角字母"),
+    ],
+)
+def test_a_broken_title_line_is_reported_at_that_line_with_its_cause(repo, title_line, code, line, column, says):
+    text = f"---\ncatalogue: notice\n{title_line}\npublished: 2014-01-08\n---\n正文。\n"
+    path = repo.record("a.md", text)
+    first = repo.findings(path)[0]
+    assert (first.code, first.line, first.column) == (code, line, column)
+    assert says in first.message and is_chinese(first.message) and first.hint
+
+
+def test_a_nul_in_the_body_is_reported_at_its_line(repo):
+    path = repo.record("a.md", notice().replace("正文。", "第一段。\n\n第二\x00段。"))
+    assert [(f.code, f.line, f.column) for f in repo.findings(path)] == [("file-control-character", 8, 3)]
+
+
+def test_a_file_that_is_mostly_nul_is_still_binary(repo):
+    path = repo.record("a.md", "title: 通知\n".encode("utf-16-le"))
+    assert [(f.code, f.line) for f in repo.findings(path)] == [("file-binary", 0)]
+
+
+def test_a_line_separator_in_a_quoted_title_does_not_shift_later_lines(repo):
+    text = '---\ncatalogue: notice\ntitle: "关于召开\u2028村民代表会议的通知"\npublished: 2014-13-01\n---\n正文。\n'
+    path = repo.record("a.md", text)
+    assert [(f.code, f.line) for f in repo.findings(path)] == [("record-format", 4)]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -58,8 +60,7 @@ def test_labelled_set_recall_and_false_positives(capsys):
     with capsys.disabled():
         print("\n".join(lines + wrong))
     assert len(LABELLED) >= 200
-    assert missed["id18"] == 0 and missed["id15"] == 0, wrong
-    assert recall >= 0.98, wrong
+    assert recall == 1.0, wrong
     assert sum(extra.values()) == 0, wrong
 
 
@@ -69,6 +70,31 @@ def test_labelled_set_covers_every_situation_the_issue_names():
                   "hotline", "postal", "not-card"):
         assert groups[group] >= 5, group
     assert min(Counter(k for e in LABELLED for k in e["kinds"])[k] for k in KINDS) >= 15
+
+
+# Every character the issue names as a gap stands inside a number of the set, and around
+# text that must stay clean (issue 9 item 6).
+GAPS = {
+    "space": " ", "hyphen": "-", "dot": ".", "full-width space": "\u3000", "NBSP": "\u00a0", "thin space": "\u2009",
+    "full-width hyphen": "\uff0d", "full-width dot": "\uff0e", "middle dot": "\u00b7", "zero-width space": "\u200b",
+    "zero-width non-joiner": "\u200c", "zero-width joiner": "\u200d", "soft hyphen": "\u00ad", "BOM": "\ufeff",
+    "word joiner": "\u2060", "left-to-right mark": "\u200e", "right-to-left mark": "\u200f", "bidi override": "\u202d",
+    "line separator": "\u2028", "paragraph separator": "\u2029",
+}
+
+
+@pytest.mark.parametrize("name", GAPS)
+def test_labelled_set_holds_numbers_split_by_every_gap(name):
+    gap = GAPS[name]
+    assert any(gap in e["text"] for e in LABELLED if e["group"] == "gap"), name
+
+
+def test_labelled_set_holds_every_grouping_and_mixed_widths():
+    texts = [e["text"] for e in LABELLED if e["group"] == "gap"]
+    for shape in (r"^\d{6} \d{4} \d{4} \d{4}$", r"^\d{3}-\d{3}-\d{4}-\d{4}-\d{4}$", r"^\d{6}\.\d{8}\.\d{3}[\dX]$",
+                  r"^\d{3}\.\d{4}\.\d{4}$", r"^\+86 \d{3} \d{4} \d{4}$", r"^1[０-９]+\d+$"):
+        assert any(re.match(shape, t) for t in texts), shape
+    assert Counter(e["group"] for e in LABELLED)["gap-negative"] >= 30
 
 
 @pytest.mark.parametrize("entry", [e for e in LABELLED if e["kinds"]], ids=lambda e: e["text"][:24])
@@ -421,3 +447,110 @@ def test_fix_leaves_other_files_alone(repo, capsys):
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith(f"{VILLAGE}/scan.pdf：只能处理记录和文本附件")
     assert err[1] == f"{VILLAGE}/missing.md：找不到这个文件（或它是符号链接），没有修改"
+
+
+# Numbers split by separators and invisible characters (issue 9 item 6) --------------------
+
+INVISIBLES = "\u200b\u200c\u200d\u00ad\ufeff\u2060\u200e\u200f\u202a\u202c\u2066\u2069\u2028\u2029\u180e\U000e0020"
+
+
+@settings(max_examples=300, deadline=None)
+@given(number=identity_numbers(), data=st.data())
+def test_an_identity_number_split_by_invisible_characters_is_found_and_masked(number, data):
+    cuts = data.draw(st.lists(st.tuples(st.integers(1, 17), st.sampled_from(INVISIBLES)), min_size=1, max_size=4))
+    text = number
+    for at, char in sorted(cuts, reverse=True):
+        text = text[:at] + char + text[at:]
+    text = "身份证号：" + text + "，"
+    (m,) = pii.find(text)
+    assert (m.kind, m.masked) == ("id18", number[:6] + "********" + number[-4:])
+    assert pii.mask_text(text) == "身份证号：" + m.masked + "，"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    number=identity_numbers(),
+    sizes=st.sampled_from([(6, 8, 4), (6, 4, 4, 4), (3, 3, 4, 4, 4), (6, 12), (3, 3, 3, 3, 3, 3), (4, 4, 4, 4, 2)]),
+    sep=st.sampled_from([" ", "-", ".", "\u3000", "\u00a0", "\uff0d", "\uff0e", "\u00b7", "\u2009"]),
+    wide=st.booleans(),
+)
+def test_an_identity_number_in_any_common_grouping_is_found(number, sizes, sep, wide):
+    groups, i = [], 0
+    for n in sizes:
+        groups.append(number[i : i + n])
+        i += n
+    text = sep.join(groups)
+    if wide:
+        text = text.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert [m.kind for m in pii.find(f"王保全 {text} 73.14")] == ["id18"]
+    assert pii.find(pii.mask_text(text)) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["138.0013.8000", "+86 138 0013 8000", "1３８00138000", "138\u200b0013\u200b8000", "+86\u00a0138\u00a00013\u00a08000",
+     "１３８\u3000００１３\u3000８０００", "138－0013－8000", "1380013\u20608000"],
+)
+def test_a_mobile_number_in_any_common_form_is_found(text):
+    assert [m.kind for m in pii.find(text)] == ["mobile"]
+
+
+def test_every_decimal_digit_and_invisible_character_is_normalised():
+    from gongkai import chars
+
+    for code in range(0x80, 0x110000):
+        c = chr(code)
+        category = unicodedata.category(c)
+        if category == "Nd" or category in ("Cf", "Zl", "Zp"):
+            assert pii._MAYBE_ODD.match(c), f"U+{code:04X}"
+        if category in ("Cf", "Zl", "Zp"):
+            assert chars.INVISIBLE_RE.match(c), f"U+{code:04X}"
+
+
+def test_the_finding_names_the_invisible_character(repo):
+    path = repo.record("zw.md", notice(extra='contact: "王会计 4110\u200b23198001011237"\n'))
+    (f,) = _scan(repo, path)
+    assert (f.code, f.line, f.field) == ("pii-id-number", 5, "contact")
+    assert f.message == "发现未遮挡的身份证号码 4110…（已隐去），含不可见字符 U+200B（零宽空格）"
+    assert "411023198001011237" not in f.message + f.hint
+
+
+def test_table_cells_and_the_body_are_normalised_too(repo):
+    text = (
+        "---\ncatalogue: notice\ntitle: 名单\npublished: 2014-01-08\nrecipients:\n"
+        "  - {name: 王保全, id_number: 411023 1980 0101 1237, phone: 138.0013.8000}\n"
+        "  - {name: 王金锁, id_number: \"410102\u00a01990\u00a00101\u00a01234\", phone: 138\u30000374\u30001234}\n"
+        "---\n户主 4110\u00ad23\u00a01980\u00a00101\u00a01237，电话 +86 138 0013 8000。\n"
+    )
+    path = repo.record("cells.md", text)
+    found = [(f.code, f.line, f.field) for f in _scan(repo, path)]
+    assert found == [
+        ("pii-id-number", 6, "recipients[0].id_number"),
+        ("pii-mobile", 6, "recipients[0].phone"),
+        ("pii-id-number", 7, "recipients[1].id_number"),
+        ("pii-mobile", 7, "recipients[1].phone"),
+        ("pii-id-number", 9, ""),
+        ("pii-mobile", 9, ""),
+    ]
+
+
+def test_fix_masks_numbers_split_by_gaps(repo):
+    text = (
+        "catalogue: notice\ntitle: 名单\npublished: 2014-01-08\n"
+        "a: 411023 1980 0101 1237\nb: \"4110\u200b23198001011237\"\nc: 138.0013.8000\nd: 1３８00138000\n"
+        "e: 6222\u00a00212\u00a03456\u00a07890\u00a0128\n"
+    )
+    path = repo.record("gaps.yml", text)
+    assert pii.fix_files(repo.root, [Path(path)]) == 5
+    after = (repo.root / path).read_text("utf-8")
+    assert after == (
+        "catalogue: notice\ntitle: 名单\npublished: 2014-01-08\n"
+        "a: 411023********1237\nb: \"411023********1237\"\nc: 138****8000\nd: 1３８****8000\n"
+        "e: '***************0128'\n"
+    )
+    assert _scan(repo, path) == []
+
+
+def test_a_field_whose_only_number_is_grouped_by_unusual_spaces_is_looked_at():
+    for value in ("王金锁 410102\u00a01990\u00a00101\u00a01234", "电话 138\u30000374\u30001234", "410102·1990·0101·1234"):
+        assert [p for p, m in pii.scan_value({"rows": [{"note": value}]})] == [("rows", 0, "note")], value

@@ -236,3 +236,16 @@ def test_a_sheet_padded_to_billions_of_cells_is_stopped_in_time(repo, monkeypatc
 
     found = _attach(repo, "wide.xlsx", _xlsx(build))
     assert [f.code for f in found] == ["pii-attachment-unchecked"] and "单元格" in found[0].message
+
+
+def test_numbers_split_by_gaps_are_found_in_cells_paragraphs_and_pages(repo):
+    def build(wb):
+        ws = wb.active
+        ws.append(["王保全", "4101\u200b02 1990 0101 1234", "138.0374.1234"])
+
+    found = _attach(repo, "list.xlsx", _xlsx(build))
+    assert _placed(found) == [("pii-id-number", "list.xlsx", "工作表“Sheet” B1 单元格"), ("pii-mobile", "list.xlsx", "工作表“Sheet” C1 单元格")]
+    assert found[0].message == "发现未遮挡的身份证号码 4101…（已隐去），含不可见字符 U+200B（零宽空格）"
+    docx = _docx("<w:p><w:r><w:t>王金锁 4101</w:t></w:r><w:r><w:t>02\u00a01990\u00a00101\u00a01234</w:t></w:r></w:p>")
+    assert _placed(_attach(repo, "list.docx", docx)) == [("pii-id-number", "list.docx", "正文第 1 段")]
+    assert _placed(_attach(repo, "list.pdf", pdf([["Wang 410102.1990.0101.1234"]]))) == [("pii-id-number", "list.pdf", "第 1 页")]

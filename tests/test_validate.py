@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import importlib
 import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tinyrepo import BALANCED_LEDGER, BUREAU, RECORDS, VILLAGE, is_chinese, make_repo, notice, pdf
+from tinyrepo import (
+    BALANCED_LEDGER,
+    BUREAU,
+    COUNTY_YML,
+    GOVERNMENT_YML,
+    RECORDS,
+    VILLAGE,
+    VILLAGE_YML,
+    is_chinese,
+    make_repo,
+    notice,
+    pdf,
+)
 
 from gongkai.findings import ERROR, WARNING, Findings
 from gongkai.load import load, read_record
-from gongkai.validate import Validator
+from gongkai.validate import Validator, china_today
 
 # (fixture in tests/fixtures/records, code, line, field, severity): exactly one finding each.
 ONE_FINDING = [
@@ -375,3 +389,149 @@ def test_any_front_matter_gives_findings_with_a_place_and_never_raises(base_proj
         if f.code in FILE_LEVEL:
             continue
         assert 1 <= f.line <= n_lines, f
+
+
+# A broken settings file is one finding at its line (issue 9 item 8) -----------------------
+
+
+def _records_with_one_error_each(repo) -> list[str]:
+    """Five notices in the village unit (one with a bad date) and a notice with a missing title."""
+    paths = [repo.record(f"n{i}.md", notice(published="2014-13-01" if i == 0 else "2014-01-08")) for i in range(5)]
+    paths.append(repo.record("untitled.md", "---\ncatalogue: notice\npublished: 2014-01-08\n---\n正文。\n"))
+    return paths
+
+
+@pytest.mark.parametrize(
+    ("broken", "line"),
+    [
+        ("units:\n\t- id: cun", 3),  # a Tab
+        ("name: [示范县", 1),  # a bracket never closed
+    ],
+)
+def test_a_broken_county_file_is_one_finding_and_its_records_are_still_checked(repo, broken, line):
+    text = COUNTY_YML.replace("units:\n  - id: cun", broken) if "units" in broken else COUNTY_YML.replace("name: 示范县", broken)
+    repo.write("content/counties/demo.yml", text)
+    paths = _records_with_one_error_each(repo)
+    project = repo.check()
+    found = [(f.file, f.code, f.line) for f in project.findings if f.is_error]
+    assert found[0][:2] == ("content/counties/demo.yml", "yaml-syntax")
+    assert found[1:] == [(paths[0], "record-format", 4), (paths[5], "record-required", 2)]
+    assert not any(r.valid for r in project.records)  # nothing of a county without settings is published
+
+
+def test_a_county_file_that_breaks_the_schema_does_not_flood_its_records(repo):
+    repo.write("content/counties/demo.yml", COUNTY_YML.replace("    level: village\n", "    level: hamlet\n"))
+    paths = _records_with_one_error_each(repo)
+    found = [(f.file, f.code) for f in repo.findings() if f.is_error]
+    assert found == [("content/counties/demo.yml", "county-enum"), (paths[0], "record-format"), (paths[5], "record-required")]
+
+
+def test_a_broken_catalogue_file_is_one_finding_not_one_per_record(repo):
+    repo.write("catalogues/village.yml", VILLAGE_YML.replace("  - id: finance-ledger", "\t- id: finance-ledger"))
+    paths = _records_with_one_error_each(repo)
+    found = [(f.file, f.code, f.line) for f in repo.findings() if f.is_error]
+    assert found == [("catalogues/village.yml", "yaml-syntax", 4), (paths[0], "record-format", 4), (paths[5], "record-required", 2)]
+
+
+def test_a_broken_site_file_is_one_finding(repo):
+    repo.write("content/site.yml", "title: 示范市党务政务公开平台\ncity:\t[示范市\n")
+    _records_with_one_error_each(repo)
+    found = [(f.file, f.code) for f in repo.findings() if f.file == "content/site.yml"]
+    assert found == [("content/site.yml", "yaml-syntax")]
+
+
+# Dates that lie ahead or do not exist (issue 9 item 10) ------------------------------------
+
+
+def test_a_disclosure_date_in_the_future_is_an_error(repo):
+    path = repo.record("a.md", notice(published="2041-03-10", extra="written: 2041-03-01\nchanges:\n  - {date: 2041-03-11, note: 更正错字}\n"))
+    found = [(f.code, f.severity, f.line, f.field, f.message) for f in repo.findings(path)]
+    assert found == [
+        ("record-date-future", ERROR, 4, "published", found[0][4]),
+        ("record-date-future", ERROR, 5, "written", found[1][4]),
+        ("record-date-future", ERROR, 7, "changes[0].date", found[2][4]),
+    ]
+    assert re.fullmatch(r"发布日期 2041-03-10 是将来的日期（今天是 \d{4}-\d\d-\d\d，北京时间）", found[0][4])
+    assert found[1][4].startswith("成文日期 2041-03-01 是将来的日期")
+
+
+def test_today_in_china_is_the_last_day_a_record_may_carry(repo, monkeypatch):
+    monkeypatch.setattr(importlib.import_module("gongkai.validate"), "china_today", lambda: dt.date(2014, 1, 8))
+    today = repo.record("today.md", notice(published="2014-01-08"))
+    tomorrow = repo.record("tomorrow.md", notice(published="2014-01-09"))
+    assert [(f.file, f.code) for f in repo.findings() if f.is_error] == [(tomorrow, "record-date-future")]
+    assert today
+
+
+def test_china_today_is_the_date_at_utc_plus_8():
+    before = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date()
+    assert china_today() in (before, before + dt.timedelta(days=1))
+
+
+def test_a_date_in_the_future_for_an_item_field_may_be_planned(repo):
+    path = repo.record("q.md", "---\ncatalogue: interaction\ntitle: 关于听证会的答复\npublished: 2014-01-08\nasked: 2014-01-02\nreplied: 2014-01-05\n---\n正文。\n", BUREAU)
+    assert repo.findings(path) == []
+
+
+MEETINGS = """
+  - id: meetings
+    name: 会议安排
+    period: none
+    schema:
+      type: object
+      properties:
+        rows:
+          title: 会议
+          type: array
+          items:
+            type: object
+            properties:
+              day: {title: 会议日期, type: string, format: date}
+              topic: {title: 议题, type: string}
+"""
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("2014-02-30", "2014年2月没有30日"),
+        ("2014-02-29", "2014年2月没有29日（2014年不是闰年）"),
+        ("2014-04-31", "2014年4月没有31日"),
+        ("2014-13-01", "没有13月（月份只能是 01 至 12）"),
+        ("2014-00-10", "没有0月（月份只能是 01 至 12）"),
+        ("2014-01-00", "日不能是 00（每月从 1 日开始）"),
+    ],
+)
+def test_a_day_that_does_not_exist_is_named_in_every_date_field(repo, value, says):
+    repo.write("catalogues/government.yml", GOVERNMENT_YML + MEETINGS)
+    a = repo.record("a.md", notice(published=value))
+    b = repo.record("b.md", notice(extra=f"written: {value}\n"))
+    c = repo.record("c.md", notice(extra=f"changes:\n  - {{date: '{value}', note: 更正错字}}\n"))
+    d = repo.record("d.md", f"---\ncatalogue: meetings\ntitle: 会议安排表\npublished: 2014-01-08\nrows:\n  - {{day: 2014-01-09, topic: 预算}}\n  - {{day: {value}, topic: 决算}}\n---\n", BUREAU)
+    found = [(f.file, f.line, f.field, f.message) for f in repo.findings() if f.is_error]
+    assert found == [
+        (d, 7, "rows[1].day", f"「会议日期（day）」写的是「{value}」，但{says}"),
+        (a, 4, "published", f"「发布日期（published）」写的是「{value}」，但{says}"),
+        (b, 5, "written", f"「成文日期（written）」写的是「{value}」，但{says}"),
+        (c, 6, "changes[0].date", f"「修订日期（date）」写的是「{value}」，但{says}"),
+    ]
+
+
+def test_a_broken_or_missing_record_schema_is_one_finding_and_no_crash(repo):
+    common = repo.root / "catalogues" / "_record.yml"
+    common.write_text(common.read_text("utf-8").replace("  title:\n", "\ttitle:\n", 1), "utf-8")
+    repo.record("a.md", "---\ntitle: 关于通知\npublished: 2014-01-08\n---\n正文\n")  # no catalogue
+    repo.record("b.md", notice())
+    project = repo.check()
+    assert [(f.file, f.code) for f in project.findings] == [("catalogues/_record.yml", "yaml-syntax")]
+    assert not any(r.valid for r in project.records)
+    common.unlink()
+    assert [(f.file, f.code) for f in repo.findings()] == [("catalogues/_record.yml", "catalogue-record-schema-missing")]
+
+
+def test_a_catalogue_item_that_is_refused_does_not_flood_its_records(repo):
+    broken = VILLAGE_YML.replace("    name: 村务公告\n    period: none\n", "    name: 村务公告\n    period: none\n    checks: [no_such_rule]\n")
+    repo.write("catalogues/village.yml", broken)
+    paths = _records_with_one_error_each(repo)
+    found = [(f.file, f.code) for f in repo.findings() if f.is_error]
+    assert found == [("catalogues/village.yml", "catalogue-check-unknown"), (paths[0], "record-format"), (paths[5], "record-required")]

@@ -11,7 +11,8 @@ from gongkai.yamltext import MAX_DEPTH, YamlProblem, parse
 
 def english_words(message: str) -> list[str]:
     """English words in a message, apart from the names a clerk sees on screen anyway."""
-    return [w for w in re.findall(r"[A-Za-z]{3,}", message) if w not in ("YAML", "Tab", "UTF")]
+    message = re.sub(r"U\+[0-9A-F]{4,6}", "", message)  # a code point names a character exactly
+    return [w for w in re.findall(r"[A-Za-z]{3,}", message) if w not in ("YAML", "Tab", "UTF", "NUL", "BOM")]
 
 
 def test_positions_are_file_lines_and_columns_of_keys_and_items():
@@ -122,13 +123,90 @@ SYNTAX_MISTAKES = [
     ),
     pytest.param("title: 通知\n  published: 2014-01-08\n", 3, 12, None, id="key-indented-under-value"),
     pytest.param("review:\n  leader: 王\n opinion: 同意\n", 4, 2, "YAML 格式错误：缩进不一致或缺少字段名", id="dedent"),
-    pytest.param('title: "通知\npublished: 2014-01-08\n', 4, 1, "YAML 格式错误：文件意外结束（引号或括号没有闭合）", id="unclosed-quote"),
-    pytest.param("title: 通知\npublished 2014-01-08\nperiod: 2013\n", 4, 1, "YAML 格式错误：缺少冒号", id="missing-colon"),
+    # The line where the quote opens, not the end of the file.
+    pytest.param('title: "通知\npublished: 2014-01-08\n', 2, 8, "YAML 格式错误：这里开始的引号没有闭合（缺少另一半引号）", id="unclosed-quote"),
+    # The line without the colon, not the next one (issue 9 item 11).
+    pytest.param("title: 通知\npublished 2014-01-08\nperiod: 2013\n", 3, 1, "YAML 格式错误：缺少冒号", id="missing-colon"),
     pytest.param("title: *x\n", 2, 8, "YAML 格式错误：使用了未定义的锚点（*）", id="undefined-alias"),
     pytest.param("title: *重要* 通知\n", 2, 9, None, id="value-starting-with-star"),
-    pytest.param("keywords: [会议, 通知\ntitle: 通知\n", 3, 6, None, id="unclosed-bracket"),
+    pytest.param("keywords: [会议, 通知\ntitle: 通知\n", 2, 11, None, id="unclosed-bracket"),
     pytest.param("title: 通知\n---\n正文\n", 3, 1, None, id="second-document"),
     pytest.param("title: @示范村\n", 2, 8, None, id="at-sign"),
+    # Issue 9 item 11: the line of the mistake and its likely cause, named in Chinese.
+    pytest.param("catalogue: notice\ntitle:x\npublished: 2014-01-08\n", 3, 6, "YAML 格式错误：冒号后面缺少空格", id="no-space-after-colon"),
+    pytest.param(
+        "catalogue: notice\ntitle：关于通知\npublished: 2014-01-08\n",
+        3,
+        6,
+        "YAML 格式错误：字段名后面用了全角冒号「：」；YAML 只认英文冒号「:」，冒号后还要有一个空格",
+        id="full-width-colon",
+    ),
+    pytest.param(
+        "catalogue: notice\npublished: 2014-01-08\ntitle：关于通知\n",
+        4,
+        6,
+        "YAML 格式错误：字段名后面用了全角冒号「：」；YAML 只认英文冒号「:」，冒号后还要有一个空格",
+        id="full-width-colon-last-line",
+    ),
+    pytest.param(
+        "catalogue: notice\ntitle: 关于\u2028通知\npublished: 2014-01-08\nperiod: 2013\n",
+        3,
+        10,
+        "YAML 格式错误：这一行含有不可见字符 U+2028（行分隔符）",
+        id="line-separator",
+    ),
+    pytest.param(
+        "catalogue: notice\ntitle: 关于\u2029通知\n",
+        3,
+        10,
+        "YAML 格式错误：这一行含有不可见字符 U+2029（段落分隔符）",
+        id="paragraph-separator",
+    ),
+    pytest.param(
+        "catalogue: notice\ntitle: 关于\x00通知\npublished: 2014-01-08\n",
+        3,
+        10,
+        "YAML 格式错误：这一行含有控制字符 U+0000（空字符 NUL），记录中不能有这种字符",
+        id="nul",
+    ),
+    pytest.param(
+        "catalogue: notice\ntitle: 关于\x07通知\n", 3, 10, "YAML 格式错误：这一行含有控制字符 U+0007（响铃符），记录中不能有这种字符", id="bell"
+    ),
+    pytest.param(
+        "catalogue: notice\ntitle:\u00a0关于通知\npublished: 2014-01-08\n",
+        3,
+        6,
+        "YAML 格式错误：冒号后面是U+00A0（不换行空格），不是英文空格",
+        id="nbsp-after-colon",
+    ),
+    pytest.param(
+        "catalogue: notice\nchanges:\n\u3000- {date: 2014-01-08, note: 更正}\n",
+        4,
+        1,
+        "YAML 格式错误：行首缩进用了U+3000（全角空格）；YAML 只能用英文空格缩进",
+        id="full-width-space-indent",
+    ),
+    pytest.param(
+        "catalogue: notice\ntitle: 通知\n\ufeffpublished: 2014-01-08\n",
+        4,
+        1,
+        "YAML 格式错误：这一行含有不可见字符 U+FEFF（字节顺序标记 BOM / 零宽不换行空格）",
+        id="bom-inside",
+    ),
+    pytest.param(
+        "catalogue: notice\ntitle: 通知\n  \u200bpublished: 2014-01-08\n",
+        4,
+        3,
+        "YAML 格式错误：这一行含有不可见字符 U+200B（零宽空格）",
+        id="zero-width-space",
+    ),
+    pytest.param(
+        "catalogue: notice\nkeywords: [“会议”, 通知\ntitle: 通知\n",
+        3,
+        12,
+        "YAML 格式错误：方括号 [ ] 中的列表没有正确结束（缺少逗号或右括号）；这一行用了全角引号“，YAML 只认英文的引号 \" ' 和括号 [ ] { }",
+        id="full-width-quote",
+    ),
 ]
 
 
@@ -143,3 +221,13 @@ def test_syntax_mistakes_have_a_place_and_a_chinese_message(text, line, column, 
     if message is not None:
         assert problem.message == message
     assert english_words(problem.message) == []
+
+
+def test_odd_field_names_are_named_and_chinese_ones_left_alone():
+    from gongkai.chars import describe, name_problem
+
+    assert name_problem("title") is None and name_problem("金额（元）") is None
+    assert name_problem("ｔｉｔｌｅ") == "用了全角字母或数字"
+    assert name_problem("ti\u200btle") == "含不可见字符 U+200B（零宽空格）"
+    assert name_problem("title\u3000") == "含看不出的特殊字符 U+3000（全角空格）"
+    assert describe("\u2028") == "U+2028（行分隔符）" and describe("\U000e0041") == "U+E0041（格式控制字符）"

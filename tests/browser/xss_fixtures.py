@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from tinyrepo import BUREAU, FIXTURES, MAIN, make_repo, serve
+from tinyrepo import BUREAU, FIXTURES, MAIN, make_repo, pdf, serve
 
 from gongkai import indexno
 from gongkai.load import Project, load
@@ -111,7 +111,7 @@ def xss_site(tmp_path_factory) -> XssSite:
     shutil.copy(MAIN / "mkdocs.yml", repo.root / "mkdocs.yml")
     shutil.copytree(MAIN / "theme", repo.root / "theme")
     repo.write("catalogues/government.yml", CATALOGUE)
-    repo.write(f"{BUREAU}/minutes.pdf", b"%PDF-1.4\n%%EOF\n")
+    repo.write(f"{BUREAU}/minutes.pdf", pdf([["Minutes"]]))  # a PDF must open (validate)
     payload_ids = {f"payload-{i:02d}": p for i, p in enumerate(PAYLOADS, start=1)}
     inert_ids = {f"inert-{i:02d}": p for i, p in enumerate(INERT, start=1)}
     for rid, text in {**payload_ids, **inert_ids}.items():
