@@ -127,7 +127,9 @@ def test_hostile_yaml_is_refused_quickly_with_one_finding(repo, name, text, line
     path = repo.record(name, text)
     started = time.perf_counter()
     findings = repo.findings()
-    assert time.perf_counter() - started < 5
+    # A stall guard, not a speed goal (those live in the benchmarks): the unguarded parse takes
+    # minutes, a guarded one well under a second, so 30 s cannot flake on a loaded machine.
+    assert time.perf_counter() - started < 30
     (f,) = findings
     assert (f.file, f.code, f.line) == (path, "yaml-too-large", line)
     assert "锚点" in f.hint
@@ -146,7 +148,7 @@ def test_body_that_would_stall_markdown_is_refused_quickly(repo, body):
     path = repo.record("a.md", NOTICE.replace("正文。\n", body))
     started = time.perf_counter()
     found = [(f.code, f.line, f.field) for f in repo.findings()]
-    assert time.perf_counter() - started < 5
+    assert time.perf_counter() - started < 30  # a stall guard (79 s unguarded), see above
     assert found == [("body-too-complex", 8, "body")]
     assert repo.findings()[0].file == path
 
