@@ -7,6 +7,8 @@ schema, so it may trust their types. Add a rule by decorating a function with @r
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -193,3 +195,257 @@ def steps_numbered(f: Fields) -> Iterator[Problem]:
                     f"环节「{step.get('name', i + 1)}」指向不存在的环节 {target}",
                     "next 中只能写已有环节的序号。",
                 )
+
+
+# Counts that cannot exceed another count: (the smaller, the larger, Chinese names).
+AT_MOST = (
+    ("present", "expected", "实到", "应到"),
+    ("agreed", "present", "同意", "实到"),
+    ("delegates_present", "delegates_total", "实到代表", "应到代表"),
+    ("issues_fixed", "issues_found", "已整改", "发现问题"),
+)
+
+
+def _objects(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, dict]]:
+    """The record's fields and every object nested in them (a meeting's steps, a table's rows)."""
+    if isinstance(node, dict):
+        yield path, node
+        for k, v in node.items():
+            yield from _objects(v, path + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _objects(v, path + (i,))
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+@rule("counts_within")
+def counts_within(f: Fields) -> Iterator[Problem]:
+    """Present ≤ expected, agreed ≤ present, issues fixed ≤ issues found, in every object of the record."""
+    for path, obj in _objects(f):
+        for small, large, small_zh, large_zh in AT_MOST:
+            a, b = obj.get(small), obj.get(large)
+            if _number(a) and _number(b) and a > b:
+                where = f"第 {path[-1] + 1} 行：" if path and isinstance(path[-1], int) else ""
+                yield Problem(
+                    path + (small,),
+                    f"{where}{small_zh} {a} 多于{large_zh} {b}",
+                    f"{small_zh}不能多于{large_zh}；请对照会议记录或台账核对两个数字。",
+                )
+
+
+@rule("raised_per_capita")
+def raised_per_capita(f: Fields) -> Iterator[Problem]:
+    """Funds raised = people (households) × amount per head (筹资总额 = 筹资标准 × 筹资人数)."""
+    if not all(_number(f.get(k)) for k in ("raised", "per_capita", "population")):
+        return
+    expected = money(f["per_capita"]) * money(f["population"])
+    if expected != money(f["raised"]):
+        yield Problem(
+            ("raised",),
+            f"筹资总额应为筹资标准 {_fmt(money(f['per_capita']))} × 筹资人数 {f['population']} = {_fmt(expected)}，"
+            f"表中写的是 {_fmt(money(f['raised']))}",
+            "筹资总额 = 筹资标准 × 筹资人数；请核对三个数字，改正写错的一处。",
+        )
+
+
+# A total and its parts, where an item declares them: (total, parts, Chinese names).
+SUMS = (("total_investment", ("raised", "subsidy", "other_funds"), "项目总投资", ("筹资总额", "财政奖补资金", "村集体及其他资金")),)
+
+
+@rule("total_of_parts")
+def total_of_parts(f: Fields) -> Iterator[Problem]:
+    """A total investment equals the sum of the funds it is made of (筹资 + 奖补 + 其他)."""
+    for total, parts, total_zh, parts_zh in SUMS:
+        if not _number(f.get(total)) or not any(_number(f.get(p)) for p in parts):
+            continue
+        summed = sum((money(f.get(p)) for p in parts if _number(f.get(p))), Decimal(0))
+        if summed != money(f[total]):
+            named = " + ".join(f"{zh} {_fmt(money(f[p]))}" for p, zh in zip(parts, parts_zh, strict=True) if _number(f.get(p)))
+            yield Problem(
+                (total,),
+                f"{total_zh}应为各项资金之和：{named} = {_fmt(summed)}，表中写的是 {_fmt(money(f[total]))}",
+                f"{total_zh} = {' + '.join(parts_zh)}；请核对各项资金和总投资。",
+            )
+
+
+# Rules about the whole record (its title, period and dates) or about a series of records.
+# Catalogues name them in `checks:` like any other rule, so the office declares them per
+# item as data. The validator's per-record loop calls every rule with the item's own fields
+# only; for these, that call finds nothing (`_nothing`) and the validator's record and
+# series passes (validate.Validator.inspection, .series) call the real function with the
+# record's common fields too, or with the unit's series.
+RECORD_RULES: dict[str, Callable[[dict], Iterator[Problem]]] = {}
+SERIES_RULES: dict[str, Callable[[list], Iterator[tuple[Any, Problem]]]] = {}
+# How serious each rule's finding is when it is not an error (see validate.Validator.inspection).
+RULE_SEVERITY: dict[str, str] = {}
+
+
+def _nothing(f: Fields) -> Iterator[Problem]:
+    return iter(())
+
+
+def record_rule(name: str, severity: str = "error") -> Callable:
+    """Register a rule that reads the whole record (common fields included)."""
+
+    def register(fn: Callable[[dict], Iterator[Problem]]) -> Callable[[dict], Iterator[Problem]]:
+        RECORD_RULES[name] = fn
+        RULES[name] = _nothing
+        RULE_SEVERITY[name] = severity
+        return fn
+
+    return register
+
+
+def series_rule(name: str, severity: str = "warning") -> Callable:
+    """Register a rule over one unit's records of an item, in period order."""
+
+    def register(fn: Callable[[list], Iterator[tuple[Any, Problem]]]) -> Callable[[list], Iterator[tuple[Any, Problem]]]:
+        SERIES_RULES[name] = fn
+        RULES[name] = _nothing
+        RULE_SEVERITY[name] = severity
+        return fn
+
+    return register
+
+
+_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+# Periods as titles write them: 2013年2月, 2013年第四季度 / 四季度, 2013年上半年, 2013年（度）.
+_TITLE_PERIOD = re.compile(
+    r"(?P<year>(?:19|20)\d{2})\s*年\s*(?:"
+    r"(?P<month>1[0-2]|0?[1-9])\s*月份?(?![\d至到—\-~～])"
+    r"|第?(?P<quarter>[一二三四1-4])\s*季度"
+    r"|(?P<half>[上下])\s*半年"
+    r")?"
+)
+
+
+def title_periods(title: str) -> list[tuple[str, str]]:
+    """Every period a title names, as (period, the words in the title): 2013年2月 -> 2013-02."""
+    out = []
+    for m in _TITLE_PERIOD.finditer(title):
+        year = m.group("year")
+        if m.group("month"):
+            out.append((f"{year}-{int(m.group('month')):02d}", m.group(0)))
+        elif m.group("quarter"):
+            out.append((f"{year}-Q{_CN_DIGITS[m.group('quarter')]}", m.group(0)))
+        elif m.group("half"):
+            out.append((f"{year}-H{1 if m.group('half') == '上' else 2}", m.group(0)))
+        else:
+            out.append((year, m.group(0)))
+    return out
+
+
+def period_span(period: str) -> tuple[dt.date, dt.date] | None:
+    from .periods import period_end
+
+    end = period_end(period)
+    if end is None:
+        return None
+    year, rest = int(period[:4]), period[5:]
+    if not rest:
+        start = dt.date(year, 1, 1)
+    elif rest.startswith("H"):
+        start = dt.date(year, 1 if rest == "H1" else 7, 1)
+    elif rest.startswith("Q"):
+        start = dt.date(year, int(rest[1]) * 3 - 2, 1)
+    else:
+        start = dt.date(year, int(rest), 1)
+    return start, end
+
+
+def periods_overlap(a: str, b: str) -> bool:
+    """True when two periods share a day (2013-11 and 2013-Q4 do; 2013-Q3 and 2013-10 do not)."""
+    sa, sb = period_span(a), period_span(b)
+    return bool(sa and sb and sa[0] <= sb[1] and sb[0] <= sa[1])
+
+
+@record_rule("title_period")
+def title_period(meta: dict) -> Iterator[Problem]:
+    """A title that names a period names the record's `period` (or a period containing it)."""
+    from .periods import period_zh
+
+    period, title = str(meta.get("period") or ""), str(meta.get("title") or "")
+    named = title_periods(title)
+    if not period or not named or period_span(period) is None:
+        return
+    if any(periods_overlap(p, period) for p, _ in named):
+        return
+    words = "、".join(f"「{w}」" for _, w in named)
+    yield Problem(
+        ("title",),
+        f"标题写的是{words}，所属期间（period）却是 {period}（{period_zh(period)}）",
+        "标题中的期间与 period 必须一致；请改正写错的一处。",
+    )
+
+
+@record_rule("period_ended", severity="warning")
+def period_ended(meta: dict) -> Iterator[Problem]:
+    """A report of a period is published after the period has ended."""
+    from .periods import period_end, period_zh
+
+    period, published = str(meta.get("period") or ""), str(meta.get("published") or "")
+    end = period_end(period) if period else None
+    try:
+        day = dt.date.fromisoformat(published)
+    except ValueError:
+        return
+    if end and day <= end:
+        yield Problem(
+            ("published",),
+            f"发布日期 {published} 在所属期间{period_zh(period)}结束（{end.isoformat()}）之前或当天，这一期还没有结束",
+            "报告某一期间情况的记录，应在该期间结束后公开；请核对发布日期和所属期间。",
+        )
+
+
+def _balance(r: Any, key: str) -> Decimal | None:
+    value = r.meta.get(key)
+    return money(value) if _number(value) else None
+
+
+def _adjacent(prev: Any, this: Any) -> bool:
+    a, b = period_span(str(prev.meta["period"])), period_span(str(this.meta["period"]))
+    return bool(a and b and a[1] + dt.timedelta(days=1) == b[0])
+
+
+@series_rule("balance_carried_over")
+def balance_carried_over(series: list) -> Iterator[tuple[Any, Problem]]:
+    """Each period's opening balance is the closing balance of the period just before it."""
+    from .periods import period_zh
+
+    for prev, this in zip(series, series[1:], strict=False):
+        if not _adjacent(prev, this):
+            continue  # a gap: the missing period is reported by 公开时限, not guessed at here
+        closing, opening = _balance(prev, "closing_balance"), _balance(this, "opening_balance")
+        if closing is None or opening is None or closing == opening:
+            continue
+        yield this, Problem(
+            ("opening_balance",),
+            f"期初余额 {_fmt(opening)} 不等于上一期（{period_zh(str(prev.meta['period']))}，{prev.path}）的期末余额 {_fmt(closing)}，"
+            f"相差 {_fmt(opening - closing)}",
+            "本期期初余额应等于上期期末余额；如上期有误，请更正上期记录并写修订说明，不要在本期另起一个余额。",
+        )
+
+
+@series_rule("periods_do_not_overlap")
+def periods_do_not_overlap(series: list) -> Iterator[tuple[Any, Problem]]:
+    """No two records of a series (an item and the items that stand in for it) cover the same days."""
+    from .periods import period_zh
+
+    for i, this in enumerate(series):
+        for prev in series[:i]:
+            p, q = str(prev.meta["period"]), str(this.meta["period"])
+            if p == q and prev.item.id == this.item.id:
+                continue  # the same period twice: record-period-duplicate says so
+            if periods_overlap(p, q):
+                if (str(prev.published), prev.path) > (str(this.published), this.path):  # the later one is the extra one
+                    prev, this, p, q = this, prev, q, p
+                yield this, Problem(
+                    ("period",),
+                    f"所属期间{period_zh(q)}与 {prev.path}（{prev.item.name}，{period_zh(p)}）重叠，同一段时间公开了两次",
+                    "同一事项（含可互相代替的事项）每段时间只公开一次：按月公开的不再按季度公开，反之亦然；"
+                    "请把多余的一条撤回（withdrawn）或改正所属期间。",
+                )
+                break
