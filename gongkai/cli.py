@@ -150,6 +150,20 @@ def cmd_deadlines(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_query(args: argparse.Namespace) -> int:
+    """Records (and table rows) that meet every condition of a filter."""
+    from . import query
+
+    project = check(_root(args))
+    try:
+        conditions = query.parse(args.conditions, query.known_fields(project))
+    except query.QueryError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(query.render(project, query.run(project, conditions), args.format))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Build one county and serve the site folder on localhost for a preview."""
     import functools
@@ -223,6 +237,15 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--on", help="judge at this date, YYYY-MM-DD (default: today in China)")
     t.add_argument("--format", choices=["terminal", "json"], default="terminal")
     t.set_defaults(func=cmd_deadlines)
+
+    q = sub.add_parser(
+        "query", parents=[common], help="records and table rows that meet conditions (字段=值 …)",
+        description="查询记录：条件写成 字段 比较符号 值（= != >= <= > < ~），全部满足的记录及其符合条件的表格行。"
+        "例如 category=government item=power-item steps.risk=高；county=xuchangxian period>=2013-01。",
+    )
+    q.add_argument("conditions", nargs="*", help="conditions such as county=xuchangxian steps.risk=高 period>=2013-01")
+    q.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    q.set_defaults(func=cmd_query)
 
     s = sub.add_parser("serve", parents=[common], help="build one county and preview it on localhost")
     s.add_argument("county")
