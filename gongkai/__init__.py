@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import history, indexno, pii
+from . import deadlines, history, indexno, pii
 from .load import Project, load
 from .validate import validate
 
@@ -40,4 +40,5 @@ def check(root: Path) -> Project:
         project.findings.add("history-shallow", ".git", str(exc), hint="补全历史后再运行。")
         landed = {}
     indexno.assign(project, landed)
+    project.findings.extend(deadlines.backdating_findings(project))
     return project
