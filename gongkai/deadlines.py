@@ -14,11 +14,12 @@ A series starts with the unit's first record of the item: before that the unit m
 have existed or the item may not have been in the catalogue.
 
 Backdating: the clerk types `published`; git knows when the record reached main. A record
-that reached main more than BACKDATE_SLACK_DAYS after the later of its `published` date and
-its county's `online_since` (when the county's records began to go through this platform;
-everything before was imported from the old site) is backdated: `check` warns about it
-(record-backdated), the assessment lists it, and its lateness is judged by the day it
-reached main, not the day typed.
+that reached main more than BACKDATE_SLACK_DAYS after its `published` date is backdated:
+`check` warns about it (record-backdated), the assessment lists it, and its lateness is
+judged by the day it reached main, not the day typed. Records published before their
+county's `online_since` (the day its records began to go through this platform) were
+imported from the old site, whenever they reached git, and are not judged: the seed
+archive of 2013 records was imported in November 2026.
 
 Withdrawn and removed records do not count as published: the period has nothing current
 for it. The date things are judged at is given (see `as_of_date`): a site built twice
@@ -172,14 +173,10 @@ def backdating(project: Project, county: County | None = None, today: dt.date | 
             typed = dt.date.fromisoformat(r.published)
         except ValueError:
             continue
-        since = typed
-        if c.online_since:
-            try:
-                since = max(typed, dt.date.fromisoformat(c.online_since))
-            except ValueError:
-                pass
+        if c.online_since and r.published < c.online_since:
+            continue  # published on the old site before the county went online: imported, not backdated
         arrived = landed.get(r.path, today)
-        if (arrived - since).days > BACKDATE_SLACK_DAYS:
+        if (arrived - typed).days > BACKDATE_SLACK_DAYS:
             out.append(Backdated(r, typed, arrived))
     out.sort(key=lambda b: (-b.days, b.record.path))
     return out
