@@ -449,3 +449,106 @@ def periods_do_not_overlap(series: list) -> Iterator[tuple[Any, Problem]]:
                     "请把多余的一条撤回（withdrawn）或改正所属期间。",
                 )
                 break
+
+
+# 依申请公开 ----------------------------------------------------------------------------
+# Outcomes of a request as the 2021 annual-report format counts them (表三 三、本年度办理结果):
+# the register's value -> (group, row) of `applications.results` in an annual report.
+OUTCOMES = {
+    "予以公开": ("disclosed", None),
+    "部分公开": ("partly", None),
+    "不予公开：属于国家秘密": ("refused", "state_secret"),
+    "不予公开：其他法律行政法规禁止公开": ("refused", "law_forbidden"),
+    "不予公开：危及“三安全一稳定”": ("refused", "three_safety"),
+    "不予公开：保护第三方合法权益": ("refused", "third_party"),
+    "不予公开：属于三类内部事务信息": ("refused", "internal"),
+    "不予公开：属于四类过程性信息": ("refused", "process"),
+    "不予公开：属于行政执法案卷": ("refused", "enforcement_file"),
+    "不予公开：属于行政查询事项": ("refused", "query"),
+    "无法提供：本机关不掌握相关政府信息": ("unable", "not_held"),
+    "无法提供：没有现成信息需要另行制作": ("unable", "need_creation"),
+    "无法提供：补正后申请内容仍不明确": ("unable", "unclear"),
+    "不予处理：信访举报投诉类申请": ("not_processed", "petition"),
+    "不予处理：重复申请": ("not_processed", "repeated"),
+    "不予处理：要求提供公开出版物": ("not_processed", "publication"),
+    "不予处理：无正当理由大量反复申请": ("not_processed", "massive"),
+    "不予处理：要求行政机关确认或重新出具已获取信息": ("not_processed", "confirm"),
+    "其他处理：申请人无正当理由逾期不补正": ("other", "no_correction"),
+    "其他处理：申请人逾期未缴纳费用": ("other", "no_fee"),
+    "其他处理：其他": ("other", "other"),
+}
+REQUESTER_KEYS = dict(zip(("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"), REQUESTERS, strict=True))
+REPLY_WORKING_DAYS = 20  # 条例第三十三条第二款
+EXTENSION_WORKING_DAYS = 20
+
+
+@dataclass(frozen=True)
+class ReplyTime:
+    """How long one request took: working days used, the days allowed, and what that makes it."""
+
+    status: str  # 按时答复, 延期答复, 逾期答复, 未答复, 逾期未答复
+    used: int | None
+    due: dt.date
+
+
+def reply_time(row: dict, as_of: dt.date) -> ReplyTime | None:
+    """A register row's reply time against the statutory 20 (+20 with a reason) working days."""
+    from . import workdays
+
+    try:
+        start = dt.date.fromisoformat(str(row.get("corrected") or row["received"]))
+    except (KeyError, ValueError):
+        return None
+    allowed = REPLY_WORKING_DAYS + (EXTENSION_WORKING_DAYS if row.get("extended") else 0)
+    due = workdays.add(start, allowed)
+    replied = row.get("replied")
+    if not replied:
+        return ReplyTime("逾期未答复" if as_of > due else "未答复", None, due)
+    try:
+        day = dt.date.fromisoformat(str(replied))
+    except ValueError:
+        return None
+    used = workdays.between(start, day)
+    if day > due:
+        return ReplyTime("逾期答复", used, due)
+    return ReplyTime("延期答复" if used > REPLY_WORKING_DAYS else "按时答复", used, due)
+
+
+@record_rule("request_reply_in_time", severity="warning")
+def request_reply_in_time(meta: dict) -> Iterator[Problem]:
+    """Each request is answered within 20 working days, or 40 with a recorded reason for the extension."""
+    try:
+        published = dt.date.fromisoformat(str(meta.get("published")))
+    except ValueError:
+        return
+    for i, row in enumerate(meta.get("requests") or []):
+        if not isinstance(row, dict):
+            continue
+        label = f"申请 {row.get('no', i + 1)} "
+        if row.get("replied") and str(row["replied"]) < str(row.get("corrected") or row.get("received") or ""):
+            yield Problem(("requests", i, "replied"), f"{label}的答复日期 {row['replied']} 早于收到日期", "请核对两个日期是否写反或写错。")
+            continue
+        if row.get("replied") and not row.get("outcome"):
+            yield Problem(("requests", i, "outcome"), f"{label}已答复，但没有写办理结果", "办理结果按年度报告的分类填写，例如 予以公开、部分公开。")
+        t = reply_time(row, published)
+        if t is None:
+            continue
+        if t.status == "逾期答复":
+            yield Problem(
+                ("requests", i, "replied"),
+                f"{label}逾期答复：应于 {t.due.isoformat()} 前答复，{row['replied']} 才答复，用了 {t.used} 个工作日"
+                + ("（已延期）" if row.get("extended") else ""),
+                "收到申请之日起 20 个工作日内答复；需要延长的经负责人同意并告知申请人，最长延长 20 个工作日（条例第三十三条）。",
+            )
+        elif t.status == "延期答复" and not str(row.get("extended") or "").strip():
+            yield Problem(
+                ("requests", i, "extended"),
+                f"{label}用了 {t.used} 个工作日答复，超过 20 个工作日，但没有写延期理由",
+                "延期答复须经本机关负责人同意并告知申请人；在 extended 中写明延期理由。",
+            )
+        elif t.status == "逾期未答复":
+            yield Problem(
+                ("requests", i),
+                f"{label}至发布日 {published.isoformat()} 仍未答复，已超过答复期限 {t.due.isoformat()}",
+                "尽快答复申请人；答复后在登记中补写答复日期和办理结果（并写修订说明）。",
+            )
