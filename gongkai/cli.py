@@ -164,6 +164,47 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def _inspection_scope(args: argparse.Namespace, project) -> tuple[list[str], object] | None:
+    """(counties, judging date) from --county and --as-of, or None after a Chinese message."""
+    import datetime as dt
+
+    from . import deadlines
+
+    wanted = args.county or list(project.counties)
+    unknown = [c for c in wanted if c not in project.counties]
+    if unknown:
+        print(f"没有这个县（市、区）：{'、'.join(unknown)}；可选：{'、'.join(project.counties)}", file=sys.stderr)
+        return None
+    try:
+        on = dt.date.fromisoformat(args.as_of) if args.as_of else dt.datetime.now(deadlines.CHINA).date()
+    except ValueError:
+        print(f"日期「{args.as_of}」应写成 YYYY-MM-DD", file=sys.stderr)
+        return None
+    unit = getattr(args, "unit", None)
+    if unit and not any(unit in project.counties[c].units for c in wanted):
+        units = sorted({u for c in wanted for u in project.counties[c].units})
+        print(f"所选县（市、区）中没有单位「{unit}」；可选：{'、'.join(units)}", file=sys.stderr)
+        return None
+    year = getattr(args, "year", None)
+    if year and not (len(year) == 4 and year.isdigit()):
+        print(f"年份「{year}」应写成四位数字，例如 2013", file=sys.stderr)
+        return None
+    return wanted, on
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """Records per county, category, year and unit; modes; withdrawals and corrections; on-time rates."""
+    from . import stats
+
+    project = check(_root(args))
+    scope = _inspection_scope(args, project)
+    if scope is None:
+        return 2
+    counties, on = scope
+    print(stats.render(project, stats.compute(project, counties, on, args.year, args.unit), args.format))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Build one county and serve the site folder on localhost for a preview."""
     import functools
@@ -246,6 +287,17 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("conditions", nargs="*", help="conditions such as county=xuchangxian steps.risk=高 period>=2013-01")
     q.add_argument("--format", choices=["table", "csv", "json"], default="table")
     q.set_defaults(func=cmd_query)
+
+    st = sub.add_parser(
+        "stats", parents=[common], help="records per county, category, year and unit; corrections; on-time rates",
+        description="统计：各县（市、区）按类别、年份、单位的公开记录数，公开方式，撤回和更正，定期公开事项按时率，依申请公开办理情况。",
+    )
+    st.add_argument("--county", action="append", help="only this county (repeatable)")
+    st.add_argument("--year", help="only records published in this year, e.g. 2013")
+    st.add_argument("--unit", help="only this unit (its id)")
+    st.add_argument("--as-of", help="judge deadlines at this date, YYYY-MM-DD (default: today in China)")
+    st.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    st.set_defaults(func=cmd_stats)
 
     s = sub.add_parser("serve", parents=[common], help="build one county and preview it on localhost")
     s.add_argument("county")
