@@ -205,6 +205,25 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_inspect(args: argparse.Namespace) -> int:
+    """The 督查 report: every problem grouped by inspector category, per unit, and a heat map of months."""
+    from . import inspection
+
+    root = _root(args)
+    project = check(root)
+    scope = _inspection_scope(args, project)
+    if scope is None:
+        return 2
+    if args.months < 1 or args.months > 240:
+        print("--months 应在 1 到 240 之间", file=sys.stderr)
+        return 2
+    counties, on = scope
+    report = inspection.build(project, counties, on, args.months)
+    theme = root / "theme" if (root / "theme" / "inspect-report.html").exists() else Path(__file__).resolve().parent.parent / "theme"
+    print(inspection.render(project, report, args.format, theme))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Build one county and serve the site folder on localhost for a preview."""
     import functools
@@ -298,6 +317,16 @@ def parser() -> argparse.ArgumentParser:
     st.add_argument("--as-of", help="judge deadlines at this date, YYYY-MM-DD (default: today in China)")
     st.add_argument("--format", choices=["table", "json", "csv"], default="table")
     st.set_defaults(func=cmd_stats)
+
+    ins = sub.add_parser(
+        "inspect", parents=[common], help="the 督查 report: every problem by inspector category and unit, with a heat map",
+        description="督查报告：按督查类别（公开不及时、内容不全、数据不一致……）和单位汇总发现的全部问题，并画出各单位逐月应公开和实际公开情况。",
+    )
+    ins.add_argument("--county", action="append", help="only this county (repeatable)")
+    ins.add_argument("--as-of", help="judge at this date, YYYY-MM-DD (default: today in China)")
+    ins.add_argument("--months", type=int, default=24, help="months shown in the heat map, ending with the month of --as-of (default 24)")
+    ins.add_argument("--format", choices=["table", "html", "csv", "json"], default="table")
+    ins.set_defaults(func=cmd_inspect)
 
     s = sub.add_parser("serve", parents=[common], help="build one county and preview it on localhost")
     s.add_argument("county")
