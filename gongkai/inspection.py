@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import changes, deadlines
+from . import deadlines
 from .checks import OUTCOMES
 from .findings import Finding
 from .load import Project
@@ -200,8 +200,10 @@ def _from_finding(f: Finding, county: str, unit: str) -> Problem:
 
 def _history(project: Project, counties: set[str], histories: dict | None) -> list[Problem]:
     """Corrections without a change note, and records deleted from git instead of withdrawn."""
-    from .stats import corrections
+    from .stats import corrections, revised_histories
 
+    if histories is None:
+        histories = revised_histories(project)
     out = []
     for c in corrections(project, sorted(counties), None, histories):
         if not c.explained:
@@ -209,8 +211,6 @@ def _history(project: Project, counties: set[str], histories: dict | None) -> li
             what = "、".join(c.fields[:6]) or c.body
             out.append(Problem("未按规定更正、撤回或删除", county, unit, c.path, "correction-unexplained",
                                f"「{c.title}」{c.date} 修改了{what}，没有写修订说明"))
-    if histories is None:
-        histories = changes.record_histories(project, project.root)
     for h in histories.values():
         county, unit = _place(h.path)
         if h.deleted and county in counties:

@@ -198,7 +198,7 @@ def on_time(project: Project, county: County, a: deadlines.Assessment, year: str
 def corrections(project: Project, counties: list[str], unit: str | None, histories: dict | None = None) -> list[Correction]:
     """Every revision after a record landed that changed its fields or body, with its notes."""
     if histories is None:
-        histories = changes.record_histories(project, project.root)
+        histories = revised_histories(project)
     current = {r.path: r for r in project.records}
     out = []
     for _, h in sorted(histories.items()):
@@ -213,6 +213,23 @@ def corrections(project: Project, counties: list[str], unit: str | None, histori
             out.append(Correction(h.path, parts[3], r.title if r else str(h.meta.get("title", h.path)), rev.date,
                                   [f.label for f in rev.fields], rev.body, rev.notes, typo))
     return out
+
+
+def revised_histories(project: Project) -> dict:
+    """Record histories, read only when some record was changed, moved or deleted after it landed.
+
+    Reading every version of every record is the slow part (a few seconds per thousand); an
+    archive that was only ever added to needs none of it."""
+    from . import history
+
+    try:
+        commits = history.log(project.root)
+    except history.HistoryError:
+        return {}
+    if not any(f.status != "A" and (changes.is_record_path(f.path) or changes.is_record_path(f.old_path))
+               for c in commits for f in c.files):
+        return {}
+    return changes.record_histories(project, project.root)
 
 
 def _typo_fix(project: Project, rev: changes.Revision) -> bool:
