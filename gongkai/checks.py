@@ -434,21 +434,23 @@ def periods_do_not_overlap(series: list) -> Iterator[tuple[Any, Problem]]:
     """No two records of a series (an item and the items that stand in for it) cover the same days."""
     from .periods import period_zh
 
-    for i, this in enumerate(series):
-        for prev in series[:i]:
+    furthest = None  # the record, of those before, whose period ends last (the series is in order of start)
+    for this in series:
+        span = period_span(str(this.meta["period"]))
+        if furthest is not None and span is not None:
+            prev = furthest[1]
             p, q = str(prev.meta["period"]), str(this.meta["period"])
-            if p == q and prev.item.id == this.item.id:
-                continue  # the same period twice: record-period-duplicate says so
-            if periods_overlap(p, q):
-                if (str(prev.published), prev.path) > (str(this.published), this.path):  # the later one is the extra one
-                    prev, this, p, q = this, prev, q, p
-                yield this, Problem(
+            if furthest[0] >= span[0] and not (p == q and prev.item.id == this.item.id):  # the same period twice: record-period-duplicate
+                extra, first = (prev, this) if (str(prev.published), prev.path) > (str(this.published), this.path) else (this, prev)
+                yield extra, Problem(
                     ("period",),
-                    f"所属期间{period_zh(q)}与 {prev.path}（{prev.item.name}，{period_zh(p)}）重叠，同一段时间公开了两次",
+                    f"所属期间{period_zh(str(extra.meta['period']))}与 {first.path}（{first.item.name}，"
+                    f"{period_zh(str(first.meta['period']))}）重叠，同一段时间公开了两次",
                     "同一事项（含可互相代替的事项）每段时间只公开一次：按月公开的不再按季度公开，反之亦然；"
                     "请把多余的一条撤回（withdrawn）或改正所属期间。",
                 )
-                break
+        if span is not None and (furthest is None or span[1] > furthest[0]):
+            furthest = (span[1], this)
 
 
 # 依申请公开 ----------------------------------------------------------------------------

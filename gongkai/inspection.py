@@ -45,7 +45,6 @@ CATEGORIES_ZH = (
 # A finding's code -> category; codes are matched exactly first, then by their prefix.
 CATEGORY_OF = {
     "record-backdated": "公开不及时",
-    "check-period-ended": "公开不及时",
     "record-period-missing": "内容不全",
     "record-repealed-missing": "内容不全",
     "record-required": "内容不全",
