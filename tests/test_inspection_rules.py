@@ -167,3 +167,69 @@ def test_a_publication_date_in_the_future_is_an_error(repo: Repo):
     path = repo.record("n.md", "---\ncatalogue: notice\ntitle: 通知\npublished: 2999-01-01\n---\n正文。\n")
     (f,) = by_code(repo, "record-published-future")
     assert (f.file, f.field, f.is_error) == (path, "published", True)
+
+
+# 依申请公开: 20 working days, 40 with a recorded reason ---------------------------------
+
+
+def test_working_days_skip_holidays_and_count_made_up_weekend_days():
+    import datetime as dt
+
+    from gongkai import workdays
+
+    # 2021-09-13 + 20: National Day week off, Saturday 18 Sep and 9 Oct and Sunday 26 Sep worked.
+    assert workdays.add(dt.date(2021, 9, 13), 20) == dt.date(2021, 10, 15)
+    assert workdays.between(dt.date(2021, 9, 13), dt.date(2021, 10, 22)) == 25
+    assert workdays.add(dt.date(2021, 6, 1), 20) == dt.date(2021, 6, 30)  # Dragon Boat Festival, 14 June
+
+
+def register(*rows: dict, published: str = "2022-01-21") -> dict:
+    return {"published": published, "requests": [{"no": str(i + 1), "received": "2021-09-13", **r} for i, r in enumerate(rows)]}
+
+
+@pytest.mark.parametrize(
+    ("row", "words"),
+    [
+        ({"replied": "2021-10-15", "outcome": "予以公开"}, None),
+        ({"replied": "2021-10-22", "outcome": "予以公开"}, "逾期答复：应于 2021-10-15 前答复，2021-10-22 才答复，用了 25 个工作日"),
+        ({"replied": "2021-10-22", "outcome": "予以公开", "extended": "需征求第三方意见"}, None),
+        ({"replied": "2021-12-01", "outcome": "予以公开", "extended": "需征求第三方意见"}, "逾期答复"),
+        ({"replied": "2021-10-22", "outcome": "予以公开", "extended": "  "}, "没有写延期理由"),
+        ({"replied": "2021-09-10", "outcome": "予以公开"}, "早于收到日期"),
+        ({"replied": "2021-09-20"}, "没有写办理结果"),
+        ({"received": "2021-09-01", "corrected": "2021-09-13", "replied": "2021-10-15", "outcome": "部分公开"}, None),  # from the correction
+        ({}, "仍未答复"),
+    ],
+)
+def test_each_request_is_answered_in_time(row, words):
+    from gongkai.checks import request_reply_in_time
+
+    problems = list(request_reply_in_time(register(row)))
+    if words is None:
+        assert problems == []
+    else:
+        (p,) = problems
+        assert words in p.message and p.path[:2] == ("requests", 0)
+
+
+def test_an_open_request_within_its_time_is_not_a_problem():
+    from gongkai.checks import request_reply_in_time
+
+    assert list(request_reply_in_time(register({}, published="2021-10-01"))) == []
+
+
+def test_every_problem_of_a_ledger_is_reported_in_one_run(inspected: Repo):
+    text = ledger("2014-01", "2014-02-05", title="示范村2013年12月财务收支公开").replace("closing_balance: 15000.51", "closing_balance: 15000.00")
+    path = inspected.record("l-01.md", text)
+    codes = {f.code for f in inspected.findings(path)}
+    assert {"check-ledger-balances", "check-title-period"} <= codes
+
+
+def test_a_quarter_overlapping_two_months_is_reported_against_each_later_one(inspected: Repo):
+    inspected.record(
+        "q4.md", "---\ncatalogue: finance-quarter\ntitle: 示范村2013年第四季度财务收支\npublished: 2014-01-10\nperiod: 2013-Q4\n"
+        "opening_balance: 1.00\nclosing_balance: 2.00\n---\n正文。\n",
+    )
+    a = inspected.record("l-10.md", ledger("2013-10", "2014-02-01"))
+    b = inspected.record("l-11.md", ledger("2013-11", "2014-02-02"))
+    assert sorted(f.file for f in by_code(inspected, "check-periods-do-not-overlap")) == [a, b]
