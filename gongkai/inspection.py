@@ -28,6 +28,7 @@ from .findings import Finding
 from .load import Project
 from .model import Record
 from .periods import due_date, next_period
+from .stats import corrections, on_time, revised_histories
 
 # Inspectors' categories, in the order the report lists them.
 CATEGORIES_ZH = (
@@ -125,6 +126,7 @@ class Report:
     months: list[str]
     problems: list[Problem] = field(default_factory=list)
     heat: dict[tuple[str, str], dict[str, Cell]] = field(default_factory=dict)  # (county, unit) -> month -> cell
+    on_time: list[Any] = field(default_factory=list)  # stats.OnTime of every unit with periodic items, worst first
 
     def by_category(self) -> list[tuple[str, int]]:
         """(category, count) for every category, in the report's order; empty ones included."""
@@ -186,6 +188,7 @@ def build(project: Project, counties: list[str], as_of: dt.date, months: int = 2
                 f"{county.units[unit_id].name}从未公开定期事项：{'、'.join(i.name for i in items)}（请核实是否适用）",
             ))
         _heat(project, county_id, a, report)
+        report.on_time += on_time(project, county, a, None, None)
     report.problems += _history(project, wanted, histories)
     report.problems += claims(project, wanted)
     order = {c: i for i, c in enumerate(CATEGORIES_ZH)}
@@ -199,8 +202,6 @@ def _from_finding(f: Finding, county: str, unit: str) -> Problem:
 
 def _history(project: Project, counties: set[str], histories: dict | None) -> list[Problem]:
     """Corrections without a change note, and records deleted from git instead of withdrawn."""
-    from .stats import corrections, revised_histories
-
     if histories is None:
         histories = revised_histories(project)
     out = []
@@ -341,6 +342,7 @@ def as_json(project: Project, report: Report) -> dict:
             for (c, u), n in sorted(units.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
         ],
         "problems": [asdict(p) for p in report.problems],
+        "on_time": [asdict(u) | {"rate": u.rate} for u in report.on_time],
         "heatmap": {
             "months": report.months,
             "rows": [
@@ -382,6 +384,7 @@ def render_terminal(project: Project, report: Report) -> str:
 
 # The heat map is drawn by the template from these measures (no script, no colour needed).
 CELL_W, CELL_H, LABEL_W, HEAD_H = 34, 22, 200, 46
+BAR_W = 160  # the on-time rate's bar at 100 %
 
 
 def heat_rows(project: Project, report: Report) -> list[dict]:
@@ -422,6 +425,9 @@ def render_html(project: Project, report: Report, theme: Path) -> str:
         grouped=[(c, grouped[c]) for c in CATEGORIES_ZH if grouped.get(c)],
         months=[{"x": LABEL_W + j * CELL_W, "label": m[2:].replace("-", "/") if m.endswith("-01") or j == 0 else m[5:]} for j, m in enumerate(report.months)],
         rows=rows,
+        on_time=[{"name": u.name, "due": u.due, "on_time": u.on_time, "late": u.late, "missing": u.missing,
+                  "rate": f"{u.rate:.0%}" if u.rate is not None else "—", "bar": round((u.rate or 0) * BAR_W)} for u in report.on_time],
+        bar_w=BAR_W,
         cell_w=CELL_W, cell_h=CELL_H, label_w=LABEL_W, head_h=HEAD_H,
         width=LABEL_W + CELL_W * len(report.months) + 10, height=HEAD_H + CELL_H * len(rows) + 10,
         unit_name=lambda c, u: _unit_name(project, c, u),

@@ -86,6 +86,12 @@ def test_a_correction_without_a_note_is_reported(report):
     assert p["path"].endswith("jgc-xiaowangzhuang/2013-zichan-zhaiwu.md") and p["category"] == "未按规定更正、撤回或删除"
 
 
+def test_on_time_rates_add_up(report):
+    assert report["on_time"]
+    for u in report["on_time"]:
+        assert u["due"] == u["on_time"] + u["late"] + u["missing"] and u["rate"] == round(u["on_time"] / u["due"], 4)
+
+
 def test_the_heat_map_counts_what_was_due_and_what_came(report):
     for row in report["heatmap"]["rows"]:
         for c in row["cells"]:
@@ -98,7 +104,9 @@ def test_html_is_one_page_with_an_svg_heat_map_and_no_script():
     html = done.stdout
     assert done.returncode == 0 and html.startswith("<!doctype html>")
     assert "<svg" in html and "<script" not in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
-    assert "问题类别" in html and "许昌县" in html and html.count("<rect") == 18 * len(
+    heat = html[html.index('<svg xmlns="http://www.w3.org/2000/svg" width'):]
+    heat = heat[: heat.index("</svg>")]
+    assert "问题类别" in html and "许昌县" in html and heat.count("<rect") == 18 * len(
         yaml.safe_load((MAIN / "content/counties/xuchangxian.yml").read_text(encoding="utf-8"))["units"]
     )
 

@@ -93,3 +93,20 @@ def test_csv_has_one_row_per_county_category_year_unit():
     assert sum(int(x.split(",")[-1]) for x in lines if x.startswith("记录数,")) == sum(
         1 for _, m in bundled() if m["published"].startswith("2013")
     )
+
+
+def test_which_units_of_xuchangxian_owe_monthly_village_finances_and_since_when():
+    done = run_cli("deadlines", "--county", "xuchangxian", "--on", "2026-12-01", "--format", "json")
+    missing = [m for m in json.loads(done.stdout)["xuchangxian"]["missing"] if m["item"] == "finance-ledger"]
+    periods: dict[str, list[str]] = {}
+    for path, meta in bundled():
+        if path.startswith("content/village/xuchangxian/") and meta.get("catalogue") == "finance-ledger":
+            periods.setdefault(path.split("/")[3], []).append(meta["period"])
+    expected = {}
+    for unit, ps in periods.items():
+        ps.sort()
+        y, m = int(ps[0][:4]), int(ps[0][5:])
+        while f"{y}-{m:02d}" in ps:  # the first month after the unbroken run is the first one owed
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        expected[unit] = f"{y}-{m:02d}"
+    assert expected and {m["unit"]: m["first"] for m in missing} == expected
