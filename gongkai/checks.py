@@ -313,8 +313,9 @@ def series_rule(name: str, severity: str = "warning") -> Callable:
 
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 # Periods as titles write them: 2013年2月, 2013年第四季度 / 四季度, 2013年上半年, 2013年（度）.
+# The end of a range (2013—2014年, 1月至2014年3月) is not read: the range's start is enough.
 _TITLE_PERIOD = re.compile(
-    r"(?P<year>(?:19|20)\d{2})\s*年\s*(?:"
+    r"(?<![\d—–\-~～])(?P<year>(?:19|20)\d{2})\s*年\s*(?:"
     r"(?P<month>1[0-2]|0?[1-9])\s*月份?(?![\d至到—\-~～])"
     r"|第?(?P<quarter>[一二三四1-4])\s*季度"
     r"|(?P<half>[上下])\s*半年"

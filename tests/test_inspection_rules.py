@@ -61,6 +61,10 @@ def test_total_investment_is_the_sum_of_its_funds():
         ("2013年度政府信息公开工作年度报告", ["2013"]),
         ("2013年12月份财务公开", ["2013-12"]),
         ("关于召开村民代表会议的通知", []),
+        ("2013—2014学年秋季收费公示", []),
+        ("2013年1月至3月财务公开", ["2013"]),  # a range of months: its year
+        ("截至2013年12月31日的资产清单", ["2013"]),
+        ("2013年10-12月村务公开", ["2013"]),
     ],
 )
 def test_periods_are_read_from_titles(title, periods):
