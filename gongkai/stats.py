@@ -197,9 +197,19 @@ def on_time(project: Project, county: County, a: deadlines.Assessment, year: str
 
 def corrections(project: Project, counties: list[str], unit: str | None, histories: dict | None = None) -> list[Correction]:
     """Every revision after a record landed that changed its fields or body, with its notes."""
+    from . import history
+
+    current = {r.path: r for r in project.records}
+    if histories is None and not history.is_repository(project.root):
+        # No git (a tarball): the change notes in the files are all that is known.
+        return [
+            Correction(r.path, r.unit, r.title, str(c.get("date", "")), [], "", [str(c.get("note", ""))])
+            for r in sorted(project.records, key=lambda r: r.path)
+            if r.county in counties and (unit is None or r.unit == unit)
+            for c in r.meta.get("changes") or [] if isinstance(c, dict)
+        ]
     if histories is None:
         histories = revised_histories(project)
-    current = {r.path: r for r in project.records}
     out = []
     for _, h in sorted(histories.items()):
         parts = h.path.split("/")

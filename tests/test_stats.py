@@ -110,3 +110,14 @@ def test_which_units_of_xuchangxian_owe_monthly_village_finances_and_since_when(
             y, m = (y + 1, 1) if m == 12 else (y, m + 1)
         expected[unit] = f"{y}-{m:02d}"
     assert expected and {m["unit"]: m["first"] for m in missing} == expected
+
+
+def test_outside_git_corrections_are_the_change_notes_in_the_files(repo):
+    import datetime as dt
+
+    from gongkai import stats
+
+    repo.record("n.md", "---\ncatalogue: notice\ntitle: 通知\npublished: 2014-01-08\nchanges:\n  - {date: 2014-01-09, note: 更正会议时间}\n---\n正文。\n")
+    s = stats.compute(repo.check(), ["demo"], dt.date(2014, 2, 1))
+    assert [(c.date, c.notes, c.explained) for c in s.corrections] == [("2014-01-09", ["更正会议时间"], True)]
+    assert s.records == [{"county": "demo", "category": "village", "year": "2014", "unit": "cun", "count": 1}]
