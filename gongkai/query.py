@@ -5,7 +5,8 @@ The filter language is a list of conditions, all of which must hold:
     field=value   field!=value   field>=value   field<=value   field>value   field<value
     field~text    (contains)     field=*        (has a value)  field!=*      (has none)
 
-A field is a record's place (county, category, unit, item, id, path, year, mode), a common
+A field may also be named by its Chinese title when the title names one field only
+(风险等级=高 is steps.risk.level=高). A field is a record's place (county, category, unit, item, id, path, year, mode), a common
 field (title, published, period, keywords, changes.note …) or a catalogue item's field as
 a dotted path through tables and objects (steps.risk.level, recipients.group). A path stops
 wherever it likes: `steps.risk=高` matches a step whose risk object holds 高 anywhere. Values
@@ -56,7 +57,7 @@ PLACE_FIELDS = {
     "year": "年份（所属期间的年份，没有时为发布日期的年份）",
     "mode": "公开方式（主动公开、依申请公开）",
 }
-_CONDITION = re.compile(r"^(?P<field>[A-Za-z_][\w.-]*)(?P<op>!=|>=|<=|=|>|<|~)(?P<value>.*)$", re.S)
+_CONDITION = re.compile(r"^(?P<field>[^\s=!<>~]+)(?P<op>!=|>=|<=|=|>|<|~)(?P<value>.*)$", re.S)
 
 
 class QueryError(ValueError):
@@ -120,7 +121,7 @@ def parse(text: str | list[str], fields: dict[str, str]) -> list[Condition]:
     for word in words:
         m = _CONDITION.match(word)
         if not m:
-            name = re.match(r"^[A-Za-z_][\w.-]*", word)
+            name = re.match(r"^[^\s=!<>~:：]+", word)
             rest = word[name.end():] if name else word
             if name and not rest:
                 raise QueryError(f"条件「{word}」缺少比较符号和值。可用的比较符号：{_ops()}；例如 {word}=值 或 {word}=*（有值）。")
@@ -131,6 +132,8 @@ def parse(text: str | list[str], fields: dict[str, str]) -> list[Condition]:
         name, op, value = m.group("field"), m.group("op"), m.group("value")
         if value.startswith(("=", ">", "<", "~")):
             raise QueryError(f"条件「{word}」的比较符号「{op}{value[0]}」不存在。可用的比较符号：{_ops()}。")
+        if name not in fields:
+            name = _by_title(name, fields, word)
         if name not in fields:
             close = difflib.get_close_matches(name, list(fields), n=3)
             hint = f"是否想写「{'」「'.join(close)}」？" if close else ""
@@ -144,6 +147,14 @@ def parse(text: str | list[str], fields: dict[str, str]) -> list[Condition]:
             raise QueryError(f"条件「{word}」：「*」只能与 = 或 != 一起用（有值、没有值）。")
         out.append(Condition(name, op, value))
     return out
+
+
+def _by_title(name: str, fields: dict[str, str], word: str) -> str:
+    """A field named by its Chinese title (风险等级 -> steps.risk.level), when the title names one field."""
+    paths = sorted(path for path, title in fields.items() if title == name)
+    if len(paths) > 1:
+        raise QueryError(f"条件「{word}」：「{name}」可以指 {'、'.join(paths[:12])}，请写其中一个字段名。")
+    return paths[0] if paths else name
 
 
 def _ops() -> str:

@@ -65,6 +65,7 @@ def conditions(project, text: str):
         ('title~"2013年11月"', []),  # the title was not changed by the fixture's replace (it says 12月)
         ("unit=cun category=village", ["l-2013-11", "l-2013-12"]),
         ("unit=ju", []),
+        ("期末余额>15000", ["l-2013-11", "l-2013-12"]),  # a field by its Chinese title
     ],
 )
 def test_conditions_compare_dates_periods_numbers_and_text(project, text, ids):
@@ -86,6 +87,7 @@ def test_matching_rows_of_a_table_are_returned(project):
         ("county", ["缺少比较符号和值"]),
         ('title~"open', ["引号没有配对"]),
         ("period>*", ["「*」只能与 = 或 != 一起用"]),
+        ("金额=5000", ["「金额」可以指", "income.amount", "expense.amount"]),
     ],
 )
 def test_a_filter_that_cannot_be_read_is_a_chinese_error_naming_the_choices(project, text, words):
