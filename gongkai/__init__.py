@@ -10,7 +10,11 @@ The pipeline, one module per stage:
     changes   revisions field by field; the rules `check --base` enforces
     feed      the 变更记录 as Atom
     periods   periods of periodic items: shape, end, successor, deadline (validate and deadlines)
-    deadlines periodic items overdue or published late (公开时限)
+    deadlines periodic items overdue or published late (公开时限), and backdated records
+    query     records and table rows by field (build.py query)
+    stats     counts per county, category, year and unit; corrections; on-time rates
+    inspection the 督查 report: every problem by inspector category and unit, a heat map
+    workdays  China's working days, for the 依申请 reply time
     pages     the pages of a county site, as Markdown/HTML, engine-neutral
     engine    MkDocs + Material: turns pages into a site
     search    the static Chinese search index (runs of characters), read by the search page
@@ -21,7 +25,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import history, indexno, pii
+from . import deadlines, history, indexno, pii
 from .load import Project, load
 from .validate import validate
 
@@ -44,4 +48,5 @@ def check(root: Path, published_numbers: dict[str, str] | None = None) -> Projec
         project.findings.add("history-shallow", ".git", str(exc), hint="补全历史后再运行。")
         book = indexno.ledger(project, None, pinned=published_numbers)
     indexno.assign(project, book)
+    project.findings.extend(deadlines.backdating_findings(project))
     return project

@@ -3,6 +3,7 @@
     python -m gongkai.bench --records 1000 10000
     python -m gongkai.bench --records 10000 --history 20000
     python -m gongkai.bench --attachments 200
+    python -m gongkai.bench --records 10000 --inspect
 
 Each stage is timed separately (load, validate, pages, MkDocs, search index) so a slow
 stage can be found and replaced on its own. The search indexer runs while MkDocs renders, so the
@@ -266,18 +267,57 @@ def attachments_run(n: int, rows: int = 500) -> float:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def inspect_run(n: int) -> dict[str, float]:
+    """The 督查 report (build.py inspect) on a synthetic county of n records committed to git."""
+    import datetime as dt
+    import subprocess
+
+    from . import check, inspection
+
+    tmp = Path(tempfile.mkdtemp(prefix=f"gongkai-inspect-{n}-"))
+    try:
+        write_county(tmp, n)
+        env = dict(os.environ, GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@example.org", GIT_COMMITTER_NAME="bench",
+                   GIT_COMMITTER_EMAIL="bench@example.org", GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1")
+        for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "seed"]):
+            subprocess.run(["git", "-C", str(tmp), *args], check=True, env=env, capture_output=True)
+        print(f"\n== inspect, {n} records")
+        times: dict[str, float] = {}
+        t = time.perf_counter()
+        project = check(tmp)
+        times["check"] = time.perf_counter() - t
+        t = time.perf_counter()
+        report = inspection.build(project, ["bench"], dt.date(2026, 12, 1), 24)
+        times["report"] = time.perf_counter() - t
+        for fmt in ("json", "html"):
+            t = time.perf_counter()
+            out = inspection.render(project, report, fmt, tmp / "theme")
+            times[fmt] = time.perf_counter() - t
+            print(f"  {fmt:<6} {len(out) / 1024:8.0f} KB")
+        for name, seconds in times.items():
+            print(f"{name:<10} {seconds:7.2f} s   peak RSS {_peak_mb():7.0f} MB")
+        print(f"{'total':<10} {sum(times.values()):7.2f} s   ({len(report.problems)} problems in "
+              f"{sum(1 for _, k in report.by_category() if k)} categories)")
+        return times
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: one build per --records value; --history for the git history benchmark."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--records", type=int, nargs="+", default=[1000, 10000])
     p.add_argument("--history", type=int, metavar="COMMITS", help="instead: read the history of that many commits")
     p.add_argument("--attachments", type=int, metavar="N", help="instead: scan N Excel attachments for personal data")
+    p.add_argument("--inspect", action="store_true", help="instead: time the 督查 report (build.py inspect)")
     args = p.parse_args(argv)
     if args.attachments:
         attachments_run(args.attachments)
         return 0
     for n in args.records:
-        if args.history:
+        if args.inspect:
+            inspect_run(n)
+        elif args.history:
             history_run(n, args.history)
         else:
             run(n)

@@ -312,6 +312,80 @@ def cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_query(args: argparse.Namespace) -> int:
+    """Records (and table rows) that meet every condition of a filter."""
+    from . import query
+
+    project = check(_root(args))
+    try:
+        conditions = query.parse(args.conditions, query.known_fields(project))
+    except query.QueryError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(query.render(project, query.run(project, conditions), args.format))
+    return 0
+
+
+def _inspection_scope(args: argparse.Namespace, project) -> tuple[list[str], object] | None:
+    """(counties, judging date) from --county and --as-of, or None after a Chinese message."""
+    import datetime as dt
+
+    from . import deadlines
+
+    wanted = args.county or list(project.counties)
+    unknown = [c for c in wanted if c not in project.counties]
+    if unknown:
+        print(f"没有这个县（市、区）：{'、'.join(unknown)}；可选：{'、'.join(project.counties)}", file=sys.stderr)
+        return None
+    try:
+        on = dt.date.fromisoformat(args.as_of) if args.as_of else dt.datetime.now(deadlines.CHINA).date()
+    except ValueError:
+        print(f"日期「{args.as_of}」应写成 YYYY-MM-DD", file=sys.stderr)
+        return None
+    unit = getattr(args, "unit", None)
+    if unit and not any(unit in project.counties[c].units for c in wanted):
+        units = sorted({u for c in wanted for u in project.counties[c].units})
+        print(f"所选县（市、区）中没有单位「{unit}」；可选：{'、'.join(units)}", file=sys.stderr)
+        return None
+    year = getattr(args, "year", None)
+    if year and not (len(year) == 4 and year.isdigit()):
+        print(f"年份「{year}」应写成四位数字，例如 2013", file=sys.stderr)
+        return None
+    return wanted, on
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """Records per county, category, year and unit; modes; withdrawals and corrections; on-time rates."""
+    from . import stats
+
+    project = check(_root(args))
+    scope = _inspection_scope(args, project)
+    if scope is None:
+        return 2
+    counties, on = scope
+    print(stats.render(project, stats.compute(project, counties, on, args.year, args.unit), args.format))
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    """The 督查 report: every problem grouped by inspector category, per unit, and a heat map of months."""
+    from . import inspection
+
+    root = _root(args)
+    project = check(root)
+    scope = _inspection_scope(args, project)
+    if scope is None:
+        return 2
+    if args.months < 1 or args.months > 240:
+        print("--months 应在 1 到 240 之间", file=sys.stderr)
+        return 2
+    counties, on = scope
+    report = inspection.build(project, counties, on, args.months)
+    theme = root / "theme" if (root / "theme" / "inspect-report.html").exists() else Path(__file__).resolve().parent.parent / "theme"
+    print(inspection.render(project, report, args.format, theme))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Build one county and serve the site folder on localhost for a preview."""
     import functools
@@ -430,6 +504,36 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("item", help="the catalogue item id, e.g. finance-ledger")
     n.add_argument("--period", help="for periodic items: 2014-01, 2014-Q1, 2014-H1 or 2014 (default: the next one)")
     n.set_defaults(func=cmd_new)
+
+    q = sub.add_parser(
+        "query", parents=[common], help="records and table rows that meet conditions (字段=值 …)",
+        description="查询记录：条件写成 字段 比较符号 值（= != >= <= > < ~），全部满足的记录及其符合条件的表格行。"
+        "例如 category=government item=power-item steps.risk=高；county=xuchangxian period>=2013-01。",
+    )
+    q.add_argument("conditions", nargs="*", help="conditions such as county=xuchangxian steps.risk=高 period>=2013-01")
+    q.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    q.set_defaults(func=cmd_query)
+
+    st = sub.add_parser(
+        "stats", parents=[common], help="records per county, category, year and unit; corrections; on-time rates",
+        description="统计：各县（市、区）按类别、年份、单位的公开记录数，公开方式，撤回和更正，定期公开事项按时率，依申请公开办理情况。",
+    )
+    st.add_argument("--county", action="append", help="only this county (repeatable)")
+    st.add_argument("--year", help="only records published in this year, e.g. 2013")
+    st.add_argument("--unit", help="only this unit (its id)")
+    st.add_argument("--as-of", help="judge deadlines at this date, YYYY-MM-DD (default: today in China)")
+    st.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    st.set_defaults(func=cmd_stats)
+
+    ins = sub.add_parser(
+        "inspect", parents=[common], help="the 督查 report: every problem by inspector category and unit, with a heat map",
+        description="督查报告：按督查类别（公开不及时、内容不全、数据不一致……）和单位汇总发现的全部问题，并画出各单位逐月应公开和实际公开情况。",
+    )
+    ins.add_argument("--county", action="append", help="only this county (repeatable)")
+    ins.add_argument("--as-of", help="judge at this date, YYYY-MM-DD (default: today in China)")
+    ins.add_argument("--months", type=int, default=24, help="months shown in the heat map, ending with the month of --as-of (default 24)")
+    ins.add_argument("--format", choices=["table", "html", "csv", "json"], default="table")
+    ins.set_defaults(func=cmd_inspect)
 
     s = sub.add_parser("serve", parents=[common], help="build one county and preview it on localhost")
     s.add_argument("county")

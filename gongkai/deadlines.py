@@ -13,6 +13,15 @@ applies to it (its category, its level), `assess` finds
 A series starts with the unit's first record of the item: before that the unit may not
 have existed or the item may not have been in the catalogue.
 
+Backdating: the clerk types `published`; git knows when the record reached main. A record
+that reached main more than BACKDATE_SLACK_DAYS after its `published` date is backdated:
+`check` warns about it (record-backdated), the assessment lists it, and its lateness is
+judged by the day it reached main, not the day typed. Records published before their
+county's `online_since` (the day its records began to go through this platform; by default the
+day its county file reached git) were
+imported from the old site, whenever they reached git, and are not judged: the seed
+archive of 2013 records was imported in November 2026.
+
 Withdrawn and removed records do not count as published: the period has nothing current
 for it. The date things are judged at is given (see `as_of_date`): a site built twice
 from the same commit says the same thing, so `verify` can rebuild it byte for byte.
@@ -26,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import history
+from .findings import WARNING, Findings
 from .load import Project
 from .model import CatalogueItem, County, Record, Unit
 from .periods import PERIOD_SHAPES, due_date, next_period, period_zh
@@ -58,16 +68,34 @@ class Missing:
         return f"{period_zh(self.first)}至{period_zh(self.last)}（共 {self.count} 期）"
 
 
+# Days a record may take from its `published` date to main (review of a pull request).
+BACKDATE_SLACK_DAYS = 10
+
+
+@dataclass(frozen=True)
+class Backdated:
+    """A record that reached main long after the date it says it was published."""
+
+    record: Record
+    typed: dt.date  # the `published` date the clerk wrote
+    landed: dt.date  # the day (UTC+8) it reached main; today for a record not yet committed
+
+    @property
+    def days(self) -> int:
+        return (self.landed - self.typed).days
+
+
 @dataclass(frozen=True)
 class Late:
-    """A record published after its deadline."""
+    """A record published after its deadline (for a backdated record: reached main after it)."""
 
     record: Record
     unit: Unit
     item: CatalogueItem
     period: str
     due: dt.date
-    published: dt.date
+    published: dt.date  # the day judged: `published`, or the day it reached main when backdated
+    typed: dt.date | None = None  # the `published` the clerk wrote, when it differs from the day judged
 
     @property
     def days(self) -> int:
@@ -82,6 +110,7 @@ class Assessment:
     missing: list[Missing] = field(default_factory=list)
     late: list[Late] = field(default_factory=list)
     never: dict[str, list[CatalogueItem]] = field(default_factory=dict)  # unit id -> items
+    backdated: list[Backdated] = field(default_factory=list)
 
     @property
     def missing_periods(self) -> int:
@@ -111,9 +140,86 @@ def _current(r: Record) -> bool:
     return not r.meta.get("withdrawn") and not r.meta.get("removed")
 
 
-def assess(project: Project, county: County, as_of: dt.date) -> Assessment:
+def landed_dates(project: Project) -> dict[str, dt.date]:
+    """Repository path -> the day (UTC+8) each record reached main; empty outside a git checkout.
+
+    Read once per project (one `git log` pass) and kept on it: pages, stats and the report
+    all ask."""
+    cached = getattr(project, "_landed_dates", None)
+    if cached is None:
+        try:
+            times = history.first_landed(project.root)
+        except history.HistoryError:
+            times = {}
+        cached = {path: dt.datetime.fromtimestamp(t, CHINA).date() for path, t in times.items()}
+        project._landed_dates = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def online_since(county: County, landed: dict[str, dt.date], today: dt.date) -> str:
+    """The day a county's records began to go through this platform (YYYY-MM-DD).
+
+    The county file's `online_since` when it says; otherwise the day its county file reached
+    git (a county joins the platform by that commit, and what it brings along then is its
+    archive), or today while that file is not yet committed.
+    """
+    if county.online_since:
+        return county.online_since
+    return landed.get(county.source, today).isoformat()
+
+
+def backdating(project: Project, county: County | None = None, today: dt.date | None = None) -> list[Backdated]:
+    """Records (of one county, or all) that reached main more than BACKDATE_SLACK_DAYS after they say.
+
+    Outside a git checkout nothing can be judged. A record not yet committed is judged as if
+    it reached main today: that is the warning a pull request gets."""
+    if not history.is_repository(project.root):
+        return []
+    landed = landed_dates(project)
+    today = today or dt.datetime.now(CHINA).date()
+    out = []
+    for r in project.records:
+        c = project.counties.get(r.county)
+        if c is None or (county is not None and c.id != county.id):
+            continue
+        try:
+            typed = dt.date.fromisoformat(r.published)
+        except ValueError:
+            continue
+        if r.published < online_since(c, landed, today):
+            continue  # published on the old site before the county went online: imported, not backdated
+        arrived = landed.get(r.path, today)
+        if (arrived - typed).days > BACKDATE_SLACK_DAYS:
+            out.append(Backdated(r, typed, arrived))
+    out.sort(key=lambda b: (-b.days, b.record.path))
+    return out
+
+
+def backdating_findings(project: Project) -> Findings:
+    """A warning for every backdated record, at its `published` line (the pull request's warning)."""
+    findings = Findings()
+    for b in backdating(project):
+        line, col = b.record.doc.position(("published",))
+        arrived = "今天才提交" if b.record.path not in landed_dates(project) else f"{b.landed.isoformat()} 才提交到平台"
+        findings.add(
+            "record-backdated",
+            b.record.path,
+            f"补录（倒签）：发布日期写的是 {b.typed.isoformat()}，但这条记录{arrived}，晚了 {b.days} 天",
+            line=line,
+            column=col,
+            field="published",
+            hint="发布日期写实际公开的日期；确是补录的旧记录，请在正文或修订说明中写明补录原因。"
+            "公开时限按实际提交的日期计算。",
+            severity=WARNING,
+        )
+    return findings
+
+
+def assess(project: Project, county: County, as_of: dt.date, today: dt.date | None = None) -> Assessment:
     """Late and missing disclosures of every periodic item of every unit of the county."""
     out = Assessment(as_of)
+    out.backdated = [b for b in backdating(project, county, today or as_of) if b.landed <= as_of]
+    judged = {b.record.path: b.landed for b in out.backdated}
     series: dict[tuple[str, str, str], dict[str, Record]] = defaultdict(dict)
     for r in project.records:
         item = r.item
@@ -129,8 +235,10 @@ def assess(project: Project, county: County, as_of: dt.date) -> Assessment:
             published = dt.date.fromisoformat(str(r.published))
         except ValueError:
             continue
+        typed = published if r.path in judged else None
+        published = judged.get(r.path, published)
         if due and published > due and r.unit in county.units:
-            out.late.append(Late(r, county.units[r.unit], item, period, due, published))
+            out.late.append(Late(r, county.units[r.unit], item, period, due, published, typed))
     items = [i for c in project.catalogues.values() for i in c.items.values() if _periodic(i)]
     for unit in county.units.values():
         for item in items:
@@ -182,8 +290,15 @@ def render_terminal(county: County, a: Assessment) -> str:
     for x in a.late:
         out.append(
             f"    {x.unit.name} · {x.record.title}（{period_zh(x.period)}）：应于 {x.due.isoformat()} 前公开，"
-            f"{x.published.isoformat()} 发布，逾期 {x.days} 天  {x.record.path}"
+            f"{x.published.isoformat()} " + (f"提交（发布日期写 {x.typed.isoformat()}）" if x.typed else "发布")
+            + f"，逾期 {x.days} 天  {x.record.path}"
         )
+    if a.backdated:
+        out.append(f"  补录（倒签）{len(a.backdated)} 条：提交到平台的日期比发布日期晚 {BACKDATE_SLACK_DAYS} 天以上，公开时限按提交日期计算")
+        for b in a.backdated:
+            out.append(
+                f"    {b.record.title}：发布日期写 {b.typed.isoformat()}，{b.landed.isoformat()} 才提交，晚 {b.days} 天  {b.record.path}"
+            )
     if a.never:
         out.append(f"  尚无记录的定期事项（{len(a.never)} 个单位，请核实是否适用）")
         for unit_id, items in a.never.items():
@@ -201,8 +316,12 @@ def as_json(a: Assessment) -> dict:
         ],
         "late": [
             {"path": x.record.path, "unit": x.unit.id, "item": x.item.id, "period": x.period, "due": x.due.isoformat(),
-             "published": x.published.isoformat(), "days": x.days}
+             "published": x.published.isoformat(), "typed": x.typed.isoformat() if x.typed else None, "days": x.days}
             for x in a.late
         ],
         "never": {u: [i.id for i in items] for u, items in a.never.items()},
+        "backdated": [
+            {"path": b.record.path, "unit": b.record.unit, "published": b.typed.isoformat(), "landed": b.landed.isoformat(), "days": b.days}
+            for b in a.backdated
+        ],
     }

@@ -77,6 +77,7 @@ class County:
     contact: str = ""
     icp: str = ""
     police: str = ""
+    online_since: str = ""  # records that reached git by then (plus slack) were imported, not backdated
     units: dict[str, Unit] = field(default_factory=dict)
 
 

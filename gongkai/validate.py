@@ -28,7 +28,7 @@ import markdown
 from . import history, indexno
 from . import schema as schemas
 from .chars import name_problem, plain_name
-from .checks import RULES
+from .checks import RECORD_RULES, RULE_SEVERITY, RULES, SERIES_RULES
 from .findings import WARNING, Findings
 from .load import Project
 from .model import CATEGORIES, COMMON_FIELDS, LEVELS, PERIODS, CatalogueItem, Record
@@ -56,6 +56,7 @@ class Validator:
         for record in self.project.records:
             record.valid = self.record(record)
         self.across()
+        self.inspection()
 
     # Layer 2-4 -------------------------------------------------------------------------
 
@@ -473,6 +474,57 @@ class Validator:
         except history.HistoryError:
             return {}  # check reports the shallow clone itself
 
+    def inspection(self) -> None:
+        """What an inspector checks that the item's own fields cannot show: the record's title and
+        dates against its period (record rules), and a unit's
+        series of an item (series rules: balances carried over, periods that overlap)."""
+        from .checks import period_span
+
+        families: dict[tuple, list[Record]] = defaultdict(list)
+        for r in self.project.records:
+            # A record whose item is known passed the common fields' schema: the record rules
+            # read only those (or guard what they read), so they run even when the item's own
+            # fields or rules failed, and the clerk sees every problem in one run.
+            if r.item is None:
+                continue
+            for name in r.item.checks:
+                if name in RECORD_RULES:
+                    self._rule_findings(r, name, RECORD_RULES[name](r.meta))
+            if any(n in SERIES_RULES for n in r.item.checks) and period_span(str(r.meta.get("period") or "")):
+                if not r.meta.get("withdrawn") and not r.meta.get("removed") and r.meta.get("validity", "有效") == "有效":
+                    families[(r.county, r.unit, r.category, _family(self.project, r.item))].append(r)
+        for series in families.values():
+            series.sort(key=lambda r: (period_span(str(r.meta["period"])), r.path))
+            for name in sorted({n for r in series for n in r.item.checks if n in SERIES_RULES}):
+                self._rule_findings(series[0], name, (), series_rule=SERIES_RULES[name], series=series)
+
+    def _rule_findings(self, r: Record, name: str, problems: Any, series_rule: Any = None, series: Any = None) -> None:
+        """A record or series rule's problems as findings at their fields, with the rule's severity."""
+        try:
+            found = [(r, p) for p in problems] if series_rule is None else list(series_rule(series))
+        except Exception as exc:  # a rule bug must not hide the rest of the report
+            found = []
+            self.findings.add(
+                "check-failed",
+                r.path,
+                f"规则「{name}」无法检查这条记录（{type(exc).__name__}: {exc}）",
+                hint="这是检查程序的问题，不一定是记录写错了；请把这条提示转给平台维护人员。",
+            )
+        for r, problem in found:
+            line, col = r.doc.position(problem.path)
+            self.findings.add(
+                f"check-{name.replace('_', '-')}",
+                r.path,
+                problem.message,
+                line=line,
+                column=col,
+                field=schemas.field_path(problem.path),
+                hint=problem.hint,
+                severity=RULE_SEVERITY.get(name, "error"),
+            )
+            if RULE_SEVERITY.get(name, "error") == "error":
+                r.valid = False
+
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -505,6 +557,17 @@ def _past_dates(meta: dict[str, Any]) -> Iterator[tuple[tuple, str]]:
                 value = None
         if isinstance(value, str) and _ISO_DATE.fullmatch(value):
             yield path, label
+
+
+def _family(project: Project, item: CatalogueItem) -> frozenset[str]:
+    """An item and every item of its catalogue linked to it by instead_of: one series between them."""
+    catalogue = project.catalogues.get(item.category)
+    family, grown = {item.id}, True
+    while grown and catalogue:
+        more = {i.id for i in catalogue.items.values() if i.id in family or family & set(i.instead_of)}
+        more |= {o for i in catalogue.items.values() if i.id in family for o in i.instead_of}
+        grown, family = more != family, more
+    return frozenset(family)
 
 
 def validate(project: Project) -> Findings:

@@ -11,7 +11,11 @@ from gongkai.checks import RULES, Problem, annual_report_2021, dates_in_order, l
 
 
 def test_the_rules_catalogues_may_name():
-    assert set(RULES) == {"ledger_balances", "list_total", "annual_report_2021", "dates_in_order", "steps_numbered"}
+    assert set(RULES) == {
+        "ledger_balances", "list_total", "annual_report_2021", "dates_in_order", "steps_numbered",
+        "counts_within", "raised_per_capita", "total_of_parts", "title_period", "period_ended",
+        "balance_carried_over", "periods_do_not_overlap", "request_reply_in_time",
+    }
 
 
 # ledger_balances ------------------------------------------------------------------------

@@ -241,7 +241,8 @@ def test_two_files_writing_one_number_blame_the_later_one_once(published):
     published.record("z.md", notice("先发布的通知", extra=f"index_no: {VILLAGE_CODE}/2014-00009\n"))
     landed(published, "z", "2014-02-01")
     published.record("c.md", notice("后来的通知", extra=f"index_no: {VILLAGE_CODE}/201400009\n"))
-    found = [(f.file.rsplit("/", 1)[1], f.code) for f in published.check().findings]
+    # c.md is not committed: judged as arriving today, it is also backdated (a warning of its own).
+    found = [(f.file.rsplit("/", 1)[1], f.code) for f in published.check().findings if f.code != "record-backdated"]
     assert found == [("c.md", "record-index-no-duplicate")]
 
 

@@ -21,7 +21,8 @@ from gongkai.searchbench import relevant
 # kind, county, query, every record (its address in the county site) that contains the query
 TABLE = [
     ("人名", "yanling", "张红霞", {"village/chd-zhangjiazhai/ledger-2013-10/", "village/chd-zhangjiazhai/ledger-2013-11/",
-                                 "village/chd-zhangjiazhai/ledger-2013-12/", "village/chd-zhangjiazhai/ledger-2014-01/"}),
+                                 "village/chd-zhangjiazhai/ledger-2013-12/", "village/chd-zhangjiazhai/ledger-2014-01/",
+                                 "village/chd-zhangjiazhai/ledger-2014-02/", "village/chd-zhangjiazhai/ledger-2014-03/"}),
     ("人名", "xiangcheng", "陈志伟", {"village/sm-dongguan/2013-zhaijidi-shenpi/"}),
     ("人名", "changge", "李满仓", {"village/hh-lizhuang/ledger-2013-11/", "village/hh-lizhuang/ledger-2013-12/"}),
     ("人名", "xiangcheng", "刘长河", {"village/sm-liuzhuang/caiwu-2013-07/", "village/sm-liuzhuang/caiwu-2013-08/",
@@ -56,7 +57,8 @@ TABLE = [
         "village/chd-zhangjiazhai/2013-cangku-chuzu/", "village/chd-zhangjiazhai/2013-dibao-nianshen/",
         "village/chd-zhangjiazhai/2013-liangzhong-butie/", "village/chd-zhangjiazhai/2013-q4-jiandu/",
         "village/chd-zhangjiazhai/ledger-2013-10/", "village/chd-zhangjiazhai/ledger-2013-11/",
-        "village/chd-zhangjiazhai/ledger-2013-12/", "village/chd-zhangjiazhai/ledger-2014-01/"}),
+        "village/chd-zhangjiazhai/ledger-2013-12/", "village/chd-zhangjiazhai/ledger-2014-01/",
+        "village/chd-zhangjiazhai/ledger-2014-02/", "village/chd-zhangjiazhai/ledger-2014-03/"}),
     ("村名", "yanling", "张家寨", {
         "government/chenhuadian/liangzhi-zonghe-butie-2013/", "government/chenhuadian/wubao-gongyang-2013q4/",
         "party/chd-zhangjiazhai/2013-q4-dangfei/", "party/chd-zhangjiazhai/2014-huanjie-houxuanren-gongshi/",
@@ -64,7 +66,8 @@ TABLE = [
         "village/chd-zhangjiazhai/2013-dibao-nianshen/", "village/chd-zhangjiazhai/2013-liangzhong-butie/",
         "village/chd-zhangjiazhai/2013-q4-jiandu/", "village/chd-zhangjiazhai/ledger-2013-10/",
         "village/chd-zhangjiazhai/ledger-2013-11/", "village/chd-zhangjiazhai/ledger-2013-12/",
-        "village/chd-zhangjiazhai/ledger-2014-01/"}),
+        "village/chd-zhangjiazhai/ledger-2014-01/", "village/chd-zhangjiazhai/ledger-2014-02/",
+        "village/chd-zhangjiazhai/ledger-2014-03/"}),
     ("村名", "changge", "刘庄村", {"government/houhe/liangzhi-zonghe-butie-2013/", "government/houhe/nongcun-dibao-2013q4/"}),
     ("台账数字", "xuchangxian", "83062.85", {"village/jgc-xiaowangzhuang/2013-zichan-zhaiwu/", "village/jgc-xiaowangzhuang/ledger-2013-12/"}),
     ("台账数字", "xuchangxian", "1,544.22", {"village/jgc-xiaowangzhuang/2013-liangshi-zhibu/"}),
@@ -120,7 +123,7 @@ def test_each_result_links_the_record_by_its_title_with_unit_and_date(page, serv
     search(page, server, "yanling", "张家寨")
     records = {r.url: r for r in project.records if r.county == "yanling"}
     items = page.locator(".gk-results li")
-    assert items.count() == 13
+    assert items.count() == 15
     for i in range(items.count()):
         item = items.nth(i)
         link = item.locator("a.gk-result-link")
@@ -180,7 +183,7 @@ def test_the_keyboard_alone_searches_pages_on_and_opens_a_record(page, server):
 
     tab_to("document.activeElement.id === 'gk-more'")
     page.keyboard.press("Enter")
-    page.wait_for_selector("#gk-search[data-shown='13']")
+    page.wait_for_selector("#gk-search[data-shown='15']")
     # The focus goes on to the first new result, and Enter opens it.
     assert page.evaluate("document.activeElement === document.querySelectorAll('.gk-result-link')[10]")
     href = page.evaluate("document.activeElement.href")
