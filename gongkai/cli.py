@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
 from . import check
 from .findings import RENDERERS
+
+LOCK_HELP = "seconds to wait for another build writing the same folder before giving up (default 900; 0: do not wait)"
 
 
 def _root(args: argparse.Namespace) -> Path:
@@ -49,7 +52,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         return build_as_of(args)
     return build_all(
         _root(args), Path(args.site_dir).resolve(), counties=args.county or None, search=not args.no_search,
-        previous_from=args.previous,
+        previous_from=args.previous, lock_wait=args.lock_timeout,
     )
 
 
@@ -60,15 +63,19 @@ def build_as_of(args: argparse.Namespace) -> int:
     import tempfile
 
     from . import history
-    from .site import build_all, log
+    from .site import build_all, log, unusable_site_dir
 
     root = _root(args)
+    site_dir = Path(args.site_dir if args.site_dir != "site" else f"site-as-of-{args.as_of}").resolve()
+    problem = unusable_site_dir(site_dir)
+    if problem:  # before checking out a whole revision
+        log(problem)
+        return 2
     try:
         sha = history.resolve(root, args.as_of)
     except history.HistoryError as exc:
         log(str(exc))
         return 2
-    site_dir = Path(args.site_dir if args.site_dir != "site" else f"site-as-of-{args.as_of}").resolve()
     tmp = Path(tempfile.mkdtemp(prefix="gongkai-as-of-")) / "tree"
     history.git(root, "worktree", "add", "--detach", str(tmp), sha)
     try:
@@ -79,7 +86,9 @@ def build_as_of(args: argparse.Namespace) -> int:
                 src = root / name
                 (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp / name)
         log(f"按 {args.as_of}（提交 {sha[:8]}）时的内容生成网站 → {site_dir}")
-        return build_all(tmp, site_dir, counties=args.county or None, search=not args.no_search, past=True)
+        return build_all(
+            tmp, site_dir, counties=args.county or None, search=not args.no_search, past=True, lock_wait=args.lock_timeout
+        )
     finally:
         subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(tmp)], capture_output=True)
         shutil.rmtree(tmp.parent, ignore_errors=True)
@@ -158,11 +167,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .site import build_all
 
     site_dir = Path(args.site_dir).resolve()
-    status = build_all(_root(args), site_dir, counties=[args.county], search=True)
+    status = build_all(_root(args), site_dir, counties=[args.county], search=True, lock_wait=args.lock_timeout)
     if status:
         return status
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site_dir))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
+    try:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler)
+    except OSError as exc:
+        print(f"无法在端口 {args.port} 上预览（{exc.strerror or exc}）；可用 --port 换一个端口。", file=sys.stderr)
+        return 2
+    with server:
         print(f"预览地址：http://127.0.0.1:{args.port}/{args.county}/  （Ctrl+C 结束）")
         try:
             server.serve_forever()
@@ -186,6 +200,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--county", action="append", help="build only this county (repeatable)")
     b.add_argument("--no-search", action="store_true", help="skip the search index")
     b.add_argument("--as-of", help="build the sites as they stood at a date (YYYY-MM-DD) or revision")
+    b.add_argument("--lock-timeout", type=float, default=None, metavar="SECONDS", help=LOCK_HELP)
     b.add_argument(
         "--previous", metavar="SITE",
         help="the live portal (folder or URL) whose manifests say what was published before; "
@@ -228,6 +243,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("county")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--site-dir", default="site")
+    s.add_argument("--lock-timeout", type=float, default=None, metavar="SECONDS", help=LOCK_HELP)
     s.set_defaults(func=cmd_serve)
     return p
 
@@ -241,4 +257,23 @@ def main(argv: list[str] | None = None) -> int:
         args = p.parse_args(argv + ["build"])
     if getattr(args, "top_as_of", None) and args.command == "build" and not args.as_of:
         args.as_of = args.top_as_of
-    return int(args.func(args) or 0)
+    if (getattr(args, "lock_timeout", None) or 0) < 0:
+        p.error("--lock-timeout 不能是负数")
+    # SIGTERM (a CI job cancelled, a service stopped) unwinds like Ctrl+C, so a build
+    # removes what it half wrote instead of leaving it to fill the disk.
+    import threading
+
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupt) if in_main else None
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("已中断；未完成的部分已清除，已发布的网站保持不变。", file=sys.stderr)
+        return 130
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
