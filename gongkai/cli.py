@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 from . import check
@@ -105,8 +106,15 @@ def cmd_fix(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     """Rebuild from git what a published site says it was built from, and name every page that differs."""
     from .manifest import verify_command
+    from .site import LOCK_WAIT, SiteDirError, reading_site
 
-    return verify_command(_root(args), args.target, args.county)
+    is_url = args.target.startswith(("http://", "https://"))
+    try:
+        with reading_site(Path(args.target), LOCK_WAIT if args.lock_timeout is None else args.lock_timeout) if not is_url else nullcontext():
+            return verify_command(_root(args), args.target, args.county)
+    except SiteDirError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
 
 
 def cmd_codeowners(args: argparse.Namespace) -> int:
@@ -222,6 +230,7 @@ def parser() -> argparse.ArgumentParser:
     v = sub.add_parser("verify", parents=[common], help="compare a published site (folder or URL) with a rebuild from git")
     v.add_argument("target", help="site folder (portal or one county) or its http(s) address")
     v.add_argument("--county", help="only this county")
+    v.add_argument("--lock-timeout", type=float, default=None, metavar="SECONDS", help=LOCK_HELP.replace("before giving up", "before giving up verifying"))
     v.set_defaults(func=cmd_verify)
 
     o = sub.add_parser("codeowners", parents=[common], help="write .github/CODEOWNERS from the county files")

@@ -90,26 +90,48 @@ def site_lock(site_dir: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
     site_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(site_dir / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
-        if not _try_lock(fd):
-            busy = f"另一个生成正在写入 {site_dir}"
-            if wait > 0:
-                log(f"{busy}，等它结束后再写（最多等 {wait:g} 秒，可用 --lock-timeout 修改）……")
-            deadline = time.monotonic() + wait
-            while not _try_lock(fd):
-                if time.monotonic() >= deadline:
-                    waited = f"（已等 {wait:g} 秒）" if wait > 0 else ""
-                    raise SiteDirError(
-                        f"{busy}{waited}；本次未生成网站，已发布的网站保持不变。同一个输出文件夹同时只能有一个生成在写。"
-                    )
-                time.sleep(0.2)
+        _acquire(fd, fcntl.LOCK_EX, site_dir, wait, "本次未生成网站，已发布的网站保持不变。同一个输出文件夹同时只能有一个生成在写。")
         yield
     finally:
         os.close(fd)  # releases the lock
 
 
-def _try_lock(fd: int) -> bool:
+@contextmanager
+def reading_site(folder: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
+    """Read a published folder (verify) only while no build writes it: a shared hold on the
+    lock of the folder or of the portal above it. Writes nothing; a folder without a lock
+    file (or none at all) is read as it is."""
+    fds = []
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        for lock in (folder / LOCK, folder.parent / LOCK):
+            if lock.is_file():
+                fd = os.open(lock, os.O_RDONLY | os.O_CLOEXEC)
+                fds.append(fd)
+                _acquire(fd, fcntl.LOCK_SH, lock.parent, wait, "未核对：正在生成的网站核对不出结果，请等它结束后再核对。")
+        yield
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def _acquire(fd: int, mode: int, site_dir: Path, wait: float, giving_up: str) -> None:
+    """flock the lock file, waiting up to `wait` seconds with a message; SiteDirError after that."""
+    if _try_lock(fd, mode):
+        return
+    busy = f"另一个生成正在写入 {site_dir}"
+    if wait > 0:
+        log(f"{busy}，等它结束（最多等 {wait:g} 秒，可用 --lock-timeout 修改）……")
+    deadline = time.monotonic() + wait
+    while not _try_lock(fd, mode):
+        if time.monotonic() >= deadline:
+            waited = f"（已等 {wait:g} 秒）" if wait > 0 else ""
+            raise SiteDirError(f"{busy}{waited}；{giving_up}")
+        time.sleep(0.2)
+
+
+def _try_lock(fd: int, mode: int) -> bool:
+    try:
+        fcntl.flock(fd, mode | fcntl.LOCK_NB)
     except BlockingIOError:
         return False
     return True
@@ -242,6 +264,7 @@ def build_portal(project: Project, site_dir: Path) -> None:
             nav=[{"首页": "index.md"}],
             repo_url=project.site.repo_url,
         )
+        manifest.write_portal_manifest(project, work)
         for item in work.iterdir():
             target = site_dir / item.name
             if item.is_dir():

@@ -170,7 +170,7 @@ def test_a_second_build_waits_for_the_first_and_the_site_stays_whole(published):
     _, err1 = first.communicate(timeout=300)
     _, err2 = second.communicate(timeout=300)
     assert (first.returncode, second.returncode) == (0, 0), err1 + err2
-    assert f"另一个生成正在写入 {site}，等它结束后再写" in err2
+    assert f"另一个生成正在写入 {site}，等它结束（最多等 900 秒" in err2
     whole(site)
     assert (site / "demo" / "village" / "cun" / "new" / "index.html").exists()
     assert (site / "index.html").exists() and (site / "manifest.json").exists()
@@ -209,6 +209,17 @@ def test_every_writer_of_a_site_folder_refuses_while_another_writes(published, c
     assert f"另一个生成正在写入 {site}；本次未生成网站，已发布的网站保持不变。" in result.stderr
     assert "Traceback" not in result.stderr
     assert snapshot(site) == before
+
+
+@pytest.mark.parametrize("target", ["portal", "county"])
+def test_verify_does_not_read_a_folder_while_a_build_writes_it(published, target):
+    repo, site = published
+    folder = site if target == "portal" else site / "demo"
+    with locked(site):
+        result = run_cli(repo.root, "verify", str(folder), "--lock-timeout", "0")
+    assert result.returncode == 2, result.stderr
+    assert f"另一个生成正在写入 {site}；未核对：正在生成的网站核对不出结果，请等它结束后再核对。" in result.stderr
+    assert result.stdout == ""
 
 
 def test_a_build_gives_up_after_its_lock_timeout(published, capsys):
