@@ -165,13 +165,19 @@ def replace_dir(new: Path, final: Path) -> None:
     """Swap a completely built folder into place; the old one is removed only afterwards."""
     old = final.with_name(f"{OLD_PREFIX}{final.name}")
     restore_interrupted(final)
-    if old.exists():
-        shutil.rmtree(old)
-    if final.exists():
+    remove(old)
+    if final.exists() or final.is_symlink():
         final.rename(old)
     new.rename(final)
-    if old.exists():
-        shutil.rmtree(old)
+    remove(old)
+
+
+def remove(path: Path) -> None:
+    """Remove a folder, a file or a link where a build's folder goes (nothing when absent)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
 
 
 def build_county(
@@ -201,8 +207,7 @@ def build_county(
             "（可能是改写历史删除的），保留了说明页：" + "、".join(e["path"] for e in county_site.lost)
         )
     work = site_dir / f"{BUILD_PREFIX}{county.id}"
-    if work.exists():
-        shutil.rmtree(work)
+    remove(work)
     base = project.site.base_url
     indexing = None
     try:
@@ -250,8 +255,7 @@ def build_portal(project: Project, site_dir: Path) -> None:
         f'<ul class="gk-cards">{items}</ul></div>\n'
     )
     work = site_dir / f"{BUILD_PREFIX}portal"
-    if work.exists():
-        shutil.rmtree(work)
+    remove(work)
     try:
         engine.build_site(
             project.root,

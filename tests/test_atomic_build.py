@@ -7,6 +7,7 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -279,6 +280,7 @@ def test_an_output_folder_blocked_by_a_file_is_a_message_not_a_traceback(repo, t
         (errno.EDQUOT, "磁盘已满"),
         (errno.EIO, "无法写入输出文件夹"),
     ],
+    ids=lambda v: errno.errorcode.get(v, "") if isinstance(v, int) else "",
 )
 def test_an_output_folder_that_cannot_be_created_is_a_message(repo, tmp_path, monkeypatch, capsys, code, message):
     """Root passes every permission check, so the refusal comes from the operating system's answer."""
@@ -376,3 +378,31 @@ def test_a_terminated_build_removes_what_it_wrote(published):
     assert "Traceback" not in err
     assert snapshot(site) == before
     assert list((repo.root.parent / "tmp").iterdir()) == []
+
+
+def test_a_full_disk_in_the_search_indexer_is_named_like_any_other(tmp_path, monkeypatch, capsys):
+    """The indexer runs in its own process: its OSError crosses over as one JSON line."""
+    from gongkai import search
+
+    def full(documents, out):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(out / "k" / "0.json"))
+
+    source = tmp_path / "documents.json"
+    source.write_text("[]", "utf-8")
+    monkeypatch.setattr(search, "write_bundle", full)
+    assert search.main([str(source), str(tmp_path / "out")]) == 3
+    exc = search.failure("some progress\n" + capsys.readouterr().out)
+    assert isinstance(exc, OSError) and exc.errno == errno.ENOSPC and exc.filename == str(tmp_path / "out" / "k" / "0.json")
+    assert isinstance(search.failure("Traceback ...\nValueError: x"), search.SearchIndexError)
+
+
+@pytest.mark.parametrize("name", ["demo", ".build-demo", ".old-demo"])
+def test_a_file_where_a_build_puts_a_folder_is_replaced_not_a_traceback(published, name):
+    repo, site = published
+    if (site / name).is_dir():  # the published county itself
+        shutil.rmtree(site / name)
+    (site / name).write_text("x", "utf-8")
+    proc = build(repo.root, site, "--no-search")
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    whole(site)
