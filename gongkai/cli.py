@@ -64,7 +64,7 @@ def build_as_of(args: argparse.Namespace) -> int:
     import tempfile
 
     from . import history
-    from .site import build_all, log, unusable_site_dir
+    from .site import DISK_FULL, build_all, folder_problem, log, unusable_site_dir
 
     root = _root(args)
     site_dir = Path(args.site_dir if args.site_dir != "site" else f"site-as-of-{args.as_of}").resolve()
@@ -77,9 +77,10 @@ def build_as_of(args: argparse.Namespace) -> int:
     except history.HistoryError as exc:
         log(str(exc))
         return 2
-    tmp = Path(tempfile.mkdtemp(prefix="gongkai-as-of-")) / "tree"
-    history.git(root, "worktree", "add", "--detach", str(tmp), sha)
+    tmp: Path | None = None
     try:
+        tmp = Path(tempfile.mkdtemp(prefix="gongkai-as-of-")) / "tree"
+        history.git(root, "worktree", "add", "--detach", str(tmp), sha)
         # Today's code, theme and catalogues would not be "as it stood": take them all from
         # that revision, except where it predates them (then today's engine files are used).
         for name in ("mkdocs.yml", "theme"):
@@ -90,9 +91,20 @@ def build_as_of(args: argparse.Namespace) -> int:
         return build_all(
             tmp, site_dir, counties=args.county or None, search=not args.no_search, past=True, lock_wait=args.lock_timeout
         )
+    except subprocess.CalledProcessError as exc:  # git could not check the revision out (a full disk, most likely)
+        log(f"无法取出 {args.as_of}（提交 {sha[:8]}）时的内容：{(exc.stderr or '').strip() or exc}")
+        return 2
+    except OSError as exc:  # preparing the checkout in the temporary folder
+        if exc.errno in DISK_FULL:
+            log(folder_problem(exc, site_dir))
+        else:
+            log(f"无法准备 {args.as_of} 时的内容（{exc.filename or ''}：{exc.strerror or exc}）；未生成网站。")
+        return 2
     finally:
-        subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(tmp)], capture_output=True)
-        shutil.rmtree(tmp.parent, ignore_errors=True)
+        if tmp is not None:
+            subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(tmp)], capture_output=True)
+            subprocess.run(["git", "-C", str(root), "worktree", "prune"], capture_output=True)
+            shutil.rmtree(tmp.parent, ignore_errors=True)
 
 
 def cmd_fix(args: argparse.Namespace) -> int:

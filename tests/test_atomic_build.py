@@ -406,3 +406,35 @@ def test_a_file_where_a_build_puts_a_folder_is_replaced_not_a_traceback(publishe
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
     whole(site)
+
+
+@pytest.mark.parametrize("where", ["temporary folder", "checkout"])
+def test_as_of_on_a_full_disk_is_a_message_and_leaves_no_checkout(repo, tmp_path, monkeypatch, capsys, where):
+    from gongkai import cli, history
+
+    buildable(repo)
+    repo.record("n.md", notice())
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.name=x", "-c", "user.email=x@x", "commit", "-qm", "x"]):
+        subprocess.run(["git", *args], cwd=repo.root, check=True)
+    if where == "temporary folder":
+        def full(*args, **kwargs):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "/tmp/gongkai-as-of-x")
+
+        monkeypatch.setattr(tempfile, "mkdtemp", full)
+        expected = "磁盘已满（或超出配额），无法写入 /tmp/gongkai-as-of-x"
+    else:
+        real = history.git
+
+        def no_space(root, *args, **kwargs):
+            if args[:2] == ("worktree", "add"):
+                raise subprocess.CalledProcessError(128, ["git", *args], "", "fatal: No space left on device\n")
+            return real(root, *args, **kwargs)
+
+        monkeypatch.setattr(history, "git", no_space)
+        expected = "时的内容：fatal: No space left on device"
+    site = tmp_path / "as-of"
+    assert cli.main(["--root", str(repo.root), "build", "--as-of", "HEAD", "--site-dir", str(site)]) == 2
+    assert expected in capsys.readouterr().err
+    assert not site.exists()
+    worktrees = subprocess.run(["git", "-C", str(repo.root), "worktree", "list"], capture_output=True, text=True).stdout
+    assert len(worktrees.splitlines()) == 1
