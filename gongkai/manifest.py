@@ -622,7 +622,7 @@ def _holds_counties(root: Path, folder: Path) -> bool:
     known = load(root).counties
     if folder.resolve().name not in known:
         return True
-    return any((folder / c).is_dir() for c in known) or any(folder.glob(f"*/{MANIFEST}"))
+    return any((folder / c).is_dir() for c in known) or any(not p.parent.name.startswith(".") for p in folder.glob(f"*/{MANIFEST}"))
 
 
 def _verify_counties(root: Path, sites: list[Published]) -> list[Discrepancy]:
@@ -664,8 +664,8 @@ def _verify_portal(root: Path, site: Target) -> list[Discrepancy]:
     claimed = portal.manifest.get("counties")
     if isinstance(claimed, list):
         counties.update(c for c in claimed if isinstance(c, str) and _inside(c) and "/" not in c)
-    if not site.is_url:
-        counties.update(p.parent.name for p in Path(site.location).glob(f"*/{MANIFEST}"))
+    if not site.is_url:  # a build's hidden work folders are leftovers, not counties
+        counties.update(p.parent.name for p in Path(site.location).glob(f"*/{MANIFEST}") if not p.parent.name.startswith("."))
     found = _compare_portal(portal, expected, counties)
     sites = []
     for c in sorted(counties):

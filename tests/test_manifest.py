@@ -292,6 +292,8 @@ def test_a_county_whose_manifest_was_deleted_is_still_verified(published, site):
     deface(site / "demo" / LEDGER_PAGE)
     found = manifest.verify(published["root"], str(site))
     assert [(d.county, d.kind, d.path) for d in found] == [("demo", CHANGED, LEDGER_PAGE), ("demo", MISSING, "manifest.json")]
+    found = manifest.verify(published["root"], str(site / "demo"))  # the county's own folder, no --county
+    assert [(d.county, d.kind, d.path) for d in found] == [("demo", CHANGED, LEDGER_PAGE), ("demo", MISSING, "manifest.json")]
 
 
 def test_a_county_site_missing_altogether_is_reported(published, site):
@@ -361,11 +363,13 @@ def test_leftovers_links_and_the_lock_file(published, site):
     assert (site / ".gongkai-build.lock").read_bytes() == b""
     (site / ".build-demo").mkdir()
     (site / ".build-demo" / "index.html").write_bytes(b"half")
+    (site / ".old-demo").mkdir()
+    shutil.copy(site / "demo" / "manifest.json", site / ".old-demo" / "manifest.json")  # not a county for all that
     (site / "etc").symlink_to("/etc")
     (site / "demo" / "home").symlink_to("/root")
     found = manifest.verify(published["root"], str(site))
     assert [(d.county, d.kind, d.path) for d in found] == [
-        ("", EXTRA, ".build-demo/index.html"), ("", EXTRA, "etc"), ("demo", EXTRA, "home")
+        ("", EXTRA, ".build-demo/index.html"), ("", EXTRA, ".old-demo/manifest.json"), ("", EXTRA, "etc"), ("demo", EXTRA, "home")
     ]
     assert found[0].detail == "中断的生成留下的未完成文件；再生成一次会清除"
     (site / ".gongkai-build.lock").write_bytes(SCRIPT)
