@@ -280,20 +280,22 @@ def main(argv: list[str] | None = None) -> int:
         args.as_of = args.top_as_of
     if (getattr(args, "lock_timeout", None) or 0) < 0:
         p.error("--lock-timeout 不能是负数")
-    # SIGTERM (a CI job cancelled, a service stopped) unwinds like Ctrl+C, so a build
-    # removes what it half wrote instead of leaving it to fill the disk.
+    # SIGTERM (a CI job cancelled, a service stopped) and SIGHUP (the terminal closed)
+    # unwind like Ctrl+C, so a build removes what it half wrote instead of leaving it to
+    # fill the disk.
     import threading
 
     in_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _interrupt) if in_main else None
+    stops = (signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, _interrupt) for sig in stops} if in_main else {}
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("已中断；未完成的部分已清除，已发布的网站保持不变。", file=sys.stderr)
         return 130
     finally:
-        if in_main:
-            signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _interrupt(signum: int, frame: object) -> None:

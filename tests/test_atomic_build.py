@@ -366,12 +366,13 @@ def test_a_full_disk_leaves_nothing_behind_and_the_published_site_unchanged(publ
     assert list(temp.iterdir()) == []  # no temporary files of MkDocs or the search indexer either
 
 
-def test_a_terminated_build_removes_what_it_wrote(published):
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=lambda s: s.name)
+def test_a_stopped_build_removes_what_it_wrote(published, stop):
     repo, site = published
     before = snapshot(site)
     repo.record("new.md", notice("新的通知"))
     proc = start_when_writing(repo, site)
-    proc.send_signal(signal.SIGTERM)  # the build only: it must stop its search indexer itself
+    proc.send_signal(stop)  # the build only: it must stop its search indexer itself
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "已中断；未完成的部分已清除，已发布的网站保持不变。" in err
