@@ -11,7 +11,7 @@ from pathlib import Path
 from . import check
 from .findings import RENDERERS
 
-LOCK_HELP = "seconds to wait for another build writing the same folder before giving up (default 900; 0: do not wait)"
+LOCK_HELP = "另一个生成正在写同一输出文件夹时，最多等它多少秒（默认 900；0 表示不等，直接退出）"
 
 
 def _root(args: argparse.Namespace) -> Path:
@@ -121,8 +121,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from .site import LOCK_WAIT, SiteDirError, reading_site
 
     is_url = args.target.startswith(("http://", "https://"))
+    wait = LOCK_WAIT if args.lock_timeout is None else args.lock_timeout
     try:
-        with reading_site(Path(args.target), LOCK_WAIT if args.lock_timeout is None else args.lock_timeout) if not is_url else nullcontext():
+        # A folder is read only while no build writes it: it would differ halfway through a swap.
+        with nullcontext() if is_url else reading_site(Path(args.target), wait):
             return verify_command(_root(args), args.target, args.county)
     except SiteDirError as exc:
         print(str(exc), file=sys.stderr)
@@ -242,7 +244,7 @@ def parser() -> argparse.ArgumentParser:
     v = sub.add_parser("verify", parents=[common], help="compare a published site (folder or URL) with a rebuild from git")
     v.add_argument("target", help="site folder (portal or one county) or its http(s) address")
     v.add_argument("--county", help="only this county")
-    v.add_argument("--lock-timeout", type=float, default=None, metavar="SECONDS", help=LOCK_HELP.replace("before giving up", "before giving up verifying"))
+    v.add_argument("--lock-timeout", type=float, default=None, metavar="SECONDS", help=LOCK_HELP)
     v.set_defaults(func=cmd_verify)
 
     o = sub.add_parser("codeowners", parents=[common], help="write .github/CODEOWNERS from the county files")
