@@ -440,12 +440,13 @@ def rebuild(
     root: Path, commit: str, counties: list[str], out: Path, previous: dict[str, dict[str, Any]] | None = None
 ) -> dict[str, dict[str, bytes] | str] | str:
     """Build the counties from `commit` as `build.py build` would; each county's files
-    (manifest included) by site path, or why the commit (or that county in it) could not be built.
+    (manifest included) by site path, or why the commit (or that county in it) could not be
+    built; under PORTAL, the portal's files.
 
     `previous` is what the published sites' manifests say was published before: the build
     keeps a page for records that git no longer knows, and the rebuild must too."""
     from . import check
-    from .site import build_all
+    from .site import LOCK, build_all
 
     log = io.StringIO()
     try:
@@ -474,12 +475,13 @@ def rebuild(
     sites: dict[str, dict[str, bytes] | str] = {c: f"该提交（{commit[:8]}）中没有这个县（市、区）" for c in unknown}
     for c in counties:
         sites[c] = {rel: (out / c / rel).read_bytes() for rel in _all_files(out / c)}  # the search index too
+    # The build made the portal as well (the same for any choice of counties): keep it too.
+    sites[PORTAL] = {rel: (out / rel).read_bytes() for rel in _all_files(out) if rel.split("/", 1)[0] not in known and rel != LOCK}
     return sites
 
 
-def rebuild_portal(root: Path, commit: str, out: Path) -> tuple[dict[str, bytes], list[str]] | str:
-    """Build the portal alone from `commit`: its files by site path and the counties it links,
-    or why the commit could not be built."""
+def rebuild_portal(root: Path, commit: str, out: Path) -> dict[str, bytes] | str:
+    """Build the portal alone from `commit`: its files by site path, or why the commit could not be built."""
     from . import check
     from .site import build_portal
 
@@ -492,7 +494,7 @@ def rebuild_portal(root: Path, commit: str, out: Path) -> tuple[dict[str, bytes]
         return f"无法检出提交 {commit}"
     except Exception as exc:  # MkDocs failed on that commit: say so, do not crash the report
         return f"该提交无法生成门户：{type(exc).__name__}: {exc}"
-    return {rel: (out / rel).read_bytes() for rel in _all_files(out)}, list(project.counties)
+    return {rel: (out / rel).read_bytes() for rel in _all_files(out)}
 
 
 def compare(root: Path, site: Published, expected: dict[str, bytes]) -> list[Discrepancy]:
@@ -603,17 +605,17 @@ def verify(root: Path, target: str, county: str | None = None) -> list[Discrepan
     site = Target(target)
     m = site.manifest()
     if county is None and m is not None and m.get("kind") != PORTAL_KIND:
-        return _verify_counties(root, [examine(root, site)])
+        return _sorted(_verify_counties(root, [examine(root, site)])[0])
     if county is not None:
         found_sites = published_sites(root, target, county)
         if found_sites:
-            return _verify_counties(root, [examine(root, s, c) for c, s in found_sites])
+            return _sorted(_verify_counties(root, [examine(root, s, c) for c, s in found_sites])[0])
     elif site.is_url or Path(target).is_dir():
         if m is not None or site.is_url or _holds_counties(root, Path(target)):
             return _verify_portal(root, site)
         name = Path(target).resolve().name
         if name in load(root).counties:  # a county site whose manifest was deleted
-            return _verify_counties(root, [examine(root, site, name)])
+            return _sorted(_verify_counties(root, [examine(root, site, name)])[0])
     return [Discrepancy(county or "", UNVERIFIABLE, target, "这里没有县级网站（找不到 manifest.json，或没有这个文件夹）")]
 
 
@@ -625,9 +627,13 @@ def _holds_counties(root: Path, folder: Path) -> bool:
     return any((folder / c).is_dir() for c in known) or any(not p.parent.name.startswith(".") for p in folder.glob(f"*/{MANIFEST}"))
 
 
-def _verify_counties(root: Path, sites: list[Published]) -> list[Discrepancy]:
-    """Rebuild the county sites (one checkout per commit) and compare each with its rebuild."""
+def _verify_counties(
+    root: Path, sites: list[Published], portal_commit: str | None = None
+) -> tuple[list[Discrepancy], dict[str, bytes] | str | None]:
+    """Rebuild the county sites (one checkout per commit) and compare each with its rebuild;
+    also the portal's rebuilt files when one of the rebuilds was of `portal_commit`."""
     found: list[Discrepancy] = []
+    portal: dict[str, bytes] | str | None = None
     by_commit: dict[str, list[Published]] = {}
     for s in sites:
         if s.commit is None:
@@ -637,36 +643,36 @@ def _verify_counties(root: Path, sites: list[Published]) -> list[Discrepancy]:
     for commit, group in by_commit.items():
         with tempfile.TemporaryDirectory(prefix="gongkai-rebuild-") as tmp:
             built = rebuild(root, commit, [s.county for s in group], Path(tmp), {s.county: s.manifest for s in group})
+        if commit == portal_commit:
+            portal = built if isinstance(built, str) else built.get(PORTAL)
         for s in group:
             expected = built if isinstance(built, str) else built[s.county]
             if isinstance(expected, str):
                 found += s.found + [Discrepancy(s.county, UNVERIFIABLE, MANIFEST, expected)]
             else:
                 found += compare(root, s, expected)
-    return sorted(set(found), key=lambda d: (d.county, _ORDER.index(d.kind), d.path))
+    return found, portal
+
+
+def _counties_at(root: Path, commit: str) -> set[str]:
+    """The counties a commit has (content/counties/<county>.yml), read from git without a checkout."""
+    out = _git(root, "ls-tree", "--name-only", f"{commit}:content/counties") or ""
+    return {Path(name).stem for name in out.splitlines() if name.endswith((".yml", ".yaml"))}
 
 
 def _verify_portal(root: Path, site: Target) -> list[Discrepancy]:
     """The portal and every county site under it; every file under the folder is accounted for."""
     portal = examine(root, site, portal=True)
-    expected: dict[str, bytes] | None = None
-    counties: set[str] = set()
-    if portal.commit:
-        with tempfile.TemporaryDirectory(prefix="gongkai-rebuild-") as tmp:
-            built = rebuild_portal(root, portal.commit, Path(tmp))
-        if isinstance(built, str):
-            portal.found.append(Discrepancy(PORTAL, UNVERIFIABLE, MANIFEST, built))
-        else:
-            expected, linked = built
-            counties.update(linked)
-    # The counties the portal's manifest names, and every folder that carries a county's
-    # manifest, are checked as county sites too: what they hold is vouched for only so.
+    # The counties the portal links at its commit, those its manifest names, and every
+    # folder that carries a county's manifest are checked as county sites: what they hold
+    # is vouched for only so. Everything else under the folder belongs to the portal.
+    counties = _counties_at(root, portal.commit) if portal.commit else set()
     claimed = portal.manifest.get("counties")
     if isinstance(claimed, list):
         counties.update(c for c in claimed if isinstance(c, str) and _inside(c) and "/" not in c)
     if not site.is_url:  # a build's hidden work folders are leftovers, not counties
         counties.update(p.parent.name for p in Path(site.location).glob(f"*/{MANIFEST}") if not p.parent.name.startswith("."))
-    found = _compare_portal(portal, expected, counties)
+    found: list[Discrepancy] = []
     sites = []
     for c in sorted(counties):
         sub = _under(site, c)
@@ -674,7 +680,21 @@ def _verify_portal(root: Path, site: Target) -> list[Discrepancy]:
             found.append(Discrepancy(c, MISSING, "", "整个县级网站缺失（没有这个文件夹）"))
         else:
             sites.append(examine(root, sub, c, fallback=portal.commit))
-    found += _verify_counties(root, sites)
+    county_found, expected = _verify_counties(root, sites, portal.commit)
+    found += county_found
+    if portal.commit and expected is None:  # no county was built from the portal's commit
+        with tempfile.TemporaryDirectory(prefix="gongkai-rebuild-") as tmp:
+            built = rebuild_portal(root, portal.commit, Path(tmp))
+        expected = built
+    if isinstance(expected, str):
+        portal.found.append(Discrepancy(PORTAL, UNVERIFIABLE, MANIFEST, expected))
+        expected = None
+    found += _compare_portal(portal, expected, counties)
+    return _sorted(found)
+
+
+def _sorted(found: list[Discrepancy]) -> list[Discrepancy]:
+    """One report: each discrepancy once, by county, kind and path."""
     return sorted(set(found), key=lambda d: (d.county, _ORDER.index(d.kind), d.path))
 
 

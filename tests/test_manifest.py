@@ -414,3 +414,21 @@ def test_verify_of_a_target_that_is_no_folder_is_a_message(published, tmp_path, 
     )
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"{target}\t这里没有县级网站（找不到 manifest.json，或没有这个文件夹）" in result.stdout
+
+
+def test_a_portal_built_from_another_commit_than_its_counties_is_rebuilt_on_its_own(published, tmp_path):
+    """`build --county` refreshes one county and the portal: the others keep their older commit."""
+    root = published["root"]
+    mixed = tmp_path / "mixed"
+    git(root, "worktree", "add", "--detach", "-q", str(tmp_path / "wt"), published["first"])
+    try:
+        assert build_all(tmp_path / "wt", mixed) == 0
+    finally:
+        git(root, "worktree", "remove", "--force", str(tmp_path / "wt"))
+    for item in published["site"].iterdir():  # the portal of the second commit over the first one's county
+        if item.is_file():
+            shutil.copy(item, mixed / item.name)
+    assert (read_manifest(mixed)["built_from"], read_manifest(mixed / "demo")["built_from"]) == (published["second"], published["first"])
+    assert manifest.verify(root, str(mixed)) == []
+    deface(mixed / "index.html")
+    assert [(d.county, d.kind, d.path) for d in manifest.verify(root, str(mixed))] == [("", CHANGED, "index.html")]
