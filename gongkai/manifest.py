@@ -128,9 +128,17 @@ def _last_changed_at(root: str, head: str | None) -> tuple[tuple[str, str], ...]
     return tuple(found.items())
 
 
-def _all_files(site: Path) -> Iterator[str]:
-    """Every file under a folder as a posix path relative to it, in sorted order."""
-    for dirpath, dirnames, filenames in os.walk(site):
+def _all_files(site: Path, unreadable: list[str] | None = None) -> Iterator[str]:
+    """Every file under a folder as a posix path relative to it, in sorted order.
+
+    A subfolder that cannot be listed is added to `unreadable` (when given) instead of
+    being passed over in silence: verify cannot vouch for what it cannot see."""
+
+    def note(exc: OSError) -> None:
+        if unreadable is not None and exc.filename:
+            unreadable.append(Path(os.fsdecode(exc.filename)).relative_to(site).as_posix())
+
+    for dirpath, dirnames, filenames in os.walk(site, onerror=note):
         dirnames.sort()
         # A link to a folder is not walked into (it may lead anywhere): it is listed as
         # itself, so verify reports it (no build makes links).
@@ -291,10 +299,16 @@ class Target:
             return False
 
     def listing(self) -> list[str] | None:
-        """Every file the folder holds that can be compared; None over HTTP."""
+        """Every file the folder holds that can be compared; None over HTTP. Subfolders that
+        cannot be listed are left in self.unreadable."""
         if self.is_url:
             return None
-        return list(_all_files(Path(self.location)))
+        self.unreadable: list[str] = []
+        return list(_all_files(Path(self.location), self.unreadable))
+
+    def unlisted(self, county: str) -> list[Discrepancy]:
+        """A report line for each subfolder that the last listing could not read."""
+        return [Discrepancy(county, UNVERIFIABLE, f"{rel}/", "无法列出这个文件夹里的文件，未能核对") for rel in getattr(self, "unreadable", [])]
 
     def manifest(self) -> dict[str, Any] | None:
         """The site's manifest.json, or None when it has none (or it does not parse)."""
@@ -510,6 +524,7 @@ def compare(root: Path, site: Published, expected: dict[str, bytes]) -> list[Dis
         candidates = sorted(expected.keys() | {n for n in named if _inside(n)})
     else:
         candidates = sorted(expected.keys() | set(listing) | {MANIFEST})
+        found += target.unlisted(county_id)
     manifest_reported = any(d.path == MANIFEST and d.kind in (MISSING, UNVERIFIABLE) for d in found)
 
     def fetch(rel: str) -> tuple[str, bytes | None, str]:
@@ -710,6 +725,7 @@ def _compare_portal(portal: Published, expected: dict[str, bytes] | None, counti
         candidates = set(expected or {}) | {n for n in (named if isinstance(named, dict) else {}) if _inside(n)}
     else:
         candidates = {rel for rel in listing if rel.split("/", 1)[0] not in counties} | set(expected or {})
+        found += [d for d in target.unlisted(PORTAL) if d.path.split("/", 1)[0] not in counties]
     manifest_reported = any(d.path == MANIFEST for d in found)
     for rel in sorted(candidates):
         try:

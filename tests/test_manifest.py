@@ -432,3 +432,21 @@ def test_a_portal_built_from_another_commit_than_its_counties_is_rebuilt_on_its_
     assert manifest.verify(root, str(mixed)) == []
     deface(mixed / "index.html")
     assert [(d.county, d.kind, d.path) for d in manifest.verify(root, str(mixed))] == [("", CHANGED, "index.html")]
+
+
+def test_a_folder_verify_cannot_list_is_reported_not_passed_over(published, site, monkeypatch):
+    """Root reads everything, so the refusal is the operating system's answer, simulated."""
+    (site / "evil").mkdir()
+    (site / "evil" / "index.html").write_bytes(SCRIPT)
+    hidden = {str(site / "evil"), str(site / "demo" / "units")}
+    real = os.scandir
+
+    def scandir(path="."):
+        if isinstance(path, (str, os.PathLike)) and os.fspath(path) in hidden:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    found = manifest.verify(published["root"], str(site))
+    assert [(d.county, d.kind, d.path) for d in found if d.kind == UNVERIFIABLE] == [("", UNVERIFIABLE, "evil/"), ("demo", UNVERIFIABLE, "units/")]
+    assert found[0].detail == "无法列出这个文件夹里的文件，未能核对"
