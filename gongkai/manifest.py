@@ -10,6 +10,12 @@ from that commit in a temporary git worktree (handing it the published `lost` li
 git cannot supply), and compares every file of the rebuild with what the site serves, by
 folder or over HTTP.
 
+The portal has a manifest of its own (kind "portal": its commit, the counties it links,
+its files' hashes), so every file under the portal's folder is vouched for: the
+portal's files by a rebuild of the portal, each county's folder by a rebuild of that
+county (one without a manifest is compared with the portal's commit and reported), and
+anything else is reported.
+
 What is left out, and why (measured): the MkDocs pages, assets and manifest are
 byte-identical from one build of a commit to the next (other process, other hash seed,
 other checkout folder). sitemap.xml carries the build date, so it is compared without its
