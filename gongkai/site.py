@@ -104,10 +104,12 @@ def reading_site(folder: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
     fds = []
     try:
         for lock in (folder / LOCK, folder.parent / LOCK):
-            if lock.is_file():
+            try:
                 fd = os.open(lock, os.O_RDONLY | os.O_CLOEXEC)
-                fds.append(fd)
-                _acquire(fd, fcntl.LOCK_SH, lock.parent, wait, "未核对：正在生成的网站核对不出结果，请等它结束后再核对。")
+            except OSError:  # no lock file, or none we may open: nothing to wait for
+                continue
+            fds.append(fd)
+            _acquire(fd, fcntl.LOCK_SH, lock.parent, wait, "未核对：正在生成的网站核对不出结果，请等它结束后再核对。")
         yield
     finally:
         for fd in fds:
