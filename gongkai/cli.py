@@ -68,7 +68,7 @@ def build_as_of(args: argparse.Namespace) -> int:
 
     root = _root(args)
     site_dir = Path(args.site_dir if args.site_dir != "site" else f"site-as-of-{args.as_of}").resolve()
-    problem = unusable_site_dir(site_dir)
+    problem = unusable_site_dir(site_dir, root)
     if problem:  # before checking out a whole revision
         log(problem)
         return 2

@@ -61,10 +61,22 @@ def folder_problem(exc: OSError, site_dir: Path) -> str:
     return f"无法写入输出文件夹 {site_dir}（{where}：{exc.strerror or exc}）；已发布的网站保持不变。"
 
 
-def unusable_site_dir(site_dir: Path) -> str | None:
+# The repository's own folders: a build writing there would replace records with pages.
+SOURCE_FOLDERS = ("content", "catalogues", "theme", "gongkai", "tests", "docs", ".git", ".github")
+
+
+def unusable_site_dir(site_dir: Path, root: Path | None = None) -> str | None:
     """Why the output folder cannot be used, judged before anything is written; None when it can.
 
-    The folder may not exist yet: then its nearest existing parent must be a writable folder."""
+    The folder may not exist yet: then its nearest existing parent must be a writable folder.
+    It may not be the repository `root` (or hold it), nor lie inside its source folders."""
+    if root is not None:
+        here, repo = site_dir.resolve(), root.resolve()
+        if repo.is_relative_to(here) or any(here.is_relative_to(repo / name) for name in SOURCE_FOLDERS):
+            return (
+                f"输出文件夹 {site_dir} 不能是仓库本身、仓库的上级文件夹或 {'、'.join(f'{n}/' for n in SOURCE_FOLDERS)} 之内："
+                "生成会用网页替换其中的文件。请用默认的 site/ 或仓库外的文件夹。"
+            )
     probe = site_dir
     while not probe.exists() and probe != probe.parent:
         if probe.is_symlink():  # a dangling link: mkdir would fail on it
@@ -301,7 +313,7 @@ def build_all(
     find errors in it (they are listed), because an inspector needs to see what was there.
     Exit 2 when the output folder cannot be used (in the way, no permission, busy, disk full).
     """
-    problem = unusable_site_dir(site_dir)
+    problem = unusable_site_dir(site_dir, root)
     if problem:
         log(problem)
         return 2

@@ -439,3 +439,14 @@ def test_as_of_on_a_full_disk_is_a_message_and_leaves_no_checkout(repo, tmp_path
     assert not site.exists()
     worktrees = subprocess.run(["git", "-C", str(repo.root), "worktree", "list"], capture_output=True, text=True).stdout
     assert len(worktrees.splitlines()) == 1
+
+
+@pytest.mark.parametrize("where", ["", ".", "..", "content", "content/village", "content/village/demo", ".git", "theme/x"])
+def test_an_output_folder_over_the_repository_is_refused(repo, where, capsys):
+    """A county folder built into content/village/ would replace the county's records with pages."""
+    buildable(repo)
+    repo.record("n.md", notice())
+    before = snapshot(repo.root)
+    assert build_all(repo.root, (repo.root / where).resolve(), search=False) == 2
+    assert "不能是仓库本身、仓库的上级文件夹或 content/" in capsys.readouterr().err
+    assert snapshot(repo.root) == before
