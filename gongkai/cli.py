@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import subprocess
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 from . import check
 from .findings import RENDERERS
+
+LOCK_HELP = "另一个生成正在写同一输出文件夹时，最多等它多少秒（默认 900；0 表示不等，直接退出）"
 
 
 def _root(args: argparse.Namespace) -> Path:
@@ -63,7 +67,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         return build_as_of(args)
     return build_all(
         _root(args), Path(args.site_dir).resolve(), counties=args.county or None, search=not args.no_search,
-        previous_from=args.previous,
+        previous_from=args.previous, lock_wait=args.lock_timeout,
     )
 
 
@@ -74,9 +78,15 @@ def build_as_of(args: argparse.Namespace) -> int:
     import tempfile
 
     from . import history
-    from .site import build_all, log
+    from .site import DISK_FULL, build_all, folder_problem, log, unusable_site_dir
 
     root = _root(args)
+    stamp = args.as_of.strip().replace(" ", "T").replace(":", "-")  # a time of day makes no odd folder name
+    site_dir = Path(args.site_dir if args.site_dir != "site" else f"site-as-of-{stamp}").resolve()
+    problem = unusable_site_dir(site_dir, root)
+    if problem:  # before checking out a whole revision
+        log(problem)
+        return 2
     try:
         sha = history.resolve(root, args.as_of)
     except history.HistoryError as exc:
@@ -85,11 +95,10 @@ def build_as_of(args: argparse.Namespace) -> int:
     if sha == history.EMPTY_TREE:
         log(f"{args.as_of} 时仓库中还没有任何内容（早于第一次提交），没有可以生成的网站。")
         return 0
-    stamp = args.as_of.strip().replace(" ", "T").replace(":", "-")
-    site_dir = Path(args.site_dir if args.site_dir != "site" else f"site-as-of-{stamp}").resolve()
-    tmp = Path(tempfile.mkdtemp(prefix="gongkai-as-of-")) / "tree"
-    history.git(root, "worktree", "add", "--detach", str(tmp), sha)
+    tmp: Path | None = None
     try:
+        tmp = Path(tempfile.mkdtemp(prefix="gongkai-as-of-")) / "tree"
+        history.git(root, "worktree", "add", "--detach", str(tmp), sha)
         # Today's code, theme and catalogues would not be "as it stood": take them all from
         # that revision, except where it predates them (then today's engine files are used).
         for name in ("mkdocs.yml", "theme"):
@@ -97,10 +106,23 @@ def build_as_of(args: argparse.Namespace) -> int:
                 src = root / name
                 (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp / name)
         log(f"按 {args.as_of}（提交 {sha[:8]}）时的内容生成网站 → {site_dir}")
-        return build_all(tmp, site_dir, counties=args.county or None, search=not args.no_search, past=True)
+        return build_all(
+            tmp, site_dir, counties=args.county or None, search=not args.no_search, past=True, lock_wait=args.lock_timeout
+        )
+    except subprocess.CalledProcessError as exc:  # git could not check the revision out (a full disk, most likely)
+        log(f"无法取出 {args.as_of}（提交 {sha[:8]}）时的内容：{(exc.stderr or '').strip() or exc}")
+        return 2
+    except OSError as exc:  # preparing the checkout in the temporary folder
+        if exc.errno in DISK_FULL:
+            log(folder_problem(exc, site_dir))
+        else:
+            log(f"无法准备 {args.as_of} 时的内容（{exc.filename or ''}：{exc.strerror or exc}）；未生成网站。")
+        return 2
     finally:
-        subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(tmp)], capture_output=True)
-        shutil.rmtree(tmp.parent, ignore_errors=True)
+        if tmp is not None:
+            subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(tmp)], capture_output=True)
+            subprocess.run(["git", "-C", str(root), "worktree", "prune"], capture_output=True)
+            shutil.rmtree(tmp.parent, ignore_errors=True)
 
 
 def cmd_fix(args: argparse.Namespace) -> int:
@@ -114,8 +136,17 @@ def cmd_fix(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     """Rebuild from git what a published site says it was built from, and name every page that differs."""
     from .manifest import verify_command
+    from .site import LOCK_WAIT, SiteDirError, reading_site
 
-    return verify_command(_root(args), args.target, args.county)
+    is_url = args.target.startswith(("http://", "https://"))
+    wait = LOCK_WAIT if args.lock_timeout is None else args.lock_timeout
+    try:
+        # A folder is read only while no build writes it: it would differ halfway through a swap.
+        with nullcontext() if is_url else reading_site(Path(args.target), wait):
+            return verify_command(_root(args), args.target, args.county)
+    except SiteDirError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
 
 
 def cmd_codeowners(args: argparse.Namespace) -> int:
@@ -394,11 +425,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .site import build_all
 
     site_dir = Path(args.site_dir).resolve()
-    status = build_all(_root(args), site_dir, counties=[args.county], search=True)
+    status = build_all(_root(args), site_dir, counties=[args.county], search=True, lock_wait=args.lock_timeout)
     if status:
         return status
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site_dir))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
+    try:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler)
+    except OSError as exc:
+        print(f"无法在端口 {args.port} 上预览（{exc.strerror or exc}）；可用 --port 换一个端口。", file=sys.stderr)
+        return 2
+    with server:
         print(f"预览地址：http://127.0.0.1:{args.port}/{args.county}/  （Ctrl+C 结束）")
         try:
             server.serve_forever()
@@ -422,6 +458,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--county", action="append", help="build only this county (repeatable)")
     b.add_argument("--no-search", action="store_true", help="skip the search index")
     b.add_argument("--as-of", help="build the sites as they stood at a date (YYYY-MM-DD) or revision")
+    b.add_argument("--lock-timeout", type=float, default=None, metavar="SECONDS", help=LOCK_HELP)
     b.add_argument(
         "--previous", metavar="SITE",
         help="the live portal (folder or URL) whose manifests say what was published before; "
@@ -451,6 +488,7 @@ def parser() -> argparse.ArgumentParser:
     v = sub.add_parser("verify", parents=[common], help="compare a published site (folder or URL) with a rebuild from git")
     v.add_argument("target", help="site folder (portal or one county) or its http(s) address")
     v.add_argument("--county", help="only this county")
+    v.add_argument("--lock-timeout", type=float, default=None, metavar="SECONDS", help=LOCK_HELP)
     v.set_defaults(func=cmd_verify)
 
     o = sub.add_parser("codeowners", parents=[common], help="write .github/CODEOWNERS from the county files")
@@ -539,6 +577,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("county")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--site-dir", default="site")
+    s.add_argument("--lock-timeout", type=float, default=None, metavar="SECONDS", help=LOCK_HELP)
     s.set_defaults(func=cmd_serve)
     return p
 
@@ -552,4 +591,25 @@ def main(argv: list[str] | None = None) -> int:
         args = p.parse_args(argv + ["build"])
     if getattr(args, "top_as_of", None) and args.command == "build" and not args.as_of:
         args.as_of = args.top_as_of
-    return int(args.func(args) or 0)
+    if (getattr(args, "lock_timeout", None) or 0) < 0:
+        p.error("--lock-timeout 不能是负数")
+    # SIGTERM (a CI job cancelled, a service stopped) and SIGHUP (the terminal closed)
+    # unwind like Ctrl+C, so a build removes what it half wrote instead of leaving it to
+    # fill the disk.
+    import threading
+
+    in_main = threading.current_thread() is threading.main_thread()
+    stops = (signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, _interrupt) for sig in stops} if in_main else {}
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("已中断；未完成的部分已清除，已发布的网站保持不变。", file=sys.stderr)
+        return 130
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

