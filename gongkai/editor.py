@@ -14,7 +14,13 @@ county site once (`admin/decap-cms.js` and its chunks); every unit gets
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import socket
+import subprocess
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +67,7 @@ KEYWORDS = {
     "maxLength": "a pattern of at most that many characters",
     "pattern": "the widget's pattern, with the hint as its message",
     "properties": "an object widget's fields (the record's own keys at the top)",
-    "required": "required: true on those fields, false on the others",
+    "required": "required: true on those fields, false on the others (inside an optional object: a hint)",
     "additionalProperties": "nothing: a form writes only the fields it shows",
     "items": "a list widget: `fields` for objects, `field` for plain values",
     "minItems": "list min",
@@ -182,13 +188,13 @@ def field(name: str, sch: dict[str, Any], required: bool, path: str = "", hint: 
         out["widget"] = "boolean"
         out.setdefault("default", False)
     elif kind == "object":
-        out.update(widget="object", collapsed=False, fields=_fields(sch, path))
+        out.update(widget="object", collapsed=not required, fields=_fields(sch, path, optional_parent=None if required else out["label"]))
     else:  # array
         items = sch.get("items")
         if not isinstance(items, dict):
             raise UnmappedConstruct(f"{path}: an array needs `items` (one schema)")
         if items.get("type") == "object":
-            sub = field(name, items, required, path.rsplit(".", 1)[0] if "." in path else "")
+            sub = field(name, items, True, path.rsplit(".", 1)[0] if "." in path else "")  # a row, once added, is whole
             out.update(widget="list", fields=sub["fields"], collapsed=False, add_to_top=False)
         elif "enum" in items and set(items) <= {"enum", "type", "title"}:
             out.update(widget="select", multiple=True, options=[_option(v) for v in items["enum"]])
@@ -208,14 +214,23 @@ def _option(value: Any) -> Any:
     return value if isinstance(value, str) else {"label": str(value), "value": value}
 
 
-def _fields(sch: dict[str, Any], path: str) -> list[dict[str, Any]]:
-    """The widgets of an object schema's properties, in the schema's order."""
+def _fields(sch: dict[str, Any], path: str, optional_parent: str | None = None) -> list[dict[str, Any]]:
+    """The widgets of an object schema's properties, in the schema's order.
+
+    Decap enforces `required` inside an object even when the object itself is optional and
+    left empty, so under an optional object (撤回, 删除内容) the form cannot require what the
+    schema requires only once the object is filled in: the hint says so and the check
+    enforces it. List rows exist only once added, so their `required` is exact.
+    """
     required = set(sch.get("required") or [])
     conditional = _conditions(sch, path)
-    return [
-        field(key, sub, key in required, path, " ".join(conditional.get(key, [])))
-        for key, sub in (sch.get("properties") or {}).items()
-    ]
+    out = []
+    for key, sub in (sch.get("properties") or {}).items():
+        hints = conditional.get(key, [])
+        if optional_parent and key in required:
+            hints = [f"填写「{optional_parent}」时必填。", *hints]
+        out.append(field(key, sub, key in required and not optional_parent, path, " ".join(hints)))
+    return out
 
 
 def record_fields(item: CatalogueItem, record_schema: dict[str, Any]) -> list[dict[str, Any]]:
@@ -377,3 +392,66 @@ def editor_url(unit: Unit) -> str:
     """The editor's address inside its county site, for the unit page's link."""
     return f"admin/{unit.id}/"
 
+
+
+SERVER = REPO / "node_modules" / "decap-server" / "dist" / "index.js"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_decap_server(repo: Path, port: int, mode: str = "git", log: Path | None = None) -> subprocess.Popen:
+    """decap-server on 127.0.0.1:port over the repository `repo`; returns once it answers."""
+    if not SERVER.is_file():
+        raise FileNotFoundError(f"{SERVER} is missing: run `npm ci` (make site does)")
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "BIND_HOST": "127.0.0.1",
+        "MODE": mode,
+        "GIT_REPO_DIRECTORY": str(Path(repo).resolve()),
+        "LOG_LEVEL": "warn",
+    }
+    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 (the child keeps it)
+    # cwd is the package folder: decap-server reads a .env file from its working folder.
+    proc = subprocess.Popen(["node", str(SERVER)], cwd=SERVER.parent, env=env, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"decap-server stopped at start (exit {proc.returncode})")
+        try:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/v1", data=json.dumps({"action": "info"}).encode(),
+                headers={"Content-Type": "application/json"},
+            )
+            with urllib.request.urlopen(request, timeout=2) as answer:
+                if answer.status == 200:
+                    return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise RuntimeError("decap-server did not answer within 30 s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a child process started here, and wait for it."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def write_local_editor(project: Project, county: str, unit: str, folder: Path, proxy_url: str) -> Path:
+    """One unit's editor, talking to a local decap-server, into folder/admin/<unit>/; returns that folder."""
+    c = project.counties[county]
+    admin = Path(folder) / "admin"
+    copy_bundle(admin)
+    write_unit_editor(project, c, c.units[unit], admin / unit, "../decap-cms.js", proxy_url=proxy_url)
+    return admin / unit
