@@ -34,7 +34,6 @@ from .periods import PERIOD_SHAPES
 REPO = Path(__file__).resolve().parent.parent
 BUNDLE = REPO / "node_modules" / "decap-cms" / "dist"
 THEME = REPO / "theme"
-BACKENDS = ("github", "gitea", "forgejo")
 DATE = {"format": "YYYY-MM-DD", "date_format": "YYYY-MM-DD", "time_format": False, "picker_utc": True}
 # Common fields in the order a clerk fills them in; the item's own fields come after `topic`.
 HEAD = ("catalogue", "title", "published", "period", "written", "doc_number", "index_no", "keywords", "topic", "validity", "repealed")
@@ -313,13 +312,15 @@ def collection(county: County, unit: Unit, catalogue: Catalogue, item: Catalogue
 def backend(project: Project) -> dict[str, Any]:
     """The forge backend from content/site.yml's `editor` section."""
     settings = dict(getattr(project.site, "editor", None) or {})
-    name = settings.pop("backend", "gitea")
+    # Decap's gitea backend has no editorial workflow (every save would land on the main
+    # branch unreviewed), so site.yml offers github and forgejo only.
+    name = settings.pop("backend", "forgejo")
     out: dict[str, Any] = {"name": name}
     for key in ("repo", "branch", "base_url", "api_root", "auth_endpoint", "app_id", "auth_type"):
         if settings.get(key):
             out[key] = settings[key]
     out.setdefault("branch", "main")
-    if name in ("gitea", "forgejo") and out.get("app_id"):
+    if name == "forgejo" and out.get("app_id"):
         out.setdefault("auth_type", "pkce")
     return out
 

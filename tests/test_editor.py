@@ -181,7 +181,7 @@ def test_each_collection_writes_into_the_units_folder_in_the_format_the_check_re
     county = project.counties["xiangcheng"]
     config = unit_config(project, county, county.units["sm-liuzhuang"])
     assert config["publish_mode"] == "editorial_workflow" and config["locale"] == "zh_Hans"
-    assert config["backend"]["name"] == "gitea" and config["backend"]["auth_type"] == "pkce"
+    assert config["backend"]["name"] == "forgejo" and config["backend"]["auth_type"] == "pkce"
     folders = {c["folder"] for c in config["collections"]}
     assert folders == {"content/village/xiangcheng/sm-liuzhuang", "content/party/xiangcheng/sm-liuzhuang"}
     names = [c["name"] for c in config["collections"]]
@@ -218,9 +218,11 @@ def test_write_editors_writes_an_escaped_page_and_the_config_per_unit(tmp_path):
 def test_the_editor_section_of_site_yml_is_checked(tmp_path):
     repo = make_repo(tmp_path)
     site = (repo.root / "content/site.yml").read_text(encoding="utf-8")
-    repo.write("content/site.yml", site + "editor:\n  backend: gitlab\n  repo: a/b\n")
-    codes = [f.code for f in repo.findings("content/site.yml")]
-    assert codes and all(c.startswith("site") for c in codes)
+    for backend in ("gitlab", "gitea"):  # gitea: Decap's gitea backend cannot open pull requests
+        repo.write("content/site.yml", site + f"editor:\n  backend: {backend}\n  repo: a/b\n")
+        found = repo.findings("content/site.yml")
+        assert found and all(f.code.startswith("site") for f in found)
+        assert any("forgejo" in f.hint for f in found)
     repo.write("content/site.yml", site + "editor:\n  backend: forgejo\n  repo: a/b\n  app_id: abc\n")
     project = repo.check()
     assert not project.findings.errors
