@@ -14,6 +14,7 @@ county site once (`admin/decap-cms.js` and its chunks); every unit gets
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import shutil
@@ -456,3 +457,12 @@ def write_local_editor(project: Project, county: str, unit: str, folder: Path, p
     copy_bundle(admin)
     write_unit_editor(project, c, c.units[unit], admin / unit, "../decap-cms.js", proxy_url=proxy_url)
     return admin / unit
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files for the local editor: config.yml as YAML, no log line per request."""
+
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".yml": "text/yaml", ".wasm": "application/wasm"}
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class's name)
+        """Keep the clerk's terminal for the messages that matter."""

@@ -233,3 +233,63 @@ def test_the_editor_section_of_site_yml_is_checked(tmp_path):
 def _first_unit(project):
     county = next(iter(project.counties.values()))
     return county, next(iter(county.units.values()))
+
+
+def _listening(port: int) -> set[str]:
+    """The addresses a TCP port listens on, from /proc/net/tcp and tcp6 (hex, as the kernel lists them)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.rsplit(":", 1)
+            if state == "0A" and int(hex_port, 16) == port:
+                found.add(address)
+    return found
+
+
+def test_edit_serves_the_units_editor_on_localhost_and_stops_on_ctrl_c(tmp_path):
+    import json
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    from gongkai.editor import free_port
+
+    repo = make_repo(tmp_path / "repo")
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo.root)], check=True)
+    page_port, server_port = free_port(), free_port()
+    proc = subprocess.Popen(
+        [sys.executable, str(REPO / "build.py"), "edit", "demo/cun", "--root", str(repo.root), "--port", str(page_port), "--server-port", str(server_port)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        first = proc.stdout.readline()
+        assert f"信息维护页面：http://127.0.0.1:{page_port}/admin/cun/" in first
+        assert "Ctrl+C" in proc.stdout.readline()
+        with urllib.request.urlopen(f"http://127.0.0.1:{page_port}/admin/cun/config.yml") as answer:
+            config = yaml.safe_load(answer.read().decode("utf-8"))
+        assert config["backend"] == {"name": "proxy", "proxy_url": f"http://127.0.0.1:{server_port}/api/v1", "branch": "main"}
+        assert {c["folder"] for c in config["collections"]} == {"content/village/demo/cun"}
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{server_port}/api/v1", data=json.dumps({"action": "info"}).encode(), headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request) as answer:
+            assert json.load(answer)["type"] == "local_git"
+        assert _listening(server_port) == {"0100007F"}  # 127.0.0.1 only
+        assert _listening(page_port) == {"0100007F"}
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "信息维护服务已停止。" in out and "Traceback" not in err
+    assert _listening(server_port) == set()
+
+
+def test_edit_names_the_units_when_the_unit_is_unknown(tmp_path, capsys):
+    from gongkai.cli import main
+
+    repo = make_repo(tmp_path)
+    assert main(["edit", "demo/nobody", "--root", str(repo.root)]) == 2
+    err = capsys.readouterr().err
+    assert "找不到单位「demo/nobody」" in err and "demo/cun" in err
