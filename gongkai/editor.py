@@ -466,3 +466,21 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class's name)
         """Keep the clerk's terminal for the messages that matter."""
+
+
+def editor_addresses(project: Project) -> list[str]:
+    """Every unit's editor address on the published site: the OAuth application's redirect URIs."""
+    base = (project.site.base_url or "https://gongkai.example/").rstrip("/")
+    return [f"{base}/{c.id}/{editor_url(u)}" for c in project.counties.values() for u in c.units.values()]
+
+
+def main() -> int:
+    """`python -m gongkai.editor`: print the redirect URIs to register with the forge."""
+    from .load import load
+
+    print("\n".join(editor_addresses(load(Path.cwd()))))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

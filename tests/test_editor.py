@@ -223,6 +223,8 @@ def test_the_editor_section_of_site_yml_is_checked(tmp_path):
         found = repo.findings("content/site.yml")
         assert found and all(f.code.startswith("site") for f in found)
         assert any("forgejo" in f.hint for f in found)
+    repo.write("content/site.yml", site + "editor:\n  backend: github\n  repo: a/b\n")  # no OAuth proxy: Netlify's
+    assert [(f.code, f.field) for f in repo.findings("content/site.yml")] == [("site-required", "editor.base_url")]
     repo.write("content/site.yml", site + "editor:\n  backend: forgejo\n  repo: a/b\n  app_id: abc\n")
     project = repo.check()
     assert not project.findings.errors
