@@ -354,6 +354,28 @@ def dump(config: dict[str, Any]) -> str:
     )
 
 
+def _preview_fields(sch: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the preview needs of an object's fields: label, unit, table columns, summed columns."""
+    out = []
+    for name, sub in (sch.get("properties") or {}).items():
+        spec: dict[str, Any] = {"name": name, "label": str(sub.get("title") or name), "unit": sub.get("x-unit", "")}
+        items = sub.get("items") if sub.get("type") == "array" else None
+        if isinstance(items, dict) and items.get("type") == "object":
+            spec["columns"] = [{**c, "sum": bool(items["properties"][c["name"]].get("x-sum"))} for c in _preview_fields(items)]
+        elif sub.get("type") == "object":
+            spec["fields"] = _preview_fields(sub)
+        out.append(spec)
+    return out
+
+
+def preview_spec(project: Project, county: County, unit: Unit) -> dict[str, Any]:
+    """Per collection of a unit's editor: the fields the preview draws and the named checks it runs."""
+    return {
+        f"{county.id}--{unit.id}--{cat.category}--{item.id}": {"fields": _preview_fields(item.schema), "checks": list(item.checks)}
+        for cat, item in items_for(project, unit)
+    }
+
+
 def _template(name: str) -> jinja2.Template:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(THEME)), autoescape=True)
     return env.get_template(name)
@@ -368,13 +390,18 @@ def copy_bundle(admin: Path) -> None:
         if src.name.endswith(".map") or src.name.startswith("cms.") or ".cms." in src.name:
             continue
         shutil.copy2(src, admin / src.name)
+    shutil.copy2(THEME / "admin" / "preview.js", admin / "preview.js")
 
 
 def write_unit_editor(project: Project, county: County, unit: Unit, folder: Path, bundle_url: str, proxy_url: str | None = None) -> None:
     """index.html and config.yml of one unit's editor into folder."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "config.yml").write_text(dump(unit_config(project, county, unit, proxy_url)), encoding="utf-8")
-    html = _template("admin/editor.html").render(unit=unit, county=county, site=project.site, bundle=bundle_url)
+    spec = json.dumps(preview_spec(project, county, unit), ensure_ascii=False, separators=(",", ":"))
+    (folder / "preview.json").write_text(spec, encoding="utf-8")
+    html = _template("admin/editor.html").render(
+        unit=unit, county=county, site=project.site, bundle=bundle_url, preview=bundle_url.replace("decap-cms.js", "preview.js")
+    )
     (folder / "index.html").write_text(html, encoding="utf-8")
 
 

@@ -9,7 +9,7 @@ import yaml
 from tinyrepo import make_repo
 
 from gongkai import check
-from gongkai.editor import KEYWORDS, UnmappedConstruct, field, items_for, record_fields, unit_config, write_editors
+from gongkai.editor import KEYWORDS, UnmappedConstruct, field, items_for, preview_spec, record_fields, unit_config, write_editors
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -295,3 +295,16 @@ def test_edit_names_the_units_when_the_unit_is_unknown(tmp_path, capsys):
     assert main(["edit", "demo/nobody", "--root", str(repo.root)]) == 2
     err = capsys.readouterr().err
     assert "找不到单位「demo/nobody」" in err and "demo/cun" in err
+
+
+def test_the_preview_knows_each_items_summed_columns_and_checks(project):
+    county = project.counties["xiangcheng"]
+    spec = preview_spec(project, county, county.units["sm-dongguan"])
+    config = unit_config(project, county, county.units["sm-dongguan"])
+    assert set(spec) == {c["name"] for c in config["collections"]}
+    ledger = spec["xiangcheng--sm-dongguan--village--finance-ledger"]
+    assert ledger["checks"] == ["ledger_balances"]
+    income = next(f for f in ledger["fields"] if f["name"] == "income")
+    assert [(c["name"], c["sum"]) for c in income["columns"]] == [("subject", False), ("amount", True), ("note", False)]
+    review = next(f for f in ledger["fields"] if f["name"] == "review")
+    assert [f["name"] for f in review["fields"]] == ["date", "leader", "members", "opinion"]

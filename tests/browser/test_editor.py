@@ -89,6 +89,9 @@ def test_a_village_publishes_a_monthly_ledger_through_the_form(page, local_edito
     field("审核意见").fill("经审核，收支真实，同意公开。")
     page.locator("[data-slate-editor]").click()
     page.keyboard.type("一月份收支平稳。")
+    preview = page.frame_locator("iframe")  # Decap draws the preview in a frame of the same page
+    preview.get_by_text("合计与明细一致。").wait_for()
+    assert "4710.50" in preview.locator("article").inner_text()  # the income rows' computed total
     page.get_by_role("button", name="保存").click()
     page.get_by_role("button", name="状态: 草稿").click()  # saved: a draft branch exists
     draft = f"cms/{LEDGER}/2014-01-finance-ledger"
@@ -120,6 +123,10 @@ def test_the_form_refuses_what_the_schema_forbids(page, local_editor, content_re
     page.get_by_role("button", name="登录").click()
     page.get_by_label("标题", exact=True).fill("东")  # minLength 2
     page.get_by_label("所属期间", exact=True).fill("2014-1")  # not the month's shape
+    for label, value in (("期初余额（元）", "100"), ("收入合计（元）", "50"), ("支出合计（元）", "30"), ("期末余额（元）", "125")):
+        page.get_by_label(label, exact=True).fill(value)
+    problems = page.frame_locator("iframe").locator(".problems")
+    problems.get_by_text("账不平：期初余额 + 本期收入 − 本期支出 = 120.00 元，但期末余额写的是 125.00 元").wait_for()
     page.get_by_role("button", name="保存").click()
     page.get_by_text("请填写 2 到 200 个字。").first.wait_for()
     page.get_by_text("本事项每月公开一次，写成 2013-12 的样子。").first.wait_for()
