@@ -174,3 +174,38 @@ def test_every_units_generated_config_loads_in_decap(browser, editors_site):
         context.close()
     print(f"\n{len(representatives)} distinct configs of {units} units loaded in {time.monotonic() - started:.1f} s")
     assert _outside(seen) == []
+
+
+def test_a_published_ledger_is_corrected_with_a_change_note(page, local_editor, content_repo):
+    base = _git(content_repo, "rev-parse", "HEAD").strip()
+    page.set_default_timeout(30000)
+    page.on("dialog", lambda d: d.accept())
+    page.goto(local_editor + f"#/collections/{COUNTY}--{UNIT}--village--finance-quarter/entries/caiwu-2013-q4")
+    page.get_by_role("button", name="登录").click()
+    page.get_by_label("期末余额（元）", exact=True).wait_for()
+    assert page.get_by_label("期末余额（元）", exact=True).input_value() == "40693.8"
+    amounts = page.get_by_label("金额（元）", exact=True)
+    amounts.first.wait_for()
+    values = [amounts.nth(i).input_value() for i in range(amounts.count())]
+    electricity = values.index("512.7")
+    amounts.nth(electricity).fill("522.70")
+    page.get_by_label("支出合计（元）", exact=True).fill("20788.70")
+    page.get_by_label("期末余额（元）", exact=True).fill("40683.80")
+    page.get_by_role("button", name="新增修订说明").click()
+    page.get_by_label("修订日期", exact=True).fill("2014-02-20")
+    page.locator("input[id^='note-field']").last.fill("村室电费按供电所更正后的票据改为522.70元。")
+    page.frame_locator("iframe").get_by_text("合计与明细一致。").wait_for()
+    page.get_by_role("button", name="保存").click()
+    page.get_by_role("button", name="状态: 草稿").click()
+    page.get_by_role("menuitem", name="就绪").click()
+    page.get_by_role("button", name="发布", exact=True).click()
+    page.get_by_role("menuitem", name="立即发布").click()
+    page.get_by_text("已发布", exact=True).first.wait_for()
+
+    text = _git(content_repo, "show", f"main:{FOLDER}/caiwu-2013-q4.md")
+    assert "522.7" in text and "村室电费按供电所更正后的票据改为522.70元。" in text
+    result = subprocess.run(
+        [sys.executable, "build.py", "check", "--root", str(content_repo), "--base", base], cwd=REPO, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _outside(page.requests_seen) == []
