@@ -67,12 +67,8 @@ def _rows(pg, add: str, label: str, items: list[tuple[str, str]]) -> None:
         row.get_by_label("金额（元）", exact=True).fill(amount)
 
 
-def test_a_village_publishes_a_monthly_ledger_through_the_form(page, local_editor, content_repo):
-    started = time.monotonic()
-    page.set_default_timeout(30000)
-    page.on("dialog", lambda d: d.accept())  # Decap asks "你确定要发布此内容吗？"
-    page.goto(local_editor + f"#/collections/{LEDGER}/new")
-    page.get_by_role("button", name="登录").click()
+def _fill_ledger(page, closing: str) -> None:
+    """A January ledger for 东关村 typed into the form; `closing` is the 期末余额 typed."""
     field = lambda label: page.get_by_label(label, exact=True)  # noqa: E731
     field("标题").fill("东关村2014年1月财务收支公开")
     field("发布日期").fill("2014-02-08")
@@ -82,13 +78,22 @@ def test_a_village_publishes_a_monthly_ledger_through_the_form(page, local_edito
     field("收入合计（元）").fill("4710.50")
     _rows(page, "新增支出明细", "支出项目", [("保洁员工资", "900.00")])
     field("支出合计（元）").fill("900.00")
-    field("期末余额（元）").fill("44504.30")
+    field("期末余额（元）").fill(closing)
     field("审核日期").fill("2014-02-05")
     field("理财小组组长").fill("周保国")
     field("参加审核人数（人）").fill("3")
     field("审核意见").fill("经审核，收支真实，同意公开。")
     page.locator("[data-slate-editor]").click()
     page.keyboard.type("一月份收支平稳。")
+
+
+def test_a_village_publishes_a_monthly_ledger_through_the_form(page, local_editor, content_repo):
+    started = time.monotonic()
+    page.set_default_timeout(30000)
+    page.on("dialog", lambda d: d.accept())  # Decap asks "你确定要发布此内容吗？"
+    page.goto(local_editor + f"#/collections/{LEDGER}/new")
+    page.get_by_role("button", name="登录").click()
+    _fill_ledger(page, closing="44504.30")
     preview = page.frame_locator("iframe")  # Decap draws the preview in a frame of the same page
     preview.get_by_text("合计与明细一致。").wait_for()
     assert "4710.50" in preview.locator("article").inner_text()  # the income rows' computed total
@@ -208,4 +213,21 @@ def test_a_published_ledger_is_corrected_with_a_change_note(page, local_editor, 
         [sys.executable, "build.py", "check", "--root", str(content_repo), "--base", base], cwd=REPO, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    assert _outside(page.requests_seen) == []
+
+
+def test_an_unbalanced_ledger_saved_through_the_form_fails_the_check_naming_the_field(page, local_editor, content_repo, tmp_path):
+    page.set_default_timeout(30000)
+    page.goto(local_editor + f"#/collections/{LEDGER}/new")
+    page.get_by_role("button", name="登录").click()
+    _fill_ledger(page, closing="44000.00")  # should be 44504.30
+    page.frame_locator("iframe").locator(".problems").get_by_text("账不平").wait_for()
+    page.get_by_role("button", name="保存").click()  # the preview warns; the form still saves a draft
+    page.get_by_role("button", name="状态: 草稿").wait_for()
+    draft = tmp_path / "draft"
+    _git(content_repo, "worktree", "add", "-q", str(draft), f"cms/{LEDGER}/2014-01-finance-ledger")
+    result = subprocess.run([sys.executable, "build.py", "check", "--root", str(draft)], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert f"{FOLDER}/2014-01-finance-ledger.md" in result.stdout
+    assert "账不平" in result.stdout and "但期末余额写的是 44,000.00" in result.stdout  # 期末余额: the form's label
     assert _outside(page.requests_seen) == []
