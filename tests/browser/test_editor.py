@@ -67,12 +67,12 @@ def _rows(pg, add: str, label: str, items: list[tuple[str, str]]) -> None:
         row.get_by_label("金额（元）", exact=True).fill(amount)
 
 
-def _fill_ledger(page, closing: str) -> None:
+def _fill_ledger(page, closing: str, period: str = "2014-01") -> None:
     """A January ledger for 东关村 typed into the form; `closing` is the 期末余额 typed."""
     field = lambda label: page.get_by_label(label, exact=True)  # noqa: E731
     field("标题").fill("东关村2014年1月财务收支公开")
     field("发布日期").fill("2014-02-08")
-    field("所属期间").fill("2014-01")
+    field("所属期间").fill(period)
     field("期初余额（元）").fill("40693.80")
     _rows(page, "新增收入明细", "收入项目", [("村级组织运转经费", "2000.00"), ("集贸市场摊位费", "2710.50")])
     field("收入合计（元）").fill("4710.50")
