@@ -29,7 +29,7 @@ import jinja2
 import yaml
 
 from .load import Project
-from .model import CATEGORIES, COMMON_FIELDS, Catalogue, CatalogueItem, County, Unit
+from .model import CATEGORIES, COMMON_FIELDS, PERIODS, Catalogue, CatalogueItem, County, Unit
 from .periods import PERIOD_SHAPES
 
 REPO = Path(__file__).resolve().parent.parent
@@ -245,7 +245,7 @@ def record_fields(item: CatalogueItem, record_schema: dict[str, Any]) -> list[di
         if name == "period" and item.period != "none":
             shape, example = PERIOD_SHAPES[item.period]
             sch["pattern"] = shape.pattern
-            sch["x-hint"] = f"本事项{_PERIOD_WORDS[item.period]}公开一次，写成 {example} 的样子。"
+            sch["x-hint"] = f"本事项{PERIODS[item.period]}公开一次，写成 {example} 的样子。"
         if name == "topic" and item.topic:
             sch["default"] = item.topic
         common[name] = field(name, sch, name in required or (name == "period" and item.period != "none"))
@@ -261,9 +261,6 @@ def record_fields(item: CatalogueItem, record_schema: dict[str, Any]) -> list[di
     if clash:
         raise UnmappedConstruct(f"{item.id}: the item's fields {clash} shadow common fields")
     return [common[n] for n in HEAD if n in common] + own + [common[n] for n in TAIL if n in common]
-
-
-_PERIOD_WORDS = {"month": "每月", "quarter": "每季度", "half-year": "每半年", "year": "每年"}
 
 
 def items_for(project: Project, unit: Unit) -> list[tuple[Catalogue, CatalogueItem]]:
@@ -284,13 +281,17 @@ def unit_folder(category: str, county: County, unit: Unit) -> str:
     return f"content/{category}/{county.id}/{unit.id}"
 
 
+def collection_name(county: County, unit: Unit, category: str, item: CatalogueItem) -> str:
+    """A collection's name; it is part of each draft's branch (cms/<name>/<slug>), so county
+    and unit keep two units' drafts of the same item apart on one forge."""
+    return f"{county.id}--{unit.id}--{category}--{item.id}"
+
+
 def collection(county: County, unit: Unit, catalogue: Catalogue, item: CatalogueItem, record_schema: dict[str, Any]) -> dict[str, Any]:
     """One folder collection: the records of one item in the unit's folder."""
     periodic = item.period != "none"
     return {
-        # The name is part of each draft's branch (cms/<name>/<slug>): county and unit keep
-        # two units' drafts of the same item apart on one forge.
-        "name": f"{county.id}--{unit.id}--{catalogue.category}--{item.id}",
+        "name": collection_name(county, unit, catalogue.category, item),
         "label": item.name,
         "label_singular": item.name,
         "description": f"{CATEGORIES.get(catalogue.category, catalogue.name)} · {item.group} · {item.content}".strip(" ·"),
@@ -371,7 +372,7 @@ def _preview_fields(sch: dict[str, Any]) -> list[dict[str, Any]]:
 def preview_spec(project: Project, county: County, unit: Unit) -> dict[str, Any]:
     """Per collection of a unit's editor: the fields the preview draws and the named checks it runs."""
     return {
-        f"{county.id}--{unit.id}--{cat.category}--{item.id}": {"fields": _preview_fields(item.schema), "checks": list(item.checks)}
+        collection_name(county, unit, cat.category, item): {"fields": _preview_fields(item.schema), "checks": list(item.checks)}
         for cat, item in items_for(project, unit)
     }
 
