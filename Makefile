@@ -5,13 +5,13 @@ PY := $(VENV)/bin/python
 
 .PHONY: site test check lint bench serve
 
-site: $(VENV)/.runtime
+site: $(VENV)/.runtime node_modules/.installed
 	$(PY) build.py build
 
 check: $(VENV)/.runtime
 	$(PY) build.py check
 
-test: $(VENV)/.dev /usr/bin/chromium
+test: $(VENV)/.dev node_modules/.installed /usr/bin/chromium
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
 
@@ -26,6 +26,14 @@ $(VENV)/.runtime: requirements.txt constraints.txt
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	touch $@
+
+# The form editor's Decap bundle and decap-server, exactly as package-lock.json pins them.
+node_modules/.installed: package.json package-lock.json | /usr/bin/npm
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
+/usr/bin/npm:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm
 
 # The browser tests drive Debian's chromium (Playwright's own browser download is not reachable here).
 /usr/bin/chromium:

@@ -443,6 +443,46 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_edit(args: argparse.Namespace) -> int:
+    """Serve one unit's form editor on 127.0.0.1 with decap-server writing into this repository."""
+    import functools
+    import http.server
+    import tempfile
+
+    from . import editor
+    from .load import load
+
+    root = _root(args).resolve()
+    county, _, unit = args.unit.partition("/")
+    project = load(root)
+    known = project.counties.get(county)
+    if known is None or unit not in known.units:
+        choices = "、".join(f"{c}/{u}" for c, k in project.counties.items() for u in k.units)
+        print(f"找不到单位「{args.unit}」。可选：{choices}", file=sys.stderr)
+        return 2
+    mode = "git" if (root / ".git").exists() else "fs"
+    try:
+        server = editor.start_decap_server(root, args.server_port, mode=mode)
+    except (OSError, RuntimeError) as e:
+        print(f"无法启动 decap-server：{e}（先运行 make site 安装）", file=sys.stderr)
+        return 1
+    try:
+        with tempfile.TemporaryDirectory(prefix="gongkai-edit-") as tmp:
+            editor.write_local_editor(project, county, unit, Path(tmp), f"http://127.0.0.1:{args.server_port}/api/v1")
+            handler = functools.partial(editor.QuietHandler, directory=tmp)
+            with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as httpd:
+                print(f"{known.units[unit].name}的信息维护页面：http://127.0.0.1:{args.port}/admin/{unit}/", flush=True)
+                print("保存的内容直接写入本仓库" + ("（每份草稿一个分支，发布时合并）" if mode == "git" else "") + "。按 Ctrl+C 结束。", flush=True)
+                try:
+                    httpd.serve_forever()
+                except KeyboardInterrupt:
+                    pass
+    finally:
+        editor.stop(server)
+    print("信息维护服务已停止。", flush=True)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser; `build` is the default command."""
     # --root is accepted before or after the command (build.py --root X check, build.py check --root X).
@@ -579,6 +619,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--site-dir", default="site")
     s.add_argument("--lock-timeout", type=float, default=None, metavar="SECONDS", help=LOCK_HELP)
     s.set_defaults(func=cmd_serve)
+
+    e = sub.add_parser("edit", parents=[common], help="open one unit's form editor on localhost (decap-server)")
+    e.add_argument("unit", help="<county>/<unit>, for example xiangcheng/sm-dongguan")
+    e.add_argument("--port", type=int, default=8080, help="the editor page's port")
+    e.add_argument("--server-port", type=int, default=8081, help="decap-server's port")
+    e.set_defaults(func=cmd_edit)
     return p
 
 

@@ -97,6 +97,7 @@ class Site:
     site_code: str = ""
     city_code: str = ""
     owners: list[str] = field(default_factory=list)
+    editor: dict[str, Any] = field(default_factory=dict)  # the forge behind the form editor (gongkai/editor.py)
 
 
 @dataclass
