@@ -382,10 +382,14 @@ def _template(name: str) -> jinja2.Template:
     return env.get_template(name)
 
 
+class BundleMissing(Exception):
+    """The pinned Decap bundle is not in node_modules (npm ci has not run)."""
+
+
 def copy_bundle(admin: Path) -> None:
     """The Decap bundle and its lazily loaded chunks into admin/ (no source maps)."""
     if not (BUNDLE / "decap-cms.js").is_file():
-        raise FileNotFoundError(f"{BUNDLE / 'decap-cms.js'} is missing: run `npm ci` (make site does)")
+        raise BundleMissing(f"表单编辑器的程序包没有安装（缺少 {BUNDLE / 'decap-cms.js'}）：请先运行 make site（它会执行 npm ci）")
     admin.mkdir(parents=True, exist_ok=True)
     for src in BUNDLE.iterdir():
         if src.name.endswith(".map") or src.name.startswith("cms.") or ".cms." in src.name:

@@ -25,7 +25,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from . import changes, check, engine, history, indexno, manifest, search
+from . import changes, check, editor, engine, history, indexno, manifest, search
 from .changes import RecordHistory
 from .findings import Findings, render_terminal
 from .load import Project, load_counties
@@ -243,6 +243,8 @@ def build_county(
             indexing.finish(work)
             times["search wait"] = time.perf_counter() - t
             times["search (in parallel)"] = indexing.seconds
+        if project.site.editor:  # the form editor exists once site.yml names the forge behind it
+            editor.write_editors(project, county.id, work)
         manifest.write_manifest(project, county, work, county_site.lost)
         replace_dir(work, site_dir / county.id)
     except BaseException:
