@@ -20,9 +20,23 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page as MkDocsPage
+from mkdocs.structure.toc import get_toc
 
 from .model import CATEGORIES
 from .pages import Asset, Page, autoescape
+
+
+class DrawnPage(MkDocsPage):
+    """A page its theme/ template draws from data: there is no Markdown to convert.
+
+    MkDocs builds a Markdown parser for every page, even an empty one (measured: a fifth
+    of the MkDocs stage); a plugin may give a file its own Page (File.page), as here."""
+
+    def render(self, config: Any, files: Any) -> None:
+        """Nothing to convert: the template draws the page."""
+        self.content = ""
+        self.toc = get_toc([])
 
 
 class GongkaiPages(BasePlugin):
@@ -56,10 +70,15 @@ class GongkaiPages(BasePlugin):
 
     def on_files(self, files: Files, *, config: Any) -> Files:
         """Attach every generated page and every attachment as a virtual file."""
+        in_nav = {src for entry in config.nav or [] for src in entry.values()}
         for page in self.pages:
             # The template draws the page; Markdown only sees a stub, because parsing raw
-            # HTML blocks was half of the build time (measured: 7.5 of 16.7 s).
-            files.append(File.generated(config, page.src, content=""))
+            # HTML blocks was half of the build time (measured: 7.5 of 16.7 s). Pages outside
+            # the navigation skip Markdown altogether; those in it keep the nav's title.
+            file = File.generated(config, page.src, content="")
+            files.append(file)
+            if page.src not in in_nav:
+                DrawnPage(None, file, config)
         for asset in self.assets:
             if files.get_file_from_path(asset.src) is not None:
                 continue
