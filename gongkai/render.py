@@ -14,7 +14,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-RISK_COLOURS = {"高": ("#fdecea", "#c62828"), "中": ("#fff4e0", "#e65100"), "低": ("#e8f5e9", "#2e7d32")}
+RISK_COLOURS = {"高": ("#fdecea", "#c62828"), "中": ("#fff4e0", "#bf360c"), "低": ("#e8f5e9", "#2e7d32")}
 NO_RISK = ("#f5f5f5", "#757575")
 
 
