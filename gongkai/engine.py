@@ -30,8 +30,8 @@ from .pages import Asset, Page, autoescape
 class DrawnPage(MkDocsPage):
     """A page its theme/ template draws from data: there is no Markdown to convert.
 
-    MkDocs builds a Markdown parser for every page, even an empty one (measured: a fifth
-    of the MkDocs stage); a plugin may give a file its own Page (File.page), as here."""
+    MkDocs builds a Markdown parser for every page, even an empty one (profiled: about a
+    tenth of the MkDocs stage); a plugin may give a file its own Page (File.page), as here."""
 
     def render(self, config: Any, files: Any) -> None:
         """Nothing to convert: the template draws the page."""
