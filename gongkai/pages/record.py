@@ -44,24 +44,27 @@ def build(site: CountySite, r: Record) -> None:
     assert item is not None
     m = r.meta
     here = r.url
-    # Rows of two label/value pairs; a value with an address is a link.
-    unit_href = rel_url(here, f"units/{u.id}/")
-    item_href = rel_url(here, f"catalogue/{r.category}/{item.id}/")
-    meta_rows = [
-        ("索引号", r.index_no, "", "主题分类", str(m.get("topic") or item.topic or ""), ""),
-        ("发布机构", u.name, unit_href, "成文日期", str(m.get("written") or "—"), ""),
-        ("文号", str(m.get("doc_number") or "—"), "", "发布日期", r.published, ""),
-        ("有效性", validity_zh(m), "", "公开方式", item.mode, ""),
-        ("公开事项", item.name, item_href, "所属期间", str(m.get("period") or "—"), ""),
-    ]
-    if m.get("repealed"):
-        meta_rows.append(("废止日期", str(m["repealed"]), "", "", "", ""))
+    meta = {
+        "index_no": r.index_no,
+        "topic": str(m.get("topic") or item.topic or ""),
+        "unit": u.name,
+        "unit_href": rel_url(here, f"units/{u.id}/"),
+        "written": str(m.get("written") or "—"),
+        "doc_number": str(m.get("doc_number") or "—"),
+        "published": r.published,
+        "validity": validity_zh(m),
+        "mode": item.mode,
+        "item": item.name,
+        "item_href": rel_url(here, f"catalogue/{r.category}/{item.id}/"),
+        "period": str(m.get("period") or "—"),
+        "repealed": str(m.get("repealed") or ""),
+    }
     h = site.histories.get(r.path)
     removed, withdrawn = m.get("removed"), m.get("withdrawn")
     data: dict[str, Any] = {
         "dates": dates(r.published, h),
         "notice": notice(withdrawn, removed),
-        "meta": meta_rows,
+        "meta": meta,
         "revisions": revisions(h, m, hide_values=bool(removed)),
     }
     if removed:
