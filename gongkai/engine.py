@@ -1,8 +1,10 @@
 """MkDocs + Material: the only module that knows which static-site engine is used.
 
 Each county is built from the shared mkdocs.yml with per-county overrides. The pages
-come from pages.py as virtual files added in `on_files` (the blog plugin's pattern), so
-the docs folder is empty and nothing is written but the site. Replacing the engine
+come from gongkai/pages as virtual files added in `on_files` (the blog plugin's pattern),
+so the docs folder is empty and nothing is written but the site. Each page names its
+theme/ template in its `template` meta (MkDocs' convention), and the template draws the
+page's data, given to it as `gk`. Replacing the engine
 (Material's maintainers name Zensical as its successor) means replacing this module.
 """
 
@@ -18,9 +20,23 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page as MkDocsPage
+from mkdocs.structure.toc import get_toc
 
 from .model import CATEGORIES
-from .pages import Asset, Page
+from .pages import Asset, Page, autoescape
+
+
+class DrawnPage(MkDocsPage):
+    """A page its theme/ template draws from data: there is no Markdown to convert.
+
+    MkDocs builds a Markdown parser for every page, even an empty one (profiled: about a
+    tenth of the MkDocs stage); a plugin may give a file its own Page (File.page), as here."""
+
+    def render(self, config: Any, files: Any) -> None:
+        """Nothing to convert: the template draws the page."""
+        self.content = ""
+        self.toc = get_toc([])
 
 
 class GongkaiPages(BasePlugin):
@@ -34,8 +50,10 @@ class GongkaiPages(BasePlugin):
         self._blocks: dict[tuple[str, str], str] = {}
 
     def on_env(self, env: Any, *, config: Any, files: Any) -> Any:
-        """Give templates `gongkai_cache`, used by theme/main.html for record pages."""
+        """Give templates `gongkai_cache` (theme/main.html, for record pages), and escape
+        what Gongkai's own templates print (Material's do their own escaping)."""
         env.globals["gongkai_cache"] = self.cache_block
+        env.autoescape = autoescape
         return env
 
     def cache_block(self, name: str, base_url: str, caller: Any) -> str:
@@ -52,10 +70,15 @@ class GongkaiPages(BasePlugin):
 
     def on_files(self, files: Files, *, config: Any) -> Files:
         """Attach every generated page and every attachment as a virtual file."""
+        in_nav = {src for entry in config.nav or [] for src in entry.values()}
         for page in self.pages:
-            # The HTML is already rendered (pages.py); Markdown only sees a stub, because
-            # parsing raw HTML blocks was half of the build time (measured: 7.5 of 16.7 s).
-            files.append(File.generated(config, page.src, content=""))
+            # The template draws the page; Markdown only sees a stub, because parsing raw
+            # HTML blocks was half of the build time (measured: 7.5 of 16.7 s). Pages outside
+            # the navigation skip Markdown altogether; those in it keep the nav's title.
+            file = File.generated(config, page.src, content="")
+            files.append(file)
+            if page.src not in in_nav:
+                DrawnPage(None, file, config)
         for asset in self.assets:
             if files.get_file_from_path(asset.src) is not None:
                 continue
@@ -66,10 +89,11 @@ class GongkaiPages(BasePlugin):
         return files
 
     def on_page_markdown(self, markdown: str, *, page: Any, config: Any, files: Any) -> str:
-        """Title (escaped: Material's templates print it unescaped), kind and layout."""
+        """Title (escaped: Material's templates print it unescaped), template and layout."""
         p = self.by_src.get(page.file.src_uri)
         if p is not None:
             page.meta["title"] = escape(p.title)
+            page.meta["template"] = p.template
             page.meta["gongkai_kind"] = p.kind
             page.meta.update(p.meta)
             if p.kind == "record":
@@ -79,10 +103,13 @@ class GongkaiPages(BasePlugin):
                 page.meta["hide"] = ["toc"]
         return markdown
 
-    def on_page_content(self, html: str, *, page: Any, config: Any, files: Any) -> str:
-        """The page's pre-rendered HTML in place of the (empty) Markdown output."""
+    def on_page_context(self, context: Any, *, page: Any, config: Any, nav: Any) -> Any:
+        """The page's data for its template, as `gk`, and its title unescaped, as `gk_title`."""
         p = self.by_src.get(page.file.src_uri)
-        return p.content if p is not None else html
+        if p is not None:
+            context["gk"] = p.data
+            context["gk_title"] = p.title
+        return context
 
 
 def _nav() -> list[dict[str, str]]:

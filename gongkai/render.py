@@ -1,6 +1,7 @@
-"""A record's structured fields as HTML: tables driven by the item's schema, and flowcharts.
+"""A record's structured fields as data for theme/gk/fields.html, and flowcharts as SVG.
 
-Everything a unit wrote is escaped here; nothing from a record reaches the page as markup.
+Values are plain text: the template escapes them. The one piece of markup made here is
+the flowchart, drawn at build time as SVG with every value escaped.
 The schema decides order, column titles, units (`x-unit`), totals (`x-sum`) and
 flowcharts (`x-display: flowchart`), so a new catalogue item needs no new code.
 """
@@ -11,7 +12,9 @@ from decimal import Decimal, InvalidOperation
 from html import escape
 from typing import Any
 
-RISK_COLOURS = {"高": ("#fdecea", "#c62828"), "中": ("#fff4e0", "#e65100"), "低": ("#e8f5e9", "#2e7d32")}
+from markupsafe import Markup
+
+RISK_COLOURS = {"高": ("#fdecea", "#c62828"), "中": ("#fff4e0", "#bf360c"), "低": ("#e8f5e9", "#2e7d32")}
 NO_RISK = ("#f5f5f5", "#757575")
 
 
@@ -24,7 +27,7 @@ def _title(schema: Any, key: str) -> str:
 
 
 def value_text(value: Any, schema: Any = None) -> str:
-    """One value as escaped text, with its unit; lists joined with 、."""
+    """One value as text (not yet escaped), with its unit; lists joined with 、."""
     unit = schema.get("x-unit", "") if isinstance(schema, dict) else ""
     if value is None:
         return ""
@@ -37,10 +40,10 @@ def value_text(value: Any, schema: Any = None) -> str:
         return "、".join(value_text(v, item_schema) for v in value)
     elif isinstance(value, dict):
         props = _props(schema)
-        return "；".join(f"{escape(_title(props.get(k), k))}：{value_text(v, props.get(k))}" for k, v in value.items())
+        return "；".join(f"{_title(props.get(k), k)}：{value_text(v, props.get(k))}" for k, v in value.items())
     else:
         text = str(value)
-    return escape(text) + (escape(unit) if unit and text else "")
+    return text + (unit if unit and text else "")
 
 
 def _number(value: Any, unit: str) -> str:
@@ -71,7 +74,7 @@ def _is_row_table(value: Any) -> bool:
     )
 
 
-def _table(rows: list[dict[str, Any]], schema: Any) -> str:
+def _table(rows: list[dict[str, Any]], schema: Any) -> dict[str, Any]:
     item_schema = schema.get("items", {}) if isinstance(schema, dict) else {}
     props = _props(item_schema)
     columns = list(props) or []
@@ -79,26 +82,25 @@ def _table(rows: list[dict[str, Any]], schema: Any) -> str:
         for k in row if isinstance(row, dict) else ():
             if k not in columns:
                 columns.append(k)
-    head = "".join(f"<th>{escape(_title(props.get(c), c))}</th>" for c in columns)
     body = []
     for row in rows:
         row = row if isinstance(row, dict) else {"": row}
-        cells = "".join(f"<td>{value_text(row.get(c), props.get(c))}</td>" for c in columns)
-        body.append(f"<tr>{cells}</tr>")
+        body.append([value_text(row.get(c), props.get(c)) for c in columns])
     sums = [c for c in columns if isinstance(props.get(c), dict) and props[c].get("x-sum")]
+    total: list[str] | None = None
     if sums:
-        cells = []
+        total = []
         for i, c in enumerate(columns):
             if c in sums:
-                total = sum((Decimal(str(r.get(c) or 0)) for r in rows if isinstance(r, dict)), Decimal(0))
-                cells.append(f"<td><strong>{value_text(float(total) if total != int(total) or props[c].get('x-unit') in ('元', '万元') else int(total), props[c])}</strong></td>")
+                t = sum((Decimal(str(r.get(c) or 0)) for r in rows if isinstance(r, dict)), Decimal(0))
+                exact = float(t) if t != int(t) or props[c].get("x-unit") in ("元", "万元") else int(t)
+                total.append(value_text(exact, props[c]))
             else:
-                cells.append("<td><strong>合计</strong></td>" if i == 0 else "<td></td>")
-        body.append(f'<tr class="gk-total">{"".join(cells)}</tr>')
-    return f'<table class="gk-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+                total.append("合计" if i == 0 else "")
+    return {"columns": [_title(props.get(c), c) for c in columns], "rows": body, "total": total}
 
 
-def _row_table(value: dict[str, Any], schema: Any) -> str:
+def _row_table(value: dict[str, Any], schema: Any) -> dict[str, Any] | None:
     rows: list[tuple[int, str, dict[str, Any] | None, Any]] = []
 
     def walk(node: dict[str, Any], sch: Any, depth: int) -> None:
@@ -114,54 +116,57 @@ def _row_table(value: dict[str, Any], schema: Any) -> str:
     walk(value, schema, 0)
     first = next((r for r in rows if r[2] is not None), None)
     if first is None:
-        return ""
+        return None
     col_schema = first[3]
     columns = _ordered(first[2] or {}, col_schema)
     col_props = _props(col_schema)
-    head = "<th></th>" + "".join(f"<th>{escape(_title(col_props.get(c), c))}</th>" for c in columns)
     body = []
     for depth, label, row, row_schema in rows:
-        pad = f' style="padding-left:{0.6 + depth * 1.2:.1f}em"'
-        if row is None:
-            body.append(f'<tr class="gk-group"><th{pad} colspan="{len(columns) + 1}">{escape(label)}</th></tr>')
-        else:
-            props = _props(row_schema)
-            cells = "".join(f"<td>{value_text(row.get(c), props.get(c))}</td>" for c in columns)
-            body.append(f"<tr><th{pad}>{escape(label)}</th>{cells}</tr>")
-    return f'<table class="gk-table gk-matrix"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+        props = _props(row_schema)
+        body.append({
+            "indent": f"{0.6 + depth * 1.2:.1f}em",
+            "label": label,
+            "cells": None if row is None else [value_text(row.get(c), props.get(c)) for c in columns],
+        })
+    return {"columns": [_title(col_props.get(c), c) for c in columns], "rows": body}
 
 
-def render_fields(fields: dict[str, Any], schema: dict[str, Any]) -> str:
-    """All of a record's own fields: scalars in one table, then one section per list or table."""
+def render_fields(fields: dict[str, Any], schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """All of a record's own fields as sections for theme/gk/fields.html: the scalars in
+    one table first, then one section per list, table, flowchart, text or nested object.
+
+    Each section is {"kind", "title", ...}: kind "fields" (rows of label and text),
+    "flowchart" (svg, risks), "table" (columns, rows, total), "matrix" (columns, rows of
+    indent, label and cells), "text" (paragraphs) or "group" (sections)."""
     props = _props(schema)
     simple, sections = [], []
     for key in _ordered(fields, schema):
         value, sch = fields[key], props.get(key, {})
-        title = escape(_title(sch, key))
+        title = _title(sch, key)
         if isinstance(sch, dict) and sch.get("x-display") == "flowchart" and isinstance(value, list):
-            sections.append(f"<h2>{title}</h2>{flowchart(value)}{risk_table(value)}")
+            sections.append({"kind": "flowchart", "title": title, "svg": flowchart(value), "legend": RISK_COLOURS, "risks": risk_table(value)})
         elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            sections.append(f"<h2>{title}</h2>{_table(value, sch)}")
+            sections.append({"kind": "table", "title": title, **_table(value, sch)})
         elif _is_row_table(value):
-            sections.append(f"<h2>{title}</h2>{_row_table(value, sch)}")
+            matrix = _row_table(value, sch)
+            sections.append({"kind": "matrix", "title": title, **matrix} if matrix else {"kind": "group", "title": title, "sections": []})
         elif isinstance(value, dict):
-            inner = render_fields(value, sch)
-            sections.append(f"<h2>{title}</h2>{inner}")
+            sections.append({"kind": "group", "title": title, "sections": render_fields(value, sch)})
         elif isinstance(value, str) and "\n" in value.strip():
-            paragraphs = "".join(f"<p>{escape(p)}</p>" for p in value.strip().split("\n") if p.strip())
-            sections.append(f"<h2>{title}</h2>{paragraphs}")
+            paragraphs = [p for p in value.strip().split("\n") if p.strip()]
+            sections.append({"kind": "text", "title": title, "paragraphs": paragraphs})
         else:
-            simple.append(f"<tr><th>{title}</th><td>{value_text(value, sch)}</td></tr>")
-    table = f'<table class="gk-fields"><tbody>{"".join(simple)}</tbody></table>' if simple else ""
-    return table + "".join(sections)
+            simple.append((title, value_text(value, sch)))
+    return ([{"kind": "fields", "rows": simple}] if simple else []) + sections
 
 
 def _lines(text: str, width: int) -> list[str]:
     return [text[i : i + width] for i in range(0, len(text), width)][:2] or [""]
 
 
-def flowchart(steps: list[dict[str, Any]]) -> str:
-    """权力运行流程图 drawn at build time as inline SVG: no script, nothing from outside."""
+def flowchart(steps: list[dict[str, Any]]) -> Markup:
+    """权力运行流程图 drawn at build time as inline SVG: no script, nothing from outside;
+    every value in it escaped here, so the template may print it as it is."""
     box_w, box_h, gap, left = 380, 64, 34, 40
     width = left + box_w + 120
     height = gap + len(steps) * (box_h + gap)
@@ -214,30 +219,21 @@ def flowchart(steps: list[dict[str, Any]]) -> str:
                     f'stroke-width="1.5" stroke-dasharray="5 3" marker-end="url(#gk-arrow)"/>'
                 )
     parts.append("</svg>")
-    legend = "".join(
-        f'<span class="gk-risk gk-risk-{lvl}" style="border-color:{c[1]};background:{c[0]}">{lvl}风险</span>'
-        for lvl, c in RISK_COLOURS.items()
-    )
-    return f'<figure class="gk-flowchart">{"".join(parts)}<figcaption>图例：{legend}</figcaption></figure>'
+    return Markup("".join(parts))
 
 
-def risk_table(steps: list[dict[str, Any]]) -> str:
-    """The steps with their 廉政风险点, 风险等级 and 防控措施, beneath the flowchart."""
+def risk_table(steps: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The steps with their 廉政风险点, 风险等级 and 防控措施, shown beneath the flowchart."""
     rows = []
     for i, step in enumerate(steps):
         risk = step.get("risk") or {}
-        level = str(risk.get("level") or "")
-        badge = f'<span class="gk-risk gk-risk-{escape(level)}">{escape(level)}</span>' if level else "—"
-        rows.append(
-            "<tr>"
-            f"<td>{escape(str(step.get('no', i + 1)))}</td>"
-            f"<td>{escape(str(step.get('name', '')))}</td>"
-            f"<td>{escape(str(step.get('actor') or ''))}</td>"
-            f"<td>{escape(str(step.get('time_limit') or ''))}</td>"
-            f"<td>{escape(str(risk.get('point') or ''))}</td>"
-            f"<td>{badge}</td>"
-            f"<td>{escape(str(risk.get('measure') or ''))}</td>"
-            "</tr>"
-        )
-    head = "".join(f"<th>{h}</th>" for h in ("序号", "环节", "承办", "时限", "廉政风险点", "风险等级", "防控措施"))
-    return f'<table class="gk-table gk-risks"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        rows.append({
+            "no": str(step.get("no", i + 1)),
+            "name": str(step.get("name", "")),
+            "actor": str(step.get("actor") or ""),
+            "time_limit": str(step.get("time_limit") or ""),
+            "point": str(risk.get("point") or ""),
+            "level": str(risk.get("level") or ""),
+            "measure": str(risk.get("measure") or ""),
+        })
+    return rows

@@ -21,7 +21,6 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -261,15 +260,11 @@ def build_county(
 
 def build_portal(project: Project, site_dir: Path) -> None:
     """site/index.html: the portal linking every county site."""
-    items = "".join(
-        f'<li><a href="{c.id}/"><strong>{escape(c.name)}</strong>'
-        f'<span>{sum(1 for r in project.records if r.county == c.id and r.valid)} 条公开信息</span></a></li>'
+    counties = [
+        {"href": f"{c.id}/", "name": c.name, "count": sum(1 for r in project.records if r.county == c.id and r.valid)}
         for c in project.counties.values()
-    )
-    html = (
-        f'<div class="gk-page"><p>{escape(project.site.city)}各县（市、区）及市本级的党务、政务、司法、事务、厂务、村务公开信息。</p>'
-        f'<ul class="gk-cards">{items}</ul></div>\n'
-    )
+    ]
+    data = {"city": project.site.city, "counties": counties}
     work = site_dir / f"{BUILD_PREFIX}portal"
     remove(work)
     try:
@@ -279,7 +274,7 @@ def build_portal(project: Project, site_dir: Path) -> None:
             site_name=project.site.title,
             site_url=project.site.base_url,
             footer=footer(project, None),
-            pages=[Page("index.md", project.site.title, html)],
+            pages=[Page("index.md", project.site.title, "portal.html", data)],
             assets=[],
             nav=[{"首页": "index.md"}],
             repo_url=project.site.repo_url,

@@ -9,6 +9,7 @@ import pytest
 from tinyrepo import Repo, notice, pdf
 
 from gongkai import pages
+from gongkai.changes import FieldChange, RecordHistory, Revision
 from gongkai.pages import county_pages
 
 
@@ -85,3 +86,70 @@ def test_a_gap_of_one_page_shows_the_page_not_an_ellipsis(long_list):
     pager = re.search(r'<nav class="gk-pager".*?</nav>', long_list["village/page/5/"].content).group(0)
     numbers = re.findall(r">(\d+)<", pager)
     assert numbers == ["1", "2", "3", "4", "5", "6", "7", "12"] and pager.count("…") == 1
+
+
+# What a citizen reads about a change ------------------------------------------------------
+
+PATH = "content/village/demo/cun/n.md"
+SHA = "3f2a9c81d4e7b6a0c5d8e1f2a3b4c5d6e7f8a9b0"
+
+
+def _with_history(repo: Repo, revisions, record: str | None = None):
+    repo.write("content/site.yml", "title: 示范市党务政务公开平台\ncity: 示范市\nrepo_url: https://git.example/gongkai\n")
+    if record is not None:
+        repo.record("n.md", record)
+    project = repo.check()
+    assert not project.findings.errors
+    histories = {PATH: RecordHistory(PATH, revisions, meta={"title": "关于召开村民代表会议的通知"}, deleted=revisions[-1].kind == "deleted")}
+    return {p.url: p for p in county_pages(project, project.counties["demo"], histories)[0]}
+
+
+def test_citizens_read_the_change_note_date_and_kind_never_the_commit(repo: Repo):
+    change = FieldChange(("published",), "发布日期", "2014-01-09", "2014-01-10")
+    built = _with_history(
+        repo,
+        [
+            Revision("a" * 40, "2014-01-10", "Bundled content: initial import", "added", PATH),
+            Revision(SHA, "2014-02-01", "fix date typo (refs #12)", "changed", PATH, ["更正发布日期"], [change]),
+        ],
+        notice(published="2014-01-10", extra="changes:\n  - {date: 2014-02-01, note: 更正发布日期}\n"),
+    )
+    for url in ("village/cun/n/", "changes/"):
+        html = built[url].content
+        assert "更正发布日期" in html and "2014-02-01" in html and "修改" in html, url
+        assert "initial import" not in html and "fix date typo" not in html, url
+        assert SHA[:7] not in html and "a" * 7 not in html and "提交" not in html, url
+    assert "首次公开" in built["village/cun/n/"].content
+
+
+def test_a_deleted_record_page_names_no_commit(repo: Repo):
+    built = _with_history(
+        repo,
+        [
+            Revision("a" * 40, "2014-01-10", "import", "added", PATH),
+            Revision(SHA, "2014-03-05", "cleanup", "deleted", PATH),
+        ],
+    )
+    html = built["village/cun/n/"].content
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "从公开目录中删除" in text and "关于召开村民代表会议的通知" in text
+    assert SHA[:7] not in text and "cleanup" not in text and "提交" not in text
+    assert f'href="https://git.example/gongkai/commit/{SHA}"' in html  # the full story, one link away
+
+
+@pytest.mark.parametrize(
+    ("extra", "shown"),
+    [
+        ("", "有效"),
+        ("withdrawn: {date: 2014-02-10, reason: 已被新规定代替}\n", "已撤回"),
+        ("removed: {date: 2014-02-15, reason: 误登个人信息}\n", "已删除"),
+        ("validity: 废止\nrepealed: 2014-03-01\n", "已废止"),
+        ("validity: 失效\n", "已失效"),
+    ],
+)
+def test_validity_says_when_a_record_is_no_longer_in_force(repo: Repo, extra: str, shown: str):
+    repo.record("n.md", notice(extra=extra))
+    project = repo.check()
+    assert not project.findings.errors
+    built = {p.url: p for p in county_pages(project, project.counties["demo"])[0]}
+    assert f"<tr><th>有效性</th><td>{shown}</td>" in built["village/cun/n/"].content

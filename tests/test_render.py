@@ -1,10 +1,18 @@
-"""render: a record's fields as escaped HTML tables, totals and flowcharts, driven by the schema."""
+"""render: a record's fields as tables, totals and flowcharts, driven by the schema, drawn
+escaped by theme/gk/fields.html."""
 
 from __future__ import annotations
 
 import re
 
-from gongkai.render import flowchart, render_fields, risk_table, value_text
+from gongkai import render
+from gongkai.pages import render_macro
+from gongkai.render import flowchart, risk_table, value_text
+
+
+def render_fields(fields, schema) -> str:
+    """The fields as the record page draws them."""
+    return render_macro("gk/fields.html", "sections", render.render_fields(fields, schema))
 
 INCOME = {
     "title": "收入明细",
@@ -82,7 +90,7 @@ def test_html_in_table_cells_keys_and_titles_is_escaped():
     rows = [{"subject": '<img src=x onerror="alert(1)">', "amount": 1, "<i>extra</i>": "<u>x</u>"}]
     html = render_fields({"income": rows}, schema)
     assert "<img" not in html and "<b>" not in html and "<i>" not in html and "<u>" not in html
-    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html  # markupsafe writes " as &#34;
     assert "<h2>&lt;b&gt;收入&lt;/b&gt;</h2>" in html
 
 
@@ -92,7 +100,7 @@ def test_multiline_text_becomes_escaped_paragraphs():
 
 
 def test_value_text_of_lists_booleans_and_nothing():
-    assert value_text(["会议", "<通知>"]) == "会议、&lt;通知&gt;"
+    assert value_text(["会议", "<通知>"]) == "会议、<通知>"  # escaped by the template, as test_html_in_… shows
     assert value_text(True) == "是"
     assert value_text(None) == ""
     assert value_text(3, {"x-unit": "件"}) == "3件"
@@ -118,10 +126,15 @@ def test_flowchart_is_an_svg_with_one_box_per_step_and_the_risk_levels():
 
 
 def test_risk_table_lists_every_step():
-    html = risk_table(STEPS)
-    assert html.count("<tr>") == 1 + len(STEPS)
-    assert "<td>降低标准</td>" in html and "<td>集体审查</td>" in html
-    assert "<td>—</td>" in html  # step 3 has no risk
+    assert [(r["point"], r["level"], r["measure"]) for r in risk_table(STEPS)] == [
+        ("不一次告知", "低", "一次性告知"), ("降低标准", "高", "集体审查"), ("", "", "")
+    ]
+    html = render_fields({"steps": STEPS}, {"properties": {"steps": {"x-display": "flowchart"}}})
+    table = html[html.index('<table class="gk-table gk-risks">') :]
+    assert table.count("<tr>") == 1 + len(STEPS)
+    assert "<td>降低标准</td>" in table and "<td>集体审查</td>" in table
+    assert "<td>&lt;script&gt;股室&lt;/script&gt;</td>" in table
+    assert "<td>—</td>" in table  # step 3 has no risk
 
 
 def test_flowchart_field_renders_chart_and_risk_table():

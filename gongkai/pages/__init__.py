@@ -1,0 +1,296 @@
+"""The pages of one county site, as engine-neutral values: each page is its kind (which
+theme/ template draws it), its title and the data it shows.
+
+Index pages (home, categories, units, catalogue items) have no source file: they are
+generated here from the records, the way Material's blog plugin generates archives. No
+page holds markup written here: theme/<template> draws each one, and its autoescape
+escapes every value except the two made safe on purpose (a record's sanitised body and
+the flowcharts drawn at build time). One module per kind of page:
+
+    home      county home               listing    categories, units, the catalogue
+    record    a record and its 修订记录   gone       deleted, lost and moved records
+    changes   变更记录 and the feeds      deadlines  公开时限
+    search    the search page
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .. import deadlines as deadlines_module
+from ..changes import RecordHistory
+from ..load import Project
+from ..model import CATEGORIES, County, Record, Unit
+from ..search import SearchDocument
+from .body import body_html
+
+__all__ = ["Asset", "CountySite", "Page", "body_html", "county_pages", "rel_url"]
+
+PER_PAGE = 50
+
+# Pages either side of the current one that the pager links by number. A list of 10,000
+# records has 200 pages: linking them all would put 200 links on every page, which on a
+# phone is a wall of numbers. First, last, previous, next and this window are enough.
+PAGER_WINDOW = 2
+
+THEME = Path(__file__).resolve().parent.parent.parent / "theme"
+
+# The templates that draw pages (theme/<kind>.html) and their parts (theme/gk/). They are
+# compiled with autoescape on; Material's own templates, and the copies of them in
+# theme/partials, are not (they print values Material has already escaped).
+TEMPLATES = frozenset(
+    f"{kind}.html"
+    for kind in (
+        "home", "category", "units", "unit", "catalogue", "item", "record", "gone", "moved",
+        "changes", "deadlines", "search", "portal",
+    )
+)
+
+
+def autoescape(name: str | None) -> bool:
+    """Whether a template escapes what it prints: Gongkai's page templates and parts do."""
+    return bool(name) and (name in TEMPLATES or name.startswith("gk/"))
+
+
+@dataclass
+class Page:
+    """One page of a county site: where it goes, its title, its kind and what it shows."""
+
+    src: str  # e.g. government/guotu/2013-power-01.md
+    title: str
+    template: str  # the theme/ template that draws it, e.g. record.html
+    data: dict[str, Any] = field(default_factory=dict)
+    kind: str = "index"  # the layout: index | record (lean, no sidebar) | search | moved
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        """The page's address inside the site (directory URLs)."""
+        return url_of_source(self.src)
+
+    @property
+    def content(self) -> str:
+        """The page's article as HTML (what the template draws under the title)."""
+        return render_content(self)
+
+
+@dataclass
+class Asset:
+    """A file copied into the site as it is (an attachment), or made here (the feed)."""
+
+    src: str
+    path: Path | None = None
+    content: bytes | None = None
+
+
+def url_of_source(src: str) -> str:
+    """The directory URL of a page source path: a/b.md -> a/b/, a/index.md -> a/."""
+    stem = src[:-3]
+    if stem == "index":
+        return ""
+    if stem.endswith("/index"):
+        return stem[: -len("index")]
+    return stem + "/"
+
+
+def rel_url(from_url: str, to_url: str) -> str:
+    """A relative link between two directory URLs of the same site."""
+    target = posixpath.relpath("/" + to_url, "/" + (from_url or "."))
+    if to_url.endswith("/") and not target.endswith("/"):
+        target += "/"
+    return "./" if target in (".", "./") else target
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    # The engine renders the whole page through Material's main.html; without it (tests,
+    # inspection) main.html is a stand-in holding only the article block.
+    loader = jinja2.ChoiceLoader(
+        [jinja2.DictLoader({"main.html": "{% block gk_page %}{% endblock %}"}), jinja2.FileSystemLoader(THEME)]
+    )
+    return jinja2.Environment(loader=loader, autoescape=autoescape, auto_reload=False)
+
+
+def render_content(page: Page) -> str:
+    """A page's article rendered with its template, without the engine's frame."""
+    return _environment().get_template(page.template).render(gk=page.data, gk_title=page.title)
+
+
+def render_macro(template: str, name: str, *args: Any) -> str:
+    """One macro of a theme/ template rendered on its own (to inspect a part of a page)."""
+    return str(getattr(_environment().get_template(template).module, name)(*args))
+
+
+def render_partial(template: str, **values: Any) -> str:
+    """A part of a page (a theme/gk/ template) rendered on its own with these values."""
+    return _environment().get_template(template).render(**values)
+
+
+def source_of_page(base: str, n: int) -> str:
+    """The source path of page n of the list under base/ (page 1 is base/ itself)."""
+    return f"{base}/index.md" if n == 1 else f"{base}/page/{n}.md"
+
+
+def pager(base: str, here: str, n: int, total: int, count: int) -> dict[str, Any]:
+    """上一页, the first and last page, the pages near n, 下一页, and how many entries.
+
+    Each link is {href, text, rel}; the current page has no href; a gap is {gap: True}.
+    """
+
+    def link(m: int, text: str | None = None, rel: str = "") -> dict[str, Any]:
+        if m == n and text is None:
+            return {"text": str(m), "current": True}
+        return {"href": rel_url(here, url_of_source(source_of_page(base, m))), "text": text or str(m), "rel": rel}
+
+    shown = sorted({1, total, *range(max(1, n - PAGER_WINDOW), min(total, n + PAGER_WINDOW) + 1)})
+    links = [link(n - 1, "上一页", "prev")] if n > 1 else []
+    previous = 0
+    for m in shown:
+        if m - previous == 2:
+            links.append(link(m - 1))  # "…" standing for one page hides a page for nothing
+        elif m - previous > 2:
+            links.append({"gap": True})
+        links.append(link(m))
+        previous = m
+    if n < total:
+        links.append(link(n + 1, "下一页", "next"))
+    return {"count": count, "n": n, "total": total, "links": links}
+
+
+class CountySite:
+    """Builds the page list of one county from the validated project."""
+
+    def __init__(
+        self,
+        project: Project,
+        county: County,
+        histories: dict[str, RecordHistory] | None = None,
+        as_of: dt.date | None = None,
+        previous: dict[str, Any] | None = None,
+    ):
+        self.project = project
+        self.county = county
+        self.previous = previous or {}
+        self.lost: list[dict[str, Any]] = []  # published before, unknown to content and history now
+        self.as_of = as_of or deadlines_module.as_of_date(project.root)
+        prefix = "content/"
+        self.histories = {
+            path: h for path, h in (histories or {}).items() if path.startswith(prefix) and path.split("/")[2] == county.id
+        }
+        self.records = sorted(
+            (r for r in project.records if r.county == county.id and r.valid and r.item),
+            key=lambda r: (r.published, r.path),
+            reverse=True,
+        )
+        self.pages: list[Page] = []
+        self.assets: list[Asset] = []
+        self.documents: list[SearchDocument] = []
+
+    # helpers ---------------------------------------------------------------------------
+
+    def unit(self, r: Record) -> Unit:
+        """The record's unit."""
+        return self.county.units[r.unit]
+
+    def unit_name(self, unit_id: str) -> str:
+        """A unit's name; its id when the county file no longer lists it (a page about the past)."""
+        return self.county.units[unit_id].name if unit_id in self.county.units else unit_id
+
+    def link(self, here: str, r: Record) -> dict[str, Any]:
+        """One record as a list entry: title link (marked when withdrawn), unit and date."""
+        badge = "内容已删除" if r.meta.get("removed") else "已撤回" if r.meta.get("withdrawn") else ""
+        return {"href": rel_url(here, r.url), "title": r.title, "badge": badge, "sub": f"{self.unit(r).name} · {r.published}"}
+
+    def commit_href(self, sha: str) -> str:
+        """The commit's address where the portal names its repository, else ""."""
+        repo = self.project.site.repo_url.rstrip("/")
+        return f"{repo}/commit/{sha}" if repo else ""
+
+    def paginate(self, base: str, title: str, template: str, records: list[Record], head: dict[str, Any], group=None) -> None:
+        """Records as pages of PER_PAGE under base/, then base/page/2/ …, with a pager."""
+        self.paged(base, title, template, records, head, item=self.link, group=group, empty="暂无公开信息。")
+
+    def paged(
+        self,
+        base: str,
+        title: str,
+        template: str,
+        entries: list[Any],
+        head: dict[str, Any],
+        *,
+        item: Callable[[str, Any], Any],
+        group: Callable[[Any], str] | None = None,
+        empty: str,
+    ) -> None:
+        """Any long list as pages of PER_PAGE entries under base/, base/page/2/ …
+
+        item(here, entry) is the entry's data as seen from the page at `here`; group(entry)
+        is a heading put before an entry whose heading differs from the one before it. The
+        first page's data carries `head`; every page of a list longer than one page has a pager.
+        """
+        chunks = [entries[i : i + PER_PAGE] for i in range(0, len(entries), PER_PAGE)] or [[]]
+        for n, chunk in enumerate(chunks, start=1):
+            src = source_of_page(base, n)
+            here = url_of_source(src)
+            groups: list[dict[str, Any]] = []
+            heading = None
+            for entry in chunk:
+                h = group(entry) if group else None
+                if not groups or h != heading:
+                    groups.append({"heading": h, "entries": []})
+                    heading = h
+                groups[-1]["entries"].append(item(here, entry))
+            data = {
+                **(head if n == 1 else {}),
+                "first": n == 1,
+                "groups": groups,
+                "empty": "" if chunk else empty,
+                "pager": pager(base, here, n, len(chunks), len(entries)) if len(chunks) > 1 else None,
+            }
+            page_title = title if n == 1 else f"{title}（第{n}页）"
+            self.pages.append(Page(src, page_title, template, data))
+
+    def revisions_html(self, h: RecordHistory | None, meta: dict[str, Any], *, hide_values: bool = False) -> str:
+        """修订记录 as a record page shows it (theme/gk/revisions.html)."""
+        from .record import revisions
+
+        return render_partial("gk/revisions.html", revisions=revisions(h, meta, hide_values=hide_values))
+
+    # pages -----------------------------------------------------------------------------
+
+    def build(self) -> list[Page]:
+        """Every page of the county site."""
+        from . import changes, deadlines, gone, home, listing, record, search
+
+        home.build(self)
+        for category in CATEGORIES:
+            listing.category(self, category)
+        listing.units(self)
+        listing.catalogue(self)
+        for r in self.records:
+            record.build(self, r)
+        gone.tombstones(self)
+        gone.lost_records(self)
+        changes.build(self)
+        deadlines.build(self)
+        search.build(self)
+        return self.pages
+
+
+def county_pages(
+    project: Project,
+    county: County,
+    histories: dict[str, RecordHistory] | None = None,
+    as_of: dt.date | None = None,
+) -> tuple[list[Page], list[Asset], list[SearchDocument]]:
+    """All pages, assets and search documents of one county site; deadlines judged at as_of."""
+    site = CountySite(project, county, histories, as_of)
+    return site.build(), site.assets, site.documents

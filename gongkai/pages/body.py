@@ -1,0 +1,43 @@
+"""A record's body: Markdown written by a unit, converted and then sanitised.
+
+No script, style or outside resource survives (the rendered page is content, not code);
+the result is the one value, besides build-time SVG, that templates print unescaped.
+"""
+
+from __future__ import annotations
+
+import markdown
+import nh3
+from markupsafe import Markup
+
+from .. import pii
+
+_md = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+_ALLOWED_TAGS = {
+    "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "u", "s", "sub", "sup",
+    "blockquote", "code", "pre", "ul", "ol", "li", "dl", "dt", "dd", "a", "img",
+    "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "span", "div", "del", "ins", "mark",
+}
+
+
+def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    if tag == "img" and attr == "src" and (value.startswith(("http:", "https:", "//")) or ":" in value.split("/")[0]):
+        return None  # an outside image would make the reader's browser reach another host
+    return value
+
+
+def body_html(text: str) -> Markup:
+    """A record body (Markdown) as sanitised HTML, safe to print as it is."""
+    if not text.strip():
+        return Markup("")
+    html = _md.reset().convert(pii.protect_masks(text))
+    return Markup(
+        nh3.clean(
+            html,
+            tags=_ALLOWED_TAGS,
+            attributes={"a": {"href", "title"}, "img": {"src", "alt", "title"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}},
+            url_schemes={"http", "https", "mailto"},
+            attribute_filter=_attribute_filter,
+            link_rel="noopener noreferrer",
+        )
+    )

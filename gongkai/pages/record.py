@@ -1,0 +1,196 @@
+"""A record's page: its metadata, body, fields, attachments and 修订记录; and what the
+search index holds for it."""
+
+from __future__ import annotations
+
+import html as html_module
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from .. import pii
+from ..changes import RecordHistory, Revision
+from ..model import CATEGORIES, Record
+from ..render import render_fields
+from ..search import SearchDocument, flatten
+from . import Asset, Page, rel_url
+from .body import body_html
+
+if TYPE_CHECKING:
+    from . import CountySite
+
+# Fields whose change is the revision's own bookkeeping, not a change of what is published.
+PROCESS_PATHS = (("changes",), ("withdrawn",), ("removed",))
+
+
+def validity_zh(meta: dict[str, Any]) -> str:
+    """有效性 as a citizen should read it: a withdrawn, removed or repealed record says so."""
+    if meta.get("removed"):
+        return "已删除"
+    if meta.get("withdrawn"):
+        return "已撤回"
+    validity = str(meta.get("validity") or "有效")
+    if validity == "废止" or meta.get("repealed"):
+        return "已废止"
+    if validity == "失效":
+        return "已失效"
+    return validity
+
+
+def build(site: CountySite, r: Record) -> None:
+    """A record page: metadata table, body, fields as tables, attachments, 修订记录."""
+    u = site.unit(r)
+    item = r.item
+    assert item is not None
+    m = r.meta
+    here = r.url
+    meta = {
+        "index_no": r.index_no,
+        "topic": str(m.get("topic") or item.topic or ""),
+        "unit": u.name,
+        "unit_href": rel_url(here, f"units/{u.id}/"),
+        "written": str(m.get("written") or "—"),
+        "doc_number": str(m.get("doc_number") or "—"),
+        "published": r.published,
+        "validity": validity_zh(m),
+        "mode": item.mode,
+        "item": item.name,
+        "item_href": rel_url(here, f"catalogue/{r.category}/{item.id}/"),
+        "period": str(m.get("period") or "—"),
+        "repealed": str(m.get("repealed") or ""),
+    }
+    h = site.histories.get(r.path)
+    removed, withdrawn = m.get("removed"), m.get("withdrawn")
+    data: dict[str, Any] = {
+        "dates": dates(r.published, h),
+        "notice": notice(withdrawn, removed),
+        "meta": meta,
+        "revisions": revisions(h, m, hide_values=bool(removed)),
+    }
+    if removed:
+        # Personal data published by mistake: the page stays, the content does not.
+        site.documents.append(search_document(site, r, "", with_content=False))
+    else:
+        if m.get("keywords"):
+            data["keywords"] = "、".join(map(str, m["keywords"]))
+        body = body_html(r.body)
+        site.documents.append(search_document(site, r, body))
+        data["body"] = body
+        data["fields"] = render_fields(r.fields, item.schema)
+        attachments = []
+        folder = (site.project.root / r.path).parent
+        for a in m.get("attachments") or []:
+            site.assets.append(Asset(f"{r.category}/{r.unit}/{a['file']}", folder / a["file"]))
+            # Quoted: a file name may hold spaces, # or ?, which would end the address early.
+            attachments.append({"href": f"../{quote(a['file'])}", "title": a["title"]})
+        data["attachments"] = attachments
+    site.pages.append(
+        Page(
+            f"{r.category}/{r.unit}/{r.id}.md",
+            r.title,
+            "record.html",
+            data,
+            kind="record",
+            meta={"description": f"{u.name} {item.name} {r.published}"},
+        )
+    )
+
+
+def search_document(site: CountySite, r: Record, body: str, *, with_content: bool = True) -> SearchDocument:
+    """What the search index holds for a record: every word a citizen might type."""
+    u = site.unit(r)
+    m = r.meta
+    assert r.item is not None
+    body_text = html_module.unescape(re.sub(r"<[^>]+>", " ", body))
+    body_text = re.sub(r"\s+", " ", body_text).strip()
+    # The record's own words first, then what the site says about it: the excerpt under
+    # a search result shows the first place after the title that holds the query.
+    parts = [r.title]
+    if with_content:
+        parts += [
+            body_text, " ".join(flatten(r.fields)), " ".join(map(str, m.get("keywords") or [])),
+            " ".join(str(a.get("title", "")) for a in m.get("attachments") or []),
+        ]
+    parts += [
+        u.name, r.item.name, r.index_no, str(m.get("doc_number") or ""), r.published,
+        str(m.get("written") or ""), str(m.get("period") or ""),
+    ]
+    summary = body_text[:120] + ("……" if len(body_text) > 120 else "") if body_text else f"{r.item.name} {m.get('period') or ''}"
+    return SearchDocument(
+        url=r.url,
+        title=r.title,
+        unit=u.name,
+        date=r.published,
+        summary=summary,
+        filters={"类别": CATEGORIES[r.category], "单位": u.name, "事项": r.item.name, "年份": r.year},
+        text="\n".join(p for p in parts if p),
+        heading="\n".join(p for p in (r.title, str(m.get("doc_number") or ""), r.index_no) if p),
+    )
+
+
+def dates(published: str, h: RecordHistory | None) -> dict[str, Any]:
+    """发布日期 and 最后更新, as GOV.UK's "Published … Last updated … see all updates"."""
+    return {"published": published or "—", "updated": h.updated if h else "", "count": len(h.revisions) if h else 0}
+
+
+def notice(withdrawn: Any, removed: Any) -> dict[str, str] | None:
+    """The banner of a withdrawn record (content stays) or a removed one (it does not)."""
+    if removed:
+        return {"kind": "removed", "date": str(removed.get("date", "")), "reason": str(removed.get("reason", ""))}
+    if withdrawn:
+        return {"kind": "withdrawn", "date": str(withdrawn.get("date", "")), "reason": str(withdrawn.get("reason", ""))}
+    return None
+
+
+def _short(text: str | None, limit: int = 80) -> str:
+    # Old values come from git: a number masked since must not come back through 修订记录.
+    text = pii.mask_text(text) if text else "（空）"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def summary(rev: Revision) -> str:
+    """A one-line account of a revision without a note."""
+    if rev.kind == "added":
+        return ""
+    labels = [c.label for c in rev.fields if c.path[:1] not in PROCESS_PATHS]
+    parts = ["修改了「" + "」「".join(labels[:3]) + "」" + ("等" if len(labels) > 3 else "")] if labels else []
+    if rev.body:
+        parts.append(rev.body)
+    return "；".join(parts)
+
+
+def revisions(h: RecordHistory | None, meta: dict[str, Any], *, hide_values: bool = False) -> list[dict[str, Any]]:
+    """修订记录, newest first: each revision's date, kind, public change note and changed fields.
+
+    What a citizen reads: the `changes:` note the unit wrote, never the commit message or
+    its id (those are for inspectors: `build.py diff` and the Atom feed)."""
+    if h is None or not h.revisions:
+        return [
+            {"date": str(c.get("date", "")), "notes": [str(c.get("note", ""))]}
+            for c in meta.get("changes") or [] if isinstance(c, dict)
+        ]
+    out = []
+    for rev in reversed(h.revisions):
+        changed = [c for c in rev.fields if c.path[:1] not in PROCESS_PATHS]
+        lines = []
+        for c in changed[:30]:
+            if hide_values:
+                lines.append(f"「{c.label}」已修改")
+            elif c.old is None:
+                lines.append(f"新增「{c.label}」：{_short(c.new)}")
+            elif c.new is None:
+                lines.append(f"删去「{c.label}」（原为 {_short(c.old)}）")
+            else:
+                lines.append(f"「{c.label}」：{_short(c.old)} → {_short(c.new)}")
+        if len(changed) > 30:
+            lines.append(f"…… 另有 {len(changed) - 30} 处修改")
+        out.append({
+            "date": rev.date,
+            "kind": rev.kind_zh,
+            "first": rev.kind == "added",
+            "notes": [pii.mask_text(n) for n in rev.notes],
+            "reason": pii.mask_text(rev.reason) if rev.reason else "",
+            "fields": lines,
+            "body": rev.body,
+        })
+    return out
