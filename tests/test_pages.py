@@ -153,3 +153,20 @@ def test_validity_says_when_a_record_is_no_longer_in_force(repo: Repo, extra: st
     assert not project.findings.errors
     built = {p.url: p for p in county_pages(project, project.counties["demo"])[0]}
     assert f"<tr><th>有效性</th><td>{shown}</td>" in built["village/cun/n/"].content
+
+
+def test_a_unit_page_links_its_form_editor_once_the_forge_is_named(repo: Repo):
+    from tinyrepo import SITE_YML
+
+    repo.record("n.md", notice("通知", "2014-01-02"))
+    project = repo.check()
+    built = {p.url: p for p in county_pages(project, project.counties["demo"])[0]}
+    assert "维护本单位信息" not in built["units/cun/"].content  # no forge, no editor to link
+
+    repo.write("content/site.yml", SITE_YML + "editor:\n  backend: forgejo\n  repo: office/gongkai\n  branch: main\n"
+               "  base_url: https://git.example\n  api_root: https://git.example/api/v1\n"
+               "  app_id: 00000000-0000-0000-0000-000000000000\n")
+    project = repo.check()
+    assert not project.findings.errors
+    built = {p.url: p for p in county_pages(project, project.counties["demo"])[0]}
+    assert '<a href="../../admin/cun/">维护本单位信息</a>' in built["units/cun/"].content

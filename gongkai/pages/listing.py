@@ -83,7 +83,11 @@ def units(site: CountySite) -> None:
             u.name,
             "unit.html",
             records,
-            {"facts": facts},
+            {
+                "facts": facts,
+                # The unit's form editor (gongkai/editor.py), written once site.yml names the forge.
+                "editor": rel_url(f"units/{u.id}/", f"admin/{u.id}/") if site.project.site.editor else None,
+            },
             group=lambda r: f"{CATEGORIES[r.category]} · {r.item.name} · {r.year}年",
         )
 
