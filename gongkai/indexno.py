@@ -30,9 +30,10 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def key(number: str) -> str:
-    """One spelling per 索引号 (…/2014-00005 and …/201400005 are the same number)."""
-    m = _NUMBER.match(number.strip())
-    return f"{m.group(1)}/{m.group(2)}-{int(m.group(3)):05d}" if m else number.strip()
+    """One spelling per 索引号 (…/2014-00005, …/201400005 and …/２０１４-00005 are the same number)."""
+    number = "".join(str(int(c)) if c.isdecimal() else c for c in number).strip()
+    m = _NUMBER.match(number)
+    return f"{m.group(1)}/{m.group(2)}-{int(m.group(3)):05d}" if m else number
 
 
 def _prefix(k: str) -> tuple[str, int] | None:

@@ -58,9 +58,26 @@ def date_problem(text: str) -> str | None:
 _FORMATS = FormatChecker()
 
 
+def _pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Any:
+    # JSON Schema patterns are ECMA-262 regular expressions, where \d is 0-9 only. Python's
+    # re lets \d match every decimal digit (２０１３, ٢٠١٣), so a period, 索引号 or phone
+    # number in full-width digits would pass and then escape every check comparing text
+    # (one record per period, 索引号 ownership).
+    if validator.is_type(instance, "string") and not re.search(pattern, instance, re.ASCII):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Validator = jsonschema.validators.extend(Draft202012Validator, {"pattern": _pattern})
+
+
 def make_validator(schema: dict[str, Any]) -> Draft202012Validator:
     """A validator for a schema that is already known to be valid."""
-    return Draft202012Validator(schema, format_checker=_FORMATS)
+    return _Validator(schema, format_checker=_FORMATS)
+
+
+def wide_digits(text: str) -> str:
+    """The digits in text that are not ASCII 0-9 (full-width ２, Arabic-Indic ٢…), in order, once each."""
+    return "".join(dict.fromkeys(c for c in text if c.isdecimal() and not c.isascii()))
 
 
 def schema_problems(schema: Any) -> list[str]:
@@ -243,6 +260,10 @@ def report(
         elif keyword == "pattern":
             msg = f"「{title}」的写法不对：「{shown}」"
             hint = hint or f"应符合格式 {error.validator_value}。"
+            wide = wide_digits(str(value))
+            if wide:
+                msg += f"，其中的数字「{wide}」是全角或其他文字的数字"
+                hint = f"把数字改成半角的 0-9（切换到英文输入法重新输入）。{hint}"
         elif keyword in ("minimum", "exclusiveMinimum"):
             msg = f"「{title}」不能小于{'或等于' if keyword == 'exclusiveMinimum' else ''} {error.validator_value}，现在是「{shown}」"
         elif keyword in ("maximum", "exclusiveMaximum"):
