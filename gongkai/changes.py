@@ -234,6 +234,20 @@ def lost_notes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[int, str,
     return out
 
 
+def misplaced_note(old: dict[str, Any], new: dict[str, Any]) -> int | None:
+    """Index of the first new note placed among the published ones (None: all come after them).
+
+    Notes are append-only: the published ones stay first, in their order, and the public
+    修订记录 reads as it happened. Only asked when every published note is still carried.
+    """
+    before = _notes(old)
+    after = _notes(new)
+    for (_, d, n), (i, nd, nn) in zip(before, after, strict=False):
+        if (nd, nn) not in ((d, n), (d, pii.mask_text(n))):
+            return i
+    return None
+
+
 def revision(
     project: Project | None,
     category: str,
@@ -409,6 +423,19 @@ def check_against(project: Project, base: str) -> Findings:
                 column=col,
                 field=f"changes[{i}]",
                 hint="把这条修订说明恢复成原样；如需补充或更正，在 changes 末尾另加一条：- {date: 日期, note: 说明}。",
+            )
+        taking_down = nm.get("removed") and not om.get("removed")
+        moved = None if taking_down or lost_notes(om, nm) else misplaced_note(om, nm)
+        if moved is not None:
+            line, col = record.doc.position(("changes", moved))
+            findings.add(
+                "history-change-note-order",
+                record.path,
+                "新的修订说明插在了已公开的修订说明前面；修订说明只能按时间顺序加在末尾",
+                line=line or 1,
+                column=col,
+                field=f"changes[{moved}]",
+                hint="把新的一条移到 changes 的最后，已公开的各条保持原来的顺序。",
             )
         notes = new_notes(om, nm)
         label = labeller(project, record.category, nm)
