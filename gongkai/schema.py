@@ -260,10 +260,7 @@ def report(
         elif keyword == "pattern":
             msg = f"「{title}」的写法不对：「{shown}」"
             hint = hint or f"应符合格式 {error.validator_value}。"
-            wide = wide_digits(str(value))
-            if wide:
-                msg += f"，其中的数字「{wide}」是全角或其他文字的数字"
-                hint = f"把数字改成半角的 0-9（切换到英文输入法重新输入）。{hint}"
+
         elif keyword in ("minimum", "exclusiveMinimum"):
             msg = f"「{title}」不能小于{'或等于' if keyword == 'exclusiveMinimum' else ''} {error.validator_value}，现在是「{shown}」"
         elif keyword in ("maximum", "exclusiveMaximum"):
@@ -280,6 +277,15 @@ def report(
             msg = f"「{title}」中有重复的项"
         else:
             msg = f"「{title}」不符合要求：{error.message}"
+        if keyword in ("type", "enum", "const", "format", "pattern") and isinstance(value, str):
+            # What the clerk cannot tell apart on screen is named: a zero-width space, ２ for 2.
+            msg += invisible_note(value)
+            wide = wide_digits(value)
+            if wide:
+                msg += f"，其中的数字「{wide}」是全角或其他文字的数字"
+                hint = f"把数字改成半角的 0-9（切换到英文输入法重新输入）。{hint}"
+            elif INVISIBLE_RE.search(value):
+                hint = f"删除看不见的字符（常随复制粘贴带入），重新输入这个值。{hint}"
         line, col = doc.position(path)
         findings.add(
             f"{code_prefix}-{keyword}",
