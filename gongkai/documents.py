@@ -106,6 +106,25 @@ def _xlsx(path: Path) -> Iterator[tuple[str, str]]:
                         yield f"工作表“{ws.title}”{hidden} {_column(cell.column)}{cell.row} 单元格", text
     finally:
         wb.close()
+    yield from _xlsx_comments(path)
+
+
+# Notes on cells (批注) live in parts of their own, which openpyxl's fast reader skips; they
+# are published with the file and are where a clerk jots a number down.
+_XLSX_COMMENTS = re.compile(r"xl/(?:comments[^/]*|comments/[^/]+|threadedComments/[^/]+)\.xml")
+
+
+def _xlsx_comments(path: Path) -> Iterator[tuple[str, str]]:
+    from defusedxml import ElementTree
+
+    with _zip_guard(path) as z:
+        for name in sorted(n for n in z.namelist() if _XLSX_COMMENTS.fullmatch(n)):
+            root = ElementTree.fromstring(z.read(name))
+            for element in root.iter():
+                if element.tag.rsplit("}", 1)[-1] in ("comment", "threadedComment"):
+                    text = "".join(t.text or "" for t in element.iter() if t.tag.rsplit("}", 1)[-1] in ("t", "text"))
+                    if text.strip():
+                        yield f"批注（{element.get('ref', '')} 单元格）", text
 
 
 def _xls(path: Path) -> Iterator[tuple[str, str]]:
