@@ -282,7 +282,7 @@ def report(
             msg += invisible_note(value)
             wide = wide_digits(value)
             if wide:
-                msg += f"，其中的数字「{wide}」是全角或其他文字的数字"
+                msg += f"，其中的「{wide[0]}」等数字是全角或其他文字的数字"
                 hint = f"把数字改成半角的 0-9（切换到英文输入法重新输入）。{hint}"
             elif INVISIBLE_RE.search(value):
                 hint = f"删除看不见的字符（常随复制粘贴带入），重新输入这个值。{hint}"
