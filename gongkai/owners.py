@@ -286,6 +286,38 @@ def owned_units(project: Project, account: str) -> list[Unit]:
     ]
 
 
+def _owners_at(root: Path, base: str) -> tuple[list[str], dict[tuple[str, str], list[str]]] | None:
+    """The office's accounts and each unit's owners as the base says (None: it has no county file).
+
+    Who may change what is decided by the branch the change goes into, never by the change
+    itself: else a clerk could list their own account as the office's in the same change.
+    """
+    from . import yamltext
+
+    def data(path: str) -> dict:
+        text = _git(root, "show", f"{base}:{path}")
+        try:
+            doc = yamltext.parse(text.lstrip("\ufeff")) if text else None
+        except yamltext.YamlProblem:
+            return {}
+        return doc.data if doc is not None and isinstance(doc.data, dict) else {}
+
+    def listed(value: object) -> list[str]:
+        return [o for o in value if isinstance(o, str)] if isinstance(value, list) else []
+
+    names = (_git(root, "ls-tree", "--name-only", f"{base}", "content/counties/") or "").split()
+    counties = [n for n in names if n.endswith((".yml", ".yaml"))]
+    if not counties:
+        return None
+    units: dict[tuple[str, str], list[str]] = {}
+    for path in counties:
+        county = path.rsplit("/", 1)[1].rsplit(".", 1)[0]
+        for u in data(path).get("units") or []:
+            if isinstance(u, dict) and isinstance(u.get("id"), str):
+                units[(county, u["id"])] = listed(u.get("owners"))
+    return listed(data("content/site.yml").get("owners")), units
+
+
 def owner_scope(root: Path, base: str, account: str, project: Project) -> Findings:
     """The files an account's change may touch: its units' folders; anything for the office.
 
@@ -299,9 +331,13 @@ def owner_scope(root: Path, base: str, account: str, project: Project) -> Findin
     if changed_files(root, base) is None:
         _base_unknown(findings, base)
         return findings
-    if any(_account(o) == me for o in office_owners(project)):
+    at_base = _owners_at(root, base)
+    office = at_base[0] if at_base is not None else office_owners(project)
+    if any(_account(o) == me for o in office):
         return findings
     units = owned_units(project, account)
+    if at_base is not None:
+        units = [u for u in units if any(_account(o) == me for o in at_base[1].get((u.county, u.id), []) if "/" not in o)]
     if not units:
         paths = changed_files(root, base) or []
         if paths:

@@ -334,3 +334,12 @@ def test_an_owner_that_is_no_account_is_an_error_and_writes_no_rule(repo):
     line = text.splitlines().index(f"    owners: [{bad}, \"@cun-clerk\", \"王 会计\"]") + 1
     assert found == [("owner-invalid", line, "units[0].owners[0]"), ("owner-invalid", line, "units[0].owners[2]")]
     assert all(is_chinese(f.message) for f in project.findings if f.code == "owner-invalid")
+
+
+def test_who_may_change_what_is_read_from_the_base_not_from_the_change(branch):
+    # A clerk listing their own account as the office's (or as another unit's owner) in the
+    # change itself gains nothing: the base decides.
+    branch.write("content/site.yml", branch.root.joinpath("content/site.yml").read_text("utf-8") + 'owners: ["@demo-cun"]\n')
+    branch.write("content/counties/demo.yml", OWNED_COUNTY_YML.replace('["@demo-ju"]', '["@demo-ju", "@demo-cun"]'))
+    branch.record("g.md", notice("局的通知"), BUREAU)
+    assert {f.file for f in owner(branch, "@demo-cun")} == {f"{BUREAU}/g.md", "content/site.yml", "content/counties/demo.yml"}
