@@ -598,7 +598,11 @@ def render_between(differences: list[Difference], project: Project | None, fmt: 
 
 # The hidden line that lets the workflow find its own comment on the pull request and update it.
 SUMMARY_MARKER = "<!-- gongkai-summary -->"
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|#~"} | {"<": "&lt;", ">": "&gt;", "\n": " ", "\r": " "})
+# "&" first so an entity in the text shows as written; "@" as an entity so a title cannot
+# mention (notify) an account or a team in the pull request comment.
+_MD_SPECIAL = str.maketrans(
+    {c: "\\" + c for c in "\\`*_[]|#~"} | {"&": "&amp;", "@": "&#64;", "<": "&lt;", ">": "&gt;", "\n": " ", "\r": " "}
+)
 MD_FIELDS = 30  # field changes shown per record before "…… 另有 N 处"
 
 
