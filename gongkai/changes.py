@@ -440,6 +440,9 @@ def check_against(project: Project, base: str) -> Findings:
         notes = new_notes(om, nm)
         label = labeller(project, record.category, nm)
         changed = [p for p, _, _ in diff_fields(om, nm)]
+        # A published withdrawal or removal is a public statement too: rewriting its date or
+        # reason, or taking it back (restoring the record), needs a note like any field.
+        changed += [(name,) for name in ("withdrawn", "removed") if om.get(name) and om.get(name) != nm.get(name)]
         body_needs_note = ob.strip() != nb.strip() and not is_typo(ob, nb)
         if (changed or body_needs_note) and not notes and not (nm.get("removed") and not om.get("removed")):
             names = [label(p) for p in changed]

@@ -128,3 +128,16 @@ def test_a_note_dated_before_the_record_was_published_is_refused(published):
     found = [f for f in published.findings(f"{VILLAGE}/ledger.md") if f.code == "record-dates-order"]
     assert [(f.field, f.line) for f in found] == [("changes[1].date", NOTED.splitlines().index("---", 1) + 1)]
     assert "2013-11-02" in found[0].message and "2014-01-08" in found[0].message
+
+
+def test_a_published_withdrawal_reason_cannot_be_rewritten_without_a_note(repo):
+    git(repo.root, "init", "-q", "-b", "main")
+    withdrawn = notice(extra="withdrawn: {date: 2014-02-01, reason: 通知内容已过时}\n")
+    repo.record("a.md", withdrawn)
+    commit(repo.root, "撤回", "2014-02-01")
+    repo.record("a.md", withdrawn.replace("通知内容已过时", "随便写的理由"))
+    found = against_head(repo)
+    assert [(f.code, f.field, f.line) for f in found] == [("history-change-note-missing", "withdrawn", 5)]
+    noted = withdrawn.replace("通知内容已过时", "原因写错，更正").replace("---\n正文", "changes:\n  - {date: 2014-02-03, note: 更正撤回原因}\n---\n正文")
+    repo.record("a.md", noted)
+    assert against_head(repo) == []
