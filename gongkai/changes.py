@@ -234,6 +234,20 @@ def lost_notes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[int, str,
     return out
 
 
+def misplaced_note(old: dict[str, Any], new: dict[str, Any]) -> int | None:
+    """Index of the first new note placed among the published ones (None: all come after them).
+
+    Notes are append-only: the published ones stay first, in their order, and the public
+    修订记录 reads as it happened. Only asked when every published note is still carried.
+    """
+    before = _notes(old)
+    after = _notes(new)
+    for (_, d, n), (i, nd, nn) in zip(before, after, strict=False):
+        if (nd, nn) not in ((d, n), (d, pii.mask_text(n))):
+            return i
+    return None
+
+
 def revision(
     project: Project | None,
     category: str,
@@ -410,9 +424,25 @@ def check_against(project: Project, base: str) -> Findings:
                 field=f"changes[{i}]",
                 hint="把这条修订说明恢复成原样；如需补充或更正，在 changes 末尾另加一条：- {date: 日期, note: 说明}。",
             )
+        taking_down = nm.get("removed") and not om.get("removed")
+        moved = None if taking_down or lost_notes(om, nm) else misplaced_note(om, nm)
+        if moved is not None:
+            line, col = record.doc.position(("changes", moved))
+            findings.add(
+                "history-change-note-order",
+                record.path,
+                "新的修订说明插在了已公开的修订说明前面；修订说明只能按时间顺序加在末尾",
+                line=line or 1,
+                column=col,
+                field=f"changes[{moved}]",
+                hint="把新的一条移到 changes 的最后，已公开的各条保持原来的顺序。",
+            )
         notes = new_notes(om, nm)
         label = labeller(project, record.category, nm)
         changed = [p for p, _, _ in diff_fields(om, nm)]
+        # A published withdrawal or removal is a public statement too: rewriting its date or
+        # reason, or taking it back (restoring the record), needs a note like any field.
+        changed += [(name,) for name in ("withdrawn", "removed") if om.get(name) and om.get(name) != nm.get(name)]
         body_needs_note = ob.strip() != nb.strip() and not is_typo(ob, nb)
         if (changed or body_needs_note) and not notes and not (nm.get("removed") and not om.get("removed")):
             names = [label(p) for p in changed]
@@ -571,7 +601,11 @@ def render_between(differences: list[Difference], project: Project | None, fmt: 
 
 # The hidden line that lets the workflow find its own comment on the pull request and update it.
 SUMMARY_MARKER = "<!-- gongkai-summary -->"
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|#~"} | {"<": "&lt;", ">": "&gt;", "\n": " ", "\r": " "})
+# "&" first so an entity in the text shows as written; "@" as an entity so a title cannot
+# mention (notify) an account or a team in the pull request comment.
+_MD_SPECIAL = str.maketrans(
+    {c: "\\" + c for c in "\\`*_[]|#~"} | {"&": "&amp;", "@": "&#64;", "<": "&lt;", ">": "&gt;", "\n": " ", "\r": " "}
+)
 MD_FIELDS = 30  # field changes shown per record before "…… 另有 N 处"
 
 

@@ -27,7 +27,9 @@ def new_commits(root: Path, base: str) -> list[tuple[str, str]] | None:
     """(sha, full message) of every commit reachable from HEAD and not from base, oldest first."""
     try:
         out = subprocess.run(
-            ["git", "-C", str(root), "log", "--reverse", "--no-merges", "--format=%x1e%H%x1f%B", f"{base}..HEAD", "--"],
+            # Merge commits too: their message is kept as long as any other (and heads main's
+            # first-parent history when a branch is fast-forwarded).
+            ["git", "-C", str(root), "log", "--reverse", "--format=%x1e%H%x1f%B", f"{base}..HEAD", "--"],
             capture_output=True, text=True, check=True,
         ).stdout
     except (OSError, subprocess.CalledProcessError):
@@ -40,13 +42,33 @@ def new_commits(root: Path, base: str) -> list[tuple[str, str]] | None:
 
 
 # A commit id in a message ("Merge 3f2a… into …", "This reverts commit …") is hex, and a run of
-# its digits can look like a mobile number: ids (hex words with a letter) are blanked out,
-# character for character, before the scan. A real personal number has no letter a-f.
+# its digits can look like a mobile number: ids are blanked out, character for character,
+# before the scan. A hex word is an id when it is long (20 characters or more: no personal
+# number with a few letters glued on) or names an object of the repository; else
+# "13812345678abc" would hide a mobile number.
 _COMMIT_ID = re.compile(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{7,64}\b")
 
 
-def _without_commit_ids(text: str) -> str:
-    return _COMMIT_ID.sub(lambda m: " " * len(m.group()), text)
+def _known_ids(root: Path, words: set[str]) -> set[str]:
+    """The words that name an object of the repository (or could: an ambiguous short id)."""
+    short = sorted(w for w in words if len(w) < 20)
+    known = words - set(short)
+    if not short:
+        return known
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), "cat-file", "--batch-check=%(objectname)"],
+            input="".join(f"{w}\n" for w in short), capture_output=True, text=True, check=True,
+        ).stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        return known
+    return known | {w for w, answer in zip(short, out, strict=False) if not answer.endswith(" missing")}
+
+
+def _without_commit_ids(text: str, root: Path | None = None) -> str:
+    words = {m.group() for m in _COMMIT_ID.finditer(text)}
+    ids = _known_ids(root, words) if root is not None and words else {w for w in words if len(w) >= 20}
+    return _COMMIT_ID.sub(lambda m: " " * len(m.group()) if m.group() in ids else m.group(), text)
 
 
 def where(sha: str) -> str:
@@ -62,7 +84,7 @@ def check_messages(root: Path, base: str) -> Findings:
         return findings  # an unknown base is reported once by the change checks
     for sha, message in commits:
         place = where(sha)
-        for m in pii.find(_without_commit_ids(message)):
+        for m in pii.find(_without_commit_ids(message, root)):
             line = message.count("\n", 0, m.start) + 1
             findings.add(
                 pii.CODES[m.kind],

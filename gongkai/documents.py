@@ -106,6 +106,25 @@ def _xlsx(path: Path) -> Iterator[tuple[str, str]]:
                         yield f"工作表“{ws.title}”{hidden} {_column(cell.column)}{cell.row} 单元格", text
     finally:
         wb.close()
+    yield from _xlsx_comments(path)
+
+
+# Notes on cells (批注) live in parts of their own, which openpyxl's fast reader skips; they
+# are published with the file and are where a clerk jots a number down.
+_XLSX_COMMENTS = re.compile(r"xl/(?:comments[^/]*|comments/[^/]+|threadedComments/[^/]+)\.xml")
+
+
+def _xlsx_comments(path: Path) -> Iterator[tuple[str, str]]:
+    from defusedxml import ElementTree
+
+    with _zip_guard(path) as z:
+        for name in sorted(n for n in z.namelist() if _XLSX_COMMENTS.fullmatch(n)):
+            root = ElementTree.fromstring(z.read(name))
+            for element in root.iter():
+                if element.tag.rsplit("}", 1)[-1] in ("comment", "threadedComment"):
+                    text = "".join(t.text or "" for t in element.iter() if t.tag.rsplit("}", 1)[-1] in ("t", "text"))
+                    if text.strip():
+                        yield f"批注（{element.get('ref', '')} 单元格）", text
 
 
 def _xls(path: Path) -> Iterator[tuple[str, str]]:
@@ -215,8 +234,47 @@ def pdf_problem(path: Path) -> str | None:
             return "PDF 文件设置了打开密码，公众无法打开"
         if len(reader.pages) < 1:
             return "PDF 文件中没有任何页面"
+        active = _pdf_active_content(reader)
+        if active:
+            return f"PDF 文件中含有{active}，打开时可能运行程序"
     except Exception as exc:  # every way a damaged file fails is the clerk's problem, not a crash
         return f"PDF 文件已损坏或不完整，无法打开（{type(exc).__name__}）"
+    return None
+
+
+# What in a PDF runs or carries something when it is opened: scripts, launching a program,
+# embedded files (an .exe rides along as an attachment), Flash-era rich media.
+_PDF_ACTIVE = {"/JS": "脚本（JavaScript）", "/JavaScript": "脚本（JavaScript）", "/Launch": "启动程序的动作",
+               "/EmbeddedFile": "嵌入的文件", "/EmbeddedFiles": "嵌入的文件", "/RichMedia": "多媒体插件内容"}
+_PDF_OBJECTS = 200_000
+
+
+def _pdf_active_content(reader: Any) -> str | None:
+    """The first active content (in Chinese) reachable from the PDF's trailer, or None."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+    seen: set[tuple[int, int]] = set()
+    stack: list[Any] = [reader.trailer]
+    steps = 0
+    while stack and steps < _PDF_OBJECTS:
+        steps += 1
+        obj = stack.pop()
+        if isinstance(obj, IndirectObject):
+            ref = (obj.idnum, obj.generation)
+            if ref in seen:
+                continue
+            seen.add(ref)
+            obj = obj.get_object()
+        if isinstance(obj, DictionaryObject):
+            for k, v in obj.items():
+                if k in _PDF_ACTIVE:
+                    return _PDF_ACTIVE[k]
+                if k in ("/S", "/Subtype", "/Type") and isinstance(v, NameObject) and v in _PDF_ACTIVE:
+                    return _PDF_ACTIVE[v]
+                if k != "/Parent":
+                    stack.append(v)
+        elif isinstance(obj, ArrayObject):
+            stack.extend(obj)
     return None
 
 

@@ -30,9 +30,10 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def key(number: str) -> str:
-    """One spelling per 索引号 (…/2014-00005 and …/201400005 are the same number)."""
-    m = _NUMBER.match(number.strip())
-    return f"{m.group(1)}/{m.group(2)}-{int(m.group(3)):05d}" if m else number.strip()
+    """One spelling per 索引号 (…/2014-00005, …/201400005 and …/２０１４-00005 are the same number)."""
+    number = "".join(str(int(c)) if c.isdecimal() else c for c in number).strip()
+    m = _NUMBER.match(number)
+    return f"{m.group(1)}/{m.group(2)}-{int(m.group(3)):05d}" if m else number
 
 
 def _prefix(k: str) -> tuple[str, int] | None:
@@ -276,6 +277,8 @@ def assign(project: Project, book: Ledger | None = None) -> None:
                     continue  # both files write it: validate reports the later one
                 r.valid = False
                 report_taken(project.findings, r, number, book, owner)
+            else:
+                _other_units_code(project, r, number)
         elif not r.valid:
             continue
         elif identity in book.held:
@@ -288,6 +291,34 @@ def assign(project: Project, book: Ledger | None = None) -> None:
         unit = project.counties[r.county].units[r.unit]
         r.index_no = book.generate(f"{unit.code}/{r.published[:4]}", identities[r.path])
         r.index_no_generated = True
+
+
+def _other_units_code(project: Project, r: Record, number: str) -> None:
+    """A number a record writes may not start with another unit's code.
+
+    A code nobody has now may be the unit's own from before a change of code (the number
+    was published with it and stays); a code another unit has is that unit's series.
+    """
+    county = project.counties.get(r.county)
+    unit = county.units.get(r.unit) if county else None
+    m = _NUMBER.match(key(number))
+    if unit is None or not unit.code or m is None or m.group(1) == unit.code:
+        return
+    others = [u for c in project.counties.values() for u in c.units.values() if u.code == m.group(1)]
+    if not others:
+        return
+    whose = f"，那是「{others[0].name}」的代码"
+    line, col = r.doc.position(("index_no",))
+    r.valid = False
+    project.findings.add(
+        "record-index-no-unit",
+        r.path,
+        f"索引号 {number} 的单位代码 {m.group(1)} 不是本单位「{unit.name}」的代码 {unit.code}{whose}",
+        line=line,
+        column=col,
+        field="index_no",
+        hint=f"索引号以本单位的代码开头，例如 {unit.code}/{r.published[:4] or '2014'}-00001；不写 index_no 时系统自动生成。",
+    )
 
 
 def report_taken(findings: Findings, r: Record, number: str, book: Ledger, owner: int) -> None:

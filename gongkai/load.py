@@ -235,8 +235,22 @@ def load_counties(root: Path, findings: Findings, broken: dict[str, str] | None 
                     hint="每个单位的 id 在本县内必须唯一。",
                 )
                 continue
+            code_owner = next((o for o in county.units.values() if u.get("code") and o.code == u.get("code")), None)
+            if code_owner is not None:
+                # Two units with one code would draw 索引号 from one series: one number, two records.
+                line, col = doc.position(("units", i, "code"))
+                findings.add(
+                    "unit-code-duplicate",
+                    name,
+                    f"单位「{u.get('name', u['id'])}」的单位代码 {u['code']} 与「{code_owner.name}」（{code_owner.id}）相同",
+                    line=line,
+                    column=col,
+                    field=f"units[{i}].code",
+                    hint="每个单位填写自己的统一社会信用代码或组织机构代码；索引号由单位代码生成，不能两个单位共用。",
+                )
             county.units[u["id"]] = Unit(county=county.id, **u)
-        for i, unit in enumerate(county.units.values()):
+        for i, u in enumerate(data["units"]):  # i: the entry's place in the file, duplicates counted
+            unit = Unit(county=county.id, **u)
             if unit.township and unit.township not in county.units:
                 line, col = doc.position(("units", i, "township"))
                 findings.add(

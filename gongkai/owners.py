@@ -10,6 +10,7 @@ change (a branch, a pull request) before anyone reviews it.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -32,6 +33,20 @@ def office_owners(project: Project) -> list[str]:
     return list(getattr(project.site, "owners", None) or [])
 
 
+# What a forge accepts as an owner in CODEOWNERS: @account, @org/team or an e-mail address.
+# Anything else (a space, a line break) would write another rule into the file.
+_OWNER = re.compile(r"@[A-Za-z0-9][A-Za-z0-9_.-]{0,98}(?:/[A-Za-z0-9][A-Za-z0-9_.-]*)?|[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+
+
+def valid_owner(owner: object) -> bool:
+    """True when owner is an account, team or e-mail address CODEOWNERS can name."""
+    return isinstance(owner, str) and _OWNER.fullmatch(owner) is not None
+
+
+def _owners(owners: list[str] | None) -> str:
+    return " ".join(o for o in owners or [] if valid_owner(o))
+
+
 def unit_folders(unit: Unit) -> list[str]:
     """The folders a unit may publish in, one per category, as repository paths ending in /."""
     return [f"content/{category}/{unit.county}/{unit.id}/" for category in CATEGORIES if category in unit.categories]
@@ -45,20 +60,20 @@ def codeowners_text(project: Project) -> str:
     the forge's default review rule.
     """
     lines = [HEADER]
-    office = office_owners(project)
+    office = _owners(office_owners(project))
     if office:
-        who = " ".join(office)
+        who = office
         lines.append("# 公开办：目录、县（市、区）设置、门户设置和本文件\n")
         for path in ("/catalogues/", "/content/site.yml", "/content/counties/", f"/{CODEOWNERS}"):
             lines.append(f"{path} {who}\n")
     units = sorted(
-        (u for county in project.counties.values() for u in county.units.values() if u.owners),
+        (u for county in project.counties.values() for u in county.units.values() if _owners(u.owners)),
         key=lambda u: (u.county, u.id),
     )
     if units:
         lines.append("# 各单位只能修改本单位的文件夹\n")
     for unit in units:
-        who = " ".join(unit.owners)
+        who = _owners(unit.owners)
         for folder in unit_folders(unit):
             lines.append(f"/{folder} {who}\n")
     return "".join(lines)
@@ -68,6 +83,7 @@ def check_codeowners(project: Project) -> None:
     """Add a finding when the committed .github/CODEOWNERS is not what the county files say."""
     if project.broken_counties:
         return  # what a broken county file says is unknown; it is reported once, at its line
+    _check_owners(project)
     path = project.root / CODEOWNERS
     wanted = codeowners_text(project)
     if not path.exists():
@@ -97,6 +113,39 @@ def check_codeowners(project: Project) -> None:
         line=line,
         hint=REGENERATE + "，不要手工修改这个文件。",
     )
+
+
+def _check_owners(project: Project) -> None:
+    """An error at each owner that is no account, team or e-mail address (it is left out of CODEOWNERS)."""
+    from .load import read_yaml
+    from .schema import field_path
+
+    places: list[tuple[str, tuple, list]] = [("content/site.yml", ("owners",), office_owners(project))]
+    for county in project.counties.values():
+        places += [(county.source, ("units", u.id), u.owners or []) for u in county.units.values()]
+    docs: dict[str, object] = {}
+    for file, where, owners in places:
+        for j, owner in enumerate(owners):
+            if valid_owner(owner):
+                continue
+            if file not in docs:
+                docs[file] = read_yaml(project.root / file, file, Findings())
+            doc = docs[file]
+            path: tuple = where + (j,)
+            if where[0] == "units" and doc is not None:
+                units = doc.data.get("units") if isinstance(doc.data, dict) else None
+                i = next((i for i, u in enumerate(units or []) if isinstance(u, dict) and u.get("id") == where[1]), 0)
+                path = ("units", i, "owners", j)
+            line, col = doc.position(path) if doc is not None else (0, 0)
+            project.findings.add(
+                "owner-invalid",
+                file,
+                f"审核人账号「{owner!r}」不是代码托管平台的账号：账号写成 @用户名、@组织/团队 或电子邮箱，不能有空格或换行",
+                line=line,
+                column=col,
+                field=field_path(path),
+                hint="例如 owners: [\"@xcx-jiangguanchi\"]；这一项不会写进 .github/CODEOWNERS。",
+            )
 
 
 def write_codeowners(root: Path) -> Path:
@@ -237,6 +286,38 @@ def owned_units(project: Project, account: str) -> list[Unit]:
     ]
 
 
+def _owners_at(root: Path, base: str) -> tuple[list[str], dict[tuple[str, str], list[str]]] | None:
+    """The office's accounts and each unit's owners as the base says (None: it has no county file).
+
+    Who may change what is decided by the branch the change goes into, never by the change
+    itself: else a clerk could list their own account as the office's in the same change.
+    """
+    from . import yamltext
+
+    def data(path: str) -> dict:
+        text = _git(root, "show", f"{base}:{path}")
+        try:
+            doc = yamltext.parse(text.lstrip("\ufeff")) if text else None
+        except yamltext.YamlProblem:
+            return {}
+        return doc.data if doc is not None and isinstance(doc.data, dict) else {}
+
+    def listed(value: object) -> list[str]:
+        return [o for o in value if isinstance(o, str)] if isinstance(value, list) else []
+
+    names = (_git(root, "ls-tree", "--name-only", f"{base}", "content/counties/") or "").split()
+    counties = [n for n in names if n.endswith((".yml", ".yaml"))]
+    if not counties:
+        return None
+    units: dict[tuple[str, str], list[str]] = {}
+    for path in counties:
+        county = path.rsplit("/", 1)[1].rsplit(".", 1)[0]
+        for u in data(path).get("units") or []:
+            if isinstance(u, dict) and isinstance(u.get("id"), str):
+                units[(county, u["id"])] = listed(u.get("owners"))
+    return listed(data("content/site.yml").get("owners")), units
+
+
 def owner_scope(root: Path, base: str, account: str, project: Project) -> Findings:
     """The files an account's change may touch: its units' folders; anything for the office.
 
@@ -250,9 +331,13 @@ def owner_scope(root: Path, base: str, account: str, project: Project) -> Findin
     if changed_files(root, base) is None:
         _base_unknown(findings, base)
         return findings
-    if any(_account(o) == me for o in office_owners(project)):
+    at_base = _owners_at(root, base)
+    office = at_base[0] if at_base is not None else office_owners(project)
+    if any(_account(o) == me for o in office):
         return findings
     units = owned_units(project, account)
+    if at_base is not None:
+        units = [u for u in units if any(_account(o) == me for o in at_base[1].get((u.county, u.id), []) if "/" not in o)]
     if not units:
         paths = changed_files(root, base) or []
         if paths:

@@ -186,6 +186,9 @@ _CANDIDATE = re.compile(
     rf"|{_ALONE}(?=(?P<groups>[0-9]+(?:{_S}[0-9]+)+[Xx]?)(?![0-9]))"
 )
 _GROUP = re.compile(r"[0-9]+[Xx]?")
+# A run of 11 or more digits that goes on after a separator (41102319800101 1237): the
+# candidate pattern takes the run whole, so the split it may be part of is looked at here.
+_GROUPS_AT = re.compile(rf"[0-9]+(?:{_S}[0-9]+)+[Xx]?(?![0-9])")
 _SPACED = re.compile(rf"[0-9](?:{_S}[0-9])+[Xx]?")
 # What is not a digit of the number in a match's original text: separators and invisibles.
 _NOT_NUMBER = re.compile(rf"[ \-.{_SPACES}{_HYPHENS}{_DOTS}{INVISIBLE}]")
@@ -328,8 +331,16 @@ def find(text: str) -> list[Match]:
         # a +86 before a mobile number starts at most 5 characters before the shape, and
         # two characters past the run let the pattern see what follows it.
         end = _TAIL.match(t, hit.end()).end()
-        for m in _CANDIDATE.finditer(t, max(0, hit.start() - 6), end + 2):
+        # The shape may be found inside a longer group (the 3-8 of 4110231980 01011237):
+        # the run starts where its digits and separators start.
+        begin = hit.start()
+        while begin > 0 and hit.start() - begin < 24 and (t[begin - 1] in _ASCII_DIGITS or t[begin - 1] in " -."):
+            begin -= 1
+        for m in _CANDIDATE.finditer(t, max(0, begin - 6), end + 2):
             found = _classify(t, m)
+            if found is None and m.lastgroup == "run":
+                rest = _GROUPS_AT.match(t, m.start("run"))
+                found = _grouped(rest.group(), rest.start()) if rest else None
             if found is None:
                 continue
             kind, start, stop = found

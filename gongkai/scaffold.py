@@ -231,7 +231,8 @@ def scaffold(project: Project, unit_name: str, item_id: str, period: str | None 
     periodic = item.period in PERIOD_SHAPES
     if period and not periodic:
         raise ScaffoldError(f"「{item.name}」不按期公开，不需要 --period")
-    if period and periodic and not PERIOD_SHAPES[item.period][0].match(period):
+    # (periods.py's shapes let \d match ２; a period is ASCII, as the schema says)
+    if period and periodic and not (period.isascii() and PERIOD_SHAPES[item.period][0].match(period)):
         raise ScaffoldError(
             f"「{item.name}」{PERIOD_KIND_ZH[item.period]}公开，期间应写成 {PERIOD_SHAPES[item.period][1]} 的样子，而不是「{period}」"
         )

@@ -58,9 +58,26 @@ def date_problem(text: str) -> str | None:
 _FORMATS = FormatChecker()
 
 
+def _pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Any:
+    # JSON Schema patterns are ECMA-262 regular expressions, where \d is 0-9 only. Python's
+    # re lets \d match every decimal digit (２０１３, ٢٠١٣), so a period, 索引号 or phone
+    # number in full-width digits would pass and then escape every check comparing text
+    # (one record per period, 索引号 ownership).
+    if validator.is_type(instance, "string") and not re.search(pattern, instance, re.ASCII):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Validator = jsonschema.validators.extend(Draft202012Validator, {"pattern": _pattern})
+
+
 def make_validator(schema: dict[str, Any]) -> Draft202012Validator:
     """A validator for a schema that is already known to be valid."""
-    return Draft202012Validator(schema, format_checker=_FORMATS)
+    return _Validator(schema, format_checker=_FORMATS)
+
+
+def wide_digits(text: str) -> str:
+    """The digits in text that are not ASCII 0-9 (full-width ２, Arabic-Indic ٢…), in order, once each."""
+    return "".join(dict.fromkeys(c for c in text if c.isdecimal() and not c.isascii()))
 
 
 def schema_problems(schema: Any) -> list[str]:
@@ -243,6 +260,7 @@ def report(
         elif keyword == "pattern":
             msg = f"「{title}」的写法不对：「{shown}」"
             hint = hint or f"应符合格式 {error.validator_value}。"
+
         elif keyword in ("minimum", "exclusiveMinimum"):
             msg = f"「{title}」不能小于{'或等于' if keyword == 'exclusiveMinimum' else ''} {error.validator_value}，现在是「{shown}」"
         elif keyword in ("maximum", "exclusiveMaximum"):
@@ -259,6 +277,15 @@ def report(
             msg = f"「{title}」中有重复的项"
         else:
             msg = f"「{title}」不符合要求：{error.message}"
+        if keyword in ("type", "enum", "const", "format", "pattern") and isinstance(value, str):
+            # What the clerk cannot tell apart on screen is named: a zero-width space, ２ for 2.
+            msg += invisible_note(value)
+            wide = wide_digits(value)
+            if wide:
+                msg += f"，其中的「{wide[0]}」等数字是全角或其他文字的数字"
+                hint = f"把数字改成半角的 0-9（切换到英文输入法重新输入）。{hint}"
+            elif INVISIBLE_RE.search(value):
+                hint = f"删除看不见的字符（常随复制粘贴带入），重新输入这个值。{hint}"
         line, col = doc.position(path)
         findings.add(
             f"{code_prefix}-{keyword}",

@@ -280,7 +280,7 @@ class Validator:
                 )
 
     def dates(self, r: Record) -> None:
-        """No disclosure date lies in the future; 成文日期 comes before 发布日期; 废止 needs a 废止日期."""
+        """No disclosure date lies in the future; 成文日期 comes before 发布日期 and every later date after it; 废止 needs a 废止日期."""
         today = china_today()
         for path, label in _past_dates(r.meta):
             value = r.meta
@@ -308,6 +308,23 @@ class Validator:
                 column=col,
                 field="written",
                 hint="文件应先成文、后发布；请核对两个日期。",
+            )
+        # A correction, withdrawal or removal happens to a published record: never before it.
+        for path, label in _past_dates(r.meta):
+            value = r.meta
+            for part in path:
+                value = value[part]
+            if path[0] in ("published", "written") or not isinstance(published, str) or value >= published:
+                continue
+            line, col = r.doc.position(path)
+            self.findings.add(
+                "record-dates-order",
+                r.path,
+                f"{label} {value} 早于发布日期 {published}",
+                line=line,
+                column=col,
+                field=schemas.field_path(path),
+                hint=f"{label}是记录发布以后的事，不能早于发布日期；请核对年、月、日。",
             )
         if r.meta.get("validity") == "废止" and not r.meta.get("repealed"):
             line, col = r.doc.position(("validity",))

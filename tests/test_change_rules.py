@@ -109,3 +109,35 @@ def test_masking_a_number_in_a_note_or_removing_the_content_may_rewrite_notes(re
     removed = BALANCED_LEDGER.replace("---\n本月", "removed: {date: 2014-02-01, reason: 误登个人信息}\n---\n本月")
     repo.record("ledger.md", removed)
     assert check_against(check(repo.root), "HEAD") == []
+
+
+def test_a_new_note_placed_before_the_published_ones_is_refused(published):
+    # Append-only: the published notes stay first and in order, or 修订记录 misreads history.
+    published.record("ledger.md", NOTED.replace("opening_balance: 12000.00", "opening_balance: 12100.00")
+                     .replace("closing_balance: 15000.51", "closing_balance: 15100.51")
+                     .replace("changes:\n", "changes:\n  - {date: 2014-02-01, note: 再次更正期初余额}\n"))
+    found = against_head(published)
+    assert [(f.code, f.field) for f in found] == [("history-change-note-order", "changes[0]")]
+    assert found[0].line == NOTED.splitlines().index("changes:") + 2 and "最后" in found[0].hint
+
+
+def test_a_note_dated_before_the_record_was_published_is_refused(published):
+    published.record("ledger.md", NOTED.replace("opening_balance: 12000.00", "opening_balance: 12100.00")
+                     .replace("closing_balance: 15000.51", "closing_balance: 15100.51")
+                     .replace("---\n本月", "  - {date: 2013-11-02, note: 再次更正期初余额}\n---\n本月"))
+    found = [f for f in published.findings(f"{VILLAGE}/ledger.md") if f.code == "record-dates-order"]
+    assert [(f.field, f.line) for f in found] == [("changes[1].date", NOTED.splitlines().index("---", 1) + 1)]
+    assert "2013-11-02" in found[0].message and "2014-01-08" in found[0].message
+
+
+def test_a_published_withdrawal_reason_cannot_be_rewritten_without_a_note(repo):
+    git(repo.root, "init", "-q", "-b", "main")
+    withdrawn = notice(extra="withdrawn: {date: 2014-02-01, reason: 通知内容已过时}\n")
+    repo.record("a.md", withdrawn)
+    commit(repo.root, "撤回", "2014-02-01")
+    repo.record("a.md", withdrawn.replace("通知内容已过时", "随便写的理由"))
+    found = against_head(repo)
+    assert [(f.code, f.field, f.line) for f in found] == [("history-change-note-missing", "withdrawn", 5)]
+    noted = withdrawn.replace("通知内容已过时", "原因写错，更正").replace("---\n正文", "changes:\n  - {date: 2014-02-03, note: 更正撤回原因}\n---\n正文")
+    repo.record("a.md", noted)
+    assert against_head(repo) == []

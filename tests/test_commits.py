@@ -56,3 +56,36 @@ def test_commit_ids_in_a_message_are_not_taken_for_numbers(repo):
     # 40 hex characters whose digits include 13812345678: a commit id, not a mobile number.
     branch(repo, "Revert \"通知\"\n\nThis reverts commit a13812345678b0c0d0e0f0a0b0c0d0e0f0a0b0c0d.")
     assert check_messages(repo.root, "main") == []
+
+
+def test_a_mobile_glued_to_hex_letters_is_no_commit_id(repo):
+    # Only a whole id or one the repository knows is blanked out; "13912345678abc" is neither.
+    branch(repo, "更新名单 13912345678abc")
+    assert [(f.code, f.line) for f in check_messages(repo.root, "main")] == [("pii-mobile", 1)]
+
+
+def test_a_short_id_the_repository_knows_is_still_not_a_number(repo):
+    repo.record("a.md", notice())
+    git(repo.root, "init", "-q", "-b", "main")
+    git(repo.root, "add", "-A")
+    git(repo.root, "commit", "-q", "-m", "start")
+    git(repo.root, "checkout", "-q", "-b", "work")
+    import subprocess
+
+    sha = subprocess.run(["git", "-C", str(repo.root), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    repo.record("b.md", notice("新通知"))
+    git(repo.root, "add", "-A")
+    git(repo.root, "commit", "-q", "-m", f"接着 {sha[:12]} 补充")
+    assert check_messages(repo.root, "main") == []
+
+
+def test_a_merge_commit_message_is_checked_too(repo):
+    branch(repo, "新增通知")
+    git(repo.root, "checkout", "-q", "main")
+    repo.record("c.md", notice("另一条通知"))
+    git(repo.root, "add", "-A")
+    git(repo.root, "commit", "-q", "-m", "main moves on")
+    git(repo.root, "checkout", "-q", "work")
+    git(repo.root, "merge", "-q", "--no-ff", "main", "-m", f"合并 联系人身份证 {ID_NUMBER}")
+    found = check_messages(repo.root, "main")
+    assert [(f.code, f.line) for f in found] == [("pii-id-number", 1)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from tinyrepo import BALANCED_LEDGER
+from tinyrepo import BALANCED_LEDGER, notice
 
 from gongkai.findings import ERROR, RENDERERS, WARNING, Finding, Findings, render_github, render_json, render_terminal
 
@@ -114,3 +114,14 @@ def test_github_annotation_of_a_real_finding_points_at_its_line(repo):
     out = render_github(repo.findings())
     assert out.startswith(f"::error file={path},line=15,col=1,title=check-ledger-balances::")
     assert "\n" not in out
+
+
+def test_a_value_with_full_width_digits_or_an_invisible_character_is_named(repo):
+    # On screen ２０１３-06-07 and 2013-09<U+200B> look right; the finding says why they are not.
+    repo.record("a.md", notice(published="２０１３-06-07"))
+    repo.record("b.md", notice(extra="period: \"2013\u200b\"\n"))
+    repo.record("c.md", BALANCED_LEDGER.replace("opening_balance: 12000.00", "opening_balance: １２０００.00"))
+    by_file = {f.file.rsplit("/", 1)[1]: f for f in repo.findings() if f.severity == "error"}
+    assert "全角" in by_file["a.md"].message and "２０１３" in by_file["a.md"].message and "0-9" in by_file["a.md"].hint
+    assert "U+200B（零宽空格）" in by_file["b.md"].message and by_file["b.md"].field == "period"
+    assert "全角" in by_file["c.md"].message and by_file["c.md"].field == "opening_balance"

@@ -633,3 +633,32 @@ def test_a_line_separator_in_a_quoted_title_does_not_shift_later_lines(repo):
     text = '---\ncatalogue: notice\ntitle: "关于召开\u2028村民代表会议的通知"\npublished: 2014-13-01\n---\n正文。\n'
     path = repo.record("a.md", text)
     assert [(f.code, f.line) for f in repo.findings(path)] == [("record-format", 4)]
+
+
+@pytest.mark.parametrize(
+    ("catalog", "why"),
+    [
+        ("/OpenAction << /S /JavaScript /JS (app.alert(1)) >>", "脚本（JavaScript）"),
+        ("/OpenAction << /S /Launch /F (calc.exe) >>", "启动程序的动作"),
+        ("/Names << /EmbeddedFiles << /Names [(a.exe) << /Type /Filespec >>] >> >>", "嵌入的文件"),
+    ],
+)
+def test_a_pdf_that_runs_or_carries_something_when_opened_is_an_error(repo, catalog, why):
+    # The longer catalog moves every offset: the cross-reference table is written again.
+    body = PDF.replace(b"<< /Type /Catalog /Pages 2 0 R >>", f"<< /Type /Catalog /Pages 2 0 R {catalog} >>".encode())
+    out = bytearray()
+    offsets = []
+    for line in body.split(b"\n"):
+        if line.endswith(b" 0 obj"):
+            offsets.append(len(out))
+        if line.startswith(b"xref"):
+            break
+        out += line + b"\n"
+    xref = len(out)
+    out += f"xref\n0 {len(offsets) + 1}\n0000000000 65535 f \n".encode() + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += f"trailer\n<< /Size {len(offsets) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    repo.write(f"{VILLAGE}/active.pdf", bytes(out))
+    path = repo.record("a.md", notice(extra="attachments:\n  - title: 附件\n    file: active.pdf\n"))
+    (f,) = [f for f in repo.findings() if f.code != "pii-attachment-unchecked"]
+    assert (f.file, f.code, f.severity, f.field) == (path, "record-attachment-type", ERROR, "attachments[0].file")
+    assert why in f.message

@@ -365,3 +365,28 @@ def test_a_corrected_publication_year_does_not_renumber_the_record(published):
     published.record("c.md", notice("新通知", "2013-12-31"))
     assert numbers(published.check()) == {
         "a.md": FIRST, "b.md": f"{VILLAGE_CODE}/2014-00002", "c.md": f"{VILLAGE_CODE}/2013-00001"}
+
+
+def test_one_number_in_full_width_digits_is_the_same_number():
+    from gongkai import indexno
+
+    assert indexno.key(f"{VILLAGE_CODE}/２０１４-０００01") == indexno.key(f" {VILLAGE_CODE}/201400001") == FIRST
+
+
+def test_a_claim_in_full_width_digits_is_refused_and_the_owner_keeps_its_number(published):
+    claim = f"{VILLAGE_CODE}/２０１４-００００１"
+    published.record("c.md", notice("关于冒用索引号的公告", extra=f"index_no: {claim}\n"))
+    project = published.check()
+    errors = [(f.code, f.line, f.field) for f in project.findings if f.file.endswith("/c.md") and f.severity == "error"]
+    assert ("record-pattern", 5, "index_no") in errors and ("record-index-no-taken", 5, "index_no") in errors
+    assert numbers(project)["a.md"] == FIRST
+
+
+def test_a_record_may_not_write_a_number_in_another_units_series(repo):
+    # 005799001 is the bureau's code: a village record writing it would take the bureau's series.
+    repo.record("c.md", notice("关于冒用索引号的公告", extra="index_no: 005799001/2014-00099\n"))
+    repo.record("d.md", notice("旧代码的索引号", extra="index_no: 54411099MF0000999X/2013-00007\n"))
+    found = [(f.file.rsplit("/", 1)[1], f.code, f.line, f.field) for f in repo.check().findings if f.is_error]
+    assert found == [("c.md", "record-index-no-unit", 5, "index_no")]
+    message = next(f.message for f in repo.check().findings if f.code == "record-index-no-unit")
+    assert "示范县国土资源局" in message and VILLAGE_CODE in message

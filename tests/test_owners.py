@@ -319,3 +319,27 @@ def test_an_empty_owner_is_a_usage_error_not_a_silent_pass(branch, capsys):
     for empty in ("", "@", " "):
         assert main(["check", "--root", str(branch.root), "--base", "main", "--owner", empty]) == 2
         assert "--owner 后面要写" in capsys.readouterr().err
+
+
+def test_an_owner_that_is_no_account_is_an_error_and_writes_no_rule(repo):
+    # A line break in an owner would write its own rule ("* @attacker") into CODEOWNERS.
+    bad = '"@cun-clerk\\n* @attacker"'
+    text = COUNTY_YML.replace("    categories: [village]\n", f"    categories: [village]\n    owners: [{bad}, \"@cun-clerk\", \"王 会计\"]\n", 1)
+    repo.write("content/counties/demo.yml", text)
+    project = load(repo.root)
+    assert "attacker" not in owners.codeowners_text(project) and "王 会计" not in owners.codeowners_text(project)
+    assert "/content/village/demo/cun/ @cun-clerk\n" in owners.codeowners_text(project)
+    owners.check_codeowners(project)
+    found = [(f.code, f.line, f.field) for f in project.findings if f.code == "owner-invalid"]
+    line = text.splitlines().index(f"    owners: [{bad}, \"@cun-clerk\", \"王 会计\"]") + 1
+    assert found == [("owner-invalid", line, "units[0].owners[0]"), ("owner-invalid", line, "units[0].owners[2]")]
+    assert all(is_chinese(f.message) for f in project.findings if f.code == "owner-invalid")
+
+
+def test_who_may_change_what_is_read_from_the_base_not_from_the_change(branch):
+    # A clerk listing their own account as the office's (or as another unit's owner) in the
+    # change itself gains nothing: the base decides.
+    branch.write("content/site.yml", branch.root.joinpath("content/site.yml").read_text("utf-8") + 'owners: ["@demo-cun"]\n')
+    branch.write("content/counties/demo.yml", OWNED_COUNTY_YML.replace('["@demo-ju"]', '["@demo-ju", "@demo-cun"]'))
+    branch.record("g.md", notice("局的通知"), BUREAU)
+    assert {f.file for f in owner(branch, "@demo-cun")} == {f"{BUREAU}/g.md", "content/site.yml", "content/counties/demo.yml"}

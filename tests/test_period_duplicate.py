@@ -41,3 +41,16 @@ def test_a_renamed_record_keeps_its_place_in_line(repo):
     git(repo.root, "mv", "content/village/demo/cun/ledger-2013-12.md", "content/village/demo/cun/z-ledger.md")
     commit(repo.root, "改名", "2014-03-01")
     assert [d[0] for d in duplicates(repo)] == [later]
+
+
+def test_a_period_in_full_width_digits_is_refused_and_cannot_dodge_the_duplicate_check(repo):
+    # Python's \d matches ２; JSON Schema's (ECMA-262) does not. Let through, "２０１３-12"
+    # would be another period than 2013-12 to every check comparing text.
+    git(repo.root, "init", "-q", "-b", "main")
+    repo.record("ledger-2013-12.md", BALANCED_LEDGER)
+    commit(repo.root, "发布", "2014-01-08")
+    new = repo.record("a-ledger.md", EARLIER.replace("period: 2013-12", 'period: "２０１３-12"'))
+    found = [(f.code, f.line, f.field) for f in repo.findings(new) if f.severity == "error"]
+    assert found == [("record-pattern", PERIOD_LINE, "period")]
+    finding = next(f for f in repo.findings(new) if f.code == "record-pattern")
+    assert "全角" in finding.message and "0-9" in finding.hint

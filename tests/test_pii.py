@@ -554,3 +554,14 @@ def test_fix_masks_numbers_split_by_gaps(repo):
 def test_a_field_whose_only_number_is_grouped_by_unusual_spaces_is_looked_at():
     for value in ("王金锁 410102\u00a01990\u00a00101\u00a01234", "电话 138\u30000374\u30001234", "410102·1990·0101·1234"):
         assert [p for p, m in pii.scan_value({"rows": [{"note": value}]})] == [("rows", 0, "note")], value
+
+
+@pytest.mark.parametrize("cut", [10, 12, 14, 15, 16, 17])
+def test_an_identity_number_split_after_a_long_first_group_is_found(cut):
+    # 41010219900101 1234: the first group alone looks like no number, and the split used to
+    # be looked at only from a group of fewer than 11 digits that began near the shape.
+    for sep in (" ", "-", "\u3000", "\u00a0"):
+        text = f"身份证号 {ID[:cut]}{sep}{ID[cut:]}，请核对"
+        found = pii.find(text)
+        assert [(m.kind, m.masked) for m in found] == [("id18", ID[:6] + "********" + ID[-4:])], repr(text)
+        assert text[found[0].start:found[0].end] == f"{ID[:cut]}{sep}{ID[cut:]}"

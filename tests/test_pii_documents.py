@@ -249,3 +249,14 @@ def test_numbers_split_by_gaps_are_found_in_cells_paragraphs_and_pages(repo):
     docx = _docx("<w:p><w:r><w:t>王金锁 4101</w:t></w:r><w:r><w:t>02\u00a01990\u00a00101\u00a01234</w:t></w:r></w:p>")
     assert _placed(_attach(repo, "list.docx", docx)) == [("pii-id-number", "list.docx", "正文第 1 段")]
     assert _placed(_attach(repo, "list.pdf", pdf([["Wang 410102.1990.0101.1234"]]))) == [("pii-id-number", "list.pdf", "第 1 页")]
+
+
+def test_a_note_on_a_spreadsheet_cell_is_read(repo):
+    # 批注 are published inside the file; openpyxl's fast reader does not give them.
+    def build(wb):
+        ws = wb.active
+        ws["A1"] = "王金锁"
+        ws["B7"].comment = openpyxl.comments.Comment(f"本人身份证 {ID}，电话 {MOBILE}", "村会计")
+
+    found = _attach(repo, "list.xlsx", _xlsx(build))
+    assert _placed(found) == [("pii-id-number", "list.xlsx", "批注（B7 单元格）"), ("pii-mobile", "list.xlsx", "批注（B7 单元格）")]

@@ -130,3 +130,9 @@ def test_a_bare_unit_id_will_do_when_only_one_county_has_it(village):
     village.write("content/counties/aaa.yml", (village.root / "content/counties/demo.yml").read_text("utf-8"))
     with pytest.raises(ScaffoldError, match="在多个县（市、区）都有：aaa/cun、demo/cun"):
         scaffold(load(village.root), "cun", "four-two")
+
+
+def test_a_period_in_full_width_digits_is_refused(village):
+    # It would name the file finance-ledger-２０１４-01.md and write a period no check accepts.
+    with pytest.raises(ScaffoldError, match="2013-12 的样子"):
+        scaffold(load(village.root), "demo/cun", "finance-ledger", "２０１４-01")

@@ -83,3 +83,9 @@ def test_a_missing_summary_file_is_a_chinese_message(tmp_path, monkeypatch, caps
     monkeypatch.setenv("GITHUB_TOKEN", "t")
     assert main(["comment", "--pr", "1", "--body-file", str(tmp_path / "none.md")]) == 1
     assert "读不到摘要文件" in capsys.readouterr().err
+
+
+def test_a_title_cannot_mention_an_account_and_entities_show_as_written():
+    text = render_markdown([difference(title="通知 @everyone @org/team &lt;b&gt;")], None)
+    assert "@everyone" not in text and "@org/team" not in text and "&#64;everyone" in text
+    assert "&amp;lt;b&amp;gt;" in text

@@ -535,3 +535,18 @@ def test_a_catalogue_item_that_is_refused_does_not_flood_its_records(repo):
     paths = _records_with_one_error_each(repo)
     found = [(f.file, f.code) for f in repo.findings() if f.is_error]
     assert found == [("catalogues/village.yml", "catalogue-check-unknown"), (paths[0], "record-format"), (paths[5], "record-required")]
+
+
+def test_two_units_with_one_code_is_an_error_at_the_second(repo):
+    # 索引号 are drawn per unit code: two units sharing one would share a series.
+    repo.write("content/counties/demo.yml", COUNTY_YML.replace('code: "005799001"', 'code: "54411099MF0000101X"'))
+    found = [(f.code, f.line, f.field) for f in repo.findings("content/counties/demo.yml")]
+    assert found == [("unit-code-duplicate", COUNTY_YML.splitlines().index('    code: "005799001"') + 1, "units[1].code")]
+
+
+def test_a_unknown_township_after_a_duplicate_unit_is_reported_at_its_own_line(repo):
+    text = COUNTY_YML + '  - id: ju\n    name: 重复\n    level: county\n    code: "005799002"\n    categories: [government]\n' \
+        '  - id: cun2\n    name: 二村\n    level: village\n    township: nosuch\n    code: "54411099MF0000102X"\n    categories: [village]\n'
+    repo.write("content/counties/demo.yml", text)
+    found = {f.code: (f.line, f.field) for f in repo.findings("content/counties/demo.yml")}
+    assert found["unit-township-unknown"] == (text.splitlines().index("    township: nosuch") + 1, "units[3].township")
