@@ -9,7 +9,7 @@ import sys
 from contextlib import nullcontext
 from pathlib import Path
 
-from . import check
+from . import argzh, check
 from .findings import RENDERERS
 
 LOCK_HELP = "另一个生成正在写同一输出文件夹时，最多等它多少秒（默认 900；0 表示不等，直接退出）"
@@ -171,8 +171,8 @@ def _emit(text: str, args: argparse.Namespace) -> None:
 
 
 def _output_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--output", metavar="FILE", help="also write the report to FILE")
-    p.add_argument("--step-summary", action="store_true", help="also append it to the CI job summary ($GITHUB_STEP_SUMMARY)")
+    p.add_argument("--output", metavar="FILE", help="同时把报告写入文件 FILE")
+    p.add_argument("--step-summary", action="store_true", help="同时追加到 CI 任务摘要（$GITHUB_STEP_SUMMARY）")
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -486,144 +486,145 @@ def cmd_edit(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     """The argument parser; `build` is the default command."""
     # --root is accepted before or after the command (build.py --root X check, build.py check --root X).
+    argzh.install()
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--root", default=argparse.SUPPRESS, help="repository folder (default: current folder)")
-    p = argparse.ArgumentParser(prog="build.py", description="Gongkai: check disclosure records and build the county sites.")
-    p.add_argument("--root", default=".", help="repository folder (default: current folder)")
-    p.add_argument("--as-of", dest="top_as_of", help="build the sites as they stood at a date or revision")
-    sub = p.add_subparsers(dest="command")
+    common.add_argument("--root", default=argparse.SUPPRESS, help="仓库文件夹（默认：当前文件夹）")
+    p = argparse.ArgumentParser(prog="build.py", description="公开（Gongkai）：检查公开记录，生成各县（市、区）公开网站。不写命令时即为 build。")
+    p.add_argument("--root", default=".", help="仓库文件夹（默认：当前文件夹）")
+    p.add_argument("--as-of", dest="top_as_of", help="按某一日期或版本时的内容生成网站")
+    sub = p.add_subparsers(dest="command", title="命令", metavar="命令", help="下列之一；每个命令的说明见 build.py 命令 -h")
 
-    b = sub.add_parser("build", parents=[common], help="validate and build the sites (default)")
-    b.add_argument("--site-dir", default="site")
-    b.add_argument("--county", action="append", help="build only this county (repeatable)")
-    b.add_argument("--no-search", action="store_true", help="skip the search index")
-    b.add_argument("--as-of", help="build the sites as they stood at a date (YYYY-MM-DD) or revision")
+    b = sub.add_parser("build", parents=[common], help="检查并生成网站（默认命令）")
+    b.add_argument("--site-dir", default="site", help="输出文件夹（默认 site）")
+    b.add_argument("--county", action="append", help="只生成这个县（可写多次）")
+    b.add_argument("--no-search", action="store_true", help="不生成搜索索引")
+    b.add_argument("--as-of", help="按某一日期（YYYY-MM-DD）或版本时的内容生成网站")
     b.add_argument("--lock-timeout", type=float, default=None, metavar="SECONDS", help=LOCK_HELP)
     b.add_argument(
         "--previous", metavar="SITE",
-        help="the live portal (folder or URL) whose manifests say what was published before; "
-        "records gone from git keep a page (for the publishing build)",
+        help="正在运行的门户网站（文件夹或网址），其清单说明此前发布过什么；"
+        "从仓库中消失的记录仍保留页面（发布时使用）",
     )
     b.set_defaults(func=cmd_build)
 
-    c = sub.add_parser("check", parents=[common], help="validate the content and list every problem")
+    c = sub.add_parser("check", parents=[common], help="检查全部内容，列出每一个问题")
     c.add_argument("--format", choices=sorted(RENDERERS), default="terminal")
-    c.add_argument("--strict", action="store_true", help="warnings fail too")
-    c.add_argument("--base", help="also check the change against this revision (a pull request's base)")
+    c.add_argument("--strict", action="store_true", help="有提醒也算不通过")
+    c.add_argument("--base", help="同时对照这个版本检查改动（合并请求的目标分支，如 origin/main）")
     c.add_argument(
         "--unit", action="append",
-        help="with --base: fail when the change touches files outside this unit's folders (<county>/<unit>; repeatable)",
+        help="与 --base 同用：改动超出该单位文件夹（<县>/<单位>）即不通过；可写多次",
     )
     c.add_argument(
         "--owner", metavar="@ACCOUNT",
-        help="with --base: the change's author; it may touch only the folders of the units whose owners list it "
-        "(the office's accounts in content/site.yml may touch anything)",
+        help="与 --base 同用：改动的提交者账号；只能改动 owners 中列有该账号的单位的文件夹"
+        "（content/site.yml 中公开办的账号可以改动全部）",
     )
     c.set_defaults(func=cmd_check)
 
-    f = sub.add_parser("fix", parents=[common], help="rewrite files with personal numbers masked")
-    f.add_argument("--mask", nargs="+", required=True, metavar="PATH", help="record or attachment files (or folders)")
+    f = sub.add_parser("fix", parents=[common], help="把文件中的个人号码改为遮挡形式")
+    f.add_argument("--mask", nargs="+", required=True, metavar="PATH", help="记录或附件文件（或文件夹）")
     f.set_defaults(func=cmd_fix)
 
-    v = sub.add_parser("verify", parents=[common], help="compare a published site (folder or URL) with a rebuild from git")
-    v.add_argument("target", help="site folder (portal or one county) or its http(s) address")
-    v.add_argument("--county", help="only this county")
+    v = sub.add_parser("verify", parents=[common], help="把已发布的网站（文件夹或网址）与按仓库重新生成的结果逐一比对")
+    v.add_argument("target", metavar="网站", help="网站文件夹（门户或某县）或其 http(s) 网址")
+    v.add_argument("--county", help="只比对这个县")
     v.add_argument("--lock-timeout", type=float, default=None, metavar="SECONDS", help=LOCK_HELP)
     v.set_defaults(func=cmd_verify)
 
-    o = sub.add_parser("codeowners", parents=[common], help="write .github/CODEOWNERS from the county files")
+    o = sub.add_parser("codeowners", parents=[common], help="根据各县文件生成 .github/CODEOWNERS")
     o.set_defaults(func=cmd_codeowners)
 
-    d = sub.add_parser("diff", parents=[common], help="what changed between two revisions or dates")
-    d.add_argument("a", nargs="?", help="from: revision, YYYY-MM-DD or 'YYYY-MM-DD HH:MM' (China time)")
-    d.add_argument("b", nargs="?", default="HEAD", help="to: revision or date (default HEAD)")
-    d.add_argument("--base", help="instead of a and b: what this branch changes since it left BASE (a pull request's base)")
+    d = sub.add_parser("diff", parents=[common], help="两个版本或日期之间改了什么")
+    d.add_argument("a", nargs="?", metavar="起", help="起：版本、YYYY-MM-DD 或 'YYYY-MM-DD HH:MM'（北京时间）")
+    d.add_argument("b", nargs="?", default="HEAD", metavar="止", help="止：版本或日期（默认 HEAD）")
+    d.add_argument("--base", help="代替起止：本分支自离开 BASE（合并请求的目标分支）以来的改动")
     d.add_argument("--format", choices=["terminal", "json", "markdown"], default="terminal",
-                   help="markdown: the reviewer's summary for a pull request, with the findings of check --base")
-    d.add_argument("--owner", metavar="@ACCOUNT", help="markdown with --base: also check the author's scope (as check --owner)")
-    d.add_argument("--unit", action="append", help="markdown with --base: also check these units' scope (as check --unit)")
-    d.add_argument("--preview-url", help="where the preview sites are served: each record links to its page there")
-    d.add_argument("--preview-note", help="a line for the summary saying where to get the preview")
+                   help="markdown：给审核人的合并请求摘要，含 check --base 发现的问题")
+    d.add_argument("--owner", metavar="@ACCOUNT", help="markdown 与 --base 同用：同时检查提交者的权限范围（同 check --owner）")
+    d.add_argument("--unit", action="append", help="markdown 与 --base 同用：同时检查这些单位的范围（同 check --unit）")
+    d.add_argument("--preview-url", help="预览网站的地址：每条记录链接到那里的页面")
+    d.add_argument("--preview-note", help="摘要中说明到哪里取预览的一行字")
     _output_options(d)
     d.set_defaults(func=cmd_diff)
 
-    t = sub.add_parser("deadlines", parents=[common], help="periodic items overdue or published late, per county")
-    t.add_argument("--county", action="append", help="only this county (repeatable)")
-    t.add_argument("--on", help="judge at this date, YYYY-MM-DD (default: today in China)")
+    t = sub.add_parser("deadlines", parents=[common], help="各县定期公开事项中逾期未公开或公开迟了的")
+    t.add_argument("--county", action="append", help="只看这个县（可写多次）")
+    t.add_argument("--on", help="按这一天判断，YYYY-MM-DD（默认：北京时间今天）")
     t.add_argument("--format", choices=["terminal", "json", "markdown"], default="terminal")
     _output_options(t)
     t.set_defaults(func=cmd_deadlines)
 
-    m = sub.add_parser("counties", parents=[common], help="list the counties (the publishing matrix) or those a change touches")
+    m = sub.add_parser("counties", parents=[common], help="列出各县（发布矩阵），或某次改动涉及的县")
     m.add_argument("--format", choices=["text", "json", "output"], default="text",
-                   help="json: a JSON list; output: counties=<JSON> for $GITHUB_OUTPUT")
-    m.add_argument("--touched", metavar="BASE", help="only the counties whose sites the change since BASE alters")
+                   help="json：JSON 列表；output：写给 $GITHUB_OUTPUT 的 counties=<JSON>")
+    m.add_argument("--touched", metavar="BASE", help="只列出自 BASE 以来的改动会改变其网站的县")
     m.set_defaults(func=cmd_counties)
 
-    pv = sub.add_parser("preview", parents=[common], help="build only the counties a change touches (pull request preview)")
-    pv.add_argument("--base", required=True, help="the pull request's base, e.g. origin/main")
-    pv.add_argument("--site-dir", default="site-preview")
-    pv.add_argument("--no-search", action="store_true", help="skip the search index")
+    pv = sub.add_parser("preview", parents=[common], help="只生成改动涉及的县（合并请求预览）")
+    pv.add_argument("--base", required=True, help="合并请求的目标分支，如 origin/main")
+    pv.add_argument("--site-dir", default="site-preview", help="输出文件夹（默认 site-preview）")
+    pv.add_argument("--no-search", action="store_true", help="不生成搜索索引")
     pv.set_defaults(func=cmd_preview)
 
-    po = sub.add_parser("portal", parents=[common], help="build the portal page over county sites built by separate jobs")
-    po.add_argument("--site-dir", default="site")
+    po = sub.add_parser("portal", parents=[common], help="在各县分别生成的网站之上生成门户页")
+    po.add_argument("--site-dir", default="site", help="各县网站所在的输出文件夹（默认 site）")
     po.set_defaults(func=cmd_portal)
 
-    cm = sub.add_parser("comment", parents=[common], help="post or update the summary comment on a pull request (CI)")
-    cm.add_argument("--pr", type=int, required=True, help="the pull request's number")
-    cm.add_argument("--body-file", required=True, help="the summary written by diff --format markdown")
-    cm.add_argument("--api-url", help="the forge's REST API, e.g. https://api.github.com or https://git.example/api/v1 (default: $GITHUB_API_URL)")
-    cm.add_argument("--repository", metavar="OWNER/NAME", help="default: $GITHUB_REPOSITORY")
+    cm = sub.add_parser("comment", parents=[common], help="在合并请求上发表或更新摘要评论（CI 使用）")
+    cm.add_argument("--pr", type=int, required=True, help="合并请求的编号")
+    cm.add_argument("--body-file", required=True, help="diff --format markdown 写出的摘要文件")
+    cm.add_argument("--api-url", help="代码托管平台的 REST API，如 https://api.github.com 或 https://git.example/api/v1（默认：$GITHUB_API_URL）")
+    cm.add_argument("--repository", metavar="OWNER/NAME", help="仓库（默认：$GITHUB_REPOSITORY）")
     cm.set_defaults(func=cmd_comment)
 
-    n = sub.add_parser("new", parents=[common], help="write a new record to fill in (新建一条记录)")
-    n.add_argument("unit", metavar="COUNTY/UNIT", help="the unit, e.g. xiangcheng/sm-liuzhuang")
-    n.add_argument("item", help="the catalogue item id, e.g. finance-ledger")
-    n.add_argument("--period", help="for periodic items: 2014-01, 2014-Q1, 2014-H1 or 2014 (default: the next one)")
+    n = sub.add_parser("new", parents=[common], help="新建一条待填写的记录")
+    n.add_argument("unit", metavar="COUNTY/UNIT", help="单位，如 xiangcheng/sm-liuzhuang")
+    n.add_argument("item", metavar="事项", help="目录事项编号，如 finance-ledger")
+    n.add_argument("--period", help="定期事项的所属期间：2014-01、2014-Q1、2014-H1 或 2014（默认：下一期）")
     n.set_defaults(func=cmd_new)
 
     q = sub.add_parser(
-        "query", parents=[common], help="records and table rows that meet conditions (字段=值 …)",
+        "query", parents=[common], help="查询满足条件（字段=值 …）的记录和表格行",
         description="查询记录：条件写成 字段 比较符号 值（= != >= <= > < ~），全部满足的记录及其符合条件的表格行。"
         "例如 category=government item=power-item steps.risk=高；county=xuchangxian period>=2013-01。",
     )
-    q.add_argument("conditions", nargs="*", help="conditions such as county=xuchangxian steps.risk=高 period>=2013-01")
+    q.add_argument("conditions", nargs="*", metavar="条件", help="条件，如 county=xuchangxian steps.risk=高 period>=2013-01")
     q.add_argument("--format", choices=["table", "csv", "json"], default="table")
     q.set_defaults(func=cmd_query)
 
     st = sub.add_parser(
-        "stats", parents=[common], help="records per county, category, year and unit; corrections; on-time rates",
+        "stats", parents=[common], help="统计：各县按类别、年份、单位的记录数，更正，按时率",
         description="统计：各县（市、区）按类别、年份、单位的公开记录数，公开方式，撤回和更正，定期公开事项按时率，依申请公开办理情况。",
     )
-    st.add_argument("--county", action="append", help="only this county (repeatable)")
-    st.add_argument("--year", help="only records published in this year, e.g. 2013")
-    st.add_argument("--unit", help="only this unit (its id)")
-    st.add_argument("--as-of", help="judge deadlines at this date, YYYY-MM-DD (default: today in China)")
+    st.add_argument("--county", action="append", help="只看这个县（可写多次）")
+    st.add_argument("--year", help="只统计这一年发布的记录，如 2013")
+    st.add_argument("--unit", help="只统计这个单位（单位编号）")
+    st.add_argument("--as-of", help="按这一天判断公开时限，YYYY-MM-DD（默认：北京时间今天）")
     st.add_argument("--format", choices=["table", "json", "csv"], default="table")
     st.set_defaults(func=cmd_stats)
 
     ins = sub.add_parser(
-        "inspect", parents=[common], help="the 督查 report: every problem by inspector category and unit, with a heat map",
+        "inspect", parents=[common], help="督查报告：按督查类别和单位列出全部问题，附热力图",
         description="督查报告：按督查类别（公开不及时、内容不全、数据不一致……）和单位汇总发现的全部问题，并画出各单位逐月应公开和实际公开情况。",
     )
-    ins.add_argument("--county", action="append", help="only this county (repeatable)")
-    ins.add_argument("--as-of", help="judge at this date, YYYY-MM-DD (default: today in China)")
-    ins.add_argument("--months", type=int, default=24, help="months shown in the heat map, ending with the month of --as-of (default 24)")
+    ins.add_argument("--county", action="append", help="只看这个县（可写多次）")
+    ins.add_argument("--as-of", help="按这一天判断，YYYY-MM-DD（默认：北京时间今天）")
+    ins.add_argument("--months", type=int, default=24, help="热力图显示的月数，截至 --as-of 所在月（默认 24）")
     ins.add_argument("--format", choices=["table", "html", "csv", "json"], default="table")
     ins.set_defaults(func=cmd_inspect)
 
-    s = sub.add_parser("serve", parents=[common], help="build one county and preview it on localhost")
-    s.add_argument("county")
-    s.add_argument("--port", type=int, default=8000)
-    s.add_argument("--site-dir", default="site")
+    s = sub.add_parser("serve", parents=[common], help="生成一个县并在本机预览")
+    s.add_argument("county", metavar="县", help="县的编号，如 xiangcheng")
+    s.add_argument("--port", type=int, default=8000, help="预览端口（默认 8000）")
+    s.add_argument("--site-dir", default="site", help="输出文件夹（默认 site）")
     s.add_argument("--lock-timeout", type=float, default=None, metavar="SECONDS", help=LOCK_HELP)
     s.set_defaults(func=cmd_serve)
 
-    e = sub.add_parser("edit", parents=[common], help="open one unit's form editor on localhost (decap-server)")
-    e.add_argument("unit", help="<county>/<unit>, for example xiangcheng/sm-dongguan")
-    e.add_argument("--port", type=int, default=8080, help="the editor page's port")
-    e.add_argument("--server-port", type=int, default=8081, help="decap-server's port")
+    e = sub.add_parser("edit", parents=[common], help="在本机打开一个单位的信息维护表单（decap-server）")
+    e.add_argument("unit", metavar="县/单位", help="<县>/<单位>，如 xiangcheng/sm-dongguan")
+    e.add_argument("--port", type=int, default=8080, help="表单页面的端口")
+    e.add_argument("--server-port", type=int, default=8081, help="decap-server 的端口")
     e.set_defaults(func=cmd_edit)
     return p
 

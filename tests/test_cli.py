@@ -70,3 +70,40 @@ def test_bundled_content_passes_check():
     result = run_build("--root", str(MAIN), "check", "--format", "json")
     assert result.returncode == 0, result.stdout[:3000]
     assert [f for f in json.loads(result.stdout or "[]") if f["severity"] == "error"] == []
+
+
+def _latin_words(text: str) -> list[str]:
+    """English words of three or more letters in a help text, less option names, metavars and ids."""
+    import re
+
+    text = re.sub(r"(?<![\w-])--?[\w-]+|\{[^}]*\}|\$\w+|https?://\S+|[\w.-]+/[\w./<>-]+|\[[^\]]*\]", " ", text)
+    return [w for w in re.findall(r"[A-Za-z]{3,}", text) if not w.isupper()]
+
+
+def test_help_of_every_command_is_chinese():
+    """Clerks and inspectors run these commands: their help, argparse's own words included, is Chinese."""
+    from gongkai.cli import parser
+
+    p = parser()
+    commands = p._subparsers._group_actions[0].choices  # the registered commands
+    allowed = {"build", "check", "fix", "verify", "codeowners", "diff", "deadlines", "counties", "preview", "portal",
+               "comment", "new", "query", "stats", "inspect", "serve", "edit", "markdown", "json", "output", "decap",
+               "server", "Gongkai", "usage", "origin", "main", "HEAD", "finance", "ledger", "xiangcheng", "liuzhuang",
+               "dongguan", "xuchangxian", "steps", "risk", "period", "category", "government", "power", "item", "county",
+               "github", "terminal", "table", "csv", "html", "text", "site", "api", "example", "CODEOWNERS",
+               "owners", "http"}
+    texts = {"build.py": p.format_help()} | {name: sub.format_help() for name, sub in commands.items()}
+    for name, text in texts.items():
+        english = [w for w in _latin_words(text) if w not in allowed]
+        assert not english, f"{name}: English words in help: {english}"
+        assert "用法：" in text and "usage:" not in text
+
+
+def test_argparse_mistakes_are_chinese():
+    result = run_build("check", "--format", "xml")
+    assert result.returncode == 2
+    assert "出错" in result.stderr and "不是可选的值" in result.stderr and "terminal" in result.stderr
+    result = run_build("new")
+    assert "缺少必需的参数" in result.stderr
+    result = run_build("build", "--lock-timeout", "abc")
+    assert "不是有效的数字" in result.stderr
