@@ -28,6 +28,7 @@ from typing import Any
 import jinja2
 import yaml
 
+from .labels import form_label
 from .load import Project
 from .model import CATEGORIES, COMMON_FIELDS, PERIODS, Catalogue, CatalogueItem, County, Unit
 from .periods import PERIOD_SHAPES
@@ -80,11 +81,6 @@ TYPES = ("string", "number", "integer", "boolean", "object", "array")
 FORMATS = ("date", "email")
 
 
-def _label(name: str, sch: dict[str, Any]) -> str:
-    label = str(sch.get("title") or name)
-    return f"{label}（{sch['x-unit']}）" if sch.get("x-unit") else label
-
-
 def _length_pattern(sch: dict[str, Any]) -> str | None:
     """A regular expression (JavaScript's dialect too) for minLength/maxLength and pattern."""
     lo, hi, pattern = sch.get("minLength"), sch.get("maxLength"), sch.get("pattern")
@@ -134,7 +130,7 @@ def _conditions(sch: dict[str, Any], path: str) -> dict[str, list[str]]:
         if set(test) - {"const", "enum", "title"}:
             raise UnmappedConstruct(f"{where}: `if` may test only const or enum")
         values = [test["const"]] if "const" in test else list(test.get("enum", []))
-        when = f"「{_label(key, props.get(key, test))}」为" + "或".join(f"「{v}」" for v in values) + "时"
+        when = f"「{form_label(key, props.get(key, test))}」为" + "或".join(f"「{v}」" for v in values) + "时"
         for name in clause["then"].get("required", []):
             hints.setdefault(name, []).append(when + "必填。")
         for name, sub in (clause["then"].get("properties") or {}).items():
@@ -163,7 +159,7 @@ def field(name: str, sch: dict[str, Any], required: bool, path: str = "", hint: 
         raise UnmappedConstruct(f"{path}: no widget for format {sch['format']!r}")
     if ("allOf" in sch or "if" in sch or "then" in sch) and kind != "object":
         raise UnmappedConstruct(f"{path}: allOf and if/then are mapped only on objects")
-    out: dict[str, Any] = {"name": name, "label": _label(name, sch), "required": required}
+    out: dict[str, Any] = {"name": name, "label": form_label(name, sch), "required": required}
     hints = [h for h in (hint, sch.get("x-hint") or sch.get("description")) if h]
     if hints:
         out["hint"] = " ".join(str(h) for h in hints)
@@ -200,7 +196,7 @@ def field(name: str, sch: dict[str, Any], required: bool, path: str = "", hint: 
             out.update(widget="select", multiple=True, options=[_option(v) for v in items["enum"]])
         else:
             one = field("value", items, True, path + "[]")
-            one["label"] = _label(name, sch) if one["label"] == "value" else one["label"]
+            one["label"] = form_label(name, sch) if one["label"] == "value" else one["label"]
             out.update(widget="list", field=one)
         if out["widget"] == "list":
             for key, target in (("minItems", "min"), ("maxItems", "max")):
