@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import deadlines, history, indexno, labels, pii
+from . import deadlines, editor, history, indexno, labels, pii
 from .load import Project, load
 from .validate import validate
 
@@ -49,5 +49,6 @@ def check(root: Path, published_numbers: dict[str, str] | None = None) -> Projec
         book = indexno.ledger(project, None, pinned=published_numbers)
     indexno.assign(project, book)
     project.findings.extend(deadlines.backdating_findings(project))
+    project.findings.extend(editor.form_findings(project))
     project.findings[:] = labels.name_fields(project, project.findings)
     return project

@@ -28,8 +28,9 @@ from typing import Any
 import jinja2
 import yaml
 
+from .findings import Findings
 from .labels import form_label
-from .load import Project
+from .load import Project, read_yaml
 from .model import CATEGORIES, COMMON_FIELDS, PERIODS, Catalogue, CatalogueItem, County, Unit
 from .periods import PERIOD_SHAPES
 
@@ -257,6 +258,40 @@ def record_fields(item: CatalogueItem, record_schema: dict[str, Any]) -> list[di
     if clash:
         raise UnmappedConstruct(f"{item.id}: the item's fields {clash} shadow common fields")
     return [common[n] for n in HEAD if n in common] + own + [common[n] for n in TAIL if n in common]
+
+
+def form_findings(project: Project) -> Findings:
+    """Catalogue fields the form editor has no widget for, once site.yml names a forge.
+
+    The build writes every unit's editor then, and a field without a widget would stop it;
+    the disclosure office learns it from the check, at the item that uses the construct.
+    """
+    findings = Findings()
+    if not getattr(project.site, "editor", None):
+        return findings
+    hint = (
+        "信息维护页面（表单编辑器）按字段定义生成输入框，只认得 gongkai/editor.py 中 KEYWORDS 表列出的写法："
+        "请改用已有的写法（例如 type、enum、format: date、minimum、pattern），或请开发人员先为新写法增加输入框。"
+    )
+    for catalogue in project.catalogues.values():
+        for item in catalogue.items.values():
+            try:
+                record_fields(item, project.record_schema)
+            except UnmappedConstruct as exc:
+                # Read again only here, for the line: the catalogue model keeps no positions.
+                doc = read_yaml(project.root / catalogue.source, catalogue.source, Findings())
+                listed = doc.data.get("items") if doc is not None and isinstance(doc.data, dict) else None
+                ids = [i.get("id") if isinstance(i, dict) else None for i in listed] if isinstance(listed, list) else []
+                line = doc.position(("items", ids.index(item.id), "schema"))[0] if doc is not None and item.id in ids else 0
+                findings.add(
+                    "catalogue-no-form-widget",
+                    catalogue.source,
+                    f"事项「{item.name}」（{item.id}）的字段定义中有表单编辑器生成不了输入框的写法：{exc}",
+                    line=line,
+                    field=f"{item.id}.schema",
+                    hint=hint,
+                )
+    return findings
 
 
 def items_for(project: Project, unit: Unit) -> list[tuple[Catalogue, CatalogueItem]]:
