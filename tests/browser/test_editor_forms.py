@@ -335,6 +335,8 @@ def test_an_id_number_typed_into_a_subsidy_row_is_caught_by_the_check_naming_the
     page.get_by_role("button", name="登录").click()
     # The 身份证号码 column refuses an unmasked number; a free-text column of the same row does not.
     _fill_subsidy(page, group="第一村民小组（身份证411025198203155362）")
+    # The preview warns at once, under the label the check will use; it cannot stop a save.
+    page.frame_locator("iframe").locator(".problems").get_by_text("「发放对象·第1行·村民小组」里像是未遮挡的身份证号码").wait_for()
     page.get_by_role("button", name="保存").click()
     page.get_by_role("button", name="状态: 草稿").wait_for()
     (draft_branch,) = _git(content_repo, "branch", "--list", f"cms/{SUBSIDY}/*", "--format=%(refname:short)").split()
