@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .findings import Finding, Findings
+from .schema import package_schema
 
 SEPARATOR = "·"
 _PART = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
@@ -70,18 +71,33 @@ def record_labeller(project: Any, category: str, meta: Any, *, units: bool = Fal
     return labeller(schemas, units=units)
 
 
+def _file_labeller(project: Any, records: dict[str, Any], file: str) -> Callable[[tuple], str] | None:
+    """The labeller of a file's fields: a record's from its catalogue, a settings file's from
+    the package schema it obeys (gongkai/schemas/)."""
+    record = records.get(file)
+    if record is not None:
+        return record_labeller(project, record.category, record.meta, units=True)
+    if file == "content/site.yml":
+        return labeller([package_schema("site")], units=True)
+    if file.startswith("content/counties/") and file.endswith(".yml"):
+        return labeller([package_schema("county")], units=True)
+    if file.startswith("catalogues/") and file.endswith(".yml") and not file.startswith("catalogues/_"):
+        return labeller([package_schema("catalogue")], units=True)
+    return None
+
+
 def name_fields(project: Any, findings: Iterable[Finding]) -> Findings:
-    """The findings with each record field named as the form labels it (the key path kept in `field`)."""
+    """The findings with each field named as the form and the site label it (the key path kept in `field`)."""
     records = {r.path: r for r in getattr(project, "records", [])}
-    cache: dict[str, Callable[[tuple], str]] = {}
+    cache: dict[str, Callable[[tuple], str] | None] = {}
     out = Findings()
     for f in findings:
-        record = records.get(f.file)
-        if f.field and not f.label and record is not None:
+        if f.field and not f.label:
             if f.file not in cache:
-                cache[f.file] = record_labeller(project, record.category, record.meta, units=True)
+                cache[f.file] = _file_labeller(project, records, f.file)
+            name = cache[f.file]
             path = split_path(f.field)
-            label = cache[f.file](path) if path else ""
+            label = name(path) if name and path else ""
             if label and label != f.field:
                 f = dataclasses.replace(f, label=label)
         out.append(f)

@@ -71,10 +71,17 @@ def test_every_kind_of_finding_about_a_record_names_the_forms_label(repo, change
     assert code in {f.code for f in found}
 
 
-def test_a_finding_outside_a_record_keeps_its_key(repo):
-    f = Finding("content/counties/demo.yml", 3, 1, "county-x", "error", "units[0].code", "单位代码不对")
+def test_settings_files_name_their_fields_by_the_package_schemas_titles(repo):
+    county = (repo.root / "content/counties/demo.yml").read_text(encoding="utf-8")
+    repo.write("content/counties/demo.yml", county.replace('code: "005799001"', 'code: "0057-99001"'))
+    (f,) = [f for f in repo.findings("content/counties/demo.yml") if f.field == "units[1].code"]
+    assert f.label == "单位·第2行·单位代码"
+
+
+def test_a_finding_outside_any_schema_keeps_its_key(repo):
+    f = Finding(".github/CODEOWNERS", 3, 1, "codeowners-x", "error", "line", "审核人不对")
     (same,) = name_fields(repo.check(), [f])
-    assert same.label == "" and "「units[0].code」单位代码不对" in render_terminal([same])
+    assert same.label == "" and "「line」审核人不对" in render_terminal([same])
 
 
 @pytest.mark.parametrize("path", [("title",), ("recipients", 3, "id_number"), ("review", "members"), ("steps", 0, "next", 2)])
