@@ -4,6 +4,7 @@ The pipeline, one module per stage:
     load      read site, counties, catalogues and records (syntax layer)
     validate  common fields, item schemas, named checks, checks across records
     pii       unmasked identity, mobile and bank card numbers (and `fix --mask`)
+    labels    each finding's field named as the form and the site label it (发放对象·第1行·姓名)
     documents the text inside attached Excel, Word, PDF and OFD files, for pii
     indexno   索引号 for records that have none
     history   what git knows: every version of every record, read in one pass
