@@ -33,6 +33,12 @@ def split_path(field: str) -> tuple:
     return tuple(int(m.group(1)) if m.group(1) is not None else m.group(2) for m in _PART.finditer(field))
 
 
+def _properties(node: Any) -> dict[Any, Any]:
+    """An object schema's properties; nothing for a schema too broken to have them."""
+    props = node.get("properties") if isinstance(node, dict) else None
+    return props if isinstance(props, dict) else {}
+
+
 def labeller(schemas: list[Any], *, units: bool = False) -> Callable[[tuple], str]:
     """A function path -> Chinese label, trying each schema in turn (the record's common
     fields, then the item's own); a row is 第N行; a path no schema knows stays as it is."""
@@ -46,15 +52,15 @@ def labeller(schemas: list[Any], *, units: bool = False) -> Callable[[tuple], st
                     node = node.get("items", {}) if isinstance(node, dict) else {}
                     found.append(f"第{part + 1}行")
                     continue
-                props = node.get("properties", {}) if isinstance(node, dict) else {}
-                if not isinstance(props, dict) or part not in props:
+                props = _properties(node)
+                if part not in props:
                     # A key the schema does not know (a misspelt column): named as typed.
                     found.append(str(part))
                     node = {}
                     continue
                 node = props[part]
                 found.append(form_label(str(part), node) if units else str(node.get("title") or part) if isinstance(node, dict) else str(part))
-            if path and not isinstance(path[0], int) and path[0] in (schema.get("properties") or {} if isinstance(schema, dict) else {}):
+            if path and path[0] in _properties(schema):
                 return SEPARATOR.join(found)
         return ".".join(map(str, path))
 

@@ -10,7 +10,7 @@ from tinyrepo import BALANCED_LEDGER, make_repo
 from gongkai.changes import render_markdown
 from gongkai.findings import Finding, render_github, render_json, render_terminal
 from gongkai.inspection import _from_finding
-from gongkai.labels import name_fields, split_path
+from gongkai.labels import labeller, name_fields, split_path
 from gongkai.schema import field_path
 
 SUBSIDY_WITH_ID_IN_A_NAME = """\
@@ -87,3 +87,17 @@ def test_a_finding_outside_any_schema_keeps_its_key(repo):
 @pytest.mark.parametrize("path", [("title",), ("recipients", 3, "id_number"), ("review", "members"), ("steps", 0, "next", 2)])
 def test_split_path_reads_back_what_field_path_writes(path):
     assert split_path(field_path(path)) == path
+
+
+@pytest.mark.parametrize(
+    ("schemas", "path", "label"),
+    [
+        ([{"properties": 5}, {"properties": {"a": {"title": "甲"}}}], ("a",), "甲"),
+        ([{"properties": {"a": "not a schema"}}], ("a", 0, "b"), "a·第1行·b"),
+        ([{"properties": {"a": {"title": 7, "items": [1]}}}], ("a", 2, "b"), "7·第3行·b"),
+        ([{"properties": ["a"]}], ("a",), "a"),
+        ([], ("x", 1), "x.1"),
+    ],
+)
+def test_a_broken_schema_never_stops_the_naming(schemas, path, label):
+    assert labeller(schemas)(path) == label
