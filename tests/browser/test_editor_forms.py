@@ -351,7 +351,8 @@ def test_an_id_number_typed_into_a_subsidy_row_is_caught_by_the_check_naming_the
     assert _outside(page.requests_seen) == []
 
 
-def test_a_village_publishes_a_four_two_record_through_the_form(page, local_editor, content_repo):
+@pytest.mark.parametrize("stage", ["决议公开", "实施结果公开"], ids=["resolution", "result"])
+def test_a_village_publishes_a_four_two_record_through_the_form(page, local_editor, content_repo, stage):
     page.set_default_timeout(30000)
     page.on("dialog", lambda d: d.accept())
     before = set(_git(content_repo, "ls-tree", "-r", "--name-only", "main", FOLDER).split())
@@ -362,7 +363,7 @@ def test_a_village_publishes_a_four_two_record_through_the_form(page, local_edit
     field("发布日期").fill("2014-04-10")
     field("事项名称").fill("硬化村内主街道800米")
     _select(page, "事项类别", "村级公益事业建设")
-    _select(page, "公开阶段", "决议公开")
+    _select(page, "公开阶段", stage)
     field("预算金额（元）").fill("96000")
     steps = [("村党组织提议", "2014-03-20", "3", "3", "3", "提出硬化主街道"), ("村“两委”会议商议", "2014-03-24", "5", "5", "5", "确定方案"),
              ("党员大会审议", "2014-03-30", "21", "18", "18", "审议通过"), ("村民代表会议决议", "2014-04-06", "35", "31", "29", "表决通过")]
@@ -372,6 +373,13 @@ def test_a_village_publishes_a_four_two_record_through_the_form(page, local_edit
     ])
     field("决议内容").fill("硬化村内主街道800米，宽4米，预算96000元，申请一事一议财政奖补，不足部分由村集体承担。")
     field("决议公开日期").fill("2014-04-10")
+    if stage == "实施结果公开":  # the catalogue requires 实施结果 then; the form's hint says so
+        # An optional group opens collapsed: its chevron button, beside the group's name, opens it.
+        bar = page.get_by_test_id("expand-button").locator("xpath=..").filter(has_text=re.compile(r"^\s*实施结果"))
+        bar.get_by_test_id("expand-button").click()
+        field("完成日期").fill("2014-06-30")
+        field("实际支出（元）").fill("94500.50")
+        field("实施情况").fill("主街道800米已全部硬化，经乡镇组织验收合格。")
     page.locator("[data-slate-editor]").click()
     page.keyboard.type("施工单位确定后公开合同金额。")
     _publish(page)
@@ -380,7 +388,11 @@ def test_a_village_publishes_a_four_two_record_through_the_form(page, local_edit
     assert path.startswith(f"{FOLDER}/") and path.endswith("-four-two.md")
     text = _git(content_repo, "show", f"main:{path}")
     assert text.startswith("---\ncatalogue: four-two\n")
-    assert "matter_type: 村级公益事业建设" in text and "stage: 决议公开" in text and "implementation" not in text
+    assert "matter_type: 村级公益事业建设" in text and f"stage: {stage}" in text
+    if stage == "决议公开":
+        assert "implementation" not in text  # an optional group left alone is not written
+    else:
+        assert "\nimplementation:\n  completed: 2014-06-30\n  cost: 94500.5\n" in text
     (record,) = [r for r in check(content_repo).records if r.path == path]  # read back as the check reads it
     assert [(s["no"], s["name"], s["date"], s["present"]) for s in record.meta["steps"]] == [
         (i + 1, name, date, int(present)) for i, (name, date, _e, present, _a, _r) in enumerate(steps)
