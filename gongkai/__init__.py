@@ -4,6 +4,7 @@ The pipeline, one module per stage:
     load      read site, counties, catalogues and records (syntax layer)
     validate  common fields, item schemas, named checks, checks across records
     pii       unmasked identity, mobile and bank card numbers (and `fix --mask`)
+    labels    each finding's field named as the form and the site label it (发放对象·第1行·姓名)
     documents the text inside attached Excel, Word, PDF and OFD files, for pii
     indexno   索引号 for records that have none
     history   what git knows: every version of every record, read in one pass
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import deadlines, history, indexno, pii
+from . import deadlines, editor, history, indexno, labels, pii
 from .load import Project, load
 from .validate import validate
 
@@ -49,4 +50,6 @@ def check(root: Path, published_numbers: dict[str, str] | None = None) -> Projec
         book = indexno.ledger(project, None, pinned=published_numbers)
     indexno.assign(project, book)
     project.findings.extend(deadlines.backdating_findings(project))
+    project.findings.extend(editor.form_findings(project))
+    project.findings[:] = labels.name_fields(project, project.findings)
     return project

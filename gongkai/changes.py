@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import history, pii
-from .findings import Findings
+from .findings import Findings, field_text
+from .labels import record_labeller
 from .load import Project, parse_record_text
 from .model import CATEGORIES
 from .schema import field_path
@@ -110,34 +111,7 @@ def _text(value: Any) -> str:
 
 def labeller(project: Project | None, category: str, meta: dict[str, Any]):
     """A function path -> Chinese label, from the record schema and the item's schema."""
-    schemas: list[Any] = [project.record_schema if project else {}]
-    cat = project.catalogues.get(category) if project else None
-    item = cat.items.get(str(meta.get("catalogue"))) if cat else None
-    if item:
-        schemas.append(item.schema)
-
-    def label(path: tuple) -> str:
-        parts = []
-        for schema in schemas:
-            node: Any = schema
-            found = []
-            for part in path:
-                if isinstance(part, int):
-                    node = node.get("items", {}) if isinstance(node, dict) else {}
-                    found.append(f"第{part + 1}行")
-                    continue
-                props = node.get("properties", {}) if isinstance(node, dict) else {}
-                if part not in props:
-                    found = []
-                    break
-                node = props[part]
-                found.append(str(node.get("title") or part) if isinstance(node, dict) else str(part))
-            if found:
-                parts = found
-                break
-        return "·".join(parts) if parts else ".".join(map(str, path))
-
-    return label
+    return record_labeller(project, category, meta)
 
 
 def diff_fields(old: Any, new: Any, path: tuple = ()) -> Iterable[tuple[tuple, Any, Any]]:
@@ -701,7 +675,7 @@ def render_markdown(
         for f in findings[:100]:
             where = f"第{f.line}行" if f.line else ""
             kind = "错误" if f.is_error else "提醒"
-            text = f"{kind} `{f.code}`：{md_text(f.message)}" + (f"<br>提示：{md_text(f.hint)}" if f.hint else "")
+            text = f"{kind} `{f.code}`：{md_text(field_text(f) + f.message)}" + (f"<br>提示：{md_text(f.hint)}" if f.hint else "")
             lines.append(f"| {md_code(f.file)} | {where} | {text} |")
         if len(findings) > 100:
             lines.append(f"| …… 另有 {len(findings) - 100} 条 | | |")

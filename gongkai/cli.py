@@ -47,6 +47,7 @@ def change_findings(project, base: str, units: list[str], owner: str | None):
     """What `check --base` adds to the content checks: the change's rules, its commit messages, its scope."""
     from .changes import check_against
     from .commits import check_messages
+    from .labels import name_fields
     from .owners import owner_scope, unit_scope
 
     root = project.root
@@ -56,7 +57,7 @@ def change_findings(project, base: str, units: list[str], owner: str | None):
         findings.extend(unit_scope(root, base, units, project))
     if owner:
         findings.extend(owner_scope(root, base, owner, project))
-    return findings
+    return name_fields(project, findings)
 
 
 def cmd_build(args: argparse.Namespace) -> int:

@@ -30,11 +30,23 @@ class Finding:
     field: str
     message: str
     hint: str = ""
+    # The field as the form editor and the site label it (发放对象·第1行·身份证号码), when
+    # the catalogue names it; `field` keeps the key path a YAML editor sees.
+    label: str = ""
 
     @property
     def is_error(self) -> bool:
         """True when the finding blocks publishing."""
         return self.severity == ERROR
+
+
+def field_text(f: Finding) -> str:
+    """How a finding names its field: 「label」（key path）, or 「key path」 when nothing labels it."""
+    if not f.field:
+        return ""
+    if f.label and f.label != f.field:
+        return f"「{f.label}」（{f.field}）"
+    return f"「{f.field}」"
 
 
 class Findings(list):
@@ -84,8 +96,7 @@ def render_terminal(findings: Iterable[Finding], *, per_file: int = 20) -> str:
         out.append(file)
         for f in items[:per_file]:
             where = _location(f)
-            field = f"「{f.field}」" if f.field else ""
-            out.append(f"  {where:<10} {SEVERITY_ZH[f.severity]} [{f.code}] {field}{f.message}")
+            out.append(f"  {where:<10} {SEVERITY_ZH[f.severity]} [{f.code}] {field_text(f)}{f.message}")
             if f.hint:
                 out.append(f"  {'':<10} 提示：{f.hint}")
         if len(items) > per_file:
@@ -125,7 +136,7 @@ def render_github(findings: Iterable[Finding]) -> str:
         if f.column:
             props.append(f"col={f.column}")
         props.append(f"title={_gh_prop(f.code)}")
-        text = (f"「{f.field}」" if f.field else "") + f.message
+        text = field_text(f) + f.message
         if f.hint:
             text += f"\n提示：{f.hint}"
         lines.append(f"::{kind} {','.join(props)}::{_gh_escape(text)}")

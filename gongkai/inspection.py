@@ -24,7 +24,7 @@ from typing import Any
 
 from . import deadlines
 from .checks import OUTCOMES
-from .findings import Finding
+from .findings import Finding, field_text
 from .load import Project
 from .model import Record
 from .periods import due_date, next_period
@@ -197,7 +197,7 @@ def build(project: Project, counties: list[str], as_of: dt.date, months: int = 2
 
 
 def _from_finding(f: Finding, county: str, unit: str) -> Problem:
-    return Problem(category_of(f.code), county, unit, f.file, f.code, (f"「{f.field}」" if f.field else "") + f.message, f.severity, f.line)
+    return Problem(category_of(f.code), county, unit, f.file, f.code, field_text(f) + f.message, f.severity, f.line)
 
 
 def _history(project: Project, counties: set[str], histories: dict | None) -> list[Problem]:

@@ -310,3 +310,18 @@ def test_the_preview_knows_each_items_summed_columns_and_checks(project):
     assert [(c["name"], c["sum"]) for c in income["columns"]] == [("subject", False), ("amount", True), ("note", False)]
     review = next(f for f in ledger["fields"] if f["name"] == "review")
     assert [f["name"] for f in review["fields"]] == ["date", "leader", "members", "opinion"]
+
+
+def test_a_catalogue_field_without_a_widget_is_a_finding_once_the_editor_is_on(tmp_path):
+    repo = make_repo(tmp_path)
+    catalogue = (repo.root / "catalogues/village.yml").read_text(encoding="utf-8")
+    repo.write("catalogues/village.yml", catalogue.replace("contact: {title: 联系人, type: string}", "contact: {title: 联系人, type: string, format: uri}"))
+    assert not [f for f in repo.findings() if f.code == "catalogue-no-form-widget"]  # no editor: nothing to generate
+    site = (repo.root / "content/site.yml").read_text(encoding="utf-8")
+    repo.write("content/site.yml", site + "editor:\n  backend: forgejo\n  repo: a/b\n  app_id: abc\n")
+    (f,) = [f for f in repo.findings() if f.code == "catalogue-no-form-widget"]
+    assert (f.file, f.severity, f.field) == ("catalogues/village.yml", "error", "notice.schema")
+    text = (repo.root / "catalogues/village.yml").read_text(encoding="utf-8").splitlines()
+    assert text[f.line - 1].strip() == "schema:"
+    assert [line for line in text[: f.line] if "- id:" in line][-1].strip() == "- id: notice"
+    assert "事项「村务公告」（notice）" in f.message and "format" in f.message and "KEYWORDS" in f.hint

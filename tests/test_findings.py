@@ -76,7 +76,7 @@ def test_json_round_trips_and_keeps_chinese_readable():
     text = render_json(found)
     assert "账不平" in text
     assert [Finding(**d) for d in json.loads(text)] == sorted(found)
-    assert set(json.loads(text)[0]) == {"file", "line", "column", "code", "severity", "field", "message", "hint"}
+    assert set(json.loads(text)[0]) == {"file", "line", "column", "code", "severity", "field", "message", "hint", "label"}
 
 
 def test_json_of_nothing_is_an_empty_list():

@@ -3,6 +3,7 @@ real git repository, real check. Nothing mocked."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -230,4 +231,173 @@ def test_an_unbalanced_ledger_saved_through_the_form_fails_the_check_naming_the_
     assert result.returncode == 1
     assert f"{FOLDER}/2014-01-finance-ledger.md" in result.stdout
     assert "账不平" in result.stdout and "但期末余额写的是 44,000.00" in result.stdout  # 期末余额: the form's label
+    assert _outside(page.requests_seen) == []
+
+
+SUBSIDY = f"{COUNTY}--{UNIT}--village--farm-subsidy"
+FOUR_TWO = f"{COUNTY}--{UNIT}--village--four-two"
+
+
+def _labelled(page, label: str):
+    """The inputs a form label names; Decap adds 「 (可选)」 to an optional field's label."""
+    return page.get_by_label(re.compile("^" + re.escape(label) + r"( \(可选\))?$"))
+
+
+def _select(page, label: str, option: str, nth: int = 0) -> None:
+    """Choose an option of a select widget (react-select): type it, take the match."""
+    box = _labelled(page, label).nth(nth)
+    box.click()
+    box.fill(option)
+    page.keyboard.press("Enter")
+
+
+def _table(page, add: str, rows: list[dict[str, str]]) -> None:
+    """Add table rows through the list widget; each row is {column label: value typed}."""
+    for i, row in enumerate(rows):
+        page.get_by_role("button", name=add).click()
+        for label, value in row.items():
+            if label.startswith("select:"):
+                _select(page, label[len("select:"):], value, i)
+            else:
+                _labelled(page, label).nth(i).fill(value)
+
+
+def _publish(page) -> None:
+    """Save the draft, mark it ready and publish it now (the editorial workflow's three steps)."""
+    page.get_by_role("button", name="保存").click()
+    page.get_by_role("button", name="状态: 草稿").click()
+    page.get_by_role("menuitem", name="就绪").click()
+    page.get_by_role("button", name="发布", exact=True).click()
+    page.get_by_role("menuitem", name="立即发布").click()
+    page.get_by_text("已发布", exact=True).first.wait_for()
+
+
+def _new_files(repo: Path, before: set[str]) -> list[str]:
+    """Record files on main that were not there before."""
+    now = set(_git(repo, "ls-tree", "-r", "--name-only", "main", FOLDER).split())
+    return sorted(now - before)
+
+
+def _check(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "build.py", "check", "--root", str(root), *args], cwd=REPO, capture_output=True, text=True)
+
+
+def _fill_subsidy(page, group: str = "第一村民小组") -> None:
+    """A 2014 农资综合补贴 list for 东关村 with two households; `group` is the first row's 村民小组."""
+    field = lambda label: _labelled(page, label)  # noqa: E731
+    field("标题").fill("东关村2014年农资综合补贴发放对象公示")
+    field("发布日期").fill("2014-03-25")
+    _select(page, "补贴项目", "农资综合补贴")
+    field("补贴年度").fill("2014")
+    field("补贴标准").fill("每亩81.30元")
+    _table(page, "新增发放对象", [
+        {"姓名": "陈建军", "身份证号码": "411025********5362", "村民小组": group, "补贴面积（亩）": "4.6", "补贴金额（元）": "373.98"},
+        {"姓名": "孙玉兰", "身份证号码": "411025********3726", "村民小组": "第三村民小组", "补贴面积（亩）": "2.5", "补贴金额（元）": "203.25"},
+    ])
+    field("补贴面积合计（亩）").fill("7.1")
+    field("补贴金额合计（元）").fill("577.23")
+    field("补贴户数（户）").fill("2")
+    field("公示开始日期").fill("2014-03-25")
+    field("公示截止日期").fill("2014-03-31")
+    field("监督电话").fill("0374-3312000")
+    page.locator("[data-slate-editor]").click()
+    page.keyboard.type("请农户核对本人姓名、面积和金额。")
+
+
+def test_a_village_publishes_a_subsidy_list_through_the_form(page, local_editor, content_repo):
+    page.set_default_timeout(30000)
+    page.on("dialog", lambda d: d.accept())
+    before = set(_git(content_repo, "ls-tree", "-r", "--name-only", "main", FOLDER).split())
+    page.goto(local_editor + f"#/collections/{SUBSIDY}/new")
+    page.get_by_role("button", name="登录").click()
+    _fill_subsidy(page)
+    preview = page.frame_locator("iframe")
+    preview.get_by_text("合计与明细一致。").wait_for()
+    assert "577.23" in preview.locator("article").inner_text()
+    _publish(page)
+
+    (path,) = _new_files(content_repo, before)
+    assert path.startswith(f"{FOLDER}/") and path.endswith("-farm-subsidy.md")
+    text = _git(content_repo, "show", f"main:{path}")
+    assert text.startswith("---\ncatalogue: farm-subsidy\n")
+    for line in ("subsidy_type: 农资综合补贴", "subsidy_year: 2014", "total_amount: 577.23", "total_count: 2", "start: 2014-03-25"):
+        assert f"\n{line}\n" in text, line
+    assert "411025********5362" in text and "amount: 373.98" in text
+    result = _check(content_repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert path not in result.stdout
+    assert _outside(page.requests_seen) == []
+
+
+def test_an_id_number_typed_into_a_subsidy_row_is_caught_by_the_check_naming_the_forms_label(page, local_editor, content_repo, tmp_path):
+    page.set_default_timeout(30000)
+    page.goto(local_editor + f"#/collections/{SUBSIDY}/new")
+    page.get_by_role("button", name="登录").click()
+    # The 身份证号码 column refuses an unmasked number; a free-text column of the same row does not.
+    _fill_subsidy(page, group="第一村民小组（身份证411025198203155362）")
+    # The preview warns at once, under the label the check will use; it cannot stop a save.
+    page.frame_locator("iframe").locator(".problems").get_by_text("「发放对象·第1行·村民小组」里像是未遮挡的身份证号码").wait_for()
+    page.get_by_role("button", name="保存").click()
+    page.get_by_role("button", name="状态: 草稿").wait_for()
+    (draft_branch,) = _git(content_repo, "branch", "--list", f"cms/{SUBSIDY}/*", "--format=%(refname:short)").split()
+    draft = tmp_path / "draft"
+    _git(content_repo, "worktree", "add", "-q", str(draft), draft_branch)
+    result = _check(draft)
+    assert result.returncode == 1
+    assert "[pii-id-number] 「发放对象·第1行·村民小组」（recipients[0].group）发现未遮挡的身份证号码" in result.stdout, result.stdout
+    assert "411025198203155362" not in result.stdout  # the finding itself does not repeat the number
+    github = _check(draft, "--format", "github")
+    assert "「发放对象·第1行·村民小组」" in github.stdout
+    assert _outside(page.requests_seen) == []
+
+
+@pytest.mark.parametrize("stage", ["决议公开", "实施结果公开"], ids=["resolution", "result"])
+def test_a_village_publishes_a_four_two_record_through_the_form(page, local_editor, content_repo, stage):
+    page.set_default_timeout(30000)
+    page.on("dialog", lambda d: d.accept())
+    before = set(_git(content_repo, "ls-tree", "-r", "--name-only", "main", FOLDER).split())
+    page.goto(local_editor + f"#/collections/{FOUR_TWO}/new")
+    page.get_by_role("button", name="登录").click()
+    field = lambda label: _labelled(page, label)  # noqa: E731
+    field("标题").fill("东关村关于硬化村内主街道的决议公开")
+    field("发布日期").fill("2014-04-10")
+    field("事项名称").fill("硬化村内主街道800米")
+    _select(page, "事项类别", "村级公益事业建设")
+    _select(page, "公开阶段", stage)
+    field("预算金额（元）").fill("96000")
+    steps = [("村党组织提议", "2014-03-20", "3", "3", "3", "提出硬化主街道"), ("村“两委”会议商议", "2014-03-24", "5", "5", "5", "确定方案"),
+             ("党员大会审议", "2014-03-30", "21", "18", "18", "审议通过"), ("村民代表会议决议", "2014-04-06", "35", "31", "29", "表决通过")]
+    _table(page, "新增决策程序", [
+        {"序号": str(i + 1), "select:环节": name, "日期": date, "应到（人）": expected, "实到（人）": present, "同意（人）": agreed, "结果": result}
+        for i, (name, date, expected, present, agreed, result) in enumerate(steps)
+    ])
+    field("决议内容").fill("硬化村内主街道800米，宽4米，预算96000元，申请一事一议财政奖补，不足部分由村集体承担。")
+    field("决议公开日期").fill("2014-04-10")
+    if stage == "实施结果公开":  # the catalogue requires 实施结果 then; the form's hint says so
+        # An optional group opens collapsed: its chevron button, beside the group's name, opens it.
+        bar = page.get_by_test_id("expand-button").locator("xpath=..").filter(has_text=re.compile(r"^\s*实施结果"))
+        bar.get_by_test_id("expand-button").click()
+        field("完成日期").fill("2014-06-30")
+        field("实际支出（元）").fill("94500.50")
+        field("实施情况").fill("主街道800米已全部硬化，经乡镇组织验收合格。")
+    page.locator("[data-slate-editor]").click()
+    page.keyboard.type("施工单位确定后公开合同金额。")
+    _publish(page)
+
+    (path,) = _new_files(content_repo, before)
+    assert path.startswith(f"{FOLDER}/") and path.endswith("-four-two.md")
+    text = _git(content_repo, "show", f"main:{path}")
+    assert text.startswith("---\ncatalogue: four-two\n")
+    assert "matter_type: 村级公益事业建设" in text and f"stage: {stage}" in text
+    if stage == "决议公开":
+        assert "implementation" not in text  # an optional group left alone is not written
+    else:
+        assert "\nimplementation:\n  completed: 2014-06-30\n  cost: 94500.5\n" in text
+    (record,) = [r for r in check(content_repo).records if r.path == path]  # read back as the check reads it
+    assert [(s["no"], s["name"], s["date"], s["present"]) for s in record.meta["steps"]] == [
+        (i + 1, name, date, int(present)) for i, (name, date, _e, present, _a, _r) in enumerate(steps)
+    ]
+    result = _check(content_repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert path not in result.stdout
     assert _outside(page.requests_seen) == []
