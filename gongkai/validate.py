@@ -28,7 +28,7 @@ import markdown
 from . import history, indexno
 from . import schema as schemas
 from .chars import name_problem, plain_name
-from .checks import RECORD_RULES, RULE_SEVERITY, RULES, SERIES_RULES
+from .checks import PARTIAL, RECORD_RULES, RULE_SEVERITY, RULES, SERIES_RULES, CheckedFields
 from .findings import WARNING, Findings
 from .load import Project
 from .model import CATEGORIES, COMMON_FIELDS, LEVELS, PERIODS, CatalogueItem, Record
@@ -165,13 +165,19 @@ class Validator:
         shape_errors = len(f.errors)
         self.unknown_fields(r, item, fields)
         self.finite_numbers(r, fields)
-        if schemas.report(self.item_validator(item), fields, r.doc, r.path, f, code_prefix="field"):
-            return False
-        if len(f.errors) != shape_errors:  # rules may trust only fields of the right shape
-            return False
+        schemas.report(self.item_validator(item), fields, r.doc, r.path, f, code_prefix="field")
+        # Rules may trust only fields of the right shape. When some failed, the rules that can
+        # still run on the others do (checks.PARTIAL), so the clerk sees every problem at once.
+        shape = f.errors[shape_errors:]
+        bad = _failed_fields(shape) if shape else frozenset()
+        if bad is None:
+            return False  # a problem with the record as a whole: no field can be trusted
+        checked = CheckedFields({k: v for k, v in fields.items() if k not in bad}, bad) if bad else fields
         for name in item.checks:
+            if bad and name not in PARTIAL:
+                continue
             try:
-                problems = list(RULES[name](fields))
+                problems = list(RULES[name](checked))
             except Exception as exc:  # a rule bug must not hide the rest of the report
                 f.add(
                     "check-failed",
@@ -541,6 +547,18 @@ class Validator:
             )
             if RULE_SEVERITY.get(name, "error") == "error":
                 r.valid = False
+
+
+def _failed_fields(errors: list[Any]) -> frozenset[str] | None:
+    """The top-level fields the findings are about (recipients[3].id_number -> recipients);
+    None when one is about the record's fields as a whole."""
+    keys = set()
+    for e in errors:
+        m = re.match(r"[^.\[]+", e.field or "")
+        if not m:
+            return None
+        keys.add(m.group(0))
+    return frozenset(keys)
 
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
