@@ -119,6 +119,7 @@ class Validator:
         common = schemas.coerce(common, p.record_schema, r.doc)
         meta.update(common)
         if schemas.report(self.common, common, r.doc, r.path, f, code_prefix="record"):
+            self.item_fields_despite_common(r)
             return False
         if "_record" in p.broken_catalogues:
             return False  # without the common fields' definition nothing more can be trusted (reported once)
@@ -158,8 +159,14 @@ class Validator:
         self.period(r, item)
         self.dates(r)
         self.attachments(r)
+        self.item_fields(r, item)
+        return len(f.errors) == before and unit is not None
+
+    def item_fields(self, r: Record, item: CatalogueItem) -> None:
+        """The item's own fields: its schema, then its named rules."""
+        f = self.findings
         fields = schemas.coerce(r.fields, item.schema, r.doc)
-        meta.update(fields)
+        r.meta.update(fields)
         # Unknown keys first: a misspelt required field should be named where it was typed,
         # not only reported as missing.
         shape_errors = len(f.errors)
@@ -171,7 +178,7 @@ class Validator:
         shape = f.errors[shape_errors:]
         bad = _failed_fields(shape) if shape else frozenset()
         if bad is None:
-            return False  # a problem with the record as a whole: no field can be trusted
+            return  # a problem with the record as a whole: no field can be trusted
         checked = CheckedFields({k: v for k, v in fields.items() if k not in bad}, bad) if bad else fields
         for name in item.checks:
             if bad and name not in PARTIAL:
@@ -197,7 +204,15 @@ class Validator:
                     field=schemas.field_path(problem.path),
                     hint=problem.hint,
                 )
-        return len(f.errors) == before and unit is not None
+
+    def item_fields_despite_common(self, r: Record) -> None:
+        """A record whose common fields failed still has its item's fields checked, when its
+        item is known, so the clerk sees every problem in one run (it is not published)."""
+        name = r.meta.get("catalogue")
+        catalogue = self.project.catalogues.get(r.category)
+        item = catalogue.items.get(name) if catalogue and isinstance(name, str) else None
+        if item is not None and "_record" not in self.project.broken_catalogues:
+            self.item_fields(r, item)
 
     def unknown_fields(self, r: Record, item: CatalogueItem, fields: dict[str, Any]) -> None:
         """Keys the item's schema does not define would silently vanish from the page."""

@@ -306,3 +306,12 @@ def test_a_rule_not_written_for_partial_fields_waits_for_the_schema_to_pass(repo
     repo.record("2013-12-ledger.md", BALANCED_LEDGER.replace("subject: 办公费", "subject: 办"))
     repo.check()
     assert seen == []
+
+
+def test_a_bad_common_field_does_not_hide_the_items_own_problems(repo):
+    text = BALANCED_LEDGER.replace("published: 2014-01-08", "published: 2014-01-32").replace(
+        "closing_balance: 15000.51", "closing_balance: 15000.52")
+    path = repo.record("2013-12-ledger.md", text)
+    found = [(f.code, f.field) for f in repo.findings(path)]
+    assert ("check-ledger-balances", "closing_balance") in found and any(field == "published" for _, field in found)
+    assert not next(r for r in repo.check().records if r.path == path).valid
