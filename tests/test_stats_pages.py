@@ -179,3 +179,13 @@ def test_values_on_the_pages_are_escaped(repo: Repo):
     assert "<b>" not in html and "通知&lt;b&gt;加粗" in html and "发错了&lt;b&gt;" in html
     page = inspection_page.portal_page(project, dt.date(2014, 6, 30))
     assert "<img" not in render_content(page)
+
+
+def test_the_portal_page_lists_at_most_so_many_problems_per_category_and_says_how_many_more(project, histories, as_of, monkeypatch):
+    monkeypatch.setattr(inspection_page, "PER_CATEGORY", 2)
+    page = inspection_page.portal_page(project, as_of, histories)
+    counts = {c["name"]: c["count"] for c in page.data["categories"]}
+    for g in page.data["grouped"]:
+        assert len(g["problems"]) == min(2, counts[g["name"]]) and g["more"] == counts[g["name"]] - len(g["problems"])
+    big = next(g for g in page.data["grouped"] if g["more"])
+    assert f"另有 {big['more']} 个问题未列出（共 {counts[big['name']]} 个）" in render_content(page)

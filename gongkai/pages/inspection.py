@@ -17,6 +17,7 @@ HERE = "inspection/"
 SRC = "inspection/index.md"
 TITLE = "督查报告"
 MONTHS = 24  # the heat map's months up to the date judged at
+PER_CATEGORY = 200  # problems listed per category on the page; the counts cover all of them
 
 
 def portal_page(project: Project, as_of: dt.date, histories: dict | None = None) -> Page:
@@ -29,5 +30,8 @@ def portal_page(project: Project, as_of: dt.date, histories: dict | None = None)
         return rel_url(HERE, f"{r.county}/{r.url}") if r else ""
 
     data = inspection.page_values(project, report, href)
+    for group in data["grouped"]:  # a county of 10,000 records can have thousands: the page stays readable
+        group["more"] = max(0, len(group["problems"]) - PER_CATEGORY)
+        group["problems"] = group["problems"][:PER_CATEGORY]
     data["links"] = {"stats": rel_url(HERE, "stats/")}
     return Page(SRC, TITLE, "inspection.html", data)
