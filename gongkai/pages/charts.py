@@ -61,6 +61,7 @@ class RateRow:
 
     @property
     def rate(self) -> str:
+        """The on-time rate as a reader reads it (83%), or — when nothing was due."""
         return f"{self.on_time / self.due:.0%}" if self.due else "—"
 
 
