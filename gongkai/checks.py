@@ -1,8 +1,11 @@
 """Named semantic rules that catalogues refer to in an item's `checks:` list.
 
 Each rule is a small pure function of the record's fields that yields Problems; the
-validator places them in the file. A rule only runs on fields that passed the item's
-schema, so it may trust their types. Add a rule by decorating a function with @rule.
+validator places them in the file. A rule only reads fields that passed the item's
+schema, so it may trust their types: by default it runs only when the whole record passed;
+a rule registered with `partial=True` also runs when some fields failed, given only the
+others (the failed ones are named by `failed(f)`), so all of a record's problems are
+reported in one run. Add a rule by decorating a function with @rule.
 """
 
 from __future__ import annotations
@@ -27,13 +30,33 @@ class Problem:
 
 
 RULES: dict[str, Callable[[Fields], Iterator[Problem]]] = {}
+# Rules that also run when some of the record's fields failed the item's schema, so that a
+# clerk sees every problem of a record in one run: they get only the fields that passed
+# (`CheckedFields`) and check only what those fields allow.
+PARTIAL: set[str] = set()
 
 
-def rule(name: str) -> Callable[[Callable[[Fields], Iterator[Problem]]], Callable[[Fields], Iterator[Problem]]]:
-    """Register a rule under the name catalogues use."""
+class CheckedFields(dict):
+    """A record's fields that passed the item's schema; `failed` names the top-level fields left out."""
+
+    def __init__(self, fields: Fields, failed: frozenset[str]):
+        super().__init__(fields)
+        self.failed = failed
+
+
+def failed(f: Fields) -> frozenset[str]:
+    """The top-level fields a rule was not given because they failed the schema (none usually)."""
+    return getattr(f, "failed", frozenset())
+
+
+def rule(name: str, *, partial: bool = False) -> Callable[[Callable[[Fields], Iterator[Problem]]], Callable[[Fields], Iterator[Problem]]]:
+    """Register a rule under the name catalogues use; `partial` when it may run on the fields
+    that passed the schema while others failed (it then checks only what those allow)."""
 
     def register(fn: Callable[[Fields], Iterator[Problem]]) -> Callable[[Fields], Iterator[Problem]]:
         RULES[name] = fn
+        if partial:
+            PARTIAL.add(name)
         return fn
 
     return register
@@ -58,13 +81,13 @@ def _sum_matches(items: list[dict], key: str, total: Any, path: tuple, label: st
         )
 
 
-@rule("ledger_balances")
+@rule("ledger_balances", partial=True)
 def ledger_balances(f: Fields) -> Iterator[Problem]:
     """A ledger's items sum to its totals and opening + income − expense = closing."""
     income, expense = f.get("income") or [], f.get("expense") or []
-    if "income_total" in f:
+    if "income_total" in f and "income" not in failed(f):
         yield from _sum_matches(income, "amount", f["income_total"], ("income_total",), "收入")
-    if "expense_total" in f:
+    if "expense_total" in f and "expense" not in failed(f):
         yield from _sum_matches(expense, "amount", f["expense_total"], ("expense_total",), "支出")
     if all(k in f for k in ("opening_balance", "income_total", "expense_total", "closing_balance")):
         expected = money(f["opening_balance"]) + money(f["income_total"]) - money(f["expense_total"])
@@ -78,9 +101,11 @@ def ledger_balances(f: Fields) -> Iterator[Problem]:
             )
 
 
-@rule("list_total")
+@rule("list_total", partial=True)
 def list_total(f: Fields) -> Iterator[Problem]:
     """A recipient list's amounts sum to its total, and its rows to its count."""
+    if "recipients" in failed(f):
+        return
     rows = f.get("recipients") or []
     if "total_amount" in f:
         yield from _sum_matches(rows, "amount", f["total_amount"], ("total_amount",), "发放金额")
@@ -108,7 +133,7 @@ def _rows(node: Any, path: tuple) -> Iterator[tuple[tuple, dict]]:
                 yield from _rows(v, path + (k,))
 
 
-@rule("annual_report_2021")
+@rule("annual_report_2021", partial=True)
 def annual_report_2021(f: Fields) -> Iterator[Problem]:
     """Table 3 of the 2021 annual-report format adds up: 一 + 二 = 三 + 四, and its totals."""
     if str(f.get("format_version")) != "2021":
@@ -161,7 +186,7 @@ def annual_report_2021(f: Fields) -> Iterator[Problem]:
                 )
 
 
-@rule("dates_in_order")
+@rule("dates_in_order", partial=True)
 def dates_in_order(f: Fields) -> Iterator[Problem]:
     """A question comes before its reply; a start before its end."""
     for first, second, zh in (("asked", "replied", ("提问", "答复")), ("start", "end", ("开始", "结束"))):
@@ -174,7 +199,7 @@ def dates_in_order(f: Fields) -> Iterator[Problem]:
             )
 
 
-@rule("steps_numbered")
+@rule("steps_numbered", partial=True)
 def steps_numbered(f: Fields) -> Iterator[Problem]:
     """A flowchart's steps are numbered 1, 2, 3 … and every `next` names a step."""
     steps = f.get("steps") or []
@@ -221,7 +246,7 @@ def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-@rule("counts_within")
+@rule("counts_within", partial=True)
 def counts_within(f: Fields) -> Iterator[Problem]:
     """Present ≤ expected, agreed ≤ present, issues fixed ≤ issues found, in every object of the record."""
     for path, obj in _objects(f):
@@ -236,7 +261,7 @@ def counts_within(f: Fields) -> Iterator[Problem]:
                 )
 
 
-@rule("raised_per_capita")
+@rule("raised_per_capita", partial=True)
 def raised_per_capita(f: Fields) -> Iterator[Problem]:
     """Funds raised = people (households) × amount per head (筹资总额 = 筹资标准 × 筹资人数)."""
     if not all(_number(f.get(k)) for k in ("raised", "per_capita", "population")):
@@ -255,10 +280,12 @@ def raised_per_capita(f: Fields) -> Iterator[Problem]:
 SUMS = (("total_investment", ("raised", "subsidy", "other_funds"), "项目总投资", ("筹资总额", "财政奖补资金", "村集体及其他资金")),)
 
 
-@rule("total_of_parts")
+@rule("total_of_parts", partial=True)
 def total_of_parts(f: Fields) -> Iterator[Problem]:
     """A total investment equals the sum of the funds it is made of (筹资 + 奖补 + 其他)."""
     for total, parts, total_zh, parts_zh in SUMS:
+        if failed(f) & {total, *parts}:
+            continue  # a part left out for failing the schema is not a part that is absent
         if not _number(f.get(total)) or not any(_number(f.get(p)) for p in parts):
             continue
         summed = sum((money(f.get(p)) for p in parts if _number(f.get(p))), Decimal(0))

@@ -116,6 +116,7 @@ def _nav() -> list[dict[str, str]]:
     nav = [{"首页": "index.md"}]
     nav += [{name: f"{category}/index.md"} for category, name in CATEGORIES.items()]
     nav += [{"公开单位": "units/index.md"}, {"公开目录": "catalogue/index.md"}, {"变更记录": "changes/index.md"}, {"公开时限": "deadlines/index.md"}]
+    nav += [{"统计": "stats/index.md"}]
     nav += [{"搜索": "search/index.md"}]
     return nav
 

@@ -382,25 +382,95 @@ def render_terminal(project: Project, report: Report) -> str:
     return "\n".join(out)
 
 
-# The heat map is drawn by the template from these measures (no script, no colour needed).
-CELL_W, CELL_H, LABEL_W, HEAD_H = 34, 22, 200, 46
-BAR_W = 160  # the on-time rate's bar at 100 %
+# The heat map: each cell writes its mark (✓ ! ✗ ·) and counts, so its colour only repeats
+# what the text says; gongkai/pages/charts.py holds the font and the text widths.
+CELL_H, HEAD_H, FILLS = 24, 52, {"ok": "#d9efd5", "late": "#fde5a6", "missing": "#f4b6b0", "came": "#e3ecf7", "none": "#ffffff"}
+HEAT_LEGEND = (("ok", "✓ 到期的都按时公开"), ("late", "! 有逾期公开"), ("missing", "✗ 有到期未公开"), ("came", "· 只有不定期公开"))
 
 
-def heat_rows(project: Project, report: Report) -> list[dict]:
-    """The heat map's rows as the template draws them: unit label, and each month's cell with its place."""
-    rows = []
-    for i, ((c, u), cells) in enumerate(sorted(report.heat.items())):
-        row = {"label": _unit_name(project, c, u), "y": HEAD_H + i * CELL_H, "cells": []}
-        for j, month in enumerate(report.months):
+def heat_values(project: Project, report: Report, chart_id: str = "heat") -> dict[str, Any]:
+    """The heat map as the template draws it: months, rows (a county's name heads its units
+    when there are several counties), each cell's place, state, mark and counts."""
+    from .pages.charts import FONT, text_width
+
+    several = len(report.counties) > 1
+    entries: list[dict[str, Any]] = []
+    county = None
+    for (c, u), cells in sorted(report.heat.items()):
+        if several and c != county:
+            entries.append({"heading": project.counties[c].name})
+        county = c
+        row: dict[str, Any] = {"label": _unit_name(project, c, u), "county": c, "unit": u, "cells": []}
+        for month in report.months:
             cell = cells.get(month, Cell(month))
             state = "missing" if cell.missing else "late" if cell.late else "ok" if cell.due else "came" if cell.came else "none"
             row["cells"].append({
-                "x": LABEL_W + j * CELL_W, "state": state, "mark": cell.mark, "text": f"{cell.came}/{cell.due}" if cell.due else (str(cell.came) if cell.came else ""),
+                "month": month, "state": state, "mark": cell.mark,
+                "text": f"{cell.came}/{cell.due}" if cell.due else (str(cell.came) if cell.came else ""),
                 "title": f"{month}：应公开 {cell.due} 期（按时 {cell.on_time}，逾期公开 {cell.late}，未公开 {cell.missing}），发布 {cell.came} 条",
             })
-        rows.append(row)
-    return rows
+        entries.append(row)
+    label_w = max([text_width(e["label"]) for e in entries if "label" in e] + [80]) + 12
+    cell_w = max([text_width(c["mark"] + c["text"]) for e in entries for c in e.get("cells", [])] + [text_width("12/12")]) + 8
+    for i, e in enumerate(entries):
+        e["y"] = HEAD_H + i * CELL_H
+        for j, c in enumerate(e.get("cells", [])):
+            c["x"] = label_w + j * cell_w
+    legend, x = [], label_w
+    for state, name in HEAT_LEGEND:
+        legend.append({"fill": FILLS[state], "name": name, "x": x})
+        x += 20 + text_width(name) + 16
+    months = [{"x": label_w + j * cell_w, "month": m, "label": m[2:].replace("-", "/") if m.endswith("-01") or j == 0 else m[5:]}
+              for j, m in enumerate(report.months)]
+    due = sum(c.due for cells in report.heat.values() for c in cells.values())
+    missing = sum(c.missing for cells in report.heat.values() for c in cells.values())
+    return {
+        "id": chart_id, "title": "各单位逐月应公开和实际公开情况",
+        "desc": f"{report.months[0]} 至 {report.months[-1]}，{sum(1 for e in entries if 'label' in e)} 个单位；"
+                f"到期应公开 {due} 期，其中到期未公开 {missing} 期。逐月数字见下表。",
+        "months": months, "rows": entries, "legend": legend, "fills": FILLS, "font": FONT,
+        "cell_w": cell_w, "cell_h": CELL_H, "label_w": label_w, "head_h": HEAD_H,
+        "width": max(label_w + cell_w * len(report.months), x) + 10, "height": HEAD_H + CELL_H * len(entries) + 10,
+    }
+
+
+def page_values(project: Project, report: Report, href: Any = None) -> dict[str, Any]:
+    """What a 督查 report page shows (the standalone report and the portal's page alike).
+
+    `href(problem)` is the address of the record a problem is about, or "" (none by default)."""
+    from .pages.charts import RateRow, rate_bars
+
+    units = sorted(report.by_unit().items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+    grouped: dict[str, list[Problem]] = defaultdict(list)
+    for p in report.problems:
+        grouped[p.category].append(p)
+    names = [c for c, n in report.by_category() if n]
+    several = len(report.counties) > 1
+
+    def who(county: str, unit: str) -> str:
+        name = _unit_name(project, county, unit) if unit else project.counties[county].name
+        return f"{project.counties[county].name} · {name}" if several and unit else name
+
+    rates = [RateRow(who(u.county, u.unit), u.due, u.on_time, u.late, u.missing) for u in report.on_time]
+    return {
+        "title": "政务公开督查报告",
+        "counties": [project.counties[c].name for c in report.counties],
+        "as_of": report.as_of,
+        "total": len(report.problems),
+        "categories": [{"name": c, "count": n, "anchor": f"cat-{i}"} for i, (c, n) in enumerate(report.by_category(), 1) if n],
+        "category_names": names,
+        "units": [{"name": who(c, u), "total": sum(n.values()), "counts": [n[c2] or "" for c2 in names]} for (c, u), n in units],
+        "grouped": [
+            {"name": c, "anchor": f"cat-{CATEGORIES_ZH.index(c) + 1}", "problems": [
+                {"who": who(p.county, p.unit) if p.unit else "", "message": p.message,
+                 "where": f"{p.path}:{p.line}" if p.path and p.line else p.path, "href": href(p) if href else ""}
+                for p in grouped[c]
+            ]}
+            for c in CATEGORIES_ZH if grouped.get(c)
+        ],
+        "heat": heat_values(project, report),
+        "on_time": rate_bars("rates", "定期公开事项按时率（按单位）", rates),
+    }
 
 
 def render_html(project: Project, report: Report, theme: Path) -> str:
@@ -408,30 +478,7 @@ def render_html(project: Project, report: Report, theme: Path) -> str:
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(theme)), autoescape=True, trim_blocks=True, lstrip_blocks=True)
-    template = env.get_template("inspect-report.html")
-    units = sorted(report.by_unit().items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
-    rows = heat_rows(project, report)
-    grouped: dict[str, list[Problem]] = defaultdict(list)
-    for p in report.problems:
-        grouped[p.category].append(p)
-    return template.render(
-        title="政务公开督查报告",
-        counties=[project.counties[c].name for c in report.counties],
-        as_of=report.as_of,
-        total=len(report.problems),
-        categories=[(c, n) for c, n in report.by_category() if n],
-        category_names=[c for c, n in report.by_category() if n],
-        units=[{"name": _unit_name(project, c, u) or project.counties[c].name, "total": sum(n.values()), "counts": n} for (c, u), n in units],
-        grouped=[(c, grouped[c]) for c in CATEGORIES_ZH if grouped.get(c)],
-        months=[{"x": LABEL_W + j * CELL_W, "label": m[2:].replace("-", "/") if m.endswith("-01") or j == 0 else m[5:]} for j, m in enumerate(report.months)],
-        rows=rows,
-        on_time=[{"name": u.name, "due": u.due, "on_time": u.on_time, "late": u.late, "missing": u.missing,
-                  "rate": f"{u.rate:.0%}" if u.rate is not None else "—", "bar": round((u.rate or 0) * BAR_W)} for u in report.on_time],
-        bar_w=BAR_W,
-        cell_w=CELL_W, cell_h=CELL_H, label_w=LABEL_W, head_h=HEAD_H,
-        width=LABEL_W + CELL_W * len(report.months) + 10, height=HEAD_H + CELL_H * len(rows) + 10,
-        unit_name=lambda c, u: _unit_name(project, c, u),
-    )
+    return env.get_template("inspect-report.html").render(gk=page_values(project, report))
 
 
 def _unit_name(project: Project, county: str, unit: str) -> str:

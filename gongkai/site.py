@@ -24,12 +24,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import changes, check, editor, engine, history, indexno, manifest, search
+from . import changes, check, deadlines, editor, engine, history, indexno, manifest, search
 from .changes import RecordHistory
 from .findings import Findings, render_terminal
 from .load import Project, load_counties
 from .model import County
 from .pages import CountySite, Page
+from .pages import inspection as inspection_page
+from .pages import stats as stats_page
 
 LOCK = ".gongkai-build.lock"  # empty; only its flock matters (verify vouches for it)
 LOCK_WAIT = 900.0  # seconds a build waits for another one writing the same folder (--lock-timeout)
@@ -258,13 +260,20 @@ def build_county(
     return times
 
 
-def build_portal(project: Project, site_dir: Path) -> None:
-    """site/index.html: the portal linking every county site."""
+def build_portal(project: Project, site_dir: Path, histories: dict[str, RecordHistory] | None = None) -> None:
+    """site/index.html: the portal linking every county site, with the city's 统计 and the
+    督查报告, judged at the built commit's date like each county's 公开时限."""
     counties = [
         {"href": f"{c.id}/", "name": c.name, "count": sum(1 for r in project.records if r.county == c.id and r.valid)}
         for c in project.counties.values()
     ]
-    data = {"city": project.site.city, "counties": counties}
+    data = {"city": project.site.city, "counties": counties, "stats": "stats/", "inspection": "inspection/"}
+    as_of = deadlines.as_of_date(project.root)
+    pages = [
+        Page("index.md", project.site.title, "portal.html", data),
+        stats_page.portal_page(project, as_of, histories),
+        inspection_page.portal_page(project, as_of, histories),
+    ]
     work = site_dir / f"{BUILD_PREFIX}portal"
     remove(work)
     try:
@@ -274,9 +283,9 @@ def build_portal(project: Project, site_dir: Path) -> None:
             site_name=project.site.title,
             site_url=project.site.base_url,
             footer=footer(project, None),
-            pages=[Page("index.md", project.site.title, "portal.html", data)],
+            pages=pages,
             assets=[],
-            nav=[{"首页": "index.md"}],
+            nav=[{"首页": "index.md"}, {"统计": stats_page.SRC}, {"督查报告": inspection_page.SRC}],
             repo_url=project.site.repo_url,
         )
         manifest.write_portal_manifest(project, work)
@@ -382,7 +391,7 @@ def _write_sites(
             return 1
         log(f"{county.name}：" + "，".join(f"{k} {v:.1f} 秒" for k, v in times.items()) + f" → {site_dir / county_id}/index.html")
     try:
-        build_portal(project, site_dir)
+        build_portal(project, site_dir, histories)
     except OSError:
         raise  # build_all names the folder's problem
     except Exception as exc:

@@ -67,6 +67,7 @@ class OnTime:
     on_time: int = 0
     late: int = 0
     missing: int = 0
+    county: str = ""
 
     @property
     def rate(self) -> float | None:
@@ -165,7 +166,7 @@ def on_time(project: Project, county: County, a: deadlines.Assessment, year: str
 
     def row(unit_id: str) -> OnTime:
         if unit_id not in out:
-            out[unit_id] = OnTime(unit_id, county.units[unit_id].name)
+            out[unit_id] = OnTime(unit_id, county.units[unit_id].name, county=county.id)
         return out[unit_id]
 
     late = {x.record.path for x in a.late}

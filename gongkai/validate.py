@@ -28,7 +28,7 @@ import markdown
 from . import history, indexno
 from . import schema as schemas
 from .chars import name_problem, plain_name
-from .checks import RECORD_RULES, RULE_SEVERITY, RULES, SERIES_RULES
+from .checks import PARTIAL, RECORD_RULES, RULE_SEVERITY, RULES, SERIES_RULES, CheckedFields
 from .findings import WARNING, Findings
 from .load import Project
 from .model import CATEGORIES, COMMON_FIELDS, LEVELS, PERIODS, CatalogueItem, Record
@@ -119,6 +119,7 @@ class Validator:
         common = schemas.coerce(common, p.record_schema, r.doc)
         meta.update(common)
         if schemas.report(self.common, common, r.doc, r.path, f, code_prefix="record"):
+            self.item_fields_despite_common(r)
             return False
         if "_record" in p.broken_catalogues:
             return False  # without the common fields' definition nothing more can be trusted (reported once)
@@ -158,20 +159,32 @@ class Validator:
         self.period(r, item)
         self.dates(r)
         self.attachments(r)
+        self.item_fields(r, item)
+        return len(f.errors) == before and unit is not None
+
+    def item_fields(self, r: Record, item: CatalogueItem) -> None:
+        """The item's own fields: its schema, then its named rules."""
+        f = self.findings
         fields = schemas.coerce(r.fields, item.schema, r.doc)
-        meta.update(fields)
+        r.meta.update(fields)
         # Unknown keys first: a misspelt required field should be named where it was typed,
         # not only reported as missing.
         shape_errors = len(f.errors)
         self.unknown_fields(r, item, fields)
         self.finite_numbers(r, fields)
-        if schemas.report(self.item_validator(item), fields, r.doc, r.path, f, code_prefix="field"):
-            return False
-        if len(f.errors) != shape_errors:  # rules may trust only fields of the right shape
-            return False
+        schemas.report(self.item_validator(item), fields, r.doc, r.path, f, code_prefix="field")
+        # Rules may trust only fields of the right shape. When some failed, the rules that can
+        # still run on the others do (checks.PARTIAL), so the clerk sees every problem at once.
+        shape = f.errors[shape_errors:]
+        bad = _failed_fields(shape) if shape else frozenset()
+        if bad is None:
+            return  # a problem with the record as a whole: no field can be trusted
+        checked = CheckedFields({k: v for k, v in fields.items() if k not in bad}, bad) if bad else fields
         for name in item.checks:
+            if bad and name not in PARTIAL:
+                continue
             try:
-                problems = list(RULES[name](fields))
+                problems = list(RULES[name](checked))
             except Exception as exc:  # a rule bug must not hide the rest of the report
                 f.add(
                     "check-failed",
@@ -191,7 +204,15 @@ class Validator:
                     field=schemas.field_path(problem.path),
                     hint=problem.hint,
                 )
-        return len(f.errors) == before and unit is not None
+
+    def item_fields_despite_common(self, r: Record) -> None:
+        """A record whose common fields failed still has its item's fields checked, when its
+        item is known, so the clerk sees every problem in one run (it is not published)."""
+        name = r.meta.get("catalogue")
+        catalogue = self.project.catalogues.get(r.category)
+        item = catalogue.items.get(name) if catalogue and isinstance(name, str) else None
+        if item is not None and "_record" not in self.project.broken_catalogues:
+            self.item_fields(r, item)
 
     def unknown_fields(self, r: Record, item: CatalogueItem, fields: dict[str, Any]) -> None:
         """Keys the item's schema does not define would silently vanish from the page."""
@@ -541,6 +562,18 @@ class Validator:
             )
             if RULE_SEVERITY.get(name, "error") == "error":
                 r.valid = False
+
+
+def _failed_fields(errors: list[Any]) -> frozenset[str] | None:
+    """The top-level fields the findings are about (recipients[3].id_number -> recipients);
+    None when one is about the record's fields as a whole."""
+    keys = set()
+    for e in errors:
+        m = re.match(r"[^.\[]+", e.field or "")
+        if not m:
+            return None
+        keys.add(m.group(0))
+    return frozenset(keys)
 
 
 CHINA = dt.timezone(dt.timedelta(hours=8))

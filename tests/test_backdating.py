@@ -62,3 +62,14 @@ def test_a_record_not_yet_committed_is_judged_as_arriving_today(history: Repo):
 def test_outside_git_nothing_is_called_backdated(repo: Repo):
     repo.record("old.md", "---\ncatalogue: notice\ntitle: 旧通知\npublished: 2014-01-01\n---\n正文。\n")
     assert not [f for f in repo.findings() if f.code == "record-backdated"]
+
+
+def test_the_deadlines_page_lists_it_and_judges_it_by_the_day_it_came(history: Repo):
+    from gongkai.pages import county_pages
+
+    project = history.check()
+    pages = {p.url: p for p in county_pages(project, project.counties["demo"], as_of=dt.date(2014, 4, 1))[0]}
+    html = pages["deadlines/"].content
+    assert "补录（倒签）的记录（1 条）" in html
+    assert '<a href="../village/cun/ledger-2013-12/">' in html and "<td>2014-01-08</td><td>2014-03-01</td><td>52</td>" in html
+    assert "<td>2014-03-01（补录，发布日期写 2014-01-08）</td><td>50</td>" in html  # 逾期公开, by the day it came

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import sys
 
 import pytest
 from tinyrepo import BALANCED_LEDGER, BUREAU
@@ -257,3 +258,60 @@ def test_misnumbered_step_in_a_record_points_at_its_number(repo):
     )
     path = repo.record("caikuang.md", text, BUREAU)
     assert [(f.code, f.line, f.column, f.field) for f in repo.findings(path)] == [("check-steps-numbered", 7, 6, "steps[1].no")]
+
+
+# All of a record's problems in one run ---------------------------------------------------
+
+
+def test_a_ledger_with_a_bad_field_still_gets_its_sums_checked_in_the_same_run(repo):
+    """A clerk once fixed a ledger over five runs, seeing a few errors at a time."""
+    text = (BALANCED_LEDGER.replace("{subject: 办公费, amount: 199.99}", "{subject: 办, amount: 99.99}")  # too short: expense fails
+            .replace("income_total: 6200.50", "income_total: 6300.50"))  # and the income does not add up
+    # The expense items no longer add up to expense_total either, but they failed the schema:
+    # they are not judged until the clerk has fixed them.
+    path = repo.record("2013-12-ledger.md", text)
+    found = [(f.code, f.field) for f in repo.findings(path)]
+    assert found == [
+        ("field-minLength", "expense[1].subject"),
+        ("check-ledger-balances", "income_total"),
+        ("check-ledger-balances", "closing_balance"),  # opening + the typed totals ≠ closing: all three passed
+    ]
+
+
+def test_a_rule_is_not_given_a_field_that_failed_so_it_claims_nothing_about_it(repo):
+    # The closing balance is not a number: the balance is not judged (it would be a wrong claim),
+    # the income total still is.
+    text = BALANCED_LEDGER.replace("closing_balance: 15000.51", "closing_balance: 15000.5x").replace(
+        "income_total: 6200.50", "income_total: 6300.50")
+    path = repo.record("2013-12-ledger.md", text)
+    assert [(f.code, f.field) for f in repo.findings(path)] == [("field-type", "closing_balance"), ("check-ledger-balances", "income_total")]
+
+
+def test_a_part_that_failed_is_not_taken_for_an_absent_part():
+    from gongkai.checks import CheckedFields, total_of_parts
+
+    fields = {"total_investment": 300, "raised": 100, "other_funds": 100}
+    assert [p.path for p in total_of_parts(fields)] == [("total_investment",)]  # subsidy absent: 200 ≠ 300
+    assert list(total_of_parts(CheckedFields(fields, frozenset({"subsidy"})))) == []  # subsidy failed: unknown
+    rows = CheckedFields({"total_amount": 5, "total_count": 9}, frozenset({"recipients"}))
+    assert list(list_total(rows)) == []
+
+
+def test_a_rule_not_written_for_partial_fields_waits_for_the_schema_to_pass(repo, monkeypatch):
+    from gongkai import checks
+
+    seen = []
+    monkeypatch.setitem(checks.RULES, "ledger_balances", lambda f: seen.append(dict(f)) or iter(()))
+    monkeypatch.setattr(sys.modules["gongkai.validate"], "PARTIAL", set())
+    repo.record("2013-12-ledger.md", BALANCED_LEDGER.replace("subject: 办公费", "subject: 办"))
+    repo.check()
+    assert seen == []
+
+
+def test_a_bad_common_field_does_not_hide_the_items_own_problems(repo):
+    text = BALANCED_LEDGER.replace("published: 2014-01-08", "published: 2014-01-32").replace(
+        "closing_balance: 15000.51", "closing_balance: 15000.52")
+    path = repo.record("2013-12-ledger.md", text)
+    found = [(f.code, f.field) for f in repo.findings(path)]
+    assert ("check-ledger-balances", "closing_balance") in found and any(field == "published" for _, field in found)
+    assert not next(r for r in repo.check().records if r.path == path).valid

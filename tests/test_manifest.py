@@ -425,9 +425,12 @@ def test_a_portal_built_from_another_commit_than_its_counties_is_rebuilt_on_its_
         assert build_all(tmp_path / "wt", mixed) == 0
     finally:
         git(root, "worktree", "remove", "--force", str(tmp_path / "wt"))
-    for item in published["site"].iterdir():  # the portal of the second commit over the first one's county
+    for item in published["site"].iterdir():  # the portal of the second commit (its pages and files) over the first one's county
         if item.is_file():
             shutil.copy(item, mixed / item.name)
+        elif item.name != "demo":
+            shutil.rmtree(mixed / item.name, ignore_errors=True)
+            shutil.copytree(item, mixed / item.name)
     assert (read_manifest(mixed)["built_from"], read_manifest(mixed / "demo")["built_from"]) == (published["second"], published["first"])
     assert manifest.verify(root, str(mixed)) == []
     deface(mixed / "index.html")

@@ -10,7 +10,8 @@ the flowcharts drawn at build time). One module per kind of page:
     home      county home               listing    categories, units, the catalogue
     record    a record and its 修订记录   gone       deleted, lost and moved records
     changes   变更记录 and the feeds      deadlines  公开时限
-    search    the search page
+    stats     统计 (county and portal)     inspection 督查报告 (portal)
+    charts    SVG charts' values          search     the search page
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ TEMPLATES = frozenset(
     f"{kind}.html"
     for kind in (
         "home", "category", "units", "unit", "catalogue", "item", "record", "gone", "moved",
-        "changes", "deadlines", "search", "portal",
+        "changes", "deadlines", "search", "portal", "stats", "inspection",
     )
 )
 
@@ -268,7 +269,7 @@ class CountySite:
 
     def build(self) -> list[Page]:
         """Every page of the county site."""
-        from . import changes, deadlines, gone, home, listing, record, search
+        from . import changes, deadlines, gone, home, listing, record, search, stats
 
         home.build(self)
         for category in CATEGORIES:
@@ -281,6 +282,7 @@ class CountySite:
         gone.lost_records(self)
         changes.build(self)
         deadlines.build(self)
+        stats.build(self)
         search.build(self)
         return self.pages
 

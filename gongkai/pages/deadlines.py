@@ -33,9 +33,17 @@ def build(site: CountySite) -> None:
         "missing": [[_unit(m.unit), _item(m.item), m.periods_zh, m.due.isoformat()] for m in a.missing],
         "late": [
             [{"href": rel_url(HERE, x.record.url), "text": x.record.title}, _unit(x.unit), period_zh(x.period),
-             x.due.isoformat(), x.published.isoformat(), str(x.days)]
+             x.due.isoformat(), x.published.isoformat() + (f"（补录，发布日期写 {x.typed.isoformat()}）" if x.typed else ""), str(x.days)]
             for x in a.late
         ],
         "never": [{"unit": _unit(site.county.units[u]), "items": [_item(i) for i in items]} for u, items in a.never.items()],
+        # Records that reached the platform long after the date they say (补录/倒签): their
+        # lateness above is judged by the day they came.
+        "backdated": [
+            [{"href": rel_url(HERE, b.record.url), "text": b.record.title}, _unit(site.county.units[b.record.unit]),
+             b.typed.isoformat(), b.landed.isoformat(), str(b.days)]
+            for b in a.backdated if b.record.valid and b.record.unit in site.county.units
+        ],
+        "slack": deadlines.BACKDATE_SLACK_DAYS,
     }
     site.pages.append(Page("deadlines/index.md", "公开时限", "deadlines.html", data))
