@@ -113,3 +113,24 @@ def test_the_flowchart_fits_its_column_and_its_text_is_at_least_12px(page, serve
     for t in f["texts"]:
         assert t["size"] >= 12 and t["height"] >= 12, f"{t['text']} is drawn at {t['size']:.1f} px at {width} px"
         assert f["svg"][0] <= t["left"] and t["right"] <= f["svg"][1], f"{t['text']} runs out of the chart"
+
+
+WEIGHT = """() => { const all = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')];
+  return all.map(e => ({url: e.name, bytes: e.transferSize, body: e.encodedBodySize})); }"""
+
+
+@pytest.mark.parametrize("kind", ["county home", "record: power list + flowchart + revisions", "record: government"])
+def test_page_weight_on_a_first_visit(browser, server, kind, capsys):
+    """Bytes a first visit transfers (nothing cached), measured by Chromium; printed for the
+    record, with a budget a phone on a slow connection can bear."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    page.goto(f"{server}{PAGES[kind]}", wait_until="load")
+    entries = page.evaluate(WEIGHT)
+    context.close()
+    total = sum(e["bytes"] for e in entries)
+    html = entries[0]["bytes"]
+    with capsys.disabled():
+        print(f"\n{kind}: {total:,} bytes transferred in {len(entries)} requests (HTML {html:,} bytes)")
+    assert all(e["url"].startswith(server) for e in entries)
+    assert total < 600_000
