@@ -145,3 +145,21 @@ def test_flowchart_field_renders_chart_and_risk_table():
     html = render_fields({"steps": STEPS}, schema)
     assert html.startswith("<h2>权力运行流程</h2><figure")
     assert "gk-risks" in html
+
+
+def test_a_table_in_a_record_body_labels_each_cell_with_its_column():
+    """On a phone a body table reads as cards; the labels come from the table's own head."""
+    from gongkai.pages.body import body_html
+
+    html = str(body_html("| 项目 | 金额（元） |\n| --- | ---: |\n| 修路 **一期** | 3,000 |\n| 打井 |\n"))
+    assert '<td data-label="项目">修路 <strong>一期</strong></td>' in html
+    assert '<td data-label="金额（元）">3,000</td>' in html
+    assert html.count("data-label=") == 4  # the short row's missing cell is filled, labelled too
+    assert "<th data-label" not in html
+
+
+def test_a_body_cannot_smuggle_markup_through_a_cell_label():
+    from gongkai.pages.body import body_html
+
+    html = str(body_html('| a"><script>x</script> |\n| --- |\n| 1 |\n'))
+    assert "<script>" not in html and 'data-label="a&quot;&gt;' in html
