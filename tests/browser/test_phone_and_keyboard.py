@@ -134,3 +134,42 @@ def test_page_weight_on_a_first_visit(browser, server, kind, capsys):
         print(f"\n{kind}: {total:,} bytes transferred in {len(entries)} requests (HTML {html:,} bytes)")
     assert all(e["url"].startswith(server) for e in entries)
     assert total < 600_000
+
+
+def test_a_wide_table_in_a_record_body_reads_as_cards_on_a_phone(page, server):
+    """A Markdown table in a record's text, as gongkai/pages/body.py makes it, put into a
+    record page: on a phone each row is a card of labelled values and nothing scrolls sideways."""
+    from gongkai.pages.body import body_html
+
+    head = ["序号", "项目名称", "承建单位", "合同金额（元）", "开工日期", "竣工日期", "验收情况", "备注说明"]
+    row = ["1", "东关村生产路硬化工程一期", "许昌县某某建筑工程有限公司", "1,234,567.89", "2013-10-14", "2013-12-30", "合格", "村民代表全程监督"]
+    markdown = "\n".join("| " + " | ".join(r) + " |" for r in (head, ["---"] * len(head), row, row))
+    open_page(page, server, PAGES["record: government"], 375)
+    page.evaluate(
+        """(html) => { const d = document.createElement('div'); d.className = 'gk-body'; d.innerHTML = html;
+                       document.querySelector('.gk-meta').after(d); }""",
+        str(body_html(markdown)),
+    )
+    labels = page.evaluate("[...document.querySelectorAll('.gk-body td')].map(td => getComputedStyle(td, '::before').content)")
+    assert labels == [f'"{h}"' for h in head] * 2
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def test_on_a_phone_the_keyboard_opens_the_menu_and_reaches_its_links(page, server):
+    open_page(page, server, PAGES["county home"], 375)
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('for')") == "__drawer":
+            break
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "打开导航菜单"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.getElementById('__drawer').checked")
+    page.evaluate("document.getAnimations().forEach(a => a.finish())")
+    for _ in range(4):  # past the header's search box and button, into the open drawer
+        page.keyboard.press("Tab")
+        if page.evaluate("!!document.activeElement.closest('.md-sidebar--primary')"):
+            break
+    assert page.evaluate("!!document.activeElement.closest('.md-sidebar--primary')")
+    f = page.evaluate(FOCUS)
+    assert f["what"].startswith("A") and f["shown"] and 0 <= f["left"] and f["right"] <= 375, f
