@@ -46,6 +46,18 @@ def value_text(value: Any, schema: Any = None) -> str:
     return text + (unit if unit and text else "")
 
 
+def align(schema: Any) -> str:
+    """How a column or field is laid out: "num" (a number or amount: right-aligned, never
+    broken), "date" (never broken) or "" (text)."""
+    if not isinstance(schema, dict):
+        return ""
+    if schema.get("type") in ("number", "integer"):
+        return "num"
+    if schema.get("format") in ("date", "date-time"):
+        return "date"
+    return ""
+
+
 def _number(value: Any, unit: str) -> str:
     try:
         d = Decimal(str(value))
@@ -97,7 +109,12 @@ def _table(rows: list[dict[str, Any]], schema: Any) -> dict[str, Any]:
                 total.append(value_text(exact, props[c]))
             else:
                 total.append("合计" if i == 0 else "")
-    return {"columns": [_title(props.get(c), c) for c in columns], "rows": body, "total": total}
+    return {
+        "columns": [_title(props.get(c), c) for c in columns],
+        "align": [align(props.get(c)) for c in columns],
+        "rows": body,
+        "total": total,
+    }
 
 
 def _row_table(value: dict[str, Any], schema: Any) -> dict[str, Any] | None:
@@ -128,7 +145,11 @@ def _row_table(value: dict[str, Any], schema: Any) -> dict[str, Any] | None:
             "label": label,
             "cells": None if row is None else [value_text(row.get(c), props.get(c)) for c in columns],
         })
-    return {"columns": [_title(col_props.get(c), c) for c in columns], "rows": body}
+    return {
+        "columns": [_title(col_props.get(c), c) for c in columns],
+        "align": [align(col_props.get(c)) for c in columns],
+        "rows": body,
+    }
 
 
 def render_fields(fields: dict[str, Any], schema: dict[str, Any]) -> list[dict[str, Any]]:
@@ -137,9 +158,10 @@ def render_fields(fields: dict[str, Any], schema: dict[str, Any]) -> list[dict[s
 
     Each section is {"kind", "title", ...}: kind "fields" (rows of label and text),
     "flowchart" (svg, risks), "table" (columns, rows, total), "matrix" (columns, rows of
-    indent, label and cells), "text" (paragraphs) or "group" (sections)."""
+    indent, label and cells), "text" (paragraphs) or "group" (sections). "fields", "table"
+    and "matrix" also carry "align": per row or column, what align() says of it."""
     props = _props(schema)
-    simple, sections = [], []
+    simple, aligns, sections = [], [], []
     for key in _ordered(fields, schema):
         value, sch = fields[key], props.get(key, {})
         title = _title(sch, key)
@@ -157,19 +179,53 @@ def render_fields(fields: dict[str, Any], schema: dict[str, Any]) -> list[dict[s
             sections.append({"kind": "text", "title": title, "paragraphs": paragraphs})
         else:
             simple.append((title, value_text(value, sch)))
-    return ([{"kind": "fields", "rows": simple}] if simple else []) + sections
+            aligns.append(align(sch))
+    return ([{"kind": "fields", "rows": simple, "align": aligns}] if simple else []) + sections
 
 
-def _lines(text: str, width: int) -> list[str]:
-    return [text[i : i + width] for i in range(0, len(text), width)][:2] or [""]
+# The flowchart's geometry, in SVG units. It is drawn 350 units wide and shown at most at
+# that size (1 unit = 1 px on a desktop); on a 375 px phone the column is about 343 px, so
+# the smallest text (15 units) is still at least 12 px. Long names wrap inside the box
+# instead of being cut off or shrinking.
+FLOW_LEFT, FLOW_BOX_W, FLOW_GAP, FLOW_WIDTH = 30, 250, 30, 350
+FLOW_NAME, FLOW_DETAIL, FLOW_PAD = 16, 15, 10
+FLOW_MAX_LINES = 3
+
+
+def _text_lines(text: str, size: int, width: int = FLOW_BOX_W - 2 * 12) -> list[str]:
+    """Text cut into lines that fit width at a font size (a Chinese character is one em
+    wide, other characters about half); at most FLOW_MAX_LINES, the last one ending in …"""
+    lines, line, used = [], "", 0.0
+    for ch in text:
+        w = size if ord(ch) > 0x2E80 else size * 0.6
+        if line and used + w > width:
+            lines.append(line)
+            line, used = "", 0.0
+        if not line and lines and ch.isspace():
+            continue  # a wrapped line does not start with the space it was cut at
+        line += ch
+        used += w
+    lines.append(line)
+    if len(lines) > FLOW_MAX_LINES:
+        lines = lines[:FLOW_MAX_LINES]
+        lines[-1] = lines[-1][:-1] + "…"
+    return lines
 
 
 def flowchart(steps: list[dict[str, Any]]) -> Markup:
     """权力运行流程图 drawn at build time as inline SVG: no script, nothing from outside;
     every value in it escaped here, so the template may print it as it is."""
-    box_w, box_h, gap, left = 380, 64, 34, 40
-    width = left + box_w + 120
-    height = gap + len(steps) * (box_h + gap)
+    left, box_w, gap, width = FLOW_LEFT, FLOW_BOX_W, FLOW_GAP, FLOW_WIDTH
+    boxes = []  # per step: top, height, name lines, detail lines
+    y = gap
+    for i, step in enumerate(steps):
+        name = _text_lines(f"{step.get('no', i + 1)}. {step.get('name', '')}", FLOW_NAME)
+        detail_text = "　".join(x for x in (str(step.get("actor") or ""), str(step.get("time_limit") or "")) if x)
+        detail = _text_lines(detail_text, FLOW_DETAIL) if detail_text else []
+        height = 2 * FLOW_PAD + len(name) * (FLOW_NAME + 5) + len(detail) * (FLOW_DETAIL + 5)
+        boxes.append((y, max(height, 56), name, detail))
+        y += max(height, 56) + gap
+    height = y
     parts = [
         f'<svg class="gk-flow" role="img" aria-label="权力运行流程图" viewBox="0 0 {width} {height}" '
         f'width="100%" style="max-width:{width}px" xmlns="http://www.w3.org/2000/svg">',
@@ -178,27 +234,27 @@ def flowchart(steps: list[dict[str, Any]]) -> Markup:
     ]
     index = {s.get("no"): i for i, s in enumerate(steps)}
 
-    def top(i: int) -> int:
-        return gap + i * (box_h + gap)
-
     for i, step in enumerate(steps):
         risk = step.get("risk") or {}
         fill, stroke = RISK_COLOURS.get(str(risk.get("level")), NO_RISK)
-        y = top(i)
+        y, box_h, name, detail = boxes[i]
         parts.append(
             f'<rect x="{left}" y="{y}" width="{box_w}" height="{box_h}" rx="8" fill="{fill}" stroke="{stroke}" stroke-width="2"/>'
         )
-        name = f"{step.get('no', i + 1)}. {step.get('name', '')}"
-        parts.append(f'<text x="{left + 14}" y="{y + 26}" font-size="17" font-weight="bold" fill="#263238">{escape(name[:22])}</text>')
-        detail = "　".join(x for x in (str(step.get("actor") or ""), str(step.get("time_limit") or "")) if x)
-        parts.append(f'<text x="{left + 14}" y="{y + 50}" font-size="13" fill="#455a64">{escape(detail[:30])}</text>')
+        base = y + FLOW_PAD
+        for line in name:
+            base += FLOW_NAME + 5
+            parts.append(f'<text x="{left + 12}" y="{base - 4}" font-size="{FLOW_NAME}" font-weight="bold" fill="#263238">{escape(line)}</text>')
+        for line in detail:
+            base += FLOW_DETAIL + 5
+            parts.append(f'<text x="{left + 12}" y="{base - 4}" font-size="{FLOW_DETAIL}" fill="#37474f">{escape(line)}</text>')
         if risk.get("level"):
-            cx, cy = left + box_w + 34, y + box_h / 2
-            parts.append(f'<circle cx="{cx}" cy="{cy}" r="20" fill="{stroke}"/>')
+            cx, cy = left + box_w + 40, y + box_h / 2
+            parts.append(f'<circle cx="{cx}" cy="{cy}" r="18" fill="{stroke}"/>')
             parts.append(
                 f'<text x="{cx}" y="{cy + 6}" font-size="16" text-anchor="middle" fill="#fff">{escape(str(risk["level"]))}</text>'
             )
-            parts.append(f'<line x1="{left + box_w}" y1="{cy}" x2="{cx - 20}" y2="{cy}" stroke="{stroke}" stroke-dasharray="4 3"/>')
+            parts.append(f'<line x1="{left + box_w}" y1="{cy}" x2="{cx - 18}" y2="{cy}" stroke="{stroke}" stroke-dasharray="4 3"/>')
         targets = step.get("next")
         if targets is None:
             targets = [step.get("no", i + 1) + 1] if i + 1 < len(steps) and isinstance(step.get("no", i + 1), int) else []
@@ -209,11 +265,11 @@ def flowchart(steps: list[dict[str, Any]]) -> Markup:
             if j == i + 1:
                 x = left + box_w / 2
                 parts.append(
-                    f'<line x1="{x}" y1="{y + box_h}" x2="{x}" y2="{top(j) - 2}" stroke="#546e7a" stroke-width="2" marker-end="url(#gk-arrow)"/>'
+                    f'<line x1="{x}" y1="{y + box_h}" x2="{x}" y2="{boxes[j][0] - 2}" stroke="#546e7a" stroke-width="2" marker-end="url(#gk-arrow)"/>'
                 )
             else:  # a jump (back to an earlier step, or past the next): route along the left edge
                 x0 = left - 12 - 6 * (i % 3)
-                y0, y1 = y + box_h / 2, top(j) + box_h / 2
+                y0, y1 = y + box_h / 2, boxes[j][0] + boxes[j][1] / 2
                 parts.append(
                     f'<polyline points="{left},{y0} {x0},{y0} {x0},{y1} {left - 2},{y1}" fill="none" stroke="#546e7a" '
                     f'stroke-width="1.5" stroke-dasharray="5 3" marker-end="url(#gk-arrow)"/>'

@@ -43,9 +43,12 @@ def total_row(html: str) -> str:
 def test_table_with_x_sum_gets_a_total_row():
     rows = [{"subject": "上级转移支付", "amount": 5000.00}, {"subject": "集体土地承包费", "amount": 1200.50}]
     html = render_fields({"income": rows}, SCHEMA)
-    assert "<th>收入项目</th><th>金额</th>" in html
-    assert "<td>上级转移支付</td><td>5,000.00元</td>" in html
-    assert total_row(html) == '<tr class="gk-total"><td><strong>合计</strong></td><td><strong>6,200.50元</strong></td></tr>'
+    assert '<th scope="col">收入项目</th><th scope="col" class="gk-num">金额</th>' in html
+    assert '<td data-label="收入项目">上级转移支付</td><td data-label="金额" class="gk-num">5,000.00元</td>' in html
+    assert total_row(html) == (
+        '<tr class="gk-total"><td data-label="收入项目"><strong>合计</strong></td>'
+        '<td data-label="金额" class="gk-num"><strong>6,200.50元</strong></td></tr>'
+    )
 
 
 def test_total_is_exact_where_floats_would_drift():
@@ -63,7 +66,7 @@ def test_whole_number_column_totals_without_decimals():
         }
     }
     html = render_fields({"units": [{"name": "一组", "count": 3}, {"name": "二组", "count": 4}]}, schema)
-    assert total_row(html) == '<tr class="gk-total"><td><strong>合计</strong></td><td><strong>7人</strong></td></tr>'
+    assert total_row(html) == '<tr class="gk-total"><td data-label="单位"><strong>合计</strong></td><td data-label="人数"><strong>7人</strong></td></tr>'
 
 
 def test_table_without_x_sum_has_no_total_row():
@@ -74,7 +77,7 @@ def test_table_without_x_sum_has_no_total_row():
 def test_scalars_in_schema_order_with_units():
     html = render_fields({"contact": "王会计", "opening_balance": 12000}, SCHEMA)
     assert html == (
-        '<table class="gk-fields"><tbody><tr><th>期初余额</th><td>12,000.00元</td></tr>'
+        '<table class="gk-fields"><tbody><tr><th>期初余额</th><td class="gk-num">12,000.00元</td></tr>'
         "<tr><th>联系人</th><td>王会计</td></tr></tbody></table>"
     )
 
@@ -132,9 +135,9 @@ def test_risk_table_lists_every_step():
     html = render_fields({"steps": STEPS}, {"properties": {"steps": {"x-display": "flowchart"}}})
     table = html[html.index('<table class="gk-table gk-risks">') :]
     assert table.count("<tr>") == 1 + len(STEPS)
-    assert "<td>降低标准</td>" in table and "<td>集体审查</td>" in table
-    assert "<td>&lt;script&gt;股室&lt;/script&gt;</td>" in table
-    assert "<td>—</td>" in table  # step 3 has no risk
+    assert '<td data-label="廉政风险点">降低标准</td>' in table and '<td data-label="防控措施">集体审查</td>' in table
+    assert '<td data-label="承办">&lt;script&gt;股室&lt;/script&gt;</td>' in table
+    assert '<td data-label="风险等级">—</td>' in table  # step 3 has no risk
 
 
 def test_flowchart_field_renders_chart_and_risk_table():
@@ -142,3 +145,21 @@ def test_flowchart_field_renders_chart_and_risk_table():
     html = render_fields({"steps": STEPS}, schema)
     assert html.startswith("<h2>权力运行流程</h2><figure")
     assert "gk-risks" in html
+
+
+def test_a_table_in_a_record_body_labels_each_cell_with_its_column():
+    """On a phone a body table reads as cards; the labels come from the table's own head."""
+    from gongkai.pages.body import body_html
+
+    html = str(body_html("| 项目 | 金额（元） |\n| --- | ---: |\n| 修路 **一期** | 3,000 |\n| 打井 |\n"))
+    assert '<td data-label="项目">修路 <strong>一期</strong></td>' in html
+    assert '<td data-label="金额（元）">3,000</td>' in html
+    assert html.count("data-label=") == 4  # the short row's missing cell is filled, labelled too
+    assert "<th data-label" not in html
+
+
+def test_a_body_cannot_smuggle_markup_through_a_cell_label():
+    from gongkai.pages.body import body_html
+
+    html = str(body_html('| a"><script>x</script> |\n| --- |\n| 1 |\n'))
+    assert "<script>" not in html and 'data-label="a&quot;&gt;' in html

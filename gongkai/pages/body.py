@@ -8,11 +8,35 @@ from __future__ import annotations
 
 import markdown
 import nh3
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
 from .. import pii
 
-_md = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+
+class _CellLabels(Treeprocessor):
+    """Gives each body cell of a table its column's heading (data-label), so that on a phone
+    the stylesheet can show a row as a card of labelled values instead of a wide table."""
+
+    def run(self, root):
+        for table in root.iter("table"):
+            head = table.find("thead/tr")
+            if head is None:
+                continue
+            labels = ["".join(th.itertext()).strip() for th in head]
+            for row in table.iterfind("tbody/tr"):
+                for label, cell in zip(labels, row, strict=False):
+                    if label:
+                        cell.set("data-label", label)
+
+
+class _CellLabelsExtension(Extension):
+    def extendMarkdown(self, md):  # noqa: N802 (Markdown's name)
+        md.treeprocessors.register(_CellLabels(md), "gk_cell_labels", 0)
+
+
+_md = markdown.Markdown(extensions=["tables", "sane_lists", _CellLabelsExtension()], output_format="html")
 _ALLOWED_TAGS = {
     "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "u", "s", "sub", "sup",
     "blockquote", "code", "pre", "ul", "ol", "li", "dl", "dt", "dd", "a", "img",
@@ -35,7 +59,7 @@ def body_html(text: str) -> Markup:
         nh3.clean(
             html,
             tags=_ALLOWED_TAGS,
-            attributes={"a": {"href", "title"}, "img": {"src", "alt", "title"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}},
+            attributes={"a": {"href", "title"}, "img": {"src", "alt", "title"}, "td": {"colspan", "rowspan", "data-label"}, "th": {"colspan", "rowspan"}},
             url_schemes={"http", "https", "mailto"},
             attribute_filter=_attribute_filter,
             link_rel="noopener noreferrer",

@@ -8,10 +8,11 @@ import re
 
 import pytest
 
-# One page of each kind (county home, list, unit, catalogue item, record, 变更记录, 公开时限, search, portal).
+# One page of each kind (county home, list, unit, catalogue item, record, 变更记录, 公开时限, search,
+# portal, and the page for an address the site does not have).
 PAGES = [
     "xiangcheng/", "xiangcheng/government/", "xiangcheng/units/guotu/", "xiangcheng/catalogue/government/power-item/",
-    "xiangcheng/changes/", "xiangcheng/deadlines/", "xiangcheng/search/", "",
+    "xiangcheng/changes/", "xiangcheng/deadlines/", "xiangcheng/search/", "", "xiangcheng/404.html", "404.html",
 ]
 
 
@@ -82,3 +83,13 @@ def test_the_header_search_shows_where_focus_is(page, server):
     assert page.evaluate("document.activeElement.id") == "gk-q"
     assert _colour(page, "#gk-q", "outlineStyle") != "none"
     assert _colour(page, "#gk-q", "outlineWidth") != "0px"
+
+
+@pytest.mark.parametrize("url", ["xiangcheng/404.html", "404.html"])
+def test_an_unknown_address_is_answered_in_chinese_with_a_way_home(page, server, url):
+    page.goto(f"{server}{url}")
+    assert page.inner_text("h1") == "页面未找到"
+    assert "Not found" not in page.content()
+    assert page.title().startswith("页面未找到 - ")
+    home = page.get_attribute("article a[href]", "href")
+    assert home == ("/xiangcheng/." if url.startswith("xiangcheng") else "/.")
