@@ -10,7 +10,8 @@ the flowcharts drawn at build time). One module per kind of page:
     home      county home               listing    categories, units, the catalogue
     record    a record and its 修订记录   gone       deleted, lost and moved records
     changes   变更记录 and the feeds      deadlines  公开时限
-    search    the search page
+    search    the search page                data       开放数据 (CSV and JSON downloads)
+    conventions  信息公开指南, 信息公开年报, 依申请公开, 网站地图
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ TEMPLATES = frozenset(
     f"{kind}.html"
     for kind in (
         "home", "category", "units", "unit", "catalogue", "item", "record", "gone", "moved",
-        "changes", "deadlines", "search", "portal",
+        "changes", "deadlines", "search", "portal", "data", "entry", "apply", "sitemap",
     )
 )
 
@@ -196,6 +197,11 @@ class CountySite:
 
     # helpers ---------------------------------------------------------------------------
 
+    @property
+    def site_name(self) -> str:
+        """The county site's name, as its header and home page give it."""
+        return f"{self.county.name}党务政务公开"
+
     def unit(self, r: Record) -> Unit:
         """The record's unit."""
         return self.county.units[r.unit]
@@ -268,7 +274,7 @@ class CountySite:
 
     def build(self) -> list[Page]:
         """Every page of the county site."""
-        from . import changes, deadlines, gone, home, listing, record, search
+        from . import changes, conventions, data, deadlines, gone, home, listing, record, search
 
         home.build(self)
         for category in CATEGORIES:
@@ -277,6 +283,9 @@ class CountySite:
         listing.catalogue(self)
         for r in self.records:
             record.build(self, r)
+        record.add_qr_codes(self)
+        data.build(self)
+        conventions.build(self)
         gone.tombstones(self)
         gone.lost_records(self)
         changes.build(self)
