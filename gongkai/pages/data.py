@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import opendata, pii
 from ..model import CATEGORIES, Record
-from . import Asset, Page, rel_url
+from . import Asset, Page
 
 if TYPE_CHECKING:
     from . import CountySite
@@ -34,10 +34,14 @@ def item_list(category: str, item_id: str) -> str:
 
 
 def links(here: str, stem: str) -> list[dict[str, str]]:
-    """The CSV and JSON links of one download, as seen from the page at `here`."""
+    """The CSV and JSON links of one download, as seen from the page at `here`.
+
+    Up to the site's root, then down: every record page links its files, and rel_url's
+    posixpath.relpath cost more than writing them (measured)."""
+    up = "../" * here.count("/")
     return [
-        {"href": rel_url(here, f"{stem}.csv"), "format": "CSV", "note": "Excel 可直接打开"},
-        {"href": rel_url(here, f"{stem}.json"), "format": "JSON", "note": "供程序读取"},
+        {"href": f"{up}{stem}.csv", "format": "CSV", "note": "Excel 可直接打开"},
+        {"href": f"{up}{stem}.json", "format": "JSON", "note": "供程序读取"},
     ]
 
 
@@ -65,7 +69,10 @@ def record_entry(site: CountySite, r: Record) -> dict[str, Any]:
         "validity": validity_zh(m),
         "url": record_url(site, r),
     }
-    return {k: pii.mask_text(v) for k, v in entry.items()}
+    # Only what a unit typed can hold a number by mistake; the rest is the site's own words.
+    for key in ("title", "doc_number", "period"):
+        entry[key] = pii.mask_text(entry[key])
+    return entry
 
 
 def record_downloads(site: CountySite, r: Record) -> list[dict[str, Any]]:
@@ -73,15 +80,15 @@ def record_downloads(site: CountySite, r: Record) -> list[dict[str, Any]]:
 
     A removed record has none: its content is gone from the site, its data with it."""
     assert r.item is not None
-    if r.meta.get("removed"):
+    if r.meta.get("removed") or not opendata.has_tables(r.fields):
         return []
-    tables = opendata.record_tables(r.fields, r.item.schema)
+    fields, tables = opendata.record_data(r.fields, r.item.schema)
     if not tables:
         return []
     stem = f"data/records/{r.category}/{r.unit}/{r.id}"
     data = {
         **record_entry(site, r),
-        "fields": opendata.plain(r.fields),
+        "fields": fields,
         "tables": [{k: t[k] for k in ("title", "columns", "rows")} for t in tables],
     }
     site.assets.append(Asset(f"{stem}.json", content=opendata.json_bytes(data)))

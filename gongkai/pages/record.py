@@ -115,7 +115,7 @@ def add_qr_codes(site: CountySite) -> None:
     """A QR code on each record page whose full address is known (site.yml's base_url), in one batch."""
     views = [p.data["print"] for p in site.pages if p.kind == "record" and "print" in p.data]
     views = [v for v in views if v["url"].startswith(("http://", "https://"))]
-    codes = qr.codes([v["url"] for v in views])
+    codes = qr.codes([v["url"] for v in views], site.county.id)
     for v in views:
         v["qr"] = codes[v["url"]]
 
