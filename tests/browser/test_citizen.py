@@ -183,3 +183,21 @@ def test_large_text_mode_is_a_keyboard_toggle_that_survives_navigation(page, ser
     assert not large() and page.get_attribute(button, "aria-pressed") == "false"
     page.reload()
     assert not large() and size() == normal
+
+
+def test_the_new_pages_and_the_toolbar_meet_the_basics(page, server):
+    from test_accessibility import contrast
+
+    for url in ("data/", "apply/", "sitemap/", "guide/", "annual-reports/"):
+        page.goto(f"{server}{COUNTY}/{url}")
+        assert page.evaluate("document.documentElement.lang") == "zh-CN"
+        assert page.evaluate("document.querySelector('a[href]').getAttribute('href')") == "#gk-main", url
+        assert page.title().count("许昌县党务政务公开") == 1 and page.locator("h1").count() == 1, url
+    for selector in (".gk-toolbar a", "[data-gk-large]"):
+        colours = page.evaluate(
+            f"(() => {{ const s = getComputedStyle(document.querySelector('{selector}')); return [s.color, s.backgroundColor]; }})()"
+        )
+        background = colours[1] if "rgba(0, 0, 0, 0)" not in colours[1] else "rgb(255, 255, 255)"
+        assert contrast(colours[0], background) >= 4.5, selector
+    page.focus("[data-gk-large]")
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
