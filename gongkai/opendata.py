@@ -163,7 +163,7 @@ def record_tables(fields: dict[str, Any], schema: dict[str, Any]) -> list[dict[s
                 tables.append(t)
         elif isinstance(value, dict):
             for t in record_tables(value, sch):
-                t["key"] = f"{key}-{t['key']}"
+                t["key"] = f"{key}.{t['key']}"
                 tables.append(t)
     return tables
 

@@ -11,13 +11,13 @@ import posixpath
 import re
 
 import pytest
-from tinyrepo import BALANCED_LEDGER, BUREAU, COUNTY_YML, GOVERNMENT_YML, SITE_YML, Repo, is_chinese, notice
+from tinyrepo import BALANCED_LEDGER, BUREAU, COUNTY_YML, GOVERNMENT_YML, SITE_YML, VILLAGE_YML, Repo, is_chinese, notice
 
 from gongkai import pii, qr
 from gongkai.pages import county_pages
 
 LEDGER_JSON = "data/records/village/cun/ledger.json"
-LEDGER_INCOME = "data/records/village/cun/ledger-income.csv"
+LEDGER_INCOME = "data/records/village/cun/ledger/income.csv"
 
 
 def build(repo: Repo):
@@ -58,7 +58,7 @@ def test_a_ledger_offers_its_tables_as_csv_and_json_with_numbers_as_numbers(repo
     page = pages["village/cun/ledger/"]
     hrefs = re.findall(r'<a href="([^"]+)" download>下载 (CSV|JSON)</a>', page.content)
     assert {(linked(page, h), kind) for h, kind in hrefs} == {
-        (LEDGER_JSON, "JSON"), (LEDGER_INCOME, "CSV"), ("data/records/village/cun/ledger-expense.csv", "CSV"),
+        (LEDGER_JSON, "JSON"), (LEDGER_INCOME, "CSV"), ("data/records/village/cun/ledger/expense.csv", "CSV"),
     }
 
 
@@ -123,11 +123,11 @@ def test_no_unmasked_identity_or_mobile_number_reaches_a_download(repo: Repo):
     assert {f.code for f in project.findings.errors} == {"pii-id-number", "pii-mobile"}
     _, assets, _ = county_pages(project, project.counties["demo"])
     downloads = {a.src: a.content.decode("utf-8-sig") for a in assets if a.src.startswith("data/")}
-    assert "data/records/village/cun/s-recipients.csv" in downloads
+    assert "data/records/village/cun/s/recipients.csv" in downloads
     for name, text in downloads.items():
         assert not pii.find(text), name
         assert UNMASKED not in text and MOBILE not in text, name
-    csv_text = downloads["data/records/village/cun/s-recipients.csv"]
+    csv_text = downloads["data/records/village/cun/s/recipients.csv"]
     assert f'"张三 {pii.mask_text(UNMASKED)}",100\r\n' in csv_text and "138****5678" in csv_text
 
 
@@ -139,7 +139,7 @@ def test_nested_row_tables_and_flowchart_steps_become_flat_tables(repo: Repo):
         BUREAU,
     )
     _, files = build(repo)
-    rows = read_csv(files["data/records/government/ju/power-steps.csv"])
+    rows = read_csv(files["data/records/government/ju/power/steps.csv"])
     assert rows == [["序号", "环节", "承办岗位", "下一环节"], ["1", "立案", "执法股", ""], ["2", "调查", "", "1、3"], ["3", "决定", "", ""]]
 
 
@@ -267,3 +267,26 @@ def test_the_sitemap_links_every_section_category_item_and_unit(repo: Repo):
                 "guide", "annual-reports", "apply", "data", "search", "changes", "deadlines", "."):
         assert url in targets, url
     assert all(t.rstrip("/") in {u.rstrip("/") or "." for u in pages} or t.endswith(".csv") for t in targets)
+
+
+ODD_KEYS = """
+  - id: odd
+    name: 两张表
+    period: none
+    schema:
+      type: object
+      properties:
+        "x y": {title: 甲表, type: array, items: {type: object}}
+        "x#y": {title: 乙表, type: array, items: {type: object}}
+"""
+
+
+def test_two_tables_whose_keys_make_one_file_name_both_get_a_file(repo: Repo):
+    repo.write("catalogues/village.yml", VILLAGE_YML.rstrip("\n") + "\n" + ODD_KEYS)
+    repo.record("n.md", '---\ncatalogue: odd\ntitle: 两张表\npublished: 2014-01-08\n"x y":\n  - {n: 1}\n"x#y":\n  - {n: 2}\n---\n')
+    pages, files = build(repo)
+    ours = sorted(name for name in files if name.startswith("data/records/village/cun/n/"))
+    assert ours == ["data/records/village/cun/n/x_y-2.csv", "data/records/village/cun/n/x_y.csv"]
+    assert read_csv(files[ours[1]])[1] == ["1"] and read_csv(files[ours[0]])[1] == ["2"]
+    hrefs = re.findall(r'<a href="([^"]+)" download>下载 CSV</a>', pages["village/cun/n/"].content)
+    assert [linked(pages["village/cun/n/"], h) for h in hrefs] == [ours[1], ours[0]]

@@ -12,7 +12,7 @@ from tinyrepo import BALANCED_LEDGER, SITE_YML, buildable, make_repo
 from gongkai import manifest
 from gongkai.manifest import CHANGED, MISSING
 
-CSV = "data/records/village/cun/ledger-income.csv"
+CSV = "data/records/village/cun/ledger/income.csv"
 
 
 def test_verify_vouches_for_every_download_and_finds_a_tampered_one(tmp_path):

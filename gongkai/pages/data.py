@@ -3,13 +3,14 @@ the county, as CSV and JSON files written into the site, and the data/ page list
 
 Every file lives under data/ (no page or attachment does), so a download's name cannot meet
 a record's page or attachment: data/records/<category>/<unit>/<record>.json and
-<record>-<table>.csv, data/units/<unit>.csv, data/catalogue/<category>/<item>.csv and
+<record>/<table>.csv, data/units/<unit>.csv, data/catalogue/<category>/<item>.csv and
 data/records.csv (the whole county), each with its .json. They are site files like any
 other, so the manifest lists them and verify rebuilds and compares them.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -93,11 +94,24 @@ def record_downloads(site: CountySite, r: Record) -> list[dict[str, Any]]:
     }
     site.assets.append(Asset(f"{stem}.json", content=opendata.json_bytes(data)))
     out = [{"title": "本条信息的全部数据", **links(r.url, stem)[1]}]
+    # Each table in the record's own folder, so no other record's file can take its name;
+    # a name used twice in one record (a key written a.b and a nested a: {b}) gets a number.
+    used: set[str] = set()
     for t in tables:
-        table = f"{stem}-{t['key']}"
+        name = _file_name(t["key"])
+        while name in used:
+            name = f"{name}-{len(used) + 1}"
+        used.add(name)
+        table = f"{stem}/{name}"
         site.assets.append(Asset(f"{table}.csv", content=opendata.csv_bytes(t["columns"], t["rows"])))
         out.append({"title": t["title"], **links(r.url, table)[0]})
     return out
+
+
+def _file_name(key: str) -> str:
+    """A table's key as a file name that needs no quoting in an address (schema keys are
+    the office's choice: anything but letters, digits, - and _ becomes _)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", key) or "table"
 
 
 def _write_list(site: CountySite, stem: str, title: str, records: list[Record], entries: dict[str, dict[str, Any]]) -> None:
