@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# A Chinese font for chromium: the print test reads the text of a page printed to PDF.
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
 .PHONY: site test check lint bench serve
 
@@ -11,7 +13,7 @@ site: $(VENV)/.runtime node_modules/.installed
 check: $(VENV)/.runtime
 	$(PY) build.py check
 
-test: $(VENV)/.dev node_modules/.installed /usr/bin/chromium
+test: $(VENV)/.dev node_modules/.installed /usr/bin/chromium $(CJK_FONT)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
 
@@ -38,3 +40,6 @@ node_modules/.installed: package.json package-lock.json | /usr/bin/npm
 # The browser tests drive Debian's chromium (Playwright's own browser download is not reachable here).
 /usr/bin/chromium:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+$(CJK_FONT):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei

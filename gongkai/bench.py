@@ -68,7 +68,7 @@ def write_county(root: Path, n: int, seed: int = 7) -> None:
     shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
     shutil.copytree(REPO / "theme", root / "theme")
     (root / "content" / "site.yml").write_text(
-        yaml.safe_dump({"title": "基准测试门户", "city": "许昌市", "site_code": "4110000001"}, allow_unicode=True), "utf-8"
+        yaml.safe_dump({"title": "基准测试门户", "city": "许昌市", "site_code": "4110000001", "base_url": "https://gongkai.example/"}, allow_unicode=True), "utf-8"
     )
     units = [{"id": "zfb", "name": "基准县人民政府办公室", "level": "county", "code": "005799001", "categories": ["government"]}]
     units.append({"id": "xiang", "name": "基准县城关镇人民政府", "level": "township", "code": "005799002", "categories": ["government"]})

@@ -62,6 +62,7 @@ class Unit:
     county: str
     township: str | None = None
     owners: list[str] = field(default_factory=list)
+    supervision_phone: str = ""  # printed on the 公开栏 page; the county's stands in when empty
 
 
 @dataclass
@@ -78,6 +79,8 @@ class County:
     icp: str = ""
     police: str = ""
     online_since: str = ""  # records that reached git by then (plus slack) were imported, not backdated
+    supervision_phone: str = ""  # 监督电话, printed on every record's 公开栏 page unless its unit has its own
+    application: dict[str, Any] = field(default_factory=dict)  # 依申请公开: who takes requests, where, how fast
     units: dict[str, Unit] = field(default_factory=dict)
 
 

@@ -12,6 +12,8 @@ the flowcharts drawn at build time). One module per kind of page:
     changes   变更记录 and the feeds      deadlines  公开时限
     stats     统计 (county and portal)     inspection 督查报告 (portal)
     charts    SVG charts' values          search     the search page
+    data      开放数据 (CSV and JSON downloads)
+    conventions  信息公开指南, 信息公开年报, 依申请公开, 网站地图
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ TEMPLATES = frozenset(
     for kind in (
         "home", "category", "units", "unit", "catalogue", "item", "record", "gone", "moved",
         "changes", "deadlines", "search", "portal", "stats", "inspection",
+        "data", "entry", "apply", "sitemap",
     )
 )
 
@@ -197,6 +200,11 @@ class CountySite:
 
     # helpers ---------------------------------------------------------------------------
 
+    @property
+    def site_name(self) -> str:
+        """The county site's name, as its header and home page give it."""
+        return f"{self.county.name}党务政务公开"
+
     def unit(self, r: Record) -> Unit:
         """The record's unit."""
         return self.county.units[r.unit]
@@ -269,7 +277,9 @@ class CountySite:
 
     def build(self) -> list[Page]:
         """Every page of the county site."""
-        from . import changes, deadlines, gone, home, listing, record, search, stats
+        from . import (
+            changes, conventions, data, deadlines, gone, home, listing, record, search, stats,
+        )
 
         home.build(self)
         for category in CATEGORIES:
@@ -278,6 +288,9 @@ class CountySite:
         listing.catalogue(self)
         for r in self.records:
             record.build(self, r)
+        record.add_qr_codes(self)
+        data.build(self)
+        conventions.build(self)
         gone.tombstones(self)
         gone.lost_records(self)
         changes.build(self)

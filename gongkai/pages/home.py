@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 def build(site: CountySite) -> None:
     """County home: search box, the six categories, latest disclosures, units."""
     counts = Counter(r.category for r in site.records)
-    title = f"{site.county.name}党务政务公开"
+    title = site.site_name
     data = {
         "heading": title,
         "categories": [{"href": f"{category}/", "name": name, "count": counts[category]} for category, name in CATEGORIES.items()],

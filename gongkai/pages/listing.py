@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..model import CATEGORIES, LEVELS, PERIODS
 from . import Page, rel_url
+from .data import item_list, links, unit_list
 
 if TYPE_CHECKING:
     from . import CountySite
@@ -87,6 +88,7 @@ def units(site: CountySite) -> None:
                 "facts": facts,
                 # The unit's form editor (gongkai/editor.py), written once site.yml names the forge.
                 "editor": rel_url(f"units/{u.id}/", f"admin/{u.id}/") if site.project.site.editor else None,
+                "downloads": links(f"units/{u.id}/", unit_list(u.id)),
             },
             group=lambda r: f"{CATEGORIES[r.category]} · {r.item.name} · {r.year}年",
         )
@@ -122,5 +124,6 @@ def catalogue(site: CountySite) -> None:
                 ("公开渠道", "、".join(i.channels)),
                 ("主题分类", i.topic),
             ]
-            head = {"facts": [(k, v) for k, v in facts if v]}
+            here = f"catalogue/{category}/{i.id}/"
+            head = {"facts": [(k, v) for k, v in facts if v], "downloads": links(here, item_list(category, i.id))}
             site.paginate(f"catalogue/{category}/{i.id}", i.name, "item.html", records, head, group=lambda r: f"{r.year}年")

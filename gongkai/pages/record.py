@@ -8,13 +8,14 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from .. import pii
+from .. import pii, qr
 from ..changes import RecordHistory, Revision
 from ..model import CATEGORIES, Record
 from ..render import render_fields
 from ..search import SearchDocument, flatten
 from . import Asset, Page, rel_url
 from .body import body_html
+from .data import record_downloads, record_url
 
 if TYPE_CHECKING:
     from . import CountySite
@@ -66,6 +67,7 @@ def build(site: CountySite, r: Record) -> None:
         "notice": notice(withdrawn, removed),
         "meta": meta,
         "revisions": revisions(h, m, hide_values=bool(removed)),
+        "print": print_view(site, r),
     }
     if removed:
         # Personal data published by mistake: the page stays, the content does not.
@@ -84,6 +86,7 @@ def build(site: CountySite, r: Record) -> None:
             # Quoted: a file name may hold spaces, # or ?, which would end the address early.
             attachments.append({"href": f"../{quote(a['file'])}", "title": a["title"]})
         data["attachments"] = attachments
+        data["downloads"] = record_downloads(site, r)
     site.pages.append(
         Page(
             f"{r.category}/{r.unit}/{r.id}.md",
@@ -94,6 +97,27 @@ def build(site: CountySite, r: Record) -> None:
             meta={"description": f"{u.name} {item.name} {r.published}"},
         )
     )
+
+
+def print_view(site: CountySite, r: Record) -> dict[str, Any]:
+    """What only the printed page shows (公开栏): the site's name, the page's full address, a
+    QR code to it (added by add_qr_codes) and the 监督电话 of the unit, else of the county."""
+    u = site.unit(r)
+    return {
+        "site": site.site_name,
+        "url": record_url(site, r),
+        "phone": u.supervision_phone or site.county.supervision_phone,
+        "qr": None,
+    }
+
+
+def add_qr_codes(site: CountySite) -> None:
+    """A QR code on each record page whose full address is known (site.yml's base_url), in one batch."""
+    views = [p.data["print"] for p in site.pages if p.kind == "record" and "print" in p.data]
+    views = [v for v in views if v["url"].startswith(("http://", "https://"))]
+    codes = qr.codes([v["url"] for v in views], site.county.id)
+    for v in views:
+        v["qr"] = codes[v["url"]]
 
 
 def search_document(site: CountySite, r: Record, body: str, *, with_content: bool = True) -> SearchDocument:

@@ -1,0 +1,23 @@
+// 长者模式: larger text, switched by a button and remembered in localStorage, so it
+// survives navigation on a static site (no server, no cookie). The class is put on <html>
+// before the page is drawn by the few lines in theme/main.html's head; this file wires
+// the button once the page is there.
+(function () {
+  "use strict";
+  var KEY = "gongkai-large-text";
+  var root = document.documentElement;
+  function on() { return root.classList.contains("gk-large"); }
+  function show(button) {
+    button.setAttribute("aria-pressed", on() ? "true" : "false");
+    button.textContent = on() ? "长者模式：开" : "长者模式：关";
+  }
+  document.querySelectorAll("[data-gk-large]").forEach(function (button) {
+    button.hidden = false;
+    show(button);
+    button.addEventListener("click", function () {
+      root.classList.toggle("gk-large");
+      try { localStorage.setItem(KEY, on() ? "1" : "0"); } catch (e) { /* private mode: this page only */ }
+      show(button);
+    });
+  });
+})();
