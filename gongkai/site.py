@@ -30,6 +30,7 @@ from .findings import Findings, render_terminal
 from .load import Project, load_counties
 from .model import County
 from .pages import CountySite, Page
+from .pages.search import portal as portal_search
 
 LOCK = ".gongkai-build.lock"  # empty; only its flock matters (verify vouches for it)
 LOCK_WAIT = 900.0  # seconds a build waits for another one writing the same folder (--lock-timeout)
@@ -265,6 +266,7 @@ def build_portal(project: Project, site_dir: Path) -> None:
         for c in project.counties.values()
     ]
     data = {"city": project.site.city, "counties": counties}
+    pages = [Page("index.md", project.site.title, "portal.html", data), portal_search(project)]
     work = site_dir / f"{BUILD_PREFIX}portal"
     remove(work)
     try:
@@ -274,9 +276,9 @@ def build_portal(project: Project, site_dir: Path) -> None:
             site_name=project.site.title,
             site_url=project.site.base_url,
             footer=footer(project, None),
-            pages=[Page("index.md", project.site.title, "portal.html", data)],
+            pages=pages,
             assets=[],
-            nav=[{"首页": "index.md"}],
+            nav=[{"首页": "index.md"}, {"搜索": "search/index.md"}],
             repo_url=project.site.repo_url,
         )
         manifest.write_portal_manifest(project, work)
