@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from gongkai import search
 from gongkai.search import SearchDocument, canonical, keys, query_keys, units, write_bundle
-from gongkai.searchbench import relevant
+from gongkai.searchbench import query_terms, relevant
 
 MAIN = Path(__file__).resolve().parent.parent
 SCRIPT = MAIN / "theme" / "assets" / "gongkai-search.js"
@@ -47,7 +47,8 @@ def test_text_is_cut_into_han_characters_and_words(text, expected):
 
 def test_the_index_holds_every_run_of_one_to_three_units():
     assert keys("许振华") == {"许", "振", "华", "许振", "振华", "许振华"}
-    assert keys("2013年12号") == {"2013", "年", "12", "号", "2013年", "年12", "12号", "2013年12", "年12号"}
+    whole = {k for k in keys("2013年12号") if not k.endswith(search.MORE)}
+    assert whole == {"2013", "年", "12", "号", "2013年", "年12", "12号", "2013年12", "年12号"}
     assert "2013 12" in keys("〔2013〕12号")  # two numbers keep a space between them
 
 
@@ -61,6 +62,25 @@ def test_a_short_query_is_one_key_and_a_long_one_is_its_three_unit_runs():
     assert query_keys("。，") == []
     pasted = query_keys("根据上级有关文件精神，经村民代表会议讨论通过，现将有关情况公示如下。公示期间如有异议，请反映。")
     assert len(pasted) == search.MAX_KEYS and pasted[0] == "根据上" and pasted[-1] == "请反映"
+
+
+def test_a_number_that_ends_a_term_is_found_by_its_beginning():
+    # Runs of two and three units ending in a number are also held cut inside that number.
+    assert {"政2013 1*", "政2013 12*", "2013 1*", "许政2013*", "许政2*"} <= keys("许政〔2013〕12号")
+    assert "2*" not in keys("2013")  # a number alone is not cut: 2013 is not the start of 201312
+    assert query_keys("许政〔2013〕1", prefix=True) == ["许政2013", "政2013 1*"]
+    assert query_keys("机关党委20", prefix=True) == ["机关党", "关党委", "党委20*"]
+    assert query_keys("党委201", prefix=True) == ["党委201*"]
+    # Beyond PREFIX characters the first PREFIX are looked up, and the text decides.
+    assert query_keys("党委201312", prefix=True) == ["党委2013*"]
+    assert search.query_is_exact("党委2013", prefix=True) and not search.query_is_exact("党委20131", prefix=True)
+    assert query_keys("2013", prefix=True) == ["2013"] and query_keys("许政〔2013〕12号", prefix=True)[-1] == "2013 12号"
+    for number in ("许政〔2013〕12号", "许政〔2013〕121号", "许政〔2013〕1号"):
+        assert set(query_keys("许政〔2013〕1", prefix=True)) <= keys(number)
+        assert relevant(number, "许政〔2013〕1")
+    assert not relevant("许政〔2013〕31号", "许政〔2013〕1") and not relevant("许政〔2013〕121号", '"许政〔2013〕1"')
+    assert relevant("市民政局机关党委2013年第四季度", "机关党委20") and not relevant("机关党委2013年", "机关党委3")
+    assert query_terms('许政〔2013〕1 "许政〔2013〕1" 2013') == [("许政2013 1", True), ("许政2013 1", False), ("2013", False)]
 
 
 @pytest.mark.parametrize(
@@ -84,6 +104,12 @@ def test_every_piece_of_a_text_is_found_by_its_keys(text, start, length):
     assert set(query_keys(piece)) <= keys(text)
     if piece:
         assert relevant(text, piece)
+    # A piece whose last number is cut short is found by its beginning.
+    run = us[start : start + length]
+    if len(run) >= 2 and run[-1].isdigit():
+        cut = search.key([*run[:-1], run[-1][:1]])
+        assert set(query_keys(cut, prefix=True)) <= keys(text)
+        assert relevant(text, cut)
 
 
 def _ids(data: bytes, pos: int) -> tuple[list[int], int]:
@@ -239,8 +265,10 @@ def _javascript(calls: list[list]) -> list:
 
 def test_javascript_cuts_text_as_python_does():
     calls = [[fn, t] for t in PARITY for fn in ("canonical", "units", "queryKeys")]
+    calls += [[fn, t, True] for t in PARITY for fn in ("queryKeys", "queryIsExact")]
     calls += [["bucketOf", t, n] for t in PARITY for n in (1, 7, 4501)]
     expected = [f(t) for t in PARITY for f in (canonical, units, query_keys)]
+    expected += [f(t, prefix=True) for t in PARITY for f in (query_keys, search.query_is_exact)]
     expected += [search.bucket_of(t, n) for t in PARITY for n in (1, 7, 4501)]
     assert _javascript(calls) == expected
 
@@ -267,9 +295,11 @@ def test_javascript_reads_and_intersects_the_postings_python_writes(tmp_path):
 
 def test_javascript_checks_a_result_and_reads_a_query_as_python_does():
     pairs = [("许政2013 121号", "许政2013 12号"), ("许政2013 12号文件", "许政2013 12号"), ("14558 55", "4558 55"),
-             ("王振华许振国", "许振华"), ("村务监督委员会", "监督委")]
-    calls = [["contains", text, term] for text, term in pairs]
-    calls += [["terms", q] for q in ('"行政许可" 许振华', "  护林员　2015 ", "“村务 监督”", '"')]
+             ("王振华许振国", "许振华"), ("村务监督委员会", "监督委"), ("许政2013 121号", "许政〔2013〕1"), ("许政2013 31号", "许政〔2013〕1"),
+             ("机关党委2013年", "机关党委20"), ("2013 1", "2013/12"), ("abc123", "abc1"), ("x abc123", "x/abc1")]
+    calls = [["contains", canonical(text), canonical(term), query_terms(term)[0][1]] for text, term in pairs]
+    calls += [["terms", q] for q in ('"行政许可" 许振华', "  护林员　2015 ", "“村务 监督”", '"', '许政〔2013〕1 "许政〔2013〕1"')]
     got = _javascript(calls)
     assert got[: len(pairs)] == [relevant(text, term) for text, term in pairs]
-    assert got[len(pairs) :] == [["行政许可", "许振华"], ["护林员", "2015"], ["村务 监督"], []]
+    assert got[len(pairs) :] == [[["行政许可", False], ["许振华", False]], [["护林员", False], ["2015", False]],
+                                 [["村务 监督", False]], [], [["许政〔2013〕1", True], ["许政〔2013〕1", False]]]

@@ -464,7 +464,7 @@
     root.setAttribute("data-shown", String(list.children.length));
     // A term longer than three units was found by its parts: until every result has been
     // checked against its text, the count is an upper bound.
-    var about = !s.exact && s.checked < s.size ? "约 " : "";
+    var about = !s.exact && s.checked < s.found ? "约 " : "";
     var chosen = Object.keys(s.filters).length;
     status.textContent = s.total
       ? "找到 " + about + s.total + " 条公开信息" + (q ? "（" + q + "）" : "")
@@ -514,6 +514,7 @@
     s.busy = nextResults(s, size).then(function (shown) {
       s.busy = null;
       if (s !== current) return null;
+      if (!s.size) root.gkFirst = shown.map(function (c) { return [c.src.index, c.id]; }); // for the benchmark
       var items = shown.map(function (c) {
         var li = render(c);
         list.appendChild(li);
@@ -685,7 +686,7 @@
       var total = lists.reduce(function (n, l) { return n + l.order.length; }, 0);
       var s = current = {
         phrases: phrases, terms: phrases.map(function (p) { return [canonical(p[0]), p[1]]; }), filters: filters,
-        lists: lists, size: 0, checked: 0, total: total, busy: null, checking: null,
+        lists: lists, size: 0, checked: 0, found: total, total: total, busy: null, checking: null,
         unfiltered: lists.reduce(function (n, l) { return n + (l.base ? idsOf(l.base).length : l.src.meta.records); }, 0),
         exact: phrases.every(function (p) { return queryIsExact(p[0], p[1]); }),
       };
@@ -720,9 +721,17 @@
   var header = document.getElementById("gk-q");
   if (header) header.value = input.value;
 
+  // A county whose index cannot be read (not published yet) is left out, and named.
   Promise.all(sources.map(function (src) {
-    return load(src, "meta.json", "json").then(function (m) { src.meta = m; });
+    return load(src, "meta.json", "json").then(function (m) { src.meta = m; }, function (err) { src.error = err; });
   })).then(function () {
+    var missing = sources.filter(function (src) { return src.error; });
+    sources = sources.filter(function (src) { return !src.error; });
+    if (!sources.length) throw missing[0].error;
+    if (missing.length) {
+      root.insertBefore(text("p", "gk-search-hint", "暂时无法搜索：" + missing.map(function (src) { return src.name; }).join("、") +
+        "（其网站的搜索索引暂时无法读取），以下结果不含这些县（市、区）。"), list);
+    }
     var asked = input.value || FILTERS.some(function (n) { return params.get(n); });
     renderFilters();
     root.setAttribute("data-ready", "true");
