@@ -109,7 +109,7 @@ def test_every_piece_of_a_text_is_found_by_its_keys(text, start, length):
     if len(run) >= 2 and run[-1].isdigit():
         cut = search.key([*run[:-1], run[-1][:1]])
         assert set(query_keys(cut, prefix=True)) <= keys(text)
-        assert relevant(text, cut)
+        assert relevant(text, cut.replace(" ", "/"))  # typed as one term (a space would make two)
 
 
 def _ids(data: bytes, pos: int) -> tuple[list[int], int]:
@@ -164,6 +164,34 @@ def test_the_bundle_holds_records_newest_first_and_every_key(tmp_path):
     assert postings["2013 12号"] == ([1], [1])  # in record 1's heading too: it ranks first
     assert postings["单位=示范村村民委员会"] == ([0, 1, 2], [])
     assert "许政〔2013〕12号" not in postings
+
+
+def test_the_bundle_holds_each_records_filter_values_for_the_counts(tmp_path):
+    import gzip
+
+    docs = [*DOCUMENTS, _document(4, "不属于任何年份的记录", "正文")]
+    docs[-1].filters = {"类别": "政务公开", "单位": "示范村村民委员会"}
+    write_bundle(docs, tmp_path)
+    meta = json.loads((tmp_path / "meta.json").read_text("utf-8"))
+    assert meta["columns"] == [["单位", 1], ["年份", 1], ["类别", 1]]
+    data = gzip.decompress((tmp_path / search.COLUMNS).read_bytes())
+    n = meta["records"]
+    cards = [c for b in sorted((tmp_path / "c").iterdir()) for c in json.loads(b.read_text("utf-8"))["cards"]]
+    by_url = {d.url: d for d in docs}
+    for k, (name, _) in enumerate(meta["columns"]):
+        for rid, card in enumerate(cards):
+            value = by_url[card[0]].filters.get(name)
+            number = data[k * n + rid]
+            assert (meta["filters"][name][number - 1][0] if number else None) == value
+    # Wide enough for a county of many units: two bytes per record.
+    many = [_document(100 + i, f"第{i}号", "正文") for i in range(300)]
+    for i, d in enumerate(many):
+        d.filters = {"单位": f"单位{i:03d}"}
+    meta2 = write_bundle(many, tmp_path / "wide") and json.loads((tmp_path / "wide" / "meta.json").read_text("utf-8"))
+    assert meta2["columns"] == [["单位", 2]]
+    wide = gzip.decompress((tmp_path / "wide" / search.COLUMNS).read_bytes())
+    first = json.loads((tmp_path / "wide" / "c" / "0.json").read_text("utf-8"))["cards"][0][0]
+    assert meta2["filters"]["单位"][int.from_bytes(wide[:2], "little") - 1][0] == by_url.get(first, {d.url: d for d in many}[first]).filters["单位"]
 
 
 def _read_bundle(folder: Path, meta: dict) -> dict[str, tuple[list[int], list[int]]]:

@@ -218,3 +218,11 @@ def test_the_portal_search_page_has_a_skip_link_and_one_title(page, server):
     assert page.evaluate("document.querySelector('a[href]').getAttribute('href')") == "#gk-main"
     assert page.evaluate("document.activeElement.id") == "gk-search-q"
     assert page.title().count("搜索各县（市、区）公开信息") == 1
+
+
+def test_a_county_whose_index_cannot_be_read_is_named_and_left_out(page, server, project):
+    page.route("**/xuchang/search-index/meta.json", lambda route: route.fulfill(status=404, body="not found"))
+    hrefs = portal_search(page, server, "许政〔2013〕1")
+    assert {where(server, h) for h in hrefs} == {("xuchangxian", "government/zfb/xuxianzheng-2013-8/")}
+    assert "暂时无法搜索：许昌市本级" in page.inner_text("#gk-search")
+    assert "许昌市本级" not in page.locator("#gk-filter-县区 option").all_inner_texts()[1:]
