@@ -110,7 +110,7 @@ def queries(records: list[dict]) -> list[Query]:
         Query("文号", "许政〔2013〕12号"),
         Query("文号", "许政[2013]121号"),
         Query("数字开头", "许政〔2013〕1"),
-        Query("数字开头", "张家寨20"),
+        Query("数字开头", "张家寨村20"),
         *([Query("索引号", index_no)] if index_no else []),
         Query("单位全称", "基准县人民政府办公室"),
         Query("单位全称", village),
