@@ -82,9 +82,10 @@ def write_county(root: Path, n: int, seed: int = 7) -> None:
     villages = units[2:]
     for k in range(n):
         kind = k % 3
-        if kind == 0:  # a monthly ledger
-            u = villages[k % len(villages)]
-            month = k // len(villages)
+        if kind == 0:  # a monthly ledger: every village in turn, month after month
+            # (k // 3, not k: at 20,000 records the months would run past today, 2034)
+            u = villages[k // 3 % len(villages)]
+            month = k // 3 // len(villages)
             year, mon = 2000 + month // 12, month % 12 + 1
             income = [{"subject": rng.choice(["上级补助收入", "发包收入", "其他收入"]), "amount": round(rng.uniform(100, 9000), 2)} for _ in range(3)]
             expense = [{"subject": rng.choice(["办公费", "道路维修", "保洁费"]), "amount": round(rng.uniform(50, 3000), 2)} for _ in range(3)]

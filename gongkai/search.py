@@ -13,6 +13,16 @@ Punctuation and spaces are not units: they only keep two numbers or words apart.
 许政〔2013〕12号, 许政[2013]12号 and 许政2013 12号 are the same units, and 12号 does not match
 121号. Text is NFKC-normalised (full-width digits and letters become ASCII) and lower-cased.
 
+Numbers are also found by their beginning: a citizen who types 许政〔2013〕1 or 机关党委20 has
+not finished the number (or does not remember it), and a whole-unit key for 1 or 20 holds
+only the numbers 1 and 20. So the last unit of an unquoted term, when it is a number or word
+and something comes before it, may continue (许政〔2013〕1 finds 12号 and 121号, 1号 too).
+The index holds, for each run of two and three units that ends with a number or word, that
+run cut after each of the word's first PREFIX characters, marked with MORE (政2013 1*,
+政2013 12*, …); a query whose last word is longer than PREFIX looks up its first PREFIX
+characters and the page checks the results against the text. A number alone (2013) and a
+quoted phrase stay whole: 2013 is a year, not the start of 201312.
+
 Why not Pagefind, which this module used before (its 1.5.2 web code, measured on a synthetic
 county of 20,000 records, python -m gongkai.searchbench): for each result page it scans
 every posting of every query word, and for each filter value every result, so a query that
@@ -26,6 +36,10 @@ The bundle (site/search-index/):
                       count, in key order (binary, not compressed: a few KB each)
     c/<n>.json        what a result shows (address, title, unit, date) for the BLOCK records
                       from id n * BLOCK: the first results of a common query are a few blocks
+    filters.bin       gzip of each filter's column: for each record, the number of its value
+                      in meta.json's list (0: none), one byte each (two, little-endian, when a
+                      filter has 255 values or more), filter after filter in meta's order;
+                      the page counts the current results by filter value from it
     r/<id>.json       one record: the same, its summary and text (the first TEXT_LIMIT
                       characters), for the excerpt under a result and the check of long
                       terms; the first results of a rare query come from these alone
@@ -38,6 +52,7 @@ whose title, 文号 or 索引号 contain the query come before the others. Each 
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 import os
@@ -58,11 +73,13 @@ from typing import Any
 
 FORMAT = 1
 BUNDLE = "search-index"
+COLUMNS = "filters.bin"
 # Han characters: the unified blocks, their extensions and the compatibility block, and 〇.
 HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _UNIT = re.compile(f"[{HAN}]|[^\\W_{HAN}]+")
 _SEPARATORS = re.compile(r"[\W_]+")
 _HAN_SPACE = re.compile(f"(?<=[{HAN}]) | (?=[{HAN}])")
+_HAN_CHAR = re.compile(f"[{HAN}]")
 # Aim for buckets of about this many bytes, so a lookup downloads little.
 BUCKET_BYTES = 4096
 # Records per file of what results show: one request brings many of a query's first results.
@@ -77,6 +94,11 @@ TEXT_LIMIT = 20000
 LONG = 8
 # A pasted paragraph is looked up by this many of its runs at most, spread over it.
 MAX_KEYS = 16
+# The index holds the beginnings of a number or word that ends a run of two or three units
+# up to this many characters (marked with MORE, which no text key contains); a longer
+# beginning is looked up by its first PREFIX characters and checked against the text.
+PREFIX = 4
+MORE = "*"
 
 
 class SearchIndexError(RuntimeError):
@@ -109,19 +131,51 @@ def keys(text: str) -> set[str]:
     found = {canon[a:b] for a, b in spans}
     found.update(canon[a:b] for a, b in zip(starts, ends[1:], strict=False))
     found.update(canon[a:b] for a, b in zip(starts, ends[2:], strict=False))
+    # Runs of two and three units that end with a number or word, cut inside that word.
+    for i, (a, b) in enumerate(spans):
+        if _HAN_CHAR.match(canon, a):
+            continue
+        for first in (i - 1, i - 2):
+            if first >= 0:
+                found.update(canon[starts[first] : a + n] + MORE for n in range(1, min(b - a, PREFIX) + 1))
     return found
 
 
-def query_keys(term: str) -> list[str]:
-    """The keys the search page looks up for one query term (all must match)."""
+def is_word(unit: str) -> bool:
+    """Whether a unit is a number or word (a run of letters and digits), not a Han character."""
+    return bool(unit) and not _HAN_CHAR.match(unit)
+
+
+def continues(us: list[str]) -> bool:
+    """Whether a term of these units is found by its beginning: its last unit is a number or
+    word, and something comes before it (a number alone stays whole)."""
+    return len(us) >= 2 and is_word(us[-1])
+
+
+def query_keys(term: str, prefix: bool = False) -> list[str]:
+    """The keys the search page looks up for one query term (all must match); with
+    `prefix` (an unquoted term), a last number or word may continue."""
     us = units(term)
+    more = prefix and continues(us)
+    if more:
+        us = [*us[:-1], us[-1][:PREFIX]]
     if len(us) <= 3:
-        return [key(us)] if us else []
+        return [key(us) + (MORE if more else "")] if us else []
     step = 1 if len(us) <= LONG else 2
     starts = list(range(0, len(us) - 3, step)) + [len(us) - 3]
     if len(starts) > MAX_KEYS:
         starts = [starts[i * (len(starts) - 1) // (MAX_KEYS - 1)] for i in range(MAX_KEYS)]
-    return [key(us[i : i + 3]) for i in starts]
+    found = [key(us[i : i + 3]) for i in starts]
+    if more:
+        found[-1] += MORE
+    return found
+
+
+def query_is_exact(term: str, prefix: bool = False) -> bool:
+    """Whether the keys of a term find exactly the records that hold it (else the page checks
+    each result against the record's text)."""
+    us = units(term)
+    return len(us) <= 3 and not (prefix and continues(us) and len(us[-1]) > PREFIX)
 
 
 def filter_key(name: str, value: str) -> str:
@@ -266,9 +320,25 @@ def write_bundle(documents: list[SearchDocument], out: Path) -> dict[str, Any]:
         "block": BLOCK,
         "filters": {name: sorted(values.items()) for name, values in sorted(filters.items())},
     }
+    meta["columns"] = write_columns(docs, meta["filters"], out / COLUMNS)
     (out / "meta.json").write_text(_json(meta), "utf-8")
     return {"records": count, "keys": len(entries), "postings": sum(map(len, postings.values())),
             "buckets": buckets, "index_bytes": written}
+
+
+def write_columns(docs: list[SearchDocument], values: dict[str, list], path: Path) -> list[list]:
+    """Write each filter's value for each record (filters.bin); returns [name, bytes per record]
+    for each filter, in the file's order."""
+    columns, data = [], bytearray()
+    for name, pairs in values.items():
+        number = {value: i + 1 for i, (value, _) in enumerate(pairs)}
+        width = 1 if len(pairs) < 255 else 2
+        for doc in docs:
+            data += number.get(doc.filters.get(name, ""), 0).to_bytes(width, "little")
+        columns.append([name, width])
+    # mtime 0: two builds of the same records give the same bytes.
+    path.write_bytes(gzip.compress(bytes(data), compresslevel=9, mtime=0))
+    return columns
 
 
 # Running it beside MkDocs -------------------------------------------------------------

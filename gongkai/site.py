@@ -32,6 +32,7 @@ from .model import County
 from .pages import CountySite, Page
 from .pages import inspection as inspection_page
 from .pages import stats as stats_page
+from .pages.search import portal as portal_search
 
 LOCK = ".gongkai-build.lock"  # empty; only its flock matters (verify vouches for it)
 LOCK_WAIT = 900.0  # seconds a build waits for another one writing the same folder (--lock-timeout)
@@ -271,6 +272,7 @@ def build_portal(project: Project, site_dir: Path, histories: dict[str, RecordHi
     as_of = deadlines.as_of_date(project.root)
     pages = [
         Page("index.md", project.site.title, "portal.html", data),
+        portal_search(project),
         stats_page.portal_page(project, as_of, histories),
         inspection_page.portal_page(project, as_of, histories),
     ]
@@ -285,7 +287,12 @@ def build_portal(project: Project, site_dir: Path, histories: dict[str, RecordHi
             footer=footer(project, None),
             pages=pages,
             assets=[],
-            nav=[{"首页": "index.md"}, {"统计": stats_page.SRC}, {"督查报告": inspection_page.SRC}],
+            nav=[
+                {"首页": "index.md"},
+                {"搜索": "search/index.md"},
+                {"统计": stats_page.SRC},
+                {"督查报告": inspection_page.SRC},
+            ],
             repo_url=project.site.repo_url,
         )
         manifest.write_portal_manifest(project, work)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from gongkai import search
 from gongkai.search import SearchDocument, canonical, keys, query_keys, units, write_bundle
-from gongkai.searchbench import relevant
+from gongkai.searchbench import query_terms, relevant
 
 MAIN = Path(__file__).resolve().parent.parent
 SCRIPT = MAIN / "theme" / "assets" / "gongkai-search.js"
@@ -47,7 +47,8 @@ def test_text_is_cut_into_han_characters_and_words(text, expected):
 
 def test_the_index_holds_every_run_of_one_to_three_units():
     assert keys("许振华") == {"许", "振", "华", "许振", "振华", "许振华"}
-    assert keys("2013年12号") == {"2013", "年", "12", "号", "2013年", "年12", "12号", "2013年12", "年12号"}
+    whole = {k for k in keys("2013年12号") if not k.endswith(search.MORE)}
+    assert whole == {"2013", "年", "12", "号", "2013年", "年12", "12号", "2013年12", "年12号"}
     assert "2013 12" in keys("〔2013〕12号")  # two numbers keep a space between them
 
 
@@ -61,6 +62,25 @@ def test_a_short_query_is_one_key_and_a_long_one_is_its_three_unit_runs():
     assert query_keys("。，") == []
     pasted = query_keys("根据上级有关文件精神，经村民代表会议讨论通过，现将有关情况公示如下。公示期间如有异议，请反映。")
     assert len(pasted) == search.MAX_KEYS and pasted[0] == "根据上" and pasted[-1] == "请反映"
+
+
+def test_a_number_that_ends_a_term_is_found_by_its_beginning():
+    # Runs of two and three units ending in a number are also held cut inside that number.
+    assert {"政2013 1*", "政2013 12*", "2013 1*", "许政2013*", "许政2*"} <= keys("许政〔2013〕12号")
+    assert "2*" not in keys("2013")  # a number alone is not cut: 2013 is not the start of 201312
+    assert query_keys("许政〔2013〕1", prefix=True) == ["许政2013", "政2013 1*"]
+    assert query_keys("机关党委20", prefix=True) == ["机关党", "关党委", "党委20*"]
+    assert query_keys("党委201", prefix=True) == ["党委201*"]
+    # Beyond PREFIX characters the first PREFIX are looked up, and the text decides.
+    assert query_keys("党委201312", prefix=True) == ["党委2013*"]
+    assert search.query_is_exact("党委2013", prefix=True) and not search.query_is_exact("党委20131", prefix=True)
+    assert query_keys("2013", prefix=True) == ["2013"] and query_keys("许政〔2013〕12号", prefix=True)[-1] == "2013 12号"
+    for number in ("许政〔2013〕12号", "许政〔2013〕121号", "许政〔2013〕1号"):
+        assert set(query_keys("许政〔2013〕1", prefix=True)) <= keys(number)
+        assert relevant(number, "许政〔2013〕1")
+    assert not relevant("许政〔2013〕31号", "许政〔2013〕1") and not relevant("许政〔2013〕121号", '"许政〔2013〕1"')
+    assert relevant("市民政局机关党委2013年第四季度", "机关党委20") and not relevant("机关党委2013年", "机关党委3")
+    assert query_terms('许政〔2013〕1 "许政〔2013〕1" 2013') == [("许政2013 1", True), ("许政2013 1", False), ("2013", False)]
 
 
 @pytest.mark.parametrize(
@@ -84,6 +104,12 @@ def test_every_piece_of_a_text_is_found_by_its_keys(text, start, length):
     assert set(query_keys(piece)) <= keys(text)
     if piece:
         assert relevant(text, piece)
+    # A piece whose last number is cut short is found by its beginning.
+    run = us[start : start + length]
+    if len(run) >= 2 and run[-1].isdigit():
+        cut = search.key([*run[:-1], run[-1][:1]])
+        assert set(query_keys(cut, prefix=True)) <= keys(text)
+        assert relevant(text, cut.replace(" ", "/"))  # typed as one term (a space would make two)
 
 
 def _ids(data: bytes, pos: int) -> tuple[list[int], int]:
@@ -138,6 +164,34 @@ def test_the_bundle_holds_records_newest_first_and_every_key(tmp_path):
     assert postings["2013 12号"] == ([1], [1])  # in record 1's heading too: it ranks first
     assert postings["单位=示范村村民委员会"] == ([0, 1, 2], [])
     assert "许政〔2013〕12号" not in postings
+
+
+def test_the_bundle_holds_each_records_filter_values_for_the_counts(tmp_path):
+    import gzip
+
+    docs = [*DOCUMENTS, _document(4, "不属于任何年份的记录", "正文")]
+    docs[-1].filters = {"类别": "政务公开", "单位": "示范村村民委员会"}
+    write_bundle(docs, tmp_path)
+    meta = json.loads((tmp_path / "meta.json").read_text("utf-8"))
+    assert meta["columns"] == [["单位", 1], ["年份", 1], ["类别", 1]]
+    data = gzip.decompress((tmp_path / search.COLUMNS).read_bytes())
+    n = meta["records"]
+    cards = [c for b in sorted((tmp_path / "c").iterdir()) for c in json.loads(b.read_text("utf-8"))["cards"]]
+    by_url = {d.url: d for d in docs}
+    for k, (name, _) in enumerate(meta["columns"]):
+        for rid, card in enumerate(cards):
+            value = by_url[card[0]].filters.get(name)
+            number = data[k * n + rid]
+            assert (meta["filters"][name][number - 1][0] if number else None) == value
+    # Wide enough for a county of many units: two bytes per record.
+    many = [_document(100 + i, f"第{i}号", "正文") for i in range(300)]
+    for i, d in enumerate(many):
+        d.filters = {"单位": f"单位{i:03d}"}
+    meta2 = write_bundle(many, tmp_path / "wide") and json.loads((tmp_path / "wide" / "meta.json").read_text("utf-8"))
+    assert meta2["columns"] == [["单位", 2]]
+    wide = gzip.decompress((tmp_path / "wide" / search.COLUMNS).read_bytes())
+    first = json.loads((tmp_path / "wide" / "c" / "0.json").read_text("utf-8"))["cards"][0][0]
+    assert meta2["filters"]["单位"][int.from_bytes(wide[:2], "little") - 1][0] == by_url.get(first, {d.url: d for d in many}[first]).filters["单位"]
 
 
 def _read_bundle(folder: Path, meta: dict) -> dict[str, tuple[list[int], list[int]]]:
@@ -239,8 +293,10 @@ def _javascript(calls: list[list]) -> list:
 
 def test_javascript_cuts_text_as_python_does():
     calls = [[fn, t] for t in PARITY for fn in ("canonical", "units", "queryKeys")]
+    calls += [[fn, t, True] for t in PARITY for fn in ("queryKeys", "queryIsExact")]
     calls += [["bucketOf", t, n] for t in PARITY for n in (1, 7, 4501)]
     expected = [f(t) for t in PARITY for f in (canonical, units, query_keys)]
+    expected += [f(t, prefix=True) for t in PARITY for f in (query_keys, search.query_is_exact)]
     expected += [search.bucket_of(t, n) for t in PARITY for n in (1, 7, 4501)]
     assert _javascript(calls) == expected
 
@@ -267,9 +323,11 @@ def test_javascript_reads_and_intersects_the_postings_python_writes(tmp_path):
 
 def test_javascript_checks_a_result_and_reads_a_query_as_python_does():
     pairs = [("许政2013 121号", "许政2013 12号"), ("许政2013 12号文件", "许政2013 12号"), ("14558 55", "4558 55"),
-             ("王振华许振国", "许振华"), ("村务监督委员会", "监督委")]
-    calls = [["contains", text, term] for text, term in pairs]
-    calls += [["terms", q] for q in ('"行政许可" 许振华', "  护林员　2015 ", "“村务 监督”", '"')]
+             ("王振华许振国", "许振华"), ("村务监督委员会", "监督委"), ("许政2013 121号", "许政〔2013〕1"), ("许政2013 31号", "许政〔2013〕1"),
+             ("机关党委2013年", "机关党委20"), ("2013 1", "2013/12"), ("abc123", "abc1"), ("x abc123", "x/abc1")]
+    calls = [["contains", canonical(text), canonical(term), query_terms(term)[0][1]] for text, term in pairs]
+    calls += [["terms", q] for q in ('"行政许可" 许振华', "  护林员　2015 ", "“村务 监督”", '"', '许政〔2013〕1 "许政〔2013〕1"')]
     got = _javascript(calls)
     assert got[: len(pairs)] == [relevant(text, term) for text, term in pairs]
-    assert got[len(pairs) :] == [["行政许可", "许振华"], ["护林员", "2015"], ["村务 监督"], []]
+    assert got[len(pairs) :] == [[["行政许可", False], ["许振华", False]], [["护林员", False], ["2015", False]],
+                                 [["村务 监督", False]], [], [["许政〔2013〕1", True], ["许政〔2013〕1", False]]]

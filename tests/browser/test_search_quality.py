@@ -45,6 +45,11 @@ TABLE = [
     ("文号", "xuchangxian", "许政[2013]12号", {"government/zfb/xuxianzheng-2013-8/"}),  # a document that cites it
     ("文号", "xiangcheng", "襄国土资罚〔2013〕21号", {"government/guotu/chufa-2013-12/"}),  # not 〔2013〕26号, 29号
     ("文号", "xuchang", "许政〔2013〕31号", {"government/zfb/xuzheng-2013-31/"}),
+    # Numbers found by their beginning: the last number of a term may continue (12号, 121号).
+    ("数字开头", "xuchang", "许政〔2013〕1", {"government/zfb/xuzheng-2013-12/"}),  # not 〔2013〕31号
+    ("数字开头", "xuchangxian", "许政〔2013〕1", {"government/zfb/xuxianzheng-2013-8/"}),
+    ("数字开头", "xuchang", "机关党委20", {"party/minzheng/2013-q4-dangfei/"}),
+    ("数字开头", "changge", "005734076/2014-0000", {"government/houhe/nongcun-dibao-2013q4/"}),
     ("索引号", "changge", "005734076/2014-00001", {"government/houhe/nongcun-dibao-2013q4/"}),
     ("单位全称", "xiangcheng", "襄城县国土资源局", {
         "government/guotu/caikuang-xuke-2013-11/", "government/guotu/chufa-2013-12/", "government/guotu/hudong-tudizheng/",

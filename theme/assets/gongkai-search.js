@@ -13,8 +13,11 @@
   // 16.4 has no lookbehind, so here it takes two steps (the spaces are single by then).
   var SPACE_AFTER_HAN = new RegExp("([" + HAN + "]) ", "gu");
   var SPACE_BEFORE_HAN = new RegExp(" (?=[" + HAN + "])", "gu");
+  var HAN_CHAR = new RegExp("^[" + HAN + "]", "u");
   var LONG = 8;
   var MAX_KEYS = 16;
+  var PREFIX = 4;
+  var MORE = "*";
 
   // The text as the index sees it: NFKC, lower case, punctuation and spaces dropped
   // except one space between two words.
@@ -31,12 +34,21 @@
     return canonical(run.join(" "));
   }
 
+  // Whether a term of these units is found by its beginning: its last unit is a number or
+  // word, and something comes before it (a number alone stays whole).
+  function continues(us) {
+    return us.length >= 2 && !HAN_CHAR.test(us[us.length - 1]);
+  }
+
   // The keys looked up for one query term: itself up to three units, else its three-unit
   // runs, every one up to LONG units and every other one beyond (the last ends the term),
-  // at most MAX_KEYS of them, spread over the term.
-  function queryKeys(term) {
+  // at most MAX_KEYS of them, spread over the term. With `prefix` (an unquoted term) a last
+  // number or word may continue: its run is looked up by the word's first PREFIX characters.
+  function queryKeys(term, prefix) {
     var us = units(term);
-    if (us.length <= 3) return us.length ? [key(us)] : [];
+    var more = !!prefix && continues(us);
+    if (more) us = us.slice(0, -1).concat([us[us.length - 1].slice(0, PREFIX)]);
+    if (us.length <= 3) return us.length ? [key(us) + (more ? MORE : "")] : [];
     var starts = [], step = us.length <= LONG ? 1 : 2;
     for (var i = 0; i < us.length - 3; i += step) starts.push(i);
     starts.push(us.length - 3);
@@ -45,7 +57,16 @@
       starts = [];
       for (var j = 0; j < MAX_KEYS; j++) starts.push(all[Math.floor(j * (all.length - 1) / (MAX_KEYS - 1))]);
     }
-    return starts.map(function (s) { return key(us.slice(s, s + 3)); });
+    var found = starts.map(function (s) { return key(us.slice(s, s + 3)); });
+    if (more) found[found.length - 1] += MORE;
+    return found;
+  }
+
+  // Whether the keys of a term find exactly the records that hold it (else each result
+  // shown is checked against the record's text).
+  function queryIsExact(term, prefix) {
+    var us = units(term);
+    return us.length <= 3 && !(prefix && continues(us) && us[us.length - 1].length > PREFIX);
   }
 
   var encoder = new TextEncoder();
@@ -149,32 +170,35 @@
     return WORD_CHAR.test(c);
   }
 
-  // Whether a canonical text holds a canonical term on unit boundaries (12号 is not in 112号).
-  function contains(text, term) {
+  // Whether a canonical text holds a canonical term on unit boundaries (12号 is not in 112号);
+  // with `prefix`, the term's last number or word may continue (许政2013 1 is in 许政2013 12).
+  function contains(text, term, prefix) {
     if (!term) return true;
     var first = isWordChar(term.charAt(0)), last = isWordChar(term.charAt(term.length - 1));
     for (var at = text.indexOf(term); at >= 0; at = text.indexOf(term, at + 1)) {
       var end = at + term.length;
       if (first && at > 0 && isWordChar(text.charAt(at - 1))) continue;
-      if (last && end < text.length && isWordChar(text.charAt(end))) continue;
+      if (last && !prefix && end < text.length && isWordChar(text.charAt(end))) continue;
       return true;
     }
     return false;
   }
 
-  // Query terms: each quoted phrase, and each other whitespace-separated word.
+  // Query terms: each quoted phrase, and each other whitespace-separated word, as [term,
+  // prefix]: an unquoted term's last number may continue (许政〔2013〕1), a quoted one's not.
   function terms(q) {
     var out = [];
     var re = /["“”「」『』]([^"“”「」『』]*)["“”「」『』]?|([^\s"“”「」『』]+)/g;
     for (var m = re.exec(q); m; m = re.exec(q)) {
-      var t = (m[1] !== undefined ? m[1] : m[2]).trim();
-      if (canonical(t)) out.push(t);
+      var quoted = m[1] !== undefined;
+      var t = (quoted ? m[1] : m[2]).trim();
+      if (canonical(t)) out.push([t, !quoted && continues(units(t))]);
     }
     return out;
   }
 
   var api = {
-    canonical: canonical, units: units, key: key, queryKeys: queryKeys, bucketOf: bucketOf,
+    canonical: canonical, units: units, key: key, queryKeys: queryKeys, queryIsExact: queryIsExact, bucketOf: bucketOf,
     parseBucket: parseBucket, idsOf: idsOf, intersect: intersect, contains: contains, terms: terms,
   };
   if (typeof module === "object" && module.exports) module.exports = api;
@@ -182,41 +206,52 @@
   if (typeof document === "undefined") return;
 
   // The page -----------------------------------------------------------------------------
+  // A county's search page reads its county's index; the portal's reads every county's
+  // (data-sources: each county's name, index and site) and merges their results.
 
   var root = document.getElementById("gk-search");
   if (!root) return;
-  var bundle = new URL(root.getAttribute("data-bundle"), window.location.href).href;
-  var siteRoot = new URL(root.getAttribute("data-root"), window.location.href).href;
+  var several = root.hasAttribute("data-sources");
+  var sources = (several ? JSON.parse(root.getAttribute("data-sources"))
+    : [{ name: "", bundle: root.getAttribute("data-bundle"), root: root.getAttribute("data-root") }]
+  ).map(function (c, i) {
+    return {
+      index: i, name: c.name, bundle: new URL(c.bundle, window.location.href).href,
+      root: new URL(c.root, window.location.href).href,
+      meta: null, buckets: new Map(), blocks: new Map(), details: new Map(), columns: null,
+    };
+  });
   var params = new URLSearchParams(window.location.search);
-  var FIRST = 10; // results in the first batch; each 显示更多结果 adds MORE
-  var MORE = 20;
-  var FILTERS = ["类别", "单位", "事项", "年份"];
+  var FIRST = 10; // results in the first batch; each 显示更多结果 adds NEXT
+  var NEXT = 20;
+  var COUNTY = "县区"; // the portal's filter by county
+  var FILTERS = (several ? [COUNTY] : []).concat(["类别", "单位", "事项", "年份"]);
+  var FILTER_NAMES = { "县区": "县（市、区）" };
 
   root.innerHTML =
     '<form class="gk-search-form" role="search">' +
-    '<label for="gk-search-q">搜索公开信息</label>' +
+    '<label for="gk-search-q">' + (several ? "搜索各县（市、区）公开信息" : "搜索公开信息") + '</label>' +
     '<input id="gk-search-q" name="q" type="search" autocomplete="off" enterkeyhint="search" placeholder="人名、村名、事项、文号、单位名称……">' +
     '<button type="submit">搜索</button>' +
     '<div class="gk-filters" id="gk-filters"></div></form>' +
-    '<p class="gk-search-hint">按原文查找：人名、村名、补贴名称、文号、索引号、金额都可以搜；多个词用空格分开，结果须同时包含这些词。</p>' +
+    '<p class="gk-search-hint">按原文查找：人名、村名、补贴名称、文号、索引号、金额都可以搜；数字可以只输入开头（如 许政〔2013〕1）；多个词用空格分开，结果须同时包含这些词。' +
+    (several ? '各县（市、区）的结果合在一起，每条注明所属县（市、区）。' : '') + '</p>' +
     '<p class="gk-status" id="gk-status" role="status" aria-live="polite"></p>' +
+    '<div class="gk-empty" id="gk-empty" hidden></div>' +
     '<ol class="gk-results" id="gk-results"></ol>' +
     '<button type="button" class="gk-more" id="gk-more" hidden>显示更多结果</button>';
   var form = root.querySelector("form");
   var input = document.getElementById("gk-search-q");
   var filtersBox = document.getElementById("gk-filters");
   var status = document.getElementById("gk-status");
+  var emptyBox = document.getElementById("gk-empty");
   var list = document.getElementById("gk-results");
   var more = document.getElementById("gk-more");
-  var meta = null;
-  var buckets = new Map();
-  var blocks = new Map();
-  var details = new Map();
-  var current = null; // the search on screen: its terms, result ids, how many shown, count
+  var current = null; // the search on screen: its terms, each county's results, how many shown
   var runs = 0;
 
-  function load(path, as) {
-    return fetch(bundle + path).then(function (r) {
+  function load(src, path, as) {
+    return fetch(src.bundle + path).then(function (r) {
       if (!r.ok) throw new Error(path + "：" + r.status);
       return as === "json" ? r.json() : r.arrayBuffer().then(function (b) { return new Uint8Array(b); });
     });
@@ -234,65 +269,140 @@
 
   var NONE = { all: { ids: new Uint32Array(0) }, heading: { ids: new Uint32Array(0) } };
 
-  function lookup(k) {
-    var n = bucketOf(k, meta.buckets);
-    return cached(buckets, n, function () { return load("t/" + n + ".bin").then(parseBucket); }).then(function (b) {
+  function lookup(src, k) {
+    var n = bucketOf(k, src.meta.buckets);
+    return cached(src.buckets, n, function () { return load(src, "t/" + n + ".bin").then(parseBucket); }).then(function (b) {
       return b.get(k) || NONE;
     });
   }
 
   // What a result shows: from the file of the block of records it belongs to.
-  function card(id) {
-    var n = Math.floor(id / meta.block);
-    return cached(blocks, n, function () { return load("c/" + n + ".json", "json"); }).then(function (b) {
-      var c = b.cards[id - n * meta.block];
-      return { id: id, url: c[0], title: c[1], unit: b.units[c[2]], date: c[3] };
+  function card(src, id) {
+    var n = Math.floor(id / src.meta.block);
+    return cached(src.blocks, n, function () { return load(src, "c/" + n + ".json", "json"); }).then(function (b) {
+      var c = b.cards[id - n * src.meta.block];
+      return { src: src, id: id, url: c[0], title: c[1], unit: b.units[c[2]], date: c[3] };
     });
   }
 
   // A record's file: what a result shows, and the summary and text for its excerpt.
-  function detail(id) {
-    return cached(details, id, function () { return load("r/" + id + ".json", "json"); });
+  function detail(src, id) {
+    return cached(src.details, id, function () { return load(src, "r/" + id + ".json", "json"); });
   }
 
   // What these results show: from block files when the results share them (a common
   // query's newest results sit close together), else from each record's own file, which
   // the excerpt needs anyway (a rare query's results are far apart).
-  function cards(ids) {
-    var shared = new Set(ids.map(function (id) { return Math.floor(id / meta.block); })).size * 2 <= ids.length;
+  function cards(src, ids) {
+    var shared = new Set(ids.map(function (id) { return Math.floor(id / src.meta.block); })).size * 2 <= ids.length;
     return Promise.all(ids.map(function (id) {
-      return shared ? card(id) : detail(id).then(function (r) {
-        return { id: id, url: r.url, title: r.title, unit: r.unit, date: r.date };
+      return shared ? card(src, id) : detail(src, id).then(function (r) {
+        return { src: src, id: id, url: r.url, title: r.title, unit: r.unit, date: r.date };
       });
     }));
   }
 
-  // Every record that holds every term and passes every filter; records whose heading
-  // (title, 文号, 索引号) holds more of the terms first, then the newest first.
-  function find(phrases, filters) {
-    var perTerm = phrases.map(function (p) { return Promise.all(queryKeys(p).map(lookup)); });
-    var perFilter = Object.keys(filters).map(function (name) { return lookup(name + "=" + filters[name]); });
+  // Each filter's value for each record of a county (filters.bin, gzip): to count the
+  // current results by filter value. Where the browser cannot unpack it, counts stay those
+  // of the whole site.
+  function columns(src) {
+    if (!src.columns) {
+      src.columns = load(src, "filters.bin").then(function (bytes) {
+        if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes; // the server unpacked it already
+        if (typeof DecompressionStream === "undefined") return null;
+        var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+        return new Response(stream).arrayBuffer().then(function (b) { return new Uint8Array(b); });
+      }).then(function (bytes) {
+        if (!bytes) return null;
+        var out = {}, pos = 0, n = src.meta.records;
+        (src.meta.columns || []).forEach(function (c) {
+          var col = new Uint16Array(n);
+          for (var i = 0; i < n; i++) col[i] = c[1] === 1 ? bytes[pos + i] : bytes[pos + 2 * i] | bytes[pos + 2 * i + 1] << 8;
+          pos += n * c[1];
+          out[c[0]] = col;
+        });
+        return out;
+      });
+      src.columns.catch(function () { src.columns = null; });
+    }
+    return src.columns;
+  }
+
+  // In one county: the records that hold every term (`base`; null when there is no term:
+  // every record), and those of them that pass every filter, records whose heading (title,
+  // 文号, 索引号) holds more of the terms first, then the newest first.
+  function find(src, phrases, filters) {
+    var perTerm = phrases.map(function (p) {
+      return Promise.all(queryKeys(p[0], p[1]).map(function (k) { return lookup(src, k); }));
+    });
+    var names = Object.keys(filters).filter(function (n) { return n !== COUNTY; });
+    var perFilter = names.map(function (name) { return lookup(src, name + "=" + filters[name]); });
     return Promise.all([Promise.all(perTerm), Promise.all(perFilter)]).then(function (found) {
-      var result = null;
+      var base = null;
       var score = new Map();
       found[0].forEach(function (postings) {
         var heading = null;
         postings.forEach(function (p) {
-          result = result ? intersect(result, p.all) : p.all;
+          base = base ? intersect(base, p.all) : p.all;
           heading = heading ? intersect(heading, p.heading) : p.heading;
         });
         idsOf(heading).forEach(function (id) { score.set(id, (score.get(id) || 0) + 1); });
       });
+      var result = base;
       found[1].forEach(function (p) { result = result ? intersect(result, p.all) : p.all; });
-      var order = idsOf(result);
-      if (!score.size) return order;
-      var ranks = [];
-      for (var i = 0; i < order.length; i++) {
-        var n = score.get(order[i]) || 0;
-        (ranks[n] = ranks[n] || []).push(order[i]);
+      var order = filters[COUNTY] && filters[COUNTY] !== src.name ? new Uint32Array(0) : result ? idsOf(result) : allIds(src);
+      if (score.size) {
+        var ranks = [];
+        for (var i = 0; i < order.length; i++) {
+          var n = score.get(order[i]) || 0;
+          (ranks[n] = ranks[n] || []).push(order[i]);
+        }
+        order = ranks.reverse().reduce(function (out, r) { return r ? out.concat(r) : out; }, []);
       }
-      return ranks.reverse().reduce(function (out, r) { return r ? out.concat(r) : out; }, []);
+      return { src: src, base: base, order: order, score: score, next: 0, cards: new Map() };
     });
+  }
+
+  function allIds(src) {
+    var ids = new Uint32Array(src.meta.records);
+    for (var i = 0; i < ids.length; i++) ids[i] = i;
+    return ids;
+  }
+
+  // Results of several counties in one order: more of the terms in the heading first, then
+  // the newest, then the counties in the portal's order (each county's own order is kept).
+  function before(a, b) {
+    if (a.score !== b.score) return a.score > b.score;
+    if (a.card.date !== b.card.date) return a.card.date > b.card.date;
+    return a.src.index < b.src.index;
+  }
+
+  // The next `size` results over every county: the next `size` of each county (what each
+  // shows, for its date), then the best of their heads, one by one.
+  function nextResults(s, size) {
+    return Promise.all(s.lists.map(function (l) {
+      var ids = Array.prototype.slice.call(l.order, l.next, l.next + size).filter(function (id) { return !l.cards.has(id); });
+      return cards(l.src, ids).then(function (shown) { shown.forEach(function (c) { l.cards.set(c.id, c); }); });
+    })).then(function () {
+      var out = [];
+      while (out.length < size) {
+        var best = null;
+        s.lists.forEach(function (l) {
+          if (l.next >= l.order.length) return;
+          var id = l.order[l.next];
+          var head = { list: l, src: l.src, score: l.score.get(id) || 0, card: l.cards.get(id) };
+          if (!best || before(head, best)) best = head;
+        });
+        if (!best) break;
+        best.list.next++;
+        out.push(best.card);
+      }
+      return out;
+    });
+  }
+
+  function remaining(s) {
+    return s.lists.some(function (l) { return l.next < l.order.length; });
   }
 
   function text(tag, cls, value) {
@@ -307,19 +417,22 @@
   function excerpt(p, rec, title, phrase) {
     var shown = rec.text;
     var skip = title && shown.indexOf(title) === 0 ? title.length : 0;
-    var want = phrase ? units(phrase) : [];
+    var want = phrase ? units(phrase[0]) : [];
     var spans = [];
     var re = new RegExp(UNIT.source, "gu");
     re.lastIndex = skip;
-    // Units of the text as written (full-width commas stay), compared in their index form.
+    // Units of the text as written (full-width commas stay), compared in their index form;
+    // a term's last number may be the beginning of the text's.
     for (var m = want.length ? re.exec(shown) : null; m; m = re.exec(shown)) {
       spans.push([m[0].normalize("NFKC").toLowerCase(), m.index, m.index + m[0].length]);
     }
+    var last = want.length - 1;
     for (var i = 0; want.length && i + want.length <= spans.length; i++) {
       var k = 0;
-      while (k < want.length && spans[i + k][0] === want[k]) k++;
-      if (k < want.length) continue;
-      var start = spans[i][1], end = spans[i + want.length - 1][2];
+      while (k < last && spans[i + k][0] === want[k]) k++;
+      var tail = spans[i + last];
+      if (k < last || !(tail[0] === want[last] || (phrase[1] && tail[0].indexOf(want[last]) === 0))) continue;
+      var start = spans[i][1], end = tail[2];
       var from = Math.max(skip, start - 30), to = Math.min(shown.length, end + 60);
       p.appendChild(document.createTextNode((from > skip ? "……" : "") + shown.slice(from, start).trim()));
       p.appendChild(text("mark", "", shown.slice(start, end)));
@@ -332,11 +445,18 @@
   function render(c) {
     var li = document.createElement("li");
     var a = text("a", "gk-result-link", c.title || c.url);
-    a.href = siteRoot + c.url;
+    a.href = c.src.root + c.url;
     li.appendChild(text("h2", "gk-result-title")).appendChild(a);
-    li.appendChild(text("div", "gk-sub", [c.unit, c.date].filter(Boolean).join(" · ")));
+    var sub = text("div", "gk-sub");
+    if (several) sub.appendChild(text("span", "gk-county", c.src.name));
+    sub.appendChild(document.createTextNode((several ? " · " : "") + [c.unit, c.date].filter(Boolean).join(" · ")));
+    li.appendChild(sub);
     li.appendChild(text("p", "gk-summary"));
     return li;
+  }
+
+  function describe(filters) {
+    return Object.keys(filters).map(function (n) { return (FILTER_NAMES[n] || n) + "：" + filters[n]; }).join("；");
   }
 
   function setStatus(s, q) {
@@ -344,37 +464,72 @@
     root.setAttribute("data-shown", String(list.children.length));
     // A term longer than three units was found by its parts: until every result has been
     // checked against its text, the count is an upper bound.
-    var about = !s.exact && s.checked < s.order.length ? "约 " : "";
+    var about = !s.exact && s.checked < s.found ? "约 " : "";
+    var chosen = Object.keys(s.filters).length;
     status.textContent = s.total
       ? "找到 " + about + s.total + " 条公开信息" + (q ? "（" + q + "）" : "")
-      : "没有找到" + (q ? "与「" + q + "」" : "") + "相关的公开信息。可以减少关键词，或换一个说法。";
+      : chosen && s.unfiltered
+        ? "按所选条件（" + describe(s.filters) + "）没有找到" + (q ? "与「" + q + "」相关的" : "") + "公开信息；不限条件可找到 " +
+          (s.exact ? "" : "约 ") + s.unfiltered + " 条。"
+        : "没有找到" + (q ? "与「" + q + "」" : "") + "相关的公开信息。可以减少关键词，或换一个说法。";
+    showClear(s);
   }
 
-  // The next `size` results: first what each shows (title, unit, date), then each record's
-  // text, for its excerpt and to check a term longer than three units (found by its parts;
-  // the text says whether they stand together). A result that fails the check leaves the
-  // list. Resolves to the first new item, once all are on screen.
+  // Where the filters leave nothing, a button takes each away, and one takes all away.
+  function showClear(s) {
+    emptyBox.innerHTML = "";
+    var names = Object.keys(s.filters);
+    emptyBox.hidden = !!s.total || !names.length || !s.unfiltered;
+    if (emptyBox.hidden) return;
+    names.forEach(function (n) {
+      var b = text("button", "gk-clear", "不限" + (FILTER_NAMES[n] || n) + "（去掉「" + s.filters[n] + "」）");
+      b.type = "button";
+      b.addEventListener("click", function () { clearFilters([n]); });
+      emptyBox.appendChild(b);
+    });
+    if (names.length > 1) {
+      var all = text("button", "gk-clear", "清除全部筛选条件");
+      all.type = "button";
+      all.addEventListener("click", function () { clearFilters(names); });
+      emptyBox.appendChild(all);
+    }
+  }
+
+  function clearFilters(names) {
+    names.forEach(function (n) {
+      var sel = document.getElementById("gk-filter-" + n);
+      if (sel) sel.value = "";
+    });
+    var done = run();
+    input.focus();
+    return done;
+  }
+
+  // The next `size` results: first what each shows (title, county, unit, date), then each
+  // record's text, for its excerpt and to check a term the index found by its parts (the
+  // text says whether they stand together). A result that fails the check leaves the list.
+  // Resolves to the first new item, once all are on screen.
   function showMore(s, q, size) {
     if (s.busy) return s.busy;
-    var ids = Array.prototype.slice.call(s.order, s.next, s.next + size);
-    s.next += ids.length;
-    s.busy = cards(ids).then(function (shown) {
+    s.busy = nextResults(s, size).then(function (shown) {
       s.busy = null;
       if (s !== current) return null;
+      if (!s.size) root.gkFirst = shown.map(function (c) { return [c.src.index, c.id]; }); // for the benchmark
       var items = shown.map(function (c) {
         var li = render(c);
         list.appendChild(li);
         return { li: li, card: c };
       });
-      more.hidden = s.next >= s.order.length;
+      s.size += items.length;
+      more.hidden = !remaining(s);
       setStatus(s, q);
       s.checking = Promise.all(items.map(function (item) {
-        return detail(item.card.id).then(function (rec) {
+        return detail(item.card.src, item.card.id).then(function (rec) {
           if (s !== current) return;
           s.checked++;
           var canon = canonical(rec.text);
           // A very long record's file holds only the start of its text ("cut"): trust the index.
-          if (s.exact || rec.cut || s.canonical.every(function (t) { return contains(canon, t); })) {
+          if (s.exact || rec.cut || s.terms.every(function (t) { return contains(canon, t[0], t[1]); })) {
             excerpt(item.li.querySelector(".gk-summary"), rec, item.card.title, s.phrases[0]);
           } else {
             item.li.remove();
@@ -401,24 +556,99 @@
     return out;
   }
 
+  // Filter values over every county: [value, count], in the order of the first county
+  // that has each (年份 newest first); the county filter lists the counties.
+  function filterValues(name) {
+    if (name === COUNTY) return sources.map(function (src) { return [src.name, src.meta.records]; });
+    var seen = new Map();
+    sources.forEach(function (src) {
+      (src.meta.filters[name] || []).forEach(function (pair) { seen.set(pair[0], (seen.get(pair[0]) || 0) + pair[1]); });
+    });
+    var out = Array.from(seen.entries());
+    out.sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0; });
+    return name === "年份" ? out.reverse() : out;
+  }
+
+  // A filter's options: 全部 with how many the other filters leave, then each value with how
+  // many results it would leave (`counts`: value -> count; null: the whole site's counts).
+  // Values that would leave nothing are left out, except the one chosen.
+  function fillOptions(sel, name, counts, all) {
+    var chosen = sel.value || params.get(name) || "";
+    sel.innerHTML = "";
+    var first = text("option", "", "全部" + (all === null ? "" : "（" + all + "）"));
+    first.value = "";
+    sel.appendChild(first);
+    var values = filterValues(name);
+    if (chosen && !values.some(function (p) { return p[0] === chosen; })) values.push([chosen, 0]);
+    values.forEach(function (pair) {
+      var n = counts ? counts.get(pair[0]) || 0 : pair[1];
+      if (!n && pair[0] !== chosen) return;
+      var opt = text("option", "", pair[0] + "（" + n + "）");
+      opt.value = pair[0];
+      sel.appendChild(opt);
+    });
+    sel.value = chosen;
+  }
+
   function renderFilters() {
     FILTERS.forEach(function (name) {
-      var values = meta.filters[name] || [];
-      if (!values.length) return;
-      var label = text("label", "gk-filter", name + " ");
+      if (!filterValues(name).length || (name === COUNTY && sources.length < 2)) return;
+      var label = text("label", "gk-filter", (FILTER_NAMES[name] || name) + " ");
       var sel = document.createElement("select");
       sel.id = "gk-filter-" + name;
-      sel.appendChild(text("option", "", "全部"));
-      sel.firstChild.value = "";
-      (name === "年份" ? values.slice().reverse() : values).forEach(function (pair) {
-        var opt = text("option", "", pair[0] + "（" + pair[1] + "）");
-        opt.value = pair[0];
-        if (params.get(name) === pair[0]) opt.selected = true;
-        sel.appendChild(opt);
-      });
+      sel.name = name;
+      fillOptions(sel, name, null, null);
       sel.addEventListener("change", run);
       label.appendChild(sel);
       filtersBox.appendChild(label);
+    });
+    params = new URLSearchParams(); // the address was read once; the choices live in the form now
+  }
+
+  // How many of the current results (the terms, every county) each filter value would
+  // leave, the other filters chosen as they are: read from each county's filters.bin.
+  function countFilters(s) {
+    return Promise.all(s.lists.map(function (l) { return columns(l.src); })).then(function (cols) {
+      if (s !== current || cols.some(function (c) { return !c; })) return;
+      var counts = {}, all = {};
+      FILTERS.forEach(function (n) { counts[n] = new Map(); all[n] = 0; });
+      var names = FILTERS.filter(function (n) { return n !== COUNTY; });
+      s.lists.forEach(function (l, k) {
+        var col = cols[k], meta = l.src.meta;
+        // Each chosen value's number in this county's list (-1: the county has none).
+        var want = names.map(function (n) {
+          if (!s.filters[n]) return 0;
+          var i = (meta.filters[n] || []).findIndex(function (p) { return p[0] === s.filters[n]; });
+          return i < 0 ? -1 : i + 1;
+        });
+        var inCounty = !s.filters[COUNTY] || s.filters[COUNTY] === l.src.name;
+        var ids = l.base ? idsOf(l.base) : allIds(l.src);
+        for (var j = 0; j < ids.length; j++) {
+          var id = ids[j], failed = inCounty ? 0 : 1, miss = inCounty ? -1 : names.length;
+          for (var f = 0; f < names.length && failed < 2; f++) {
+            if (want[f] && (!col[names[f]] || col[names[f]][id] !== want[f])) { failed++; miss = f; }
+          }
+          if (failed > 1) continue;
+          if (several && (!failed || miss === names.length)) {
+            counts[COUNTY].set(l.src.name, (counts[COUNTY].get(l.src.name) || 0) + 1);
+            all[COUNTY]++;
+          }
+          for (f = 0; f < names.length; f++) {
+            if (failed && miss !== f) continue;
+            var v = col[names[f]] ? col[names[f]][id] : 0;
+            all[names[f]]++;
+            if (v) {
+              var value = meta.filters[names[f]][v - 1][0];
+              counts[names[f]].set(value, (counts[names[f]].get(value) || 0) + 1);
+            }
+          }
+        }
+      });
+      FILTERS.forEach(function (n) {
+        var sel = document.getElementById("gk-filter-" + n);
+        if (sel) fillOptions(sel, n, counts[n], all[n]);
+      });
+      root.setAttribute("data-counted", "true");
     });
   }
 
@@ -434,21 +664,35 @@
     if (header) header.value = q;
     list.innerHTML = "";
     more.hidden = true;
+    emptyBox.hidden = true;
     root.removeAttribute("data-shown");
     root.removeAttribute("data-total");
+    root.removeAttribute("data-counted");
     var phrases = terms(q);
     current = null;
-    if (!phrases.length && !Object.keys(filters).length) { status.textContent = ""; return; }
+    if (!phrases.length && !Object.keys(filters).length) {
+      status.textContent = "";
+      FILTERS.forEach(function (n) {
+        var sel = document.getElementById("gk-filter-" + n);
+        if (sel) fillOptions(sel, n, null, null);
+      });
+      return;
+    }
     status.textContent = "正在搜索……";
     var mine = ++runs;
     performance.mark("gk-search-start");
-    return find(phrases, filters).then(function (order) {
+    return Promise.all(sources.map(function (src) { return find(src, phrases, filters); })).then(function (lists) {
       if (mine !== runs) return;
+      var total = lists.reduce(function (n, l) { return n + l.order.length; }, 0);
       var s = current = {
-        phrases: phrases, canonical: phrases.map(canonical), order: order, next: 0, checked: 0, total: order.length,
-        exact: phrases.every(function (p) { return units(p).length <= 3; }), busy: null, checking: null,
+        phrases: phrases, terms: phrases.map(function (p) { return [canonical(p[0]), p[1]]; }), filters: filters,
+        lists: lists, size: 0, checked: 0, found: total, total: total, busy: null, checking: null,
+        unfiltered: lists.reduce(function (n, l) { return n + (l.base ? idsOf(l.base).length : l.src.meta.records); }, 0),
+        exact: phrases.every(function (p) { return queryIsExact(p[0], p[1]); }),
       };
-      root.gkResults = order; // every result id, for the search benchmark and tests
+      // Every result id (by county on the portal), for the search benchmark and tests.
+      root.gkResults = lists[0].order;
+      root.gkResultsBy = lists.map(function (l) { return Array.from(l.order); });
       return showMore(s, q, FIRST).then(function () {
         // The benchmark reads these: from the query to the first results on screen, and to
         // their excerpts under them.
@@ -456,6 +700,7 @@
         return s.checking;
       }).then(function () {
         if (mine === runs) performance.measure("gk-search-excerpts", "gk-search-start");
+        return countFilters(s);
       });
     }).catch(function (err) {
       if (mine === runs) status.textContent = "搜索出错，请稍后再试：" + err.message;
@@ -465,7 +710,7 @@
   form.addEventListener("submit", run);
   more.addEventListener("click", function () {
     if (!current) return;
-    showMore(current, input.value.trim(), MORE).then(function (first) {
+    showMore(current, input.value.trim(), NEXT).then(function (first) {
       // Keyboard and screen-reader users continue at the first new result.
       if (first) first.querySelector("a").focus();
     }).catch(function (err) {
@@ -476,11 +721,21 @@
   var header = document.getElementById("gk-q");
   if (header) header.value = input.value;
 
-  load("meta.json", "json").then(function (m) {
-    meta = m;
+  // A county whose index cannot be read (not published yet) is left out, and named.
+  Promise.all(sources.map(function (src) {
+    return load(src, "meta.json", "json").then(function (m) { src.meta = m; }, function (err) { src.error = err; });
+  })).then(function () {
+    var missing = sources.filter(function (src) { return src.error; });
+    sources = sources.filter(function (src) { return !src.error; });
+    if (!sources.length) throw missing[0].error;
+    if (missing.length) {
+      root.insertBefore(text("p", "gk-search-hint", "暂时无法搜索：" + missing.map(function (src) { return src.name; }).join("、") +
+        "（其网站的搜索索引暂时无法读取），以下结果不含这些县（市、区）。"), list);
+    }
+    var asked = input.value || FILTERS.some(function (n) { return params.get(n); });
     renderFilters();
     root.setAttribute("data-ready", "true");
-    if (input.value || FILTERS.some(function (n) { return params.get(n); })) return run();
+    if (asked) return run();
     input.focus();
   }).catch(function (err) {
     status.textContent = "搜索暂时无法使用：" + err.message;
