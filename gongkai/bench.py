@@ -177,47 +177,52 @@ def run(n: int, keep: Path | None = None) -> dict[str, float]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def history_run(n: int, commits: int) -> float:
-    """A repository of n records and `commits` commits (git fast-import), then read its history."""
+def make_history_repo(tmp: Path, n: int, commits: int) -> None:
+    """A git repository at tmp: one county of n records, then `commits` - 1 corrections (git fast-import)."""
     import subprocess
 
+    write_county(tmp, n)
+    files = sorted(p for p in (tmp / "content").rglob("*") if p.is_file())
+    records = [p for p in files if p.suffix == ".md"]
+    stream = []
+
+    def blob(data: bytes) -> None:
+        stream.append(b"data %d\n" % len(data) + data + b"\n")
+
+    when = 1388534400  # 2014-01-01
+    stream.append(b"commit refs/heads/main\ncommitter bench <bench@example.org> %d +0800\n" % when)
+    blob("首次公开".encode())
+    for p in sorted(p for p in tmp.rglob("*") if p.is_file()):
+        stream.append(b"M 100644 inline " + p.relative_to(tmp).as_posix().encode() + b"\n")
+        blob(p.read_bytes())
+    rng = random.Random(3)
+    texts = {p: p.read_text("utf-8") for p in records}
+    for i in range(1, commits):
+        p = rng.choice(records)
+        head, sep, rest = texts[p].partition("\n---\n")
+        if "\nchanges:" not in head:
+            head += "\nchanges:"
+        text = head + f"\n  - {{date: 2014-02-01, note: 第{i}次更正}}" + sep + rest + f"更正{i}。\n"
+        texts[p] = text
+        stream.append(b"commit refs/heads/main\ncommitter bench <bench@example.org> %d +0800\n" % (when + i * 60))
+        blob(f"更正 {i}".encode())
+        stream.append(b"M 100644 inline " + p.relative_to(tmp).as_posix().encode() + b"\n")
+        blob(text.encode())
+    for p in records:
+        p.write_text(texts[p], "utf-8")
+    subprocess.run(["git", "init", "-q", "-b", "main", str(tmp)], check=True)
+    subprocess.run(["git", "-C", str(tmp), "fast-import", "--quiet"], input=b"".join(stream), check=True)
+    subprocess.run(["git", "-C", str(tmp), "reset", "-q", "--hard", "main"], check=True)
+
+
+def history_run(n: int, commits: int) -> float:
+    """A repository of n records and `commits` commits (git fast-import), then read its history."""
     from . import changes
 
     tmp = Path(tempfile.mkdtemp(prefix=f"gongkai-history-{n}-"))
     try:
         t = time.perf_counter()
-        write_county(tmp, n)
-        files = sorted(p for p in (tmp / "content").rglob("*") if p.is_file())
-        records = [p for p in files if p.suffix == ".md"]
-        stream = []
-
-        def blob(data: bytes) -> None:
-            stream.append(b"data %d\n" % len(data) + data + b"\n")
-
-        when = 1388534400  # 2014-01-01
-        stream.append(b"commit refs/heads/main\ncommitter bench <bench@example.org> %d +0800\n" % when)
-        blob("首次公开".encode())
-        for p in files:
-            stream.append(b"M 100644 inline " + p.relative_to(tmp).as_posix().encode() + b"\n")
-            blob(p.read_bytes())
-        rng = random.Random(3)
-        texts = {p: p.read_text("utf-8") for p in records}
-        for i in range(1, commits):
-            p = rng.choice(records)
-            head, sep, rest = texts[p].partition("\n---\n")
-            if "\nchanges:" not in head:
-                head += "\nchanges:"
-            text = head + f"\n  - {{date: 2014-02-01, note: 第{i}次更正}}" + sep + rest + f"更正{i}。\n"
-            texts[p] = text
-            stream.append(b"commit refs/heads/main\ncommitter bench <bench@example.org> %d +0800\n" % (when + i * 60))
-            blob(f"更正 {i}".encode())
-            stream.append(b"M 100644 inline " + p.relative_to(tmp).as_posix().encode() + b"\n")
-            blob(text.encode())
-        for p in records:
-            p.write_text(texts[p], "utf-8")
-        subprocess.run(["git", "init", "-q", "-b", "main", str(tmp)], check=True)
-        subprocess.run(["git", "-C", str(tmp), "fast-import", "--quiet"], input=b"".join(stream), check=True)
-        subprocess.run(["git", "-C", str(tmp), "reset", "-q", "--hard", "main"], check=True)
+        make_history_repo(tmp, n, commits)
         print(f"\n== history: {n} records, {commits} commits (made in {time.perf_counter() - t:.1f} s)")
         project = load(tmp)
         t = time.perf_counter()
