@@ -301,12 +301,13 @@ def replay(
     cached = store.read_sealed(where, kind, key)
     state, commits = None, None
     if isinstance(cached, dict) and isinstance(cached.get("commit"), str):
-        commits = _since(root, cached["commit"], sha, paths)
-        if commits is not None:
-            try:
-                state = decode(cached.get("state"))
-            except (KeyError, TypeError, ValueError, AttributeError, IndexError):
-                state = None  # sealed but not what this code reads: start over
+        try:
+            state = decode(cached.get("state"))
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+            state = None  # sealed but not what this code reads: start over
+        commits = _since(root, cached["commit"], sha, paths) if state is not None else None
+        if commits is None:
+            state = None
     unchanged = state is not None and cached["commit"] == sha
     if state is None:
         state, commits = fresh(), log(root, sha, paths)
