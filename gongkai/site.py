@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import changes, check, editor, engine, history, indexno, manifest, search
+from . import changes, check, editor, engine, history, indexno, manifest, search, warm
 from .changes import RecordHistory
 from .findings import Findings, render_terminal
 from .load import Project, load_counties
@@ -322,6 +322,14 @@ def build_all(
         except manifest.ManifestUnavailable as exc:
             log(f"{exc}；为免漏掉已发布的记录，未生成网站，已发布的网站保持不变。")
             return 1
+    key = warm.inputs_key(root, counties, {"search": search, "past": past, "previous": previous})
+    try:
+        if _nothing_changed(root, site_dir, key, lock_wait):
+            log(f"自上次生成以来，内容、目录、主题和程序都没有变化，{site_dir} 中的网站完好：沿用，未重新生成。")
+            return 0
+    except SiteDirError as exc:
+        log(str(exc))
+        return 2
     project = check(root, published_numbers=indexno.from_manifests(previous or {}))
     log(f"读取并检查 {len(project.records)} 条记录：{time.perf_counter() - t:.1f} 秒")
     if project.findings:
@@ -345,13 +353,28 @@ def build_all(
     log(f"读取修订历史（{len(histories)} 条记录）：{time.perf_counter() - t:.1f} 秒")
     try:
         with site_lock(site_dir, LOCK_WAIT if lock_wait is None else lock_wait):
-            return _write_sites(project, site_dir, wanted, histories, search, previous, previous_from)
+            warm.forget(root, site_dir)
+            status = _write_sites(project, site_dir, wanted, histories, search, previous, previous_from)
+            if status == 0:
+                warm.remember(root, site_dir, key, wanted)
+            return status
     except SiteDirError as exc:
         log(str(exc))
         return 2
     except OSError as exc:  # the folder itself, the lock, or the portal: nothing half-written stays
         log(folder_problem(exc, site_dir))
         return 2
+
+
+def _nothing_changed(root: Path, site_dir: Path, key: str | None, lock_wait: float | None) -> bool:
+    """True when the last build into site_dir had the same inputs and its output is as it left it (warm.py)."""
+    if key is None or not site_dir.is_dir():
+        return False
+    try:
+        with site_lock(site_dir, LOCK_WAIT if lock_wait is None else lock_wait):
+            return warm.unchanged(root, site_dir, key)
+    except OSError:
+        return False  # the build that follows names the folder's problem
 
 
 def _write_sites(
