@@ -221,22 +221,34 @@ def build_county(
         )
     work = site_dir / f"{BUILD_PREFIX}{county.id}"
     remove(work)
+    final = site_dir / county.id
     base = project.site.base_url
+    settings = {
+        "site_name": f"{county.name}党务政务公开",
+        "site_url": f"{base}{county.id}/" if base else "",
+        "footer": footer(project, county),
+        "repo_url": project.site.repo_url,
+    }
+    # A warm build renders only the pages whose data changed since the build in `final`
+    # (warm.py); the others, and an unchanged search index, are taken from there.
+    key = warm.county_key(project.root, settings)
+    digests = warm.page_digests(pages)
+    found = warm.previous_county(project.root, final, key)
+    kept = {src for src, d in digests.items() if found and d is not None and found["pages"].get(src) == d}
+    found_search = warm.documents_digest(documents) if with_search else None
+    same_search = bool(with_search and found and found_search is not None and found.get("search") == found_search and (final / search.BUNDLE).is_dir())
     indexing = None
     try:
-        indexing = search.Indexing(documents) if with_search else None
+        indexing = search.Indexing(documents) if with_search and not same_search else None
         t = time.perf_counter()
-        engine.build_site(
-            project.root,
-            work,
-            site_name=f"{county.name}党务政务公开",
-            site_url=f"{base}{county.id}/" if base else "",
-            footer=footer(project, county),
-            pages=pages,
-            assets=assets,
-            repo_url=project.site.repo_url,
+        reused = engine.build_site(
+            project.root, work, pages=pages, assets=assets, kept=kept, previous=final if kept else None, **settings
         )
         times["mkdocs"] = time.perf_counter() - t
+        if reused:
+            log(f"{county.name}：{len(pages) - reused} 页有变化，已重新生成；其余 {reused} 页沿用上次生成的结果" + ("，搜索索引亦然" if same_search else ""))
+        if same_search:
+            warm.link_tree(final / search.BUNDLE, work / search.BUNDLE)
         if indexing:
             t = time.perf_counter()
             indexing.finish(work)
@@ -245,7 +257,9 @@ def build_county(
         if project.site.editor:  # the form editor exists once site.yml names the forge behind it
             editor.write_editors(project, county.id, work)
         manifest.write_manifest(project, county, work, county_site.lost)
-        replace_dir(work, site_dir / county.id)
+        warm.forget_county(project.root, final)
+        replace_dir(work, final)
+        warm.remember_county(project.root, final, key, digests, found_search)
     except BaseException:
         # Whatever stopped the build (MkDocs, a full disk, Ctrl+C, SIGTERM): remove what it
         # wrote; the published folder was not touched (or replace_dir put it back).

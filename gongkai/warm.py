@@ -114,3 +114,88 @@ def forget(root: Path, site_dir: Path) -> None:
         _entry(root, site_dir).unlink()
     except OSError:
         pass
+
+
+# One county: which pages changed since the last build -----------------------------------
+
+COUNTY_KIND = "county-pages"
+
+
+def county_key(root: Path, engine_args: dict[str, Any]) -> str:
+    """What every page of a county depends on besides its own data: code, theme, mkdocs.yml, the site's settings."""
+    return store.digest(
+        store.code_key(),
+        _file_digest(Path(root) / "mkdocs.yml"),
+        _file_digest(Path(root) / "theme"),
+        json.dumps(engine_args, sort_keys=True, ensure_ascii=False, default=repr),
+    )
+
+
+def _value_digest(value: Any) -> str | None:
+    """A hash of plain data (None when it holds anything else: such a page is always rendered)."""
+    try:
+        return hashlib.sha256(json.dumps(value, ensure_ascii=False, default=_refuse).encode()).hexdigest()
+    except (TypeError, ValueError):
+        return None
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(type(value).__name__)
+
+
+def page_digests(pages: list[Any]) -> dict[str, str | None]:
+    """Page source -> a hash of everything the page shows (its title, template, data and meta)."""
+    return {p.src: _value_digest([p.src, p.title, p.template, p.kind, p.data, p.meta]) for p in pages}
+
+
+def documents_digest(documents: list[Any]) -> str | None:
+    """A hash of the search documents (the search index is made from nothing else)."""
+    from dataclasses import asdict
+
+    return _value_digest([asdict(d) for d in documents])
+
+
+def _county_entry(root: Path, county_dir: Path) -> Path:
+    return store.cache_root(root) / "counties" / f"{store.digest(str(county_dir.resolve()))[:16]}.json"
+
+
+def previous_county(root: Path, county_dir: Path, key: str) -> dict[str, Any] | None:
+    """What the last build of this county folder remembered (page hashes, search hash), when the
+    key is the same and the folder is as that build left it; else None."""
+    remembered = store.read_sealed(_county_entry(root, county_dir), COUNTY_KIND, key)
+    if not isinstance(remembered, dict) or not isinstance(remembered.get("pages"), dict) or not county_dir.is_dir():
+        return None
+    if remembered.get("fingerprint") != fingerprint(county_dir):
+        return None
+    return remembered
+
+
+def remember_county(root: Path, county_dir: Path, key: str, pages: dict[str, str | None], search: str | None) -> None:
+    """Note the page hashes of the county folder just built (and a fingerprint of the folder)."""
+    store.write_sealed(
+        _county_entry(root, county_dir), COUNTY_KIND, key, {"pages": pages, "search": search, "fingerprint": fingerprint(county_dir)}
+    )
+
+
+def forget_county(root: Path, county_dir: Path) -> None:
+    """Drop what is remembered of a county folder about to be replaced."""
+    try:
+        _county_entry(root, county_dir).unlink()
+    except OSError:
+        pass
+
+
+def link_tree(source: Path, target: Path) -> None:
+    """Hard-link every file under source into target (copy where linking fails)."""
+    import shutil
+
+    for path in sorted(source.rglob("*")):
+        dest = target / path.relative_to(source)
+        if path.is_dir():
+            dest.mkdir(parents=True, exist_ok=True)
+        else:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(path, dest)
+            except OSError:
+                shutil.copy2(path, dest)
