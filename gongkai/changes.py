@@ -365,11 +365,15 @@ def _fold(
     wanted |= {f.old_blob for c in commits for f in c.files if is_record_path(f.old_path)}
     texts = history.blobs(root, wanted)
     parsed: dict[str, tuple[dict[str, Any], str] | None] = {}
+    ready = _parse_many(texts, commits)
 
     def version(blob: str, path: str) -> tuple[dict[str, Any], str] | None:
         if blob not in parsed:
             text = texts.get(blob)
-            parsed[blob] = parse_record_text(text, path) if text is not None else None
+            if (blob, path) in ready:
+                parsed[blob] = ready[(blob, path)]
+            else:
+                parsed[blob] = parse_record_text(text, path) if text is not None else None
         return parsed[blob]
 
     for c in commits:
@@ -398,6 +402,34 @@ def _fold(
                     h.meta = new[0]
                 h.path = f.path
                 live[f.path] = h
+
+
+# Below this many versions the parsing is quick enough in this process.
+PARALLEL_VERSIONS = 2000
+
+
+def _parse_pair(pair: tuple[str, str]) -> tuple[dict[str, Any], str] | None:
+    return parse_record_text(*pair)
+
+
+def _parse_many(texts: dict[str, str], commits: list[history.Commit]) -> dict[tuple[str, str], tuple[dict[str, Any], str] | None]:
+    """Parse every version these commits show, on every core (a cold read of a long history
+    is mostly YAML parsing); {} when there are few, or only one core, or no fork."""
+    import multiprocessing
+    import os
+
+    pairs = {(f.new_blob, f.path) for c in commits for f in c.files if f.new_blob in texts}
+    pairs |= {(f.old_blob, f.old_path) for c in commits for f in c.files if f.old_blob in texts}
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if len(pairs) < PARALLEL_VERSIONS or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return {}
+    order = sorted(pairs)
+    try:
+        with multiprocessing.get_context("fork").Pool(cores) as pool:
+            results = pool.map(_parse_pair, [(texts[b], p) for b, p in order], chunksize=256)
+    except OSError:  # no processes to be had: parse here, as for a short history
+        return {}
+    return dict(zip(order, results, strict=True))
 
 
 def _encode_history(h: RecordHistory) -> list[Any]:

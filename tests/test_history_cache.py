@@ -191,3 +191,19 @@ def test_a_code_change_reads_everything_again(started, tmp_path, monkeypatch, re
     reads.clear()
     assert read(root, warm, monkeypatch) == cold(root, tmp_path, monkeypatch)
     assert reads[0] == head(root)
+
+
+def test_versions_parsed_on_every_core_give_the_same_histories(started, tmp_path, monkeypatch):
+    """A long history is parsed in a pool of processes; the result is the one parsed here."""
+    from gongkai import changes
+
+    started.record("notes.yml", "catalogue: notice\ntitle: 关于YAML记录的通知\npublished: 2014-01-09\nbody: 正文。\n")
+    commit(started.root, "一条 YAML 记录", "2014-01-21")
+    here = cold(started.root, tmp_path, monkeypatch)
+    monkeypatch.setattr(changes, "PARALLEL_VERSIONS", 0)
+    calls = []
+    real = changes.parse_record_text
+    monkeypatch.setattr(changes, "parse_record_text", lambda text, path: calls.append(path) or real(text, path))
+    pooled = cold(started.root, tmp_path, monkeypatch)
+    assert pooled == here
+    assert calls == []  # every version was parsed in the pool's processes (their calls are theirs)
