@@ -248,7 +248,9 @@ def _timed_build(root: str, site: str) -> None:
     t = time.perf_counter()
     status = build_all(Path(root), Path(site), counties=["bench"])
     seconds = time.perf_counter() - t
-    print(json.dumps({"status": status, "seconds": seconds, "peak": _peak_mb(), "children": _peak_mb(resource.RUSAGE_CHILDREN)}))
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    print(json.dumps({"status": status, "seconds": seconds, "cpu": cpu, "peak": _peak_mb(), "children": _peak_mb(resource.RUSAGE_CHILDREN)}))
 
 
 def _build_in_child(root: Path, site: Path) -> tuple[dict[str, float], str]:
@@ -292,9 +294,10 @@ def warm_run(n: int, commits: int) -> dict[str, dict[str, float]]:
             figures[label] = result
             for line in log.strip().splitlines():
                 print(f"    {line}")
-            print(f"{label:<26} {result['seconds']:7.2f} s   peak RSS {result['peak']:6.0f} MB "
+            print(f"{label:<26} {result['seconds']:7.2f} s (CPU {result['cpu']:6.1f} s)   peak RSS {result['peak']:6.0f} MB "
                   f"(child processes: search indexer, git {result['children']:.0f} MB)", flush=True)
         print("\n" + " | ".join(f"{k}: {v['seconds']:.1f} s, {v['peak']:.0f} MB" for k, v in figures.items()))
+        print("(CPU: seconds of processor time of the build and its child processes; on a busy machine the wall time is longer)")
         return figures
     finally:
         if old_cache is None:
