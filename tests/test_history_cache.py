@@ -207,3 +207,32 @@ def test_versions_parsed_on_every_core_give_the_same_histories(started, tmp_path
     pooled = cold(started.root, tmp_path, monkeypatch)
     assert pooled == here
     assert calls == []  # every version was parsed in the pool's processes (their calls are theirs)
+
+
+def test_the_last_commit_of_each_file_read_incrementally_is_what_git_log_says(started, tmp_path, monkeypatch):
+    """manifest.last_changed (each record's last commit) folds new commits into the remembered answer."""
+    from gongkai import manifest
+
+    root = started.root
+    monkeypatch.setenv("GONGKAI_CACHE", str(tmp_path / "warm"))
+
+    def expected() -> dict[str, str]:
+        out = subprocess.run(
+            ["git", "-C", str(root), "log", "--first-parent", "--diff-merges=first-parent", "--no-renames", "--name-only",
+             "--format=%x00%H", "HEAD", "--", "content"], capture_output=True, text=True, check=True,
+        ).stdout
+        found: dict[str, str] = {}
+        sha = ""
+        for line in out.splitlines():
+            if line.startswith("\x00"):
+                sha = line[1:]
+            elif line and line not in found:
+                found[line] = sha
+        return found
+
+    assert manifest.last_changed(root) == expected()
+    git(root, "mv", "content/village/demo/cun/meeting.md", "content/village/demo/cun/meeting-2014.md")
+    commit(root, "改名", "2014-01-21")
+    git(root, "rm", "-q", "content/government/demo/ju/land.md")
+    commit(root, "删除", "2014-01-22")
+    assert manifest.last_changed(root) == expected()
