@@ -266,18 +266,22 @@ def _build_in_child(root: Path, site: Path) -> tuple[dict[str, float], str]:
     return json.loads(proc.stdout.strip().splitlines()[-1]), proc.stderr
 
 
-def warm_run(n: int, commits: int) -> dict[str, dict[str, float]]:
+def warm_run(n: int, commits: int, repo: Path | None = None) -> dict[str, dict[str, float]]:
     """A county of n records and `commits` commits built cold, warm with nothing changed, and warm
-    after one record changed (one commit), each by `build --county` in its own process; printed side by side."""
+    after one record changed (one commit), each by `build --county` in its own process; printed side by side.
+
+    `repo`: a repository make_history_repo made before (generating one takes minutes); the
+    one-record change is committed to it."""
     import subprocess
 
     tmp = Path(tempfile.mkdtemp(prefix=f"gongkai-warm-{n}-"))
     old_cache = os.environ.get("GONGKAI_CACHE")
     try:
-        root, site = tmp / "repo", tmp / "site"
-        root.mkdir()
+        root, site = repo or tmp / "repo", tmp / "site"
         t = time.perf_counter()
-        make_history_repo(root, n, commits)
+        if repo is None:
+            root.mkdir()
+            make_history_repo(root, n, commits)
         os.environ["GONGKAI_CACHE"] = str(tmp / "cache")  # the cache starts empty
         print(f"\n== builds: {n} records, {commits} commits (made in {time.perf_counter() - t:.1f} s)", flush=True)
         figures: dict[str, dict[str, float]] = {}
@@ -386,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--attachments", type=int, metavar="N", help="instead: scan N Excel attachments for personal data")
     p.add_argument("--inspect", action="store_true", help="instead: time the 督查 report (build.py inspect)")
     p.add_argument("--commits", type=int, default=20000, help="commits of history for the builds (default 20000)")
+    p.add_argument("--repo", type=Path, help="builds: use this repository made by an earlier run (make_history_repo) instead of a new one")
     args = p.parse_args(argv)
     if args.attachments:
         attachments_run(args.attachments)
@@ -398,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.stages:
             run(n)
         else:
-            warm_run(n, args.commits)
+            warm_run(n, args.commits, args.repo)
     return 0
 
 
