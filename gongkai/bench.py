@@ -1,6 +1,7 @@
 """Benchmark: a synthetic county of N records through every stage, with time and memory.
 
-    python -m gongkai.bench --records 1000 10000
+    python -m gongkai.bench                      cold / warm / warm-one-record builds, 10,000 records, 20,000 commits
+    python -m gongkai.bench --stages --records 1000 10000
     python -m gongkai.bench --records 10000 --history 20000
     python -m gongkai.bench --attachments 200
     python -m gongkai.bench --records 10000 --inspect
@@ -77,7 +78,7 @@ def write_county(root: Path, n: int, seed: int = 7) -> None:
             {"id": f"v{i:02d}", "name": f"城关镇{v}村村民委员会", "level": "village", "township": "xiang",
              "code": f"54411099MF{i:07d}X", "categories": ["village"]}
         )
-    county = {"name": "基准县", "code": "411099", "site_code": "4110990001", "units": units}
+    county = {"name": "基准县", "code": "411099", "site_code": "4110990001", "online_since": "2026-11-01", "units": units}
     (root / "content" / "counties" / "bench.yml").write_text(yaml.safe_dump(county, allow_unicode=True), "utf-8")
     villages = units[2:]
     for k in range(n):
@@ -178,47 +179,52 @@ def run(n: int, keep: Path | None = None) -> dict[str, float]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def history_run(n: int, commits: int) -> float:
-    """A repository of n records and `commits` commits (git fast-import), then read its history."""
+def make_history_repo(tmp: Path, n: int, commits: int) -> None:
+    """A git repository at tmp: one county of n records, then `commits` - 1 corrections (git fast-import)."""
     import subprocess
 
+    write_county(tmp, n)
+    files = sorted(p for p in (tmp / "content").rglob("*") if p.is_file())
+    records = [p for p in files if p.suffix == ".md"]
+    stream = []
+
+    def blob(data: bytes) -> None:
+        stream.append(b"data %d\n" % len(data) + data + b"\n")
+
+    when = 1793462400  # 2026-11-01: the site went online then (the county's online_since)
+    stream.append(b"commit refs/heads/main\ncommitter bench <bench@example.org> %d +0800\n" % when)
+    blob("首次公开".encode())
+    for p in sorted(p for p in tmp.rglob("*") if p.is_file()):
+        stream.append(b"M 100644 inline " + p.relative_to(tmp).as_posix().encode() + b"\n")
+        blob(p.read_bytes())
+    rng = random.Random(3)
+    texts = {p: p.read_text("utf-8") for p in records}
+    for i in range(1, commits):
+        p = rng.choice(records)
+        head, sep, rest = texts[p].partition("\n---\n")
+        if "\nchanges:" not in head:
+            head += "\nchanges:"
+        text = head + f"\n  - {{date: 2026-11-01, note: 第{i}次更正}}" + sep + rest + f"更正{i}。\n"
+        texts[p] = text
+        stream.append(b"commit refs/heads/main\ncommitter bench <bench@example.org> %d +0800\n" % (when + i * 60))
+        blob(f"更正 {i}".encode())
+        stream.append(b"M 100644 inline " + p.relative_to(tmp).as_posix().encode() + b"\n")
+        blob(text.encode())
+    for p in records:
+        p.write_text(texts[p], "utf-8")
+    subprocess.run(["git", "init", "-q", "-b", "main", str(tmp)], check=True)
+    subprocess.run(["git", "-C", str(tmp), "fast-import", "--quiet"], input=b"".join(stream), check=True)
+    subprocess.run(["git", "-C", str(tmp), "reset", "-q", "--hard", "main"], check=True)
+
+
+def history_run(n: int, commits: int) -> float:
+    """A repository of n records and `commits` commits (git fast-import), then read its history."""
     from . import changes
 
     tmp = Path(tempfile.mkdtemp(prefix=f"gongkai-history-{n}-"))
     try:
         t = time.perf_counter()
-        write_county(tmp, n)
-        files = sorted(p for p in (tmp / "content").rglob("*") if p.is_file())
-        records = [p for p in files if p.suffix == ".md"]
-        stream = []
-
-        def blob(data: bytes) -> None:
-            stream.append(b"data %d\n" % len(data) + data + b"\n")
-
-        when = 1388534400  # 2014-01-01
-        stream.append(b"commit refs/heads/main\ncommitter bench <bench@example.org> %d +0800\n" % when)
-        blob("首次公开".encode())
-        for p in files:
-            stream.append(b"M 100644 inline " + p.relative_to(tmp).as_posix().encode() + b"\n")
-            blob(p.read_bytes())
-        rng = random.Random(3)
-        texts = {p: p.read_text("utf-8") for p in records}
-        for i in range(1, commits):
-            p = rng.choice(records)
-            head, sep, rest = texts[p].partition("\n---\n")
-            if "\nchanges:" not in head:
-                head += "\nchanges:"
-            text = head + f"\n  - {{date: 2014-02-01, note: 第{i}次更正}}" + sep + rest + f"更正{i}。\n"
-            texts[p] = text
-            stream.append(b"commit refs/heads/main\ncommitter bench <bench@example.org> %d +0800\n" % (when + i * 60))
-            blob(f"更正 {i}".encode())
-            stream.append(b"M 100644 inline " + p.relative_to(tmp).as_posix().encode() + b"\n")
-            blob(text.encode())
-        for p in records:
-            p.write_text(texts[p], "utf-8")
-        subprocess.run(["git", "init", "-q", "-b", "main", str(tmp)], check=True)
-        subprocess.run(["git", "-C", str(tmp), "fast-import", "--quiet"], input=b"".join(stream), check=True)
-        subprocess.run(["git", "-C", str(tmp), "reset", "-q", "--hard", "main"], check=True)
+        make_history_repo(tmp, n, commits)
         print(f"\n== history: {n} records, {commits} commits (made in {time.perf_counter() - t:.1f} s)")
         project = load(tmp)
         t = time.perf_counter()
@@ -231,6 +237,78 @@ def history_run(n: int, commits: int) -> float:
         print(f"索引号 ledger {time.perf_counter() - t:7.2f} s   {len(book.owner)} numbers published   peak RSS {_peak_mb():7.0f} MB")
         return seconds
     finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _timed_build(root: str, site: str) -> None:
+    """In a child process: one build_all of the repository; prints seconds and peak memory as JSON."""
+    import json
+
+    from .site import build_all
+
+    t = time.perf_counter()
+    status = build_all(Path(root), Path(site), counties=["bench"])
+    seconds = time.perf_counter() - t
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    print(json.dumps({"status": status, "seconds": seconds, "cpu": cpu, "peak": _peak_mb(), "children": _peak_mb(resource.RUSAGE_CHILDREN)}))
+
+
+def _build_in_child(root: Path, site: Path) -> tuple[dict[str, float], str]:
+    """Run _timed_build in a fresh interpreter (so each figure has its own peak memory); (figures, build log)."""
+    import json
+    import subprocess
+
+    code = f"from gongkai.bench import _timed_build; _timed_build({str(root)!r}, {str(site)!r})"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        print(proc.stderr, file=sys.stderr)
+        raise SystemExit("the build failed")
+    return json.loads(proc.stdout.strip().splitlines()[-1]), proc.stderr
+
+
+def warm_run(n: int, commits: int, repo: Path | None = None) -> dict[str, dict[str, float]]:
+    """A county of n records and `commits` commits built cold, warm with nothing changed, and warm
+    after one record changed (one commit), each by `build --county` in its own process; printed side by side.
+
+    `repo`: a repository make_history_repo made before (generating one takes minutes); the
+    one-record change is committed to it."""
+    import subprocess
+
+    tmp = Path(tempfile.mkdtemp(prefix=f"gongkai-warm-{n}-"))
+    old_cache = os.environ.get("GONGKAI_CACHE")
+    try:
+        root, site = repo or tmp / "repo", tmp / "site"
+        t = time.perf_counter()
+        if repo is None:
+            root.mkdir()
+            make_history_repo(root, n, commits)
+        os.environ["GONGKAI_CACHE"] = str(tmp / "cache")  # the cache starts empty
+        print(f"\n== builds: {n} records, {commits} commits (made in {time.perf_counter() - t:.1f} s)", flush=True)
+        figures: dict[str, dict[str, float]] = {}
+        for label in ("cold", "warm, nothing changed", "warm, one record changed"):
+            if label == "warm, one record changed":
+                record = sorted((root / "content" / "government" / "bench").rglob("*.md"))[0]
+                head, sep, rest = record.read_text("utf-8").partition("\n---\n")
+                head += "" if "\nchanges:" in head else "\nchanges:"
+                record.write_text(head + "\n  - {date: 2026-11-20, note: 更正一处文字}" + sep + rest + "补充说明。\n", "utf-8")
+                env = dict(os.environ, GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@example.org", GIT_COMMITTER_NAME="bench",
+                           GIT_COMMITTER_EMAIL="bench@example.org", GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1")
+                subprocess.run(["git", "-C", str(root), "commit", "-qam", "更正一条记录"], check=True, env=env)
+            result, log = _build_in_child(root, site)
+            figures[label] = result
+            for line in log.strip().splitlines():
+                print(f"    {line}")
+            print(f"{label:<26} {result['seconds']:7.2f} s (CPU {result['cpu']:6.1f} s)   peak RSS {result['peak']:6.0f} MB "
+                  f"(child processes: search indexer, git {result['children']:.0f} MB)", flush=True)
+        print("\n" + " | ".join(f"{k}: {v['seconds']:.1f} s, {v['peak']:.0f} MB" for k, v in figures.items()))
+        print("(CPU: seconds of processor time of the build and its child processes; on a busy machine the wall time is longer)")
+        return figures
+    finally:
+        if old_cache is None:
+            os.environ.pop("GONGKAI_CACHE", None)
+        else:
+            os.environ["GONGKAI_CACHE"] = old_cache
         shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -305,23 +383,28 @@ def inspect_run(n: int) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: one build per --records value; --history for the git history benchmark."""
+    """Command line: by default the cold and warm builds of a 10,000-record county with 20,000 commits."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--records", type=int, nargs="+", default=[1000, 10000])
+    p.add_argument("--records", type=int, nargs="+")
+    p.add_argument("--stages", action="store_true", help="instead: time each stage of one cold build (no git history)")
     p.add_argument("--history", type=int, metavar="COMMITS", help="instead: read the history of that many commits")
     p.add_argument("--attachments", type=int, metavar="N", help="instead: scan N Excel attachments for personal data")
     p.add_argument("--inspect", action="store_true", help="instead: time the 督查 report (build.py inspect)")
+    p.add_argument("--commits", type=int, default=20000, help="commits of history for the builds (default 20000)")
+    p.add_argument("--repo", type=Path, help="builds: use this repository made by an earlier run (make_history_repo) instead of a new one")
     args = p.parse_args(argv)
     if args.attachments:
         attachments_run(args.attachments)
         return 0
-    for n in args.records:
+    for n in args.records or ([1000, 10000] if args.stages else [10000]):
         if args.inspect:
             inspect_run(n)
         elif args.history:
             history_run(n, args.history)
-        else:
+        elif args.stages:
             run(n)
+        else:
+            warm_run(n, args.commits, args.repo)
     return 0
 
 

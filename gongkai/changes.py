@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import json
 import re
 import unicodedata
 from collections import Counter
@@ -18,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import history, pii
+from . import history, pii, store
 from .findings import Findings, field_text
 from .labels import record_labeller
 from .load import Project, parse_record_text
@@ -302,21 +303,53 @@ def record_changes(files: list[history.FileChange]) -> list[history.FileChange]:
 
 
 def record_histories(project: Project | None, root, rev: str = "HEAD") -> dict[str, RecordHistory]:
-    """Every record's history up to rev, keyed by its latest path (deleted ones included)."""
-    commits = history.log(root, rev)
+    """Every record's history up to rev, keyed by its latest path (deleted ones included).
+
+    Read incrementally (history.replay): the histories as they stood at the last commit
+    read are kept in the cache, and only the commits after it are read and folded in."""
+    live, gone = history.replay(
+        root, rev, "record-histories", _histories_key(project),
+        fresh=lambda: ({}, []),
+        advance=lambda state, commits: _fold(project, root, state, commits),
+        encode=_encode_histories,
+        decode=_decode_histories,
+    )
+    out = dict(live)
+    for h in gone:  # a path deleted and later re-created keeps the newer record under its path
+        out.setdefault(h.path, h)
+        if out[h.path] is not h:
+            out[f"{h.path}#deleted-{h.revisions[-1].sha[:8]}"] = h
+    return out
+
+
+def _histories_key(project: Project | None) -> str:
+    """What the histories depend on besides the commits: the code, and the schemas the labels come from."""
+    schemas: Any = None
+    if project is not None:
+        schemas = [project.record_schema, {c: {i: item.schema for i, item in cat.items.items()} for c, cat in project.catalogues.items()}]
+    return store.digest(store.code_key(), json.dumps(schemas, sort_keys=True, ensure_ascii=False, default=repr))
+
+
+def _fold(
+    project: Project | None, root, state: tuple[dict[str, RecordHistory], list[RecordHistory]], commits: list[history.Commit]
+) -> None:
+    """Add the revisions of these commits (oldest first) to the live and deleted records' histories."""
+    live, gone = state
     wanted = {f.new_blob for c in commits for f in c.files if is_record_path(f.path)}
     wanted |= {f.old_blob for c in commits for f in c.files if is_record_path(f.old_path)}
     texts = history.blobs(root, wanted)
     parsed: dict[str, tuple[dict[str, Any], str] | None] = {}
+    ready = _parse_many(texts, commits)
 
     def version(blob: str, path: str) -> tuple[dict[str, Any], str] | None:
         if blob not in parsed:
             text = texts.get(blob)
-            parsed[blob] = parse_record_text(text, path) if text is not None else None
+            if (blob, path) in ready:
+                parsed[blob] = ready[(blob, path)]
+            else:
+                parsed[blob] = parse_record_text(text, path) if text is not None else None
         return parsed[blob]
 
-    live: dict[str, RecordHistory] = {}
-    gone: list[RecordHistory] = []
     for c in commits:
         date = day(c.time)
         for f in record_changes(c.files):
@@ -343,12 +376,66 @@ def record_histories(project: Project | None, root, rev: str = "HEAD") -> dict[s
                     h.meta = new[0]
                 h.path = f.path
                 live[f.path] = h
-    out = dict(live)
-    for h in gone:  # a path deleted and later re-created keeps the newer record under its path
-        out.setdefault(h.path, h)
-        if out[h.path] is not h:
-            out[f"{h.path}#deleted-{h.revisions[-1].sha[:8]}"] = h
-    return out
+
+
+# Below this many versions the parsing is quick enough in this process.
+PARALLEL_VERSIONS = 2000
+
+
+def _parse_pair(pair: tuple[str, str]) -> tuple[dict[str, Any], str] | None:
+    return parse_record_text(*pair)
+
+
+def _parse_many(texts: dict[str, str], commits: list[history.Commit]) -> dict[tuple[str, str], tuple[dict[str, Any], str] | None]:
+    """Parse every version these commits show, on every core (a cold read of a long history
+    is mostly YAML parsing); {} when there are few, or only one core, or no fork."""
+    import multiprocessing
+    import os
+
+    pairs = {(f.new_blob, f.path) for c in commits for f in c.files if f.new_blob in texts}
+    pairs |= {(f.old_blob, f.old_path) for c in commits for f in c.files if f.old_blob in texts}
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if len(pairs) < PARALLEL_VERSIONS or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return {}
+    order = sorted(pairs)
+    try:
+        with multiprocessing.get_context("fork").Pool(cores) as pool:
+            results = pool.map(_parse_pair, [(texts[b], p) for b, p in order], chunksize=256)
+    except OSError:  # no processes to be had: parse here, as for a short history
+        return {}
+    return dict(zip(order, results, strict=True))
+
+
+def _encode_history(h: RecordHistory) -> list[Any]:
+    revisions = [
+        [r.sha, r.date, r.message, r.kind, r.path, r.notes, [[list(c.path), c.label, c.old, c.new] for c in r.fields], r.body, r.reason]
+        for r in h.revisions
+    ]
+    return [h.path, revisions, h.meta, h.deleted]
+
+
+def _decode_history(data: list[Any]) -> RecordHistory:
+    path, revisions, meta, deleted = data
+    if not isinstance(path, str) or not isinstance(meta, dict) or not isinstance(deleted, bool):
+        raise TypeError("not a record history")
+    return RecordHistory(
+        path,
+        [
+            Revision(sha, date, message, kind, rpath, list(notes), [FieldChange(tuple(p), label, old, new) for p, label, old, new in fields], body, reason)
+            for sha, date, message, kind, rpath, notes, fields, body, reason in revisions
+        ],
+        meta,
+        deleted,
+    )
+
+
+def _encode_histories(state: tuple[dict[str, RecordHistory], list[RecordHistory]]) -> Any:
+    live, gone = state
+    return {"live": [[k, _encode_history(h)] for k, h in live.items()], "gone": [_encode_history(h) for h in gone]}
+
+
+def _decode_histories(data: Any) -> tuple[dict[str, RecordHistory], list[RecordHistory]]:
+    return {k: _decode_history(h) for k, h in data["live"]}, [_decode_history(h) for h in data["gone"]]
 
 
 # Rules for pull requests ---------------------------------------------------------------

@@ -11,6 +11,8 @@ page's data, given to it as `gk`. Replacing the engine
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import tempfile
 from html import escape
 from pathlib import Path
@@ -42,12 +44,16 @@ class DrawnPage(MkDocsPage):
 class GongkaiPages(BasePlugin):
     """Adds the generated pages and attachments, and gives each page its meta."""
 
-    def __init__(self, pages: list[Page], assets: list[Asset]):
+    def __init__(self, pages: list[Page], assets: list[Asset], kept: set[str] | None = None, previous: Path | None = None):
         super().__init__()
         self.pages = pages
         self.assets = assets
         self.by_src = {p.src: p for p in pages}
         self._blocks: dict[tuple[str, str], str] = {}
+        # Pages whose output is taken from the previous build (previous/<dest>) instead of rendered.
+        self.kept = kept or set()
+        self.previous = previous
+        self.kept_dests: list[str] = []
 
     def on_env(self, env: Any, *, config: Any, files: Any) -> Any:
         """Give templates `gongkai_cache` (theme/main.html, for record pages), and escape
@@ -79,6 +85,11 @@ class GongkaiPages(BasePlugin):
             files.append(file)
             if page.src not in in_nav:
                 DrawnPage(None, file, config)
+            if page.src in self.kept and page.src not in in_nav and self.previous is not None and (self.previous / file.dest_uri).is_file():
+                # MkDocs' own dirty build skips a page whose file says it is not modified. Pages in
+                # the navigation are always rendered: their titles, read as they render, show in every page's tabs.
+                file.is_modified = _not_modified  # type: ignore[method-assign]
+                self.kept_dests.append(file.dest_uri)
         for asset in self.assets:
             if files.get_file_from_path(asset.src) is not None:
                 continue
@@ -112,6 +123,30 @@ class GongkaiPages(BasePlugin):
         return context
 
 
+def _not_modified() -> bool:
+    return False
+
+
+class _QuietDirty(logging.Filter):
+    """MkDocs warns that a dirty build may leave stale navigation; here every page is in the
+    site's files and the navigation is the same, so only pages whose data is unchanged are skipped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "dirty" not in str(record.msg)
+
+
+def _keep(previous: Path, out: Path, dests: list[str]) -> None:
+    """Put the previous build's output of the kept pages into out: hard links (the old folder
+    is only ever replaced whole, never written in place), a copy where linking is not possible."""
+    for dest in dests:
+        target = out / dest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(previous / dest, target)
+        except OSError:
+            shutil.copy2(previous / dest, target)
+
+
 def _nav() -> list[dict[str, str]]:
     nav = [{"首页": "index.md"}]
     nav += [{name: f"{category}/index.md"} for category, name in CATEGORIES.items()]
@@ -132,8 +167,15 @@ def build_site(
     assets: list[Asset],
     nav: list[dict[str, str]] | None = None,
     repo_url: str = "",
-) -> None:
-    """Build one site into `out` with the shared mkdocs.yml; raises if MkDocs fails."""
+    kept: set[str] | None = None,
+    previous: Path | None = None,
+) -> int:
+    """Build one site into `out` with the shared mkdocs.yml; raises if MkDocs fails.
+
+    `kept`: sources of pages whose data is the same as in the build at `previous` (a folder
+    of its complete output): those are not rendered but taken from there, everything else
+    (other pages, theme files, attachments, sitemap) is written as in a full build.
+    Returns the number of pages kept."""
     logging.getLogger("mkdocs").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="gongkai-docs-") as docs:
         overrides: dict[str, Any] = {
@@ -149,5 +191,15 @@ def build_site(
             overrides["repo_url"] = repo_url
             overrides["repo_name"] = "公开数据仓库"
         config = load_config(str(root / "mkdocs.yml"), **overrides)
-        config.plugins["gongkai"] = GongkaiPages(pages, assets)
-        mkdocs_build(config)
+        plugin = GongkaiPages(pages, assets, kept, previous)
+        config.plugins["gongkai"] = plugin
+        quiet = _QuietDirty()
+        build_log = logging.getLogger("mkdocs.commands.build")
+        build_log.addFilter(quiet)
+        try:
+            mkdocs_build(config, dirty=bool(kept) and previous is not None)
+        finally:
+            build_log.removeFilter(quiet)
+        if previous is not None:
+            _keep(previous, out, plugin.kept_dests)
+        return len(plugin.kept_dests)

@@ -9,10 +9,17 @@ main, in the order it landed; a merge is dated when it was merged.
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
+
+from . import store
+
+State = TypeVar("State")
 
 CONTENT = "content"
 RECORD_SUFFIXES = (".md", ".yml", ".yaml")
@@ -145,6 +152,22 @@ def log(root: Path, rev: str = "HEAD", paths: tuple[str, ...] = (CONTENT,)) -> l
     if not is_repository(root):
         return []
     ensure_full_history(root)
+    if _FIXED.fullmatch(rev):
+        return list(_log(str(root), rev, paths))
+    return _read_log(root, rev, paths)
+
+
+_FIXED = re.compile(r"(?:[0-9a-f]{40}\.\.)?[0-9a-f]{40}")  # commits by id: their history cannot change
+
+
+@functools.lru_cache(maxsize=4)
+def _log(root: str, rev: str, paths: tuple[str, ...]) -> tuple[Commit, ...]:
+    # Remembered within the process only for revisions named by commit id (replay), where
+    # the answer cannot change: the 索引号 ledger and the record histories share one read.
+    return tuple(_read_log(Path(root), rev, paths))
+
+
+def _read_log(root: Path, rev: str, paths: tuple[str, ...]) -> list[Commit]:
     out = git(
         root,
         "log", rev, "--reverse", "--first-parent", "--diff-merges=first-parent", "--raw", "-M", "--no-abbrev",
@@ -236,3 +259,77 @@ def first_landed(root: Path) -> dict[str, int]:
             elif f.status == "R" and f.old_path in out:
                 out.setdefault(f.path, out[f.old_path])
     return out
+
+
+# Reading history incrementally ---------------------------------------------------------
+
+
+def replay(
+    root: Path,
+    rev: str,
+    kind: str,
+    key: str,
+    *,
+    fresh: Callable[[], State],
+    advance: Callable[[State, list[Commit]], None],
+    encode: Callable[[State], Any],
+    decode: Callable[[Any], State],
+    paths: tuple[str, ...] = (CONTENT,),
+) -> State:
+    """Fold the first-parent commits up to rev into a state, reading only what is new.
+
+    The state after the last commit read is kept in the cache folder (store.py) with that
+    commit. Next time only the commits after it are read and folded in, provided it still
+    lies on the first-parent line of rev; after a force-push or a rewind (it is elsewhere,
+    or gone) the whole history is read again. `key` names everything besides the commits
+    that the state depends on (code, catalogues …): another key reads everything again.
+    """
+    if not is_repository(root):
+        state = fresh()
+        advance(state, [])
+        return state
+    ensure_full_history(root)
+    try:
+        sha = git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").strip()
+    except subprocess.CalledProcessError:
+        sha = ""
+    if not sha:  # not a commit (git's empty tree …): read it the plain way, remember nothing
+        state = fresh()
+        advance(state, log(root, rev, paths))
+        return state
+    where = store.cache_root(root) / "history" / f"{kind}-{store.digest(str(Path(root).resolve()), *paths)[:16]}.json"
+    cached = store.read_sealed(where, kind, key)
+    state, commits = None, None
+    if isinstance(cached, dict) and isinstance(cached.get("commit"), str):
+        try:
+            state = decode(cached.get("state"))
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+            state = None  # sealed but not what this code reads: start over
+        commits = _since(root, cached["commit"], sha, paths) if state is not None else None
+        if commits is None:
+            state = None
+    unchanged = state is not None and cached["commit"] == sha
+    if state is None:
+        state, commits = fresh(), log(root, sha, paths)
+    advance(state, commits or [])
+    if not unchanged:
+        store.write_sealed(where, kind, key, {"commit": sha, "state": encode(state)})
+    return state
+
+
+def _since(root: Path, last: str, sha: str, paths: tuple[str, ...]) -> list[Commit] | None:
+    """The commits after `last` up to sha, when `last` lies on sha's first-parent line; else None."""
+    if not re.fullmatch(r"[0-9a-f]{40}", last):
+        return None
+    if last == sha:
+        return []
+    try:
+        out = git(root, "rev-list", "--first-parent", "--parents", f"{last}..{sha}").split("\n")
+    except subprocess.CalledProcessError:  # the remembered commit is gone (gc after a force-push)
+        return None
+    lines = [line for line in out if line.strip()]
+    # The first-parent walk back from sha stops at the first commit `last` can reach: it is
+    # `last` itself only when `last` is on the line (not merged from a side branch, not rewritten).
+    if not lines or lines[-1].split(" ")[1:2] != [last]:
+        return None
+    return log(root, f"{last}..{sha}", paths)

@@ -14,12 +14,13 @@ can: `build --previous` hands their numbers in as `pinned`, and each keeps its r
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import changes, history, yamltext
+from . import changes, history, store, yamltext
 from . import schema as schemas
 from .findings import Findings
 from .load import Project, parse_record_text
@@ -170,17 +171,40 @@ def _fields(text: str, path: str) -> dict[str, str] | None:
 def ledger(project: Project, root: Path | None, rev: str = "HEAD", pinned: dict[str, str] | None = None) -> Ledger:
     """The numbers published along the first-parent history up to rev, then the working tree's moves.
 
-    root None: no history to read (a shallow clone), only the pinned numbers.
+    root None: no history to read (a shallow clone), only the pinned numbers. The ledger at
+    the last commit read is kept in the cache (history.replay): only later commits are read.
     """
-    book = Ledger()
-    commits = history.log(root, rev) if root is not None else []
+    if root is None:
+        book = Ledger()
+    else:
+        book, _ = history.replay(
+            root, rev, "index-ledger", _ledger_key(project),
+            fresh=lambda: (Ledger(), {}),
+            advance=lambda state, commits: _fold(project, root, state, commits),
+            encode=_encode_ledger,
+            decode=_decode_ledger,
+        )
+        if book.paths or book.owner:
+            _working_tree_moves(book, root, rev)
+    _pin(book, pinned or {})
+    return book
+
+
+def _ledger_key(project: Project) -> str:
+    """What the ledger depends on besides the commits: the code, and today's unit codes (_unit_code)."""
+    codes = {c: {u: unit.code for u, unit in county.units.items()} for c, county in project.counties.items()}
+    return store.digest(store.code_key(), json.dumps(codes, sort_keys=True, ensure_ascii=False, default=repr))
+
+
+def _fold(project: Project, root: Path, state: tuple[Ledger, dict[str, dict[str, str]]], commits: list[history.Commit]) -> None:
+    """Replay these commits (oldest first) into the ledger; `codes` are the unit codes as the county files said then."""
+    book, codes = state
     steps = [(c, changes.record_changes(c.files)) for c in commits]
     county_files = {c.sha: [f for f in c.files if _COUNTY_FILE.fullmatch(f.path)] for c in commits}
     wanted = {f.new_blob for _, files in steps for f in files if f.status != "D"}
     texts = history.blobs(root, wanted | {f.new_blob for fs in county_files.values() for f in fs if f.status != "D"})
     # A number is made with the unit's code as it was when the record landed: a code
     # changed since must not renumber what was published before.
-    codes: dict[str, dict[str, str]] = {}
     for c, files in steps:
         for f in county_files[c.sha]:
             county = f.path.rsplit("/", 1)[1].rsplit(".", 1)[0]
@@ -212,10 +236,25 @@ def ledger(project: Project, root: Path | None, rev: str = "HEAD", pinned: dict[
             code = _unit_code(project, path, codes)
             if code and _DATE.match(published):
                 book.generate(f"{code}/{published[:4]}", identity)
-    if root is not None and commits:
-        _working_tree_moves(book, root, rev)
-    _pin(book, pinned or {})
-    return book
+
+
+def _encode_ledger(state: tuple[Ledger, dict[str, dict[str, str]]]) -> Any:
+    book, codes = state
+    return {
+        "owner": book.owner, "held": list(book.held.items()), "generated": sorted(book.generated),
+        "paths": book.paths, "where": list(book.where.items()), "titles": list(book.titles.items()),
+        "highest": book.highest, "next": book._next, "codes": codes,
+    }
+
+
+def _decode_ledger(data: Any) -> tuple[Ledger, dict[str, dict[str, str]]]:
+    book = Ledger(
+        owner=dict(data["owner"]), held={int(k): v for k, v in data["held"]}, generated={int(i) for i in data["generated"]},
+        paths=dict(data["paths"]), where={int(k): v for k, v in data["where"]}, titles={int(k): v for k, v in data["titles"]},
+        highest=dict(data["highest"]),
+    )
+    book._next = int(data["next"])
+    return book, {str(c): dict(units) for c, units in data["codes"].items()}
 
 
 def _working_tree_moves(book: Ledger, root: Path, rev: str) -> None:

@@ -120,17 +120,18 @@ def last_changed(root: Path) -> dict[str, str]:
 def _last_changed_at(root: str, head: str | None) -> tuple[tuple[str, str], ...]:
     if head is None:
         return ()
-    out = _git(
-        Path(root), "log", "--first-parent", "--diff-merges=first-parent", "--no-renames", "--name-only", "--format=%x00%H",
-        head, "--", "content",
-    )
-    found: dict[str, str] = {}
-    commit = ""
-    for line in (out or "").splitlines():
-        if line.startswith("\x00"):
-            commit = line[1:]
-        elif line and line not in found:
-            found[line] = commit
+    from . import history, store
+
+    def fold(state: dict[str, str], commits: list[history.Commit]) -> None:
+        for c in commits:  # oldest first: a later commit overwrites; a rename changed both paths
+            for f in c.files:
+                state[f.old_path] = state[f.path] = c.sha
+
+    try:
+        # Read incrementally like the record histories (history.replay): only commits after the last build's.
+        found = history.replay(Path(root), head, "last-changed", store.code_key(), fresh=dict, advance=fold, encode=dict, decode=dict)
+    except history.HistoryError:
+        return ()
     return tuple(found.items())
 
 

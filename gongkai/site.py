@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import changes, check, deadlines, editor, engine, history, indexno, manifest, search
+from . import changes, check, deadlines, editor, engine, history, indexno, manifest, search, warm
 from .changes import RecordHistory
 from .findings import Findings, render_terminal
 from .load import Project, load_counties
@@ -224,22 +224,34 @@ def build_county(
         )
     work = site_dir / f"{BUILD_PREFIX}{county.id}"
     remove(work)
+    final = site_dir / county.id
     base = project.site.base_url
+    settings = {
+        "site_name": f"{county.name}党务政务公开",
+        "site_url": f"{base}{county.id}/" if base else "",
+        "footer": footer(project, county),
+        "repo_url": project.site.repo_url,
+    }
+    # A warm build renders only the pages whose data changed since the build in `final`
+    # (warm.py); the others, and an unchanged search index, are taken from there.
+    key = warm.county_key(project.root, settings)
+    digests = warm.page_digests(pages)
+    found = warm.previous_county(project.root, final, key)
+    kept = {src for src, d in digests.items() if found and d is not None and found["pages"].get(src) == d}
+    found_search = warm.documents_digest(documents) if with_search else None
+    same_search = bool(with_search and found and found_search is not None and found.get("search") == found_search and (final / search.BUNDLE).is_dir())
     indexing = None
     try:
-        indexing = search.Indexing(documents) if with_search else None
+        indexing = search.Indexing(documents) if with_search and not same_search else None
         t = time.perf_counter()
-        engine.build_site(
-            project.root,
-            work,
-            site_name=f"{county.name}党务政务公开",
-            site_url=f"{base}{county.id}/" if base else "",
-            footer=footer(project, county),
-            pages=pages,
-            assets=assets,
-            repo_url=project.site.repo_url,
+        reused = engine.build_site(
+            project.root, work, pages=pages, assets=assets, kept=kept, previous=final if kept else None, **settings
         )
         times["mkdocs"] = time.perf_counter() - t
+        if reused:
+            log(f"{county.name}：{len(pages) - reused} 页有变化，已重新生成；其余 {reused} 页沿用上次生成的结果" + ("，搜索索引亦然" if same_search else ""))
+        if same_search:
+            warm.link_tree(final / search.BUNDLE, work / search.BUNDLE)
         if indexing:
             t = time.perf_counter()
             indexing.finish(work)
@@ -248,7 +260,9 @@ def build_county(
         if project.site.editor:  # the form editor exists once site.yml names the forge behind it
             editor.write_editors(project, county.id, work)
         manifest.write_manifest(project, county, work, county_site.lost)
-        replace_dir(work, site_dir / county.id)
+        warm.forget_county(project.root, final)
+        replace_dir(work, final)
+        warm.remember_county(project.root, final, key, digests, found_search)
     except BaseException:
         # Whatever stopped the build (MkDocs, a full disk, Ctrl+C, SIGTERM): remove what it
         # wrote; the published folder was not touched (or replace_dir put it back).
@@ -338,6 +352,14 @@ def build_all(
         except manifest.ManifestUnavailable as exc:
             log(f"{exc}；为免漏掉已发布的记录，未生成网站，已发布的网站保持不变。")
             return 1
+    key = warm.inputs_key(root, counties, {"search": search, "past": past, "previous": previous})
+    try:
+        if _nothing_changed(root, site_dir, key, lock_wait):
+            log(f"自上次生成以来，内容、目录、主题和程序都没有变化，{site_dir} 中的网站完好：沿用，未重新生成。")
+            return 0
+    except SiteDirError as exc:
+        log(str(exc))
+        return 2
     project = check(root, published_numbers=indexno.from_manifests(previous or {}))
     log(f"读取并检查 {len(project.records)} 条记录：{time.perf_counter() - t:.1f} 秒")
     if project.findings:
@@ -361,13 +383,28 @@ def build_all(
     log(f"读取修订历史（{len(histories)} 条记录）：{time.perf_counter() - t:.1f} 秒")
     try:
         with site_lock(site_dir, LOCK_WAIT if lock_wait is None else lock_wait):
-            return _write_sites(project, site_dir, wanted, histories, search, previous, previous_from)
+            warm.forget(root, site_dir)
+            status = _write_sites(project, site_dir, wanted, histories, search, previous, previous_from)
+            if status == 0:
+                warm.remember(root, site_dir, key, wanted)
+            return status
     except SiteDirError as exc:
         log(str(exc))
         return 2
     except OSError as exc:  # the folder itself, the lock, or the portal: nothing half-written stays
         log(folder_problem(exc, site_dir))
         return 2
+
+
+def _nothing_changed(root: Path, site_dir: Path, key: str | None, lock_wait: float | None) -> bool:
+    """True when the last build into site_dir had the same inputs and its output is as it left it (warm.py)."""
+    if key is None or not site_dir.is_dir():
+        return False
+    try:
+        with site_lock(site_dir, LOCK_WAIT if lock_wait is None else lock_wait):
+            return warm.unchanged(root, site_dir, key)
+    except OSError:
+        return False  # the build that follows names the folder's problem
 
 
 def _write_sites(

@@ -1,0 +1,99 @@
+"""What builds remember between runs: the cache folder, the code key, sealed files.
+
+The cache lives in `.gongkai-cache/` at the repository's root (GONGKAI_CACHE names another
+folder; deleting the folder drops it). Nothing in it is trusted: each file is sealed JSON, a
+header line naming its kind, format, the key it was made for and the SHA-256 of its body,
+then the body. A file that is cut short, edited, written for another key (other code,
+other catalogues, another repository) or is not ours at all reads as absent, and the work
+is done again. JSON, not pickle: a cache restored in CI from another branch must not be
+able to run code.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+MAGIC = "gongkai-cache"
+FORMAT = 1
+# The libraries whose output ends up in what is cached (parsed YAML, rendered pages).
+PACKAGES = ("PyYAML", "mkdocs", "mkdocs-material", "Markdown", "nh3", "Jinja2", "pymdown-extensions")
+
+
+def cache_root(root: Path) -> Path:
+    """The cache folder: $GONGKAI_CACHE, else .gongkai-cache/ in the repository."""
+    env = os.environ.get("GONGKAI_CACHE")
+    return Path(env) if env else Path(root) / ".gongkai-cache"
+
+
+@functools.lru_cache(maxsize=1)
+def code_key() -> str:
+    """A hash of Gongkai's own code and the versions of the libraries it builds with.
+
+    Any change to either makes every cached result a stranger (a code change invalidates
+    everything), which is simpler and safer than guessing which change matters."""
+    h = hashlib.sha256(f"python {sys.version_info[:3]}\n".encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(p for p in package.rglob("*") if p.is_file() and p.suffix in (".py", ".yml")):
+        h.update(f"{path.relative_to(package).as_posix()}\0".encode())
+        h.update(path.read_bytes())
+    for name in PACKAGES:
+        try:
+            h.update(f"{name}={version(name)}\n".encode())
+        except PackageNotFoundError:
+            h.update(f"{name}=none\n".encode())
+    return h.hexdigest()
+
+
+def digest(*parts: str | bytes) -> str:
+    """SHA-256 over several parts, each length-prefixed so that no two lists collide."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        h.update(b"%d:" % len(data))
+        h.update(data)
+    return h.hexdigest()
+
+
+def read_sealed(path: Path, kind: str, key: str) -> Any | None:
+    """The body of a sealed file made for this kind and key; None when absent or untrustworthy."""
+    try:
+        with open(path, "rb") as f:
+            header_line = f.readline()
+            body = f.read()
+        header = json.loads(header_line)
+        if not (
+            isinstance(header, dict)
+            and header.get("magic") == MAGIC
+            and header.get("format") == FORMAT
+            and header.get("kind") == kind
+            and header.get("key") == key
+            and header.get("sha256") == hashlib.sha256(body).hexdigest()
+        ):
+            return None
+        return json.loads(body)
+    except (OSError, ValueError, RecursionError):
+        return None
+
+
+def write_sealed(path: Path, kind: str, key: str, body: Any) -> None:
+    """Write a sealed file atomically; a cache that cannot be written only makes the next run slower."""
+    data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    header = {"magic": MAGIC, "format": FORMAT, "kind": kind, "key": key, "sha256": hashlib.sha256(data).hexdigest()}
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as f:
+            f.write(json.dumps(header).encode() + b"\n" + data)
+        tmp.replace(path)
+    except OSError:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass

@@ -1,0 +1,201 @@
+"""Warm builds: when nothing a build reads has changed, the sites it built last time stand.
+
+A build's inputs are the checked-out commit, every uncommitted, untracked or ignored file
+among the build's inputs (manifest.BUILD_INPUTS, by content), Gongkai's code and libraries
+(store.code_key), the counties asked for and the build's options (search index, --as-of,
+the published manifests of --previous). Their hash is the build's key. After a successful
+build the key is remembered (store.py) with a fingerprint of what the build left in the
+output folder: every file's path, size and modification time, each county's manifest.json
+among them. The next build with the same key and an output folder that still matches the
+fingerprint has nothing to do: the same inputs give the same bytes (the byte-identity test,
+tests/test_warm_build.py). Any difference, a file touched or removed in the output folder
+included, makes a full build. `verify` stays the check against tampering: a fingerprint
+only tells that nobody touched the folder since, which is all a build needs to know.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from . import store
+from .manifest import BUILD_INPUTS as INPUTS
+
+KIND = "site-build"
+# What the output folder holds that is not the build's output.
+NOT_OUTPUT_PREFIXES = (".build-", ".old-", ".gongkai-build.lock")
+
+
+def _git(root: Path, *args: str) -> bytes | None:
+    try:
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def _file_digest(path: Path) -> str:
+    """The content of a file, a folder (every file under it) or a link, as a hash; 'absent' when gone."""
+    if path.is_symlink():
+        return "link:" + os.readlink(path)
+    if path.is_file():
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    if path.is_dir():
+        h = hashlib.sha256()
+        for sub in sorted(p for p in path.rglob("*") if p.is_file() or p.is_symlink()):
+            h.update(f"{sub.relative_to(path).as_posix()}\0{_file_digest(sub)}\n".encode())
+        return "dir:" + h.hexdigest()
+    return "absent"
+
+
+def inputs_key(root: Path, counties: list[str] | None, options: dict[str, Any]) -> str | None:
+    """The hash of everything a build of these counties reads; None when it cannot be told (not a git checkout)."""
+    head = _git(root, "rev-parse", "--verify", "--quiet", "HEAD")
+    status = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=matching", "--no-renames", "--", *INPUTS)
+    if not head or status is None:
+        return None
+    dirty = []
+    for entry in sorted(e for e in status.decode("utf-8", "surrogateescape").split("\0") if e):
+        rel = entry[3:]
+        if "__pycache__" in rel.split("/") or rel.endswith(".pyc"):
+            continue  # Python's own byte code: code_key covers the source
+        dirty.append(f"{entry[:2]} {rel} {_file_digest(root / rel)}")
+    return store.digest(
+        store.code_key(),
+        head.decode().strip(),
+        json.dumps(sorted(counties) if counties else None),
+        json.dumps(options, sort_keys=True, ensure_ascii=False, default=repr),
+        *dirty,
+    )
+
+
+def fingerprint(site_dir: Path) -> str:
+    """Path, size and modification time of every file the build left in the output folder."""
+    h = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(site_dir):
+        dirnames[:] = sorted(d for d in dirnames if not (dirpath == str(site_dir) and d.startswith(NOT_OUTPUT_PREFIXES)))
+        for name in sorted(filenames):
+            if dirpath == str(site_dir) and name.startswith(NOT_OUTPUT_PREFIXES):
+                continue
+            path = os.path.join(dirpath, name)
+            st = os.lstat(path)
+            h.update(f"{os.path.relpath(path, site_dir)}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_mode}\n".encode())
+    return h.hexdigest()
+
+
+def _entry(root: Path, site_dir: Path) -> Path:
+    return store.cache_root(root) / "builds" / f"{store.digest(str(site_dir.resolve()))[:16]}.json"
+
+
+def unchanged(root: Path, site_dir: Path, key: str | None) -> bool:
+    """True when the last build into site_dir had this key and left the folder as it is now."""
+    if key is None or not site_dir.is_dir():
+        return False
+    remembered = store.read_sealed(_entry(root, site_dir), KIND, key)
+    if not isinstance(remembered, dict) or not isinstance(remembered.get("counties"), list):
+        return False
+    if not all(isinstance(c, str) and (site_dir / c / "manifest.json").is_file() for c in remembered["counties"]):
+        return False
+    return remembered.get("fingerprint") == fingerprint(site_dir)
+
+
+def remember(root: Path, site_dir: Path, key: str | None, counties: list[str]) -> None:
+    """Note that site_dir now holds the complete output of a build with this key (these counties and the portal)."""
+    if key is not None:
+        store.write_sealed(_entry(root, site_dir), KIND, key, {"counties": counties, "fingerprint": fingerprint(site_dir)})
+
+
+def forget(root: Path, site_dir: Path) -> None:
+    """Drop what is remembered of site_dir (a build into it is starting: until it ends, nothing is known)."""
+    try:
+        _entry(root, site_dir).unlink()
+    except OSError:
+        pass
+
+
+# One county: which pages changed since the last build -----------------------------------
+
+COUNTY_KIND = "county-pages"
+
+
+def county_key(root: Path, engine_args: dict[str, Any]) -> str:
+    """What every page of a county depends on besides its own data: code, theme, mkdocs.yml, the site's settings."""
+    return store.digest(
+        store.code_key(),
+        _file_digest(Path(root) / "mkdocs.yml"),
+        _file_digest(Path(root) / "theme"),
+        json.dumps(engine_args, sort_keys=True, ensure_ascii=False, default=repr),
+    )
+
+
+def _value_digest(value: Any) -> str | None:
+    """A hash of plain data (None when it holds anything else: such a page is always rendered)."""
+    try:
+        return hashlib.sha256(json.dumps(value, ensure_ascii=False, default=_refuse).encode()).hexdigest()
+    except (TypeError, ValueError):
+        return None
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(type(value).__name__)
+
+
+def page_digests(pages: list[Any]) -> dict[str, str | None]:
+    """Page source -> a hash of everything the page shows (its title, template, data and meta)."""
+    return {p.src: _value_digest([p.src, p.title, p.template, p.kind, p.data, p.meta]) for p in pages}
+
+
+def documents_digest(documents: list[Any]) -> str | None:
+    """A hash of the search documents (the search index is made from nothing else)."""
+    from dataclasses import asdict
+
+    return _value_digest([asdict(d) for d in documents])
+
+
+def _county_entry(root: Path, county_dir: Path) -> Path:
+    return store.cache_root(root) / "counties" / f"{store.digest(str(county_dir.resolve()))[:16]}.json"
+
+
+def previous_county(root: Path, county_dir: Path, key: str) -> dict[str, Any] | None:
+    """What the last build of this county folder remembered (page hashes, search hash), when the
+    key is the same and the folder is as that build left it; else None."""
+    remembered = store.read_sealed(_county_entry(root, county_dir), COUNTY_KIND, key)
+    if not isinstance(remembered, dict) or not isinstance(remembered.get("pages"), dict) or not county_dir.is_dir():
+        return None
+    if remembered.get("fingerprint") != fingerprint(county_dir):
+        return None
+    return remembered
+
+
+def remember_county(root: Path, county_dir: Path, key: str, pages: dict[str, str | None], search: str | None) -> None:
+    """Note the page hashes of the county folder just built (and a fingerprint of the folder)."""
+    store.write_sealed(
+        _county_entry(root, county_dir), COUNTY_KIND, key, {"pages": pages, "search": search, "fingerprint": fingerprint(county_dir)}
+    )
+
+
+def forget_county(root: Path, county_dir: Path) -> None:
+    """Drop what is remembered of a county folder about to be replaced."""
+    try:
+        _county_entry(root, county_dir).unlink()
+    except OSError:
+        pass
+
+
+def link_tree(source: Path, target: Path) -> None:
+    """Hard-link every file under source into target (copy where linking fails)."""
+    import shutil
+
+    for path in sorted(source.rglob("*")):
+        dest = target / path.relative_to(source)
+        if path.is_dir():
+            dest.mkdir(parents=True, exist_ok=True)
+        else:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(path, dest)
+            except OSError:
+                shutil.copy2(path, dest)

@@ -1,0 +1,157 @@
+"""A warm build (with the cache and the output of earlier builds) is byte-identical to a cold one.
+
+One repository goes through edits, a rename, a withdrawal, a catalogue change, a code
+change, an uncommitted edit and a tampered output folder. After each step it is built
+twice at the same commit: warm (the cache folder and site folder of all earlier builds)
+and cold (an empty cache folder, a new site folder); every file must be the same bytes
+(sitemaps without their build date, as verify compares them).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_history import CHANGED_LEDGER, commit
+from test_indexno import git
+from tinyrepo import BALANCED_LEDGER, BUREAU, buildable, make_repo, notice
+
+from gongkai import history, manifest, store, warm
+from gongkai.site import build_all
+
+REUSED = "沿用，未重新生成"  # nothing changed: the whole build is skipped
+PARTIAL = "沿用上次生成的结果"  # some pages changed: only they are rendered
+
+
+def files(site: Path) -> dict[str, bytes]:
+    """Every file of a built site folder, as verify compares it."""
+    out = {}
+    for path in sorted(site.rglob("*")):
+        rel = path.relative_to(site).as_posix()
+        if path.is_file() and not rel.startswith(".gongkai-build.lock"):
+            out[rel] = manifest._comparable(rel, path.read_bytes())
+    return out
+
+
+class Builds:
+    """Warm builds into one site folder with one cache, and cold builds to compare them with."""
+
+    def __init__(self, root: Path, tmp: Path, monkeypatch):
+        self.root, self.tmp, self.monkeypatch = root, tmp, monkeypatch
+        self.site, self.cache = tmp / "warm-site", tmp / "warm-cache"
+        self.colds = 0
+
+    def _build(self, site: Path, cache: Path) -> int:
+        self.monkeypatch.setenv("GONGKAI_CACHE", str(cache))
+        history._log.cache_clear()
+        return build_all(self.root, site)
+
+    def warm(self, capsys) -> str:
+        capsys.readouterr()
+        assert self._build(self.site, self.cache) == 0
+        return capsys.readouterr().err
+
+    def cold(self) -> Path:
+        self.colds += 1
+        site = self.tmp / f"cold-site-{self.colds}"
+        assert self._build(site, self.tmp / f"cold-cache-{self.colds}") == 0
+        return site
+
+    def same_as_cold(self, capsys) -> str:
+        """Build warm, then cold, and insist on the same bytes; the warm build's log."""
+        log = self.warm(capsys)
+        warm_files, cold_files = files(self.site), files(self.cold())
+        assert sorted(warm_files) == sorted(cold_files)
+        assert [rel for rel in warm_files if warm_files[rel] != cold_files[rel]] == []
+        return log
+
+
+@pytest.fixture
+def builds(tmp_path, monkeypatch):
+    repo = buildable(make_repo(tmp_path / "repo"))
+    git(repo.root, "init", "-q", "-b", "main")
+    repo.record("ledger.md", BALANCED_LEDGER)
+    repo.record("meeting.md", notice("关于召开村民代表会议的通知"))
+    repo.record("rule.md", notice("关于村级公益事业一事一议的规定"))
+    repo.record("land.md", notice("关于土地整治项目的公告", "2014-01-06"), BUREAU)
+    commit(repo.root, "首次公开", "2014-01-08")
+    return repo, Builds(repo.root, tmp_path, monkeypatch)
+
+
+def test_warm_builds_are_byte_identical_to_cold_ones_through_every_kind_of_change(builds, capsys):
+    repo, b = builds
+    root = repo.root
+    assert REUSED not in b.same_as_cold(capsys)
+    page = b.site / "demo" / "index.html"
+    before = page.stat().st_mtime_ns
+    assert REUSED in b.same_as_cold(capsys)  # nothing changed: nothing rebuilt
+    assert page.stat().st_mtime_ns == before
+
+    repo.record("ledger.md", CHANGED_LEDGER)  # an edit with its change note
+    commit(root, "更正12月账目", "2014-01-20")
+    log = b.same_as_cold(capsys)
+    assert REUSED not in log and PARTIAL in log  # the land notice's page, among others, was kept
+
+    git(root, "mv", "content/village/demo/cun/meeting.md", "content/village/demo/cun/meeting-2014.md")
+    commit(root, "改名", "2014-01-21")
+    assert PARTIAL in b.same_as_cold(capsys)
+
+    repo.record("rule.md", notice("关于村级公益事业一事一议的规定", extra="withdrawn: {date: 2014-02-10, reason: 已被新规定代替}\n"))
+    commit(root, "撤回旧规定", "2014-02-10")
+    assert PARTIAL in b.same_as_cold(capsys)
+
+    repo.record("rule.md", notice("关于村级公益事业一事一议的规定", extra="withdrawn: {date: 2014-02-10, reason: 已被新规定代替}\n")
+                .replace("正文。", "正文（有一处错字已改）。"))  # the body only: the search index changes, the record's listing entries do not
+    commit(root, "改错字", "2014-02-10")
+    assert PARTIAL in b.same_as_cold(capsys)
+
+    catalogue = root / "catalogues/village.yml"
+    catalogue.write_text(catalogue.read_text("utf-8").replace("title: 期初余额", "title: 上期结余"), "utf-8")
+    commit(root, "目录：改字段名", "2014-02-11")
+    assert REUSED not in b.same_as_cold(capsys)
+    assert "上期结余" in "".join(p.read_text("utf-8") for p in (b.site / "demo").rglob("*.html"))
+
+
+def test_a_code_change_rebuilds_and_stays_byte_identical(builds, capsys, monkeypatch):
+    repo, b = builds
+    b.same_as_cold(capsys)
+    store.code_key.cache_clear()
+    monkeypatch.setattr(store, "code_key", lambda: "the next version of the code")
+    assert REUSED not in b.same_as_cold(capsys)
+    assert REUSED in b.same_as_cold(capsys)
+
+
+def test_an_uncommitted_edit_is_built_not_taken_for_nothing_changed(builds, capsys):
+    repo, b = builds
+    b.same_as_cold(capsys)
+    repo.record("meeting.md", notice("关于召开第二次村民代表会议的通知"))  # not committed
+    assert REUSED not in b.same_as_cold(capsys)
+    assert "第二次村民代表会议" in "".join(p.read_text("utf-8") for p in (b.site / "demo").rglob("index.html"))
+    repo.write("content/village/demo/cun/extra.md", notice("关于新增事项的通知"))  # untracked
+    assert REUSED not in b.same_as_cold(capsys)
+    assert REUSED in b.same_as_cold(capsys)
+
+
+@pytest.mark.parametrize("tamper", ["edit", "remove", "add"])
+def test_a_touched_output_folder_is_rebuilt(builds, capsys, tamper):
+    repo, b = builds
+    b.same_as_cold(capsys)
+    page = b.site / "demo" / "index.html"
+    if tamper == "edit":
+        page.write_bytes(page.read_bytes().replace(b"</body>", b"<script>1</script></body>"))
+    elif tamper == "remove":
+        page.unlink()
+    else:
+        (b.site / "demo" / "extra.html").write_text("x", "utf-8")
+    assert REUSED not in b.same_as_cold(capsys)
+
+
+def test_a_corrupt_build_record_is_ignored(builds, capsys):
+    repo, b = builds
+    b.same_as_cold(capsys)
+    for entry in (b.cache / "builds").glob("*.json"):
+        entry.write_bytes(entry.read_bytes()[:-5])
+    assert REUSED not in b.same_as_cold(capsys)
+    b.monkeypatch.setenv("GONGKAI_CACHE", str(b.cache))
+    key = warm.inputs_key(repo.root, None, {"search": True, "past": False, "previous": None})
+    assert key is not None and warm.unchanged(repo.root, b.site, key)
