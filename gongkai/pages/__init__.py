@@ -278,7 +278,16 @@ class CountySite:
     def build(self) -> list[Page]:
         """Every page of the county site."""
         from . import (
-            changes, conventions, data, deadlines, gone, home, listing, record, search, stats,
+            changes,
+            conventions,
+            data,
+            deadlines,
+            gone,
+            home,
+            listing,
+            record,
+            search,
+            stats,
         )
 
         home.build(self)
