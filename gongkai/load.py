@@ -40,6 +40,8 @@ class Project:
     broken_counties: dict[str, str] = field(default_factory=dict)
     broken_catalogues: dict[str, str] = field(default_factory=dict)
     broken_items: dict[tuple[str, str], str] = field(default_factory=dict)
+    # The record cache (cache.RecordCache) this check reads and fills, or None.
+    cache: Any = None
 
 
 def rel(root: Path, path: Path) -> str:
@@ -387,8 +389,11 @@ def _names_as_text(node: Any, doc: Document, path: tuple) -> Any:
     return node
 
 
-def load_records(root: Path, counties: dict[str, County], findings: Findings) -> list[Record]:
-    """Every record file under content/<category>/<county>/<unit>/, parsed but not yet validated."""
+def load_records(root: Path, counties: dict[str, County], findings: Findings, cache: Any = None) -> list[Record]:
+    """Every record file under content/<category>/<county>/<unit>/, parsed but not yet validated.
+
+    cache: a cache.RecordCache that gives a file's record (and findings) when it has them.
+    """
     records: list[Record] = []
     content = root / "content"
     seen_lower: dict[str, str] = {}
@@ -474,7 +479,10 @@ def load_records(root: Path, counties: dict[str, County], findings: Findings) ->
                 if path.suffix not in RECORD_SUFFIXES:
                     continue  # an attachment; checked when a record lists it
                 county_id, unit_id = here.relative_to(top).parts
-                record = read_record(root, path, category, county_id, unit_id, findings)
+                if cache is None:
+                    record = read_record(root, path, category, county_id, unit_id, findings)
+                else:
+                    record = cache.read(root, path, name, category, county_id, unit_id, findings)
                 if record is not None:
                     records.append(record)
     return records
@@ -554,8 +562,11 @@ def parse_record_text(text: str, path: str) -> tuple[dict[str, Any], str] | None
     return meta, body
 
 
-def load(root: Path) -> Project:
-    """Read the whole repository; syntax problems become findings, nothing raises."""
+def load(root: Path, cache: Any = None, fresh: set[str] | None = None) -> Project:
+    """Read the whole repository; syntax problems become findings, nothing raises.
+
+    cache: a cache.RecordCache to take unchanged records from (fresh: paths always read).
+    """
     findings = Findings()
     site = load_site(root, findings)
     broken_counties: dict[str, str] = {}
@@ -563,7 +574,10 @@ def load(root: Path) -> Project:
     broken_items: dict[tuple[str, str], str] = {}
     counties = load_counties(root, findings, broken_counties)
     catalogues, record_schema = load_catalogues(root, findings, broken_catalogues, broken_items)
-    records = load_records(root, counties, findings)
-    return Project(
-        root, site, counties, catalogues, records, findings, record_schema, broken_counties, broken_catalogues, broken_items
+    project = Project(
+        root, site, counties, catalogues, [], findings, record_schema, broken_counties, broken_catalogues, broken_items, cache
     )
+    if cache is not None:
+        cache.begin(project, fresh)
+    project.records = load_records(root, counties, findings, cache)
+    return project

@@ -52,9 +52,24 @@ class Validator:
         return self._item_validators[key]
 
     def run(self) -> None:
-        """All layers, then the checks across records."""
+        """All layers, then the checks across records.
+
+        A record taken from the cache (cache.py) brings its own layers' findings; only the
+        checks across records run over it.
+        """
+        cache = self.project.cache
         for record in self.project.records:
+            entry = cache.entry(record) if cache is not None else None
+            if entry is not None:
+                catalogue = self.project.catalogues.get(record.category)
+                record.item = catalogue.items.get(entry.item) if catalogue and entry.item else None
+                record.valid = entry.valid
+                self.findings.extend(entry.record)
+                continue
+            before = len(self.findings)
             record.valid = self.record(record)
+            if cache is not None:
+                cache.found(record, "record", self.findings[before:], valid=record.valid)
         self.across()
         self.inspection()
 
@@ -498,15 +513,26 @@ class Validator:
         from .checks import period_span
 
         families: dict[tuple, list[Record]] = defaultdict(list)
+        cache = self.project.cache
         for r in self.project.records:
             # A record whose item is known passed the common fields' schema: the record rules
             # read only those (or guard what they read), so they run even when the item's own
             # fields or rules failed, and the clerk sees every problem in one run.
             if r.item is None:
                 continue
-            for name in r.item.checks:
-                if name in RECORD_RULES:
-                    self._rule_findings(r, name, RECORD_RULES[name](r.meta))
+            entry = cache.entry(r) if cache is not None else None
+            if entry is not None:
+                self.findings.extend(entry.rules)
+                r.valid = r.valid and not entry.rules_failed
+            else:
+                before = len(self.findings)
+                for name in r.item.checks:
+                    if name in RECORD_RULES:
+                        self._rule_findings(r, name, RECORD_RULES[name](r.meta))
+                if cache is not None:
+                    found = self.findings[before:]
+                    failed = any(f.is_error and f.code != "check-failed" for f in found)
+                    cache.found(r, "rules", found, rules_failed=failed)
             if any(n in SERIES_RULES for n in r.item.checks) and period_span(str(r.meta.get("period") or "")):
                 if not r.meta.get("withdrawn") and not r.meta.get("removed") and r.meta.get("validity", "有效") == "有效":
                     families[(r.county, r.unit, r.category, _family(self.project, r.item))].append(r)
