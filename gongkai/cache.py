@@ -157,6 +157,8 @@ class Entry:
     pii: list[Finding] = field(default_factory=list)
     day: str = ""  # the day it was checked (China time)
     day_only: bool = False  # the findings name that day: use the entry on that day only
+    # Line and column of each top-level field: where findings across records point.
+    positions: list[list[Any]] = field(default_factory=list)
 
     def usable(self, today: str) -> bool:
         """True when the entry may be used on this day."""
@@ -165,21 +167,27 @@ class Entry:
     def pack(self) -> list[Any]:
         """The entry as msgpack-able values."""
         return [
-            [list(f) for f in self.load], self.parsed, self.summary, self.item, self.valid,
-            [list(f) for f in self.record], [list(f) for f in self.rules], self.rules_failed,
-            [list(f) for f in self.pii], self.day, self.day_only,
+            _rows(self.load), self.parsed, self.summary, self.item, self.valid,
+            _rows(self.record), _rows(self.rules), self.rules_failed, _rows(self.pii), self.day, self.day_only,
+            self.positions,
         ]
 
     @classmethod
     def unpack(cls, data: Any) -> Entry:
         """An entry from a shard; raises TypeError or ValueError on anything malformed."""
-        load, parsed, summary, item, valid, record, rules, rules_failed, pii, day, day_only = data
-        if not (isinstance(summary, dict) and isinstance(day, str) and (item is None or isinstance(item, str))):
+        load, parsed, summary, item, valid, record, rules, rules_failed, pii, day, day_only, positions = data
+        if not (isinstance(summary, dict) and isinstance(day, str) and (item is None or isinstance(item, str))
+                and isinstance(positions, list)
+                and all(isinstance(p, list) and len(p) == 3 and isinstance(p[1], int) and isinstance(p[2], int) for p in positions)):
             raise TypeError("malformed entry")
         return cls(
             _findings(load), bool(parsed), summary, item, bool(valid), _findings(record), _findings(rules),
-            bool(rules_failed), _findings(pii), day, bool(day_only),
+            bool(rules_failed), _findings(pii), day, bool(day_only), positions,
         )
+
+
+def _rows(findings: list[Finding]) -> list[list[Any]]:
+    return [[f.file, f.line, f.column, f.code, f.severity, f.field, f.message, f.hint] for f in findings]
 
 
 def _findings(items: Any) -> list[Finding]:
@@ -210,6 +218,10 @@ class RecordCache:
         self.hits = 0
         self.misses = 0
         self.ignored: list[str] = []  # shard files that were not trusted, and why
+        # Digests of catalogue schemas found to be valid JSON Schemas (schema.schema_problems).
+        stored = self._read_file("schemas", self._file("schemas"))
+        self.good_schemas: set[str] = {d for d in stored if isinstance(d, str)} if isinstance(stored, list) else set()
+        self._good_before = set(self.good_schemas)
 
     # One check -------------------------------------------------------------------------------
 
@@ -250,7 +262,7 @@ class RecordCache:
             self.used[name] = entry
             return Record(
                 id=path.stem, path=name, category=category, county=county, unit=unit, meta=dict(entry.summary),
-                body="", doc=LazyDocument(root, path, category, county, unit),  # type: ignore[arg-type]
+                body="", doc=LazyDocument(root, path, category, county, unit, entry.positions),  # type: ignore[arg-type]
             )
         before = len(findings)
         record = read_record(root, path, category, county, unit, findings)
@@ -288,6 +300,7 @@ class RecordCache:
                 entry.summary = {k: v for k, v in r.meta.items() if k != "body" and (series or k in COMMON_FIELDS)}
                 entry.item = r.item.id if r.item is not None else None
                 entry.day_only = any(_value(r.meta, p) > self.today for p, _ in _past_dates(r.meta))
+                entry.positions = [[p[0], *at] for p, at in r.doc.positions.items() if len(p) == 1]
             self.put(name, self.keys[name], entry)
         by_shard: dict[str, set[str]] = {}
         for name in self.seen:
@@ -337,21 +350,41 @@ class RecordCache:
             return self._shards[shard]
         entries: dict[str, tuple[bytes, bytes]] = {}
         self._shards[shard] = entries
-        path = self._file(shard)
-        try:
-            data = path.read_bytes()
-        except OSError:
+        payload = self._read_file(shard, self._file(shard))
+        if not isinstance(payload, dict):
+            if payload is not None:
+                self._dirty.add(shard)  # rewrite it with what this run finds
             return entries
-        payload, why = self._verified(data, shard)
-        if why:
-            self.ignored.append(f"{path.name}: {why}")
-            self._dirty.add(shard)  # rewrite it with what this run finds
-            return entries
-        for name, value in payload["entries"].items():
+        for name, value in payload.items():
             if (isinstance(name, str) and isinstance(value, list) and len(value) == 2
                     and isinstance(value[0], bytes) and isinstance(value[1], bytes)):
                 entries[name] = (value[0], value[1])
         return entries
+
+    def _read_file(self, name: str, path: Path) -> Any:
+        """The contents of one cache file; None when there is none, False when it is not to be trusted."""
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        payload, why = self._verified(data, name)
+        if why:
+            self.ignored.append(f"{path.name}: {why}")
+            return False
+        return payload["entries"]
+
+    def _write_file(self, name: str, contents: Any) -> None:
+        """Write one cache file atomically: a temporary file renamed into place."""
+        payload = _pack({"format": FORMAT, "code": self.code, "shard": name, "entries": contents})
+        data = MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.base)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(tmp, self._file(name))
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     def _verified(self, data: bytes, shard: str) -> tuple[Any, str | None]:
         """(payload, None) for an intact shard file of ours, else (None, why it may not be used)."""
@@ -369,7 +402,7 @@ class RecordCache:
             return None, f"cannot be read ({type(exc).__name__})"
         if not isinstance(payload, dict) or payload.get("format") != FORMAT or payload.get("code") != self.code:
             return None, "written by another version or machine"
-        if payload.get("shard") != shard or not isinstance(payload.get("entries"), dict):
+        if payload.get("shard") != shard or "entries" not in payload:
             return None, "not this shard"
         return payload, None
 
@@ -409,7 +442,7 @@ class RecordCache:
 
     def save(self) -> None:
         """Write every changed shard atomically; a cache that cannot be written is only slower."""
-        if not self._dirty:
+        if not self._dirty and self.good_schemas == self._good_before:
             return
         try:
             self.base.mkdir(parents=True, exist_ok=True)
@@ -418,18 +451,11 @@ class RecordCache:
                 ignore.write_text("# the record cache of `build.py check`; safe to delete\n*\n", "utf-8")
             self._prune()
             for shard in sorted(self._dirty):
-                payload = _pack({"format": FORMAT, "code": self.code, "shard": shard,
-                                 "entries": {p: [k, e] for p, (k, e) in sorted(self._shards[shard].items())}})
-                data = MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
-                fd, tmp = tempfile.mkstemp(prefix=f".{shard}.", suffix=".tmp", dir=self.base)
-                try:
-                    with os.fdopen(fd, "wb") as out:
-                        out.write(data)
-                    os.replace(tmp, self._file(shard))
-                except BaseException:
-                    Path(tmp).unlink(missing_ok=True)
-                    raise
+                self._write_file(shard, {p: [k, e] for p, (k, e) in sorted(self._shards[shard].items())})
             self._dirty.clear()
+            if self.good_schemas != self._good_before:
+                self._write_file("schemas", sorted(self.good_schemas))
+                self._good_before = set(self.good_schemas)
         except (OSError, ValueError, TypeError, OverflowError):
             pass
 
@@ -453,9 +479,10 @@ def _value(meta: dict[str, Any], path: tuple) -> str:
 class LazyDocument:
     """A cached record's positions: the file is parsed again only when a finding needs a line."""
 
-    def __init__(self, root: Path, path: Path, category: str, county: str, unit: str):
+    def __init__(self, root: Path, path: Path, category: str, county: str, unit: str, positions: list[list[Any]]):
         self._args = (root, path, category, county, unit)
         self._doc: Any = None
+        self._top = {p[0]: (p[1], p[2]) for p in positions}
 
     def _load(self) -> Any:
         if self._doc is None:
@@ -469,6 +496,9 @@ class LazyDocument:
 
     def position(self, path: Any) -> tuple[int, int]:
         """Line and column of the path, as the parsed file says."""
+        path = tuple(path)
+        if len(path) == 1 and path[0] in self._top:
+            return self._top[path[0]]
         return self._load().position(path)
 
     def __getattr__(self, name: str) -> Any:

@@ -271,12 +271,13 @@ def load_counties(root: Path, findings: Findings, broken: dict[str, str] | None 
 
 
 def load_catalogues(
-    root: Path, findings: Findings, broken: dict[str, str] | None = None, broken_items: dict[tuple[str, str], str] | None = None
+    root: Path, findings: Findings, broken: dict[str, str] | None = None, broken_items: dict[tuple[str, str], str] | None = None,
+    known_good: set[str] | None = None,
 ) -> tuple[dict[str, Catalogue], dict[str, Any]]:
     """Every catalogues/<category>.yml, and the common record schema catalogues/_record.yml.
 
     `broken` gets the categories whose file cannot be read, `broken_items` the items
-    whose definition is refused.
+    whose definition is refused; `known_good`: see schema.schema_problems.
     """
     from .checks import RULES
 
@@ -289,7 +290,7 @@ def load_catalogues(
     common = root / "catalogues" / "_record.yml"
     doc = read_yaml(common, rel(root, common), findings) if common.exists() else None
     if doc is not None:
-        problems = schemas.schema_problems(doc.data)
+        problems = schemas.schema_problems(doc.data, known_good)
         for p in problems:
             findings.add("catalogue-schema-invalid", rel(root, common), f"字段定义不是有效的 JSON Schema：{p}")
         if not problems:
@@ -333,7 +334,7 @@ def load_catalogues(
                 findings.add("catalogue-item-duplicate", name, f"事项代号「{item['id']}」重复", line=line, column=col, field=f"items[{i}].id")
                 continue
             item["schema"] = _names_as_text(item["schema"], doc, ("items", i, "schema"))
-            problems = schemas.schema_problems(item["schema"])
+            problems = schemas.schema_problems(item["schema"], known_good)
             for p in problems:
                 findings.add(
                     "catalogue-schema-invalid",
@@ -573,7 +574,9 @@ def load(root: Path, cache: Any = None, fresh: set[str] | None = None) -> Projec
     broken_catalogues: dict[str, str] = {}
     broken_items: dict[tuple[str, str], str] = {}
     counties = load_counties(root, findings, broken_counties)
-    catalogues, record_schema = load_catalogues(root, findings, broken_catalogues, broken_items)
+    catalogues, record_schema = load_catalogues(
+        root, findings, broken_catalogues, broken_items, cache.good_schemas if cache is not None else None
+    )
     project = Project(
         root, site, counties, catalogues, [], findings, record_schema, broken_counties, broken_catalogues, broken_items, cache
     )
