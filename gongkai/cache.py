@@ -217,6 +217,7 @@ class RecordCache:
         self._env: dict[tuple[str, str], bytes] = {}
         self.hits = 0
         self.misses = 0
+        self.landed: dict[str, int] | None = None  # path -> when it first landed, from the ledger's replay
         self.ignored: list[str] = []  # shard files that were not trusted, and why
         # Digests of catalogue schemas found to be valid JSON Schemas (schema.schema_problems).
         stored = self._read_file("schemas", self._file("schemas"))
@@ -307,6 +308,60 @@ class RecordCache:
             by_shard.setdefault(self.shard_of(name), set()).add(name)
         self.keep_only(by_shard)
         self.save()
+
+    # The 索引号 ledger -------------------------------------------------------------------------
+    # Replaying history for 索引号 reads every version of every record (100,000 records: a
+    # minute). The ledger after a commit is kept, so the next check replays only the commits
+    # after it, once it is sure that commit is on the first-parent line of the one it checks.
+
+    MAX_LEDGERS = 4
+
+    def ledger_state(self, root: Path, rev: str, units: dict[str, dict[str, str]]) -> Any:
+        """(target sha, kept sha, ledger, codes, landed) for the newest usable kept ledger, or None."""
+        from . import history
+        from .indexno import Ledger
+
+        try:
+            target = history.resolve(root, rev)
+        except history.HistoryError:
+            return None
+        files = sorted(self.base.glob("ledger-*.bin"), key=lambda p: p.stat().st_mtime, reverse=True) if self.base.is_dir() else []
+        for path in files:
+            state = self._read_file(path.stem, path)
+            try:
+                if not isinstance(state, dict) or state["units"] != units or not _on_line(root, state["sha"], target):
+                    continue
+                b = state["book"]
+                book = Ledger(
+                    owner=dict(b["owner"]), held=dict(b["held"]), generated=set(b["generated"]), paths=dict(b["paths"]),
+                    where=dict(b["where"]), titles=dict(b["titles"]), highest=dict(b["highest"]),
+                )
+                book._next = int(b["next"])
+                if not all(isinstance(k, str) and isinstance(v, int) for k, v in book.paths.items()):
+                    continue
+                return target, state["sha"], book, dict(state["codes"]), dict(state["landed"])
+            except (KeyError, TypeError, ValueError):
+                continue
+        return None
+
+    def keep_ledger(self, sha: str, units: dict[str, dict[str, str]], book: Any, codes: Any, landed: dict[str, int]) -> None:
+        """Keep the ledger as it stands after commit sha (written at once, atomically)."""
+        name = f"ledger-{sha}"
+        if (self.base / f"{name}.bin").exists():
+            return
+        state = {
+            "sha": sha, "units": units, "codes": codes, "landed": landed,
+            "book": {"owner": book.owner, "held": book.held, "generated": sorted(book.generated), "paths": book.paths,
+                     "where": book.where, "titles": book.titles, "highest": book.highest, "next": book._next},
+        }
+        try:
+            self.base.mkdir(parents=True, exist_ok=True)
+            self._write_file(name, state)
+            kept = sorted(self.base.glob("ledger-*.bin"), key=lambda p: p.stat().st_mtime, reverse=True)
+            for old in kept[self.MAX_LEDGERS :]:
+                old.unlink(missing_ok=True)
+        except (OSError, ValueError, TypeError, OverflowError):
+            pass
 
     # Keys -----------------------------------------------------------------------------------
 
@@ -467,6 +522,22 @@ class RecordCache:
         for other in top.iterdir() if top.is_dir() else []:
             if other != self.base and other.is_dir():
                 shutil.rmtree(other, ignore_errors=True)
+
+
+def _on_line(root: Path, sha: str, target: str) -> bool:
+    """True when commit sha is target or on target's first-parent line (its history as it landed)."""
+    if sha == target:
+        return True
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), "rev-list", "--first-parent", "--parents", f"{sha}..{target}"],
+            capture_output=True, text=True, check=True,
+        ).stdout.split("\n")
+    except (OSError, subprocess.CalledProcessError):
+        return False
+    lines = [line for line in out if line]
+    # The oldest commit after sha on the line has sha as its first parent; off the line, it has not.
+    return bool(lines) and lines[-1].split(" ")[1:2] == [sha]
 
 
 def _value(meta: dict[str, Any], path: tuple) -> str:

@@ -170,17 +170,56 @@ def _fields(text: str, path: str) -> dict[str, str] | None:
 def ledger(project: Project, root: Path | None, rev: str = "HEAD", pinned: dict[str, str] | None = None) -> Ledger:
     """The numbers published along the first-parent history up to rev, then the working tree's moves.
 
-    root None: no history to read (a shallow clone), only the pinned numbers.
+    root None: no history to read (a shallow clone), only the pinned numbers. With the
+    project's record cache, the replay starts from a ledger kept for a commit on rev's
+    first-parent line and reads only the commits after it.
     """
     book = Ledger()
-    commits = history.log(root, rev) if root is not None else []
+    cache = project.cache if root is not None else None
+    codes: dict[str, dict[str, str]] = {}
+    landed: dict[str, int] = {}
+    kept = cache.ledger_state(root, rev, _units_now(project)) if cache is not None else None
+    if kept is not None:
+        target, since, book, codes, landed = kept
+        history.ensure_full_history(root)  # as a full read would: a shallow clone is refused either way
+        commits = history.log(root, f"{since}..{target}") if since != target else []
+    else:
+        target = history.resolve(root, rev) if cache is not None and history.is_repository(root) else None
+        commits = history.log(root, rev) if root is not None else []
+    replayed = bool(commits) or bool(kept and kept[2].paths)
+    _replay(project, book, commits, codes, landed, root)
+    if cache is not None and target is not None:
+        cache.keep_ledger(target, _units_now(project), book, codes, landed)
+        if rev == "HEAD":
+            cache.landed = landed
+    if root is not None and replayed:
+        _working_tree_moves(book, root, rev)
+    _pin(book, pinned or {})
+    return book
+
+
+def _units_now(project: Project) -> dict[str, dict[str, str]]:
+    """County -> unit -> code as the county files say now (the ledger's fallback for codes)."""
+    return {c.id: {u.id: u.code for u in c.units.values() if u.code} for c in project.counties.values()}
+
+
+def _replay(
+    project: Project, book: Ledger, commits: list[history.Commit], codes: dict[str, dict[str, str]],
+    landed: dict[str, int], root: Path | None,
+) -> None:
+    """Replay commits into the ledger, oldest first (and note when each path first landed)."""
     steps = [(c, changes.record_changes(c.files)) for c in commits]
     county_files = {c.sha: [f for f in c.files if _COUNTY_FILE.fullmatch(f.path)] for c in commits}
     wanted = {f.new_blob for _, files in steps for f in files if f.status != "D"}
-    texts = history.blobs(root, wanted | {f.new_blob for fs in county_files.values() for f in fs if f.status != "D"})
+    texts = history.blobs(root, wanted | {f.new_blob for fs in county_files.values() for f in fs if f.status != "D"}) if commits else {}
+    for c in commits:  # as history.first_landed
+        for f in c.files:
+            if f.status == "A" and f.path not in landed:
+                landed[f.path] = c.time
+            elif f.status == "R" and f.old_path in landed:
+                landed.setdefault(f.path, landed[f.old_path])
     # A number is made with the unit's code as it was when the record landed: a code
     # changed since must not renumber what was published before.
-    codes: dict[str, dict[str, str]] = {}
     for c, files in steps:
         for f in county_files[c.sha]:
             county = f.path.rsplit("/", 1)[1].rsplit(".", 1)[0]
@@ -212,10 +251,6 @@ def ledger(project: Project, root: Path | None, rev: str = "HEAD", pinned: dict[
             code = _unit_code(project, path, codes)
             if code and _DATE.match(published):
                 book.generate(f"{code}/{published[:4]}", identity)
-    if root is not None and commits:
-        _working_tree_moves(book, root, rev)
-    _pin(book, pinned or {})
-    return book
 
 
 def _working_tree_moves(book: Ledger, root: Path, rev: str) -> None:
