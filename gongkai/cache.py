@@ -374,7 +374,7 @@ class RecordCache:
             h = hashlib.sha256(self.code.encode() + b"\0")
             h.update(_file_bytes(root / "content" / "site.yml") + b"\0site")
             h.update(_file_bytes(root / "catalogues" / "_record.yml") + b"\0record")
-            h.update(repr(sorted(p.broken_catalogues.items())).encode() + b"\0")
+            h.update(repr([p.broken_catalogues.get("_record"), p.broken_catalogues.get(category)]).encode() + b"\0")
             cat = p.catalogues.get(category)
             h.update((cat.source.encode() + b"\0" + _file_bytes(root / cat.source)) if cat else b"\0none")
             h.update(repr(sorted(v for k2, v in p.broken_items.items() if k2[0] == category)).encode())
