@@ -374,3 +374,12 @@ def test_after_a_force_push_the_kept_ledger_is_not_used(repo, tmp_path):
     store, warm = cached(repo.root, tmp_path / "c")
     assert state(warm) == state(check(repo.root))
     assert {r.path.rsplit("/", 1)[1]: r.index_no for r in warm.records}["b.md"].endswith("-00001")
+
+
+def test_findings_are_the_same_without_the_compiled_validator(hostile, monkeypatch):
+    from gongkai import schema as schemas
+
+    fast = check(hostile.root)
+    assert any(compiled is not None for _, compiled in schemas._compiled.values())  # the fast path was taken
+    monkeypatch.setattr(schemas, "FAST", False)
+    assert state(check(hostile.root)) == state(fast)

@@ -185,7 +185,7 @@ def test_pull_request_check_restores_and_saves_the_record_cache_by_branch_and_co
         [(job_id, _, cache)] = [(j, i, s) for j, i, s in steps(workflow) if s.get("uses", "").startswith("actions/cache@")]
         assert cache["with"]["path"] == ".gongkai-cache"
         assert cache["with"]["key"] == f"gongkai-check-${{{{ runner.os }}}}-{branch}-${{{{ github.sha }}}}"
-        assert f"gongkai-check-${{{{ runner.os }}}}-{branch}-" in cache["with"]["restore-keys"].split()
+        assert f"gongkai-check-${{{{ runner.os }}}}-{branch}-" in cache["with"]["restore-keys"].splitlines()
         job = workflow["jobs"][job_id]["steps"]
         checking = [k for k, s in enumerate(job) if s.get("run", "").startswith("python build.py check")]
         assert checking and job.index(cache) < checking[0], f"{name}: the cache is restored before the check"
