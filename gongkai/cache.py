@@ -124,7 +124,10 @@ def tracked_blobs(root: Path) -> dict[str, str]:
     except OSError:
         return {}
     try:
-        if (root / ".gitattributes").exists() or any(root.joinpath("content").rglob(".gitattributes")):
+        attributes = run("ls-files", "-z", "--", ".gitattributes", "content/**/.gitattributes", ":(glob)content/**/.gitattributes")
+        if attributes.strip(b"\0") or (root / ".gitattributes").exists() or (
+            root / run("rev-parse", "--git-path", "info/attributes").decode().strip()  # an absolute path stays one
+        ).exists():
             return {}  # eol or filter attributes: the bytes may differ from the blob
         staged = run("ls-files", "-s", "-z", "--", "content")
         dirty = set(run("diff-files", "-z", "--name-only", "--", "content").split(b"\0"))
@@ -520,7 +523,8 @@ class RecordCache:
 
         top = self.base.parent
         for other in top.iterdir() if top.is_dir() else []:
-            if other != self.base and other.is_dir():
+            # Only folders this code made (24 hex digits): --cache may name a folder that holds other things.
+            if other != self.base and other.is_dir() and len(other.name) == 24 and all(c in "0123456789abcdef" for c in other.name):
                 shutil.rmtree(other, ignore_errors=True)
 
 

@@ -148,7 +148,7 @@ def landed_dates(project: Project) -> dict[str, dt.date]:
     cached = getattr(project, "_landed_dates", None)
     if cached is None:
         # The record cache's 索引号 replay notes the same times (read only what came since).
-        times = project.cache.landed if project.cache is not None else None
+        times = project.cache.landed if getattr(project, "cache", None) is not None else None
         try:
             times = history.first_landed(project.root) if times is None else times
         except history.HistoryError:

@@ -175,7 +175,7 @@ def ledger(project: Project, root: Path | None, rev: str = "HEAD", pinned: dict[
     first-parent line and reads only the commits after it.
     """
     book = Ledger()
-    cache = project.cache if root is not None else None
+    cache = getattr(project, "cache", None) if root is not None else None
     codes: dict[str, dict[str, str]] = {}
     landed: dict[str, int] = {}
     kept = cache.ledger_state(root, rev, _units_now(project)) if cache is not None else None

@@ -383,3 +383,21 @@ def test_findings_are_the_same_without_the_compiled_validator(hostile, monkeypat
     assert any(compiled is not None for _, compiled in schemas._compiled.values())  # the fast path was taken
     monkeypatch.setattr(schemas, "FAST", False)
     assert state(check(hostile.root)) == state(fast)
+
+
+def test_blob_ids_come_from_git_only_for_files_git_has_as_they_are(repo):
+    from gongkai.cache import blob_id, tracked_blobs
+
+    repo.record("a.md", notice())
+    repo.record("b.md", notice(title="第二个通知"))
+    git(repo.root, "init", "-q", "-b", "main")
+    git(repo.root, "add", "-A")
+    git(repo.root, "commit", "-qm", "一")
+    repo.record("b.md", notice(title="改过的通知"))  # changed, not committed
+    repo.record("c.md", notice(title="新的通知"))  # not in git
+    found = tracked_blobs(repo.root)
+    assert found[f"{VILLAGE}/a.md"] == blob_id((repo.root / VILLAGE / "a.md").read_bytes())
+    assert f"{VILLAGE}/b.md" not in found and f"{VILLAGE}/c.md" not in found
+    # Attributes may make git's blob differ from the file's bytes (eol, filters): then no file is named by git.
+    repo.write(".gitattributes", "*.md text eol=crlf\n")
+    assert tracked_blobs(repo.root) == {}

@@ -64,7 +64,7 @@ def test_the_real_catalogue_schemas_get_a_fast_path(name, schema):
     assert (schemas.fast_validator(schema) is not None) == (name != "government/annual-report"), name  # its enum is of numbers
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 @pytest.mark.parametrize("name,schema", SCHEMAS, ids=[n for n, _ in SCHEMAS])
 def test_fast_passes_only_what_jsonschema_passes(name, schema, data):
