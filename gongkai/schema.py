@@ -286,12 +286,17 @@ def report(
     code_prefix: str = "schema",
     base: tuple = (),
     root_schema: dict[str, Any] | None = None,
+    fast: bool = False,
 ) -> int:
-    """Validate and add one finding per problem; return how many were added."""
-    fast = fast_validator(validator.schema)
-    if fast is not None:
+    """Validate and add one finding per problem; return how many were added.
+
+    fast: try the compiled validator first (worth its compiling for schemas that check many
+    records; settings files are checked once).
+    """
+    compiled = fast_validator(validator.schema) if fast else None
+    if compiled is not None:
         try:
-            fast(data)
+            compiled(data)
             return 0  # passes: jsonschema would find nothing either
         except Exception:  # refused (or it could not tell): jsonschema says what is wrong, in Chinese
             pass

@@ -133,7 +133,7 @@ class Validator:
         common = {k: v for k, v in meta.items() if k in COMMON_FIELDS}
         common = schemas.coerce(common, p.record_schema, r.doc)
         meta.update(common)
-        if schemas.report(self.common, common, r.doc, r.path, f, code_prefix="record"):
+        if schemas.report(self.common, common, r.doc, r.path, f, code_prefix="record", fast=True):
             return False
         if "_record" in p.broken_catalogues:
             return False  # without the common fields' definition nothing more can be trusted (reported once)
@@ -180,7 +180,7 @@ class Validator:
         shape_errors = len(f.errors)
         self.unknown_fields(r, item, fields)
         self.finite_numbers(r, fields)
-        if schemas.report(self.item_validator(item), fields, r.doc, r.path, f, code_prefix="field"):
+        if schemas.report(self.item_validator(item), fields, r.doc, r.path, f, code_prefix="field", fast=True):
             return False
         if len(f.errors) != shape_errors:  # rules may trust only fields of the right shape
             return False
