@@ -179,9 +179,9 @@ class Entry:
     def unpack(cls, data: Any) -> Entry:
         """An entry from a shard; raises TypeError or ValueError on anything malformed."""
         load, parsed, summary, item, valid, record, rules, rules_failed, pii, day, day_only, positions = data
+        # positions are checked when first used (LazyDocument): most records never need one
         if not (isinstance(summary, dict) and isinstance(day, str) and (item is None or isinstance(item, str))
-                and isinstance(positions, list)
-                and all(isinstance(p, list) and len(p) == 3 and isinstance(p[1], int) and isinstance(p[2], int) for p in positions)):
+                and isinstance(positions, list)):
             raise TypeError("malformed entry")
         return cls(
             _findings(load), bool(parsed), summary, item, bool(valid), _findings(record), _findings(rules),
@@ -557,7 +557,8 @@ class LazyDocument:
     def __init__(self, root: Path, path: Path, category: str, county: str, unit: str, positions: list[list[Any]]):
         self._args = (root, path, category, county, unit)
         self._doc: Any = None
-        self._top = {p[0]: (p[1], p[2]) for p in positions}
+        self._positions = positions
+        self._top: dict[Any, tuple[int, int]] | None = None
 
     def _load(self) -> Any:
         if self._doc is None:
@@ -572,6 +573,9 @@ class LazyDocument:
     def position(self, path: Any) -> tuple[int, int]:
         """Line and column of the path, as the parsed file says."""
         path = tuple(path)
+        if self._top is None:
+            ok = all(isinstance(p, list) and len(p) == 3 and type(p[1]) is int and type(p[2]) is int for p in self._positions)
+            self._top = {p[0]: (p[1], p[2]) for p in self._positions} if ok else {}  # malformed: read the file
         if len(path) == 1 and path[0] in self._top:
             return self._top[path[0]]
         return self._load().position(path)

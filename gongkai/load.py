@@ -426,6 +426,7 @@ def load_records(root: Path, counties: dict[str, County], findings: Findings, ca
             dirnames.sort(key=_case_order)
             here = Path(dirpath)
             depth = len(here.relative_to(top).parts)
+            here_rel = rel(root, here)  # once per folder: Path.relative_to per file is the walk's main cost
             for dname in list(dirnames):
                 folder = here / dname
                 lower = rel(root, folder).lower() + "/"
@@ -449,7 +450,7 @@ def load_records(root: Path, counties: dict[str, County], findings: Findings, ca
                     seen_lower[lower] = rel(root, folder) + "/"
             for fname in sorted(filenames, key=_case_order):
                 path = here / fname
-                name = rel(root, path)
+                name = f"{here_rel}/{fname}"
                 lower = name.lower()
                 if lower in seen_lower:
                     findings.add(

@@ -513,6 +513,7 @@ class Validator:
         from .checks import period_span
 
         families: dict[tuple, list[Record]] = defaultdict(list)
+        family_of: dict[tuple[str, str], frozenset[str]] = {}
         cache = self.project.cache
         for r in self.project.records:
             # A record whose item is known passed the common fields' schema: the record rules
@@ -535,7 +536,10 @@ class Validator:
                     cache.found(r, "rules", found, rules_failed=failed)
             if any(n in SERIES_RULES for n in r.item.checks) and period_span(str(r.meta.get("period") or "")):
                 if not r.meta.get("withdrawn") and not r.meta.get("removed") and r.meta.get("validity", "有效") == "有效":
-                    families[(r.county, r.unit, r.category, _family(self.project, r.item))].append(r)
+                    item_key = (r.item.category, r.item.id)
+                    if item_key not in family_of:  # one per item, not per record: 100,000 records, a few items
+                        family_of[item_key] = _family(self.project, r.item)
+                    families[(r.county, r.unit, r.category, family_of[item_key])].append(r)
         for series in families.values():
             series.sort(key=lambda r: (period_span(str(r.meta["period"])), r.path))
             for name in sorted({n for r in series for n in r.item.checks if n in SERIES_RULES}):
