@@ -27,22 +27,35 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import deadlines, editor, history, indexno, labels, pii
+from .cache import RecordCache
 from .load import Project, load
 from .validate import validate
 
-__all__ = ["check", "Project"]
+__all__ = ["check", "Project", "RecordCache"]
 
 
-def check(root: Path, published_numbers: dict[str, str] | None = None) -> Project:
+def check(
+    root: Path, published_numbers: dict[str, str] | None = None, cache: RecordCache | None = None, fresh: set[str] | None = None
+) -> Project:
     """Read and validate everything; the findings are on the returned project.
 
     published_numbers: path -> 索引号 the published sites' manifests list (build --previous),
     kept even where rewritten history would give another number.
+    cache: take unchanged records' findings from it and keep the rest in it (`check` only:
+    such records carry the fields the checks across records read, not all of them);
+    fresh: paths read and checked in full all the same.
     """
-    project = load(root)
+    project = load(root, cache, fresh)
     validate(project)
     for record in project.records:  # every record, even one an earlier layer rejected
+        entry = cache.entry(record) if cache is not None else None
+        if entry is not None:
+            project.findings.extend(entry.pii)
+            continue
+        before = len(project.findings)
         pii.scan_record(record, root, project.findings)
+        if cache is not None:
+            cache.found(record, "pii", project.findings[before:])
     try:
         book = indexno.ledger(project, root, pinned=published_numbers)
     except history.HistoryError as exc:
@@ -51,5 +64,7 @@ def check(root: Path, published_numbers: dict[str, str] | None = None) -> Projec
     indexno.assign(project, book)
     project.findings.extend(deadlines.backdating_findings(project))
     project.findings.extend(editor.form_findings(project))
+    if cache is not None:
+        cache.finish(project)
     project.findings[:] = labels.name_fields(project, project.findings)
     return project

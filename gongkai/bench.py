@@ -382,6 +382,124 @@ def inspect_run(n: int) -> dict[str, float]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def province(counties: int, per_county: int) -> Path:
+    """A committed repository of `counties` synthetic counties of `per_county` records each.
+
+    Made once (one county is generated, then copied under other names and codes) and kept in
+    /tmp under a name that says its size and the generator's version, so later runs reuse it.
+    """
+    import hashlib
+    import inspect
+    import subprocess
+
+    tag = hashlib.sha256((inspect.getsource(write_county) + inspect.getsource(province)).encode()).hexdigest()[:10]
+    root = Path(tempfile.gettempdir()) / f"gongkai-bench-province-{counties}x{per_county}-{tag}"
+    if (root / ".git" / "gongkai-bench-done").exists():
+        return root
+    shutil.rmtree(root, ignore_errors=True)
+    one = Path(tempfile.mkdtemp(prefix="gongkai-bench-county-"))
+    try:
+        write_county(one / "repo", per_county)
+        shutil.copytree(one / "repo", root, ignore=shutil.ignore_patterns("content"))
+        (root / "content" / "counties").mkdir(parents=True)
+        shutil.copy(one / "repo" / "content" / "site.yml", root / "content" / "site.yml")
+        county_text = (one / "repo" / "content" / "counties" / "bench.yml").read_text("utf-8")
+        for i in range(counties):
+            cid = f"c{i:03d}"
+            text = (county_text.replace("005799", f"{5800 + i:06d}").replace("54411099MF", f"5441{1100 + i:04d}MF")
+                    .replace("411099", f"{411100 + i}").replace("4110990001", f"41{10000000 + i}").replace("基准县", f"基准{i}县"))
+            (root / "content" / "counties" / f"{cid}.yml").write_text(text, "utf-8")
+            for category in ("government", "village"):
+                shutil.copytree(one / "repo" / "content" / category / "bench", root / "content" / category / cid)
+    finally:
+        shutil.rmtree(one, ignore_errors=True)
+    env = _git_env()
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "基准数据"]):
+        subprocess.run(["git", "-C", str(root), *args], check=True, env=env, capture_output=True)
+    (root / ".git" / "gongkai-bench-done").touch()
+    return root
+
+
+def _git_env() -> dict[str, str]:
+    return dict(os.environ, GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@example.org", GIT_COMMITTER_NAME="bench",
+                GIT_COMMITTER_EMAIL="bench@example.org", GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1")
+
+
+def _timed_check(root: Path, *args: str) -> tuple[float, float, float, str]:
+    """(seconds, CPU seconds, peak resident MB, JSON findings) of one `build.py check` process, as CI runs it.
+
+    CPU time (user + system) is printed beside the wall time: on a shared machine the wall
+    time mostly measures the neighbours.
+    """
+    import subprocess
+
+    out = tempfile.TemporaryFile()
+    t = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, str(REPO / "build.py"), "check", "--root", str(root), "--format", "json", *args],
+                            stdout=out, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t
+    proc.returncode = 0
+    out.seek(0)
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.read().decode("utf-8")
+
+
+def check_run(counties: int, per_county: int, compare: bool = False) -> dict[str, float]:
+    """`check` of a repository of counties × per_county records: cold, warm, and a one-record pull request.
+
+    compare: also run the pull request's check without the cache and compare the findings.
+    """
+    import subprocess
+
+    t = time.perf_counter()
+    root = province(counties, per_county)
+    n = counties * per_county
+    print(f"\n== check, {counties} counties × {per_county} records = {n} records (repository ready in {time.perf_counter() - t:.1f} s: {root})")
+    env = _git_env()
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(root), *args], check=True, env=env, capture_output=True)
+
+    git("checkout", "-q", "-f", "main")
+    subprocess.run(["git", "-C", str(root), "branch", "-q", "-D", "one-record"], env=env, capture_output=True)
+    cache = Path(tempfile.mkdtemp(prefix="gongkai-bench-cache-"))
+    times: dict[str, float] = {}
+    try:
+        def line(name: str, args: tuple[str, ...]) -> str:
+            seconds, cpu, peak, out = _timed_check(root, *args)
+            times[name] = seconds
+            print(f"{name:<34} {seconds:7.2f} s   CPU {cpu:7.2f} s   peak RSS {peak:6.0f} MB   {len(json_findings(out))} findings",
+                  flush=True)
+            return out
+
+        line("cold check (fills the cache)", ("--cache", str(cache)))
+        line("warm check, nothing changed", ("--cache", str(cache)))
+        # A pull request: one record corrected (a field and a change note), committed on a branch.
+        git("checkout", "-q", "-b", "one-record")
+        record = sorted((root / "content" / "village" / "c000" / "v00").glob("ledger-*.md"))[0]
+        text = record.read_text("utf-8")
+        head, sep, body = text.partition("\n---\n")
+        head = head.replace("opinion: 账实相符，同意公开", "opinion: 账实相符，同意公开（复核）") + "\nchanges:\n- {date: 2014-02-01, note: 更正民主理财意见}"
+        record.write_text(head + sep + body, "utf-8")
+        git("commit", "-q", "-am", "更正一条记录")
+        one = line("warm check --base main (1 record)", ("--cache", str(cache), "--base", "main"))
+        if compare:
+            full = line("full check --base main, no cache", ("--no-cache", "--base", "main"))
+            print(f"same findings warm and without cache: {json_findings(one) == json_findings(full)}")
+        return times
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+        subprocess.run(["git", "-C", str(root), "checkout", "-q", "-f", "main"], env=env, capture_output=True)
+        subprocess.run(["git", "-C", str(root), "branch", "-q", "-D", "one-record"], env=env, capture_output=True)
+
+
+def json_findings(out: str) -> list:
+    """The findings of `check --format json` output (empty when there are none)."""
+    import json
+
+    return json.loads(out) if out.strip() else []
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: by default the cold and warm builds of a 10,000-record county with 20,000 commits."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -392,7 +510,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--inspect", action="store_true", help="instead: time the 督查 report (build.py inspect)")
     p.add_argument("--commits", type=int, default=20000, help="commits of history for the builds (default 20000)")
     p.add_argument("--repo", type=Path, help="builds: use this repository made by an earlier run (make_history_repo) instead of a new one")
+    p.add_argument("--check", type=int, nargs=2, metavar=("COUNTIES", "RECORDS"),
+                   help="instead: `check` of COUNTIES × RECORDS records cold, warm and for a one-record pull request")
+    p.add_argument("--compare", action="store_true", help="with --check: also check the pull request without the cache")
     args = p.parse_args(argv)
+    if args.check:
+        check_run(*args.check, compare=args.compare)
+        return 0
     if args.attachments:
         attachments_run(args.attachments)
         return 0

@@ -10,6 +10,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from . import argzh, check
+from .cache import RecordCache, default_dir
 from .findings import RENDERERS
 
 LOCK_HELP = "另一个生成正在写同一输出文件夹时，最多等它多少秒（默认 900；0 表示不等，直接退出）"
@@ -27,7 +28,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     if (args.unit or args.owner) and not args.base:
         print("--unit 和 --owner 需要同时给出 --base（与哪个版本比较）", file=sys.stderr)
         return 2
-    project = check(_root(args))
+    root = _root(args)
+    cache = None if args.no_cache else RecordCache(Path(args.cache).resolve() if args.cache else default_dir(root))
+    # The records a change touches are read in full: the change rules compare all their fields.
+    project = check(root, cache=cache, fresh=_changed_paths(root, args.base) if args.base else None)
     findings = project.findings
     if args.base:
         findings.extend(change_findings(project, args.base, args.unit or [], args.owner))
@@ -41,6 +45,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.format == "terminal" and not findings:
         print(f"共 {len(project.records)} 条记录。", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _changed_paths(root: Path, base: str) -> set[str]:
+    """Paths under content/ that differ from base (old and new names); empty when base is unknown."""
+    from . import history
+
+    try:
+        files = history.diff(root, history.resolve(root, base))
+    except (history.HistoryError, OSError, subprocess.CalledProcessError):
+        return set()
+    return {p for f in files for p in (f.path, f.old_path)}
 
 
 def change_findings(project, base: str, units: list[str], owner: str | None):
@@ -521,6 +536,8 @@ def parser() -> argparse.ArgumentParser:
         help="与 --base 同用：改动的提交者账号；只能改动 owners 中列有该账号的单位的文件夹"
         "（content/site.yml 中公开办的账号可以改动全部）",
     )
+    c.add_argument("--cache", metavar="文件夹", help="记录检查结果的缓存文件夹（默认：仓库中的 .gongkai-cache/records/；环境变量 GONGKAI_CACHE 可另指缓存文件夹）")
+    c.add_argument("--no-cache", action="store_true", help="不读也不写缓存，全部重新检查")
     c.set_defaults(func=cmd_check)
 
     f = sub.add_parser("fix", parents=[common], help="把文件中的个人号码改为遮挡形式")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 ERROR = "error"
 WARNING = "warning"
@@ -114,7 +114,9 @@ def render_terminal(findings: Iterable[Finding], *, per_file: int = 20) -> str:
 
 def render_json(findings: Iterable[Finding]) -> str:
     """Findings as a JSON list, one object each, for tools."""
-    return json.dumps([asdict(f) for f in sorted(findings)], ensure_ascii=False, indent=2)
+    # vars(), not asdict(): the fields are text and numbers, and asdict's deep copy of each
+    # of 60,000 findings took seconds.
+    return json.dumps([dict(vars(f)) for f in sorted(findings)], ensure_ascii=False, indent=2)
 
 
 def _gh_escape(text: str) -> str:

@@ -249,16 +249,22 @@ def first_landed(root: Path) -> dict[str, int]:
     """Repository path -> time of the commit that added it (renames keep the first time).
 
     Empty when the folder is not a git checkout (a tarball build): callers then fall back
-    to the publication date, which is stable as long as nothing is back-dated.
+    to the publication date, which is stable as long as nothing is back-dated. Read
+    incrementally (replay): check, build and the 督查 report all ask, on every run.
     """
-    out: dict[str, int] = {}
-    for commit in log(root):
+    return replay(
+        root, "HEAD", "first-landed", store.code_key(),
+        fresh=dict, advance=_fold_landed, encode=lambda out: out, decode=lambda data: {str(k): int(v) for k, v in data.items()},
+    )
+
+
+def _fold_landed(out: dict[str, int], commits: list[Commit]) -> None:
+    for commit in commits:
         for f in commit.files:
             if f.status == "A" and f.path not in out:
                 out[f.path] = commit.time
             elif f.status == "R" and f.old_path in out:
                 out.setdefault(f.path, out[f.old_path])
-    return out
 
 
 # Reading history incrementally ---------------------------------------------------------

@@ -202,7 +202,7 @@ def _fold(project: Project, root: Path, state: tuple[Ledger, dict[str, dict[str,
     steps = [(c, changes.record_changes(c.files)) for c in commits]
     county_files = {c.sha: [f for f in c.files if _COUNTY_FILE.fullmatch(f.path)] for c in commits}
     wanted = {f.new_blob for _, files in steps for f in files if f.status != "D"}
-    texts = history.blobs(root, wanted | {f.new_blob for fs in county_files.values() for f in fs if f.status != "D"})
+    texts = history.blobs(root, wanted | {f.new_blob for fs in county_files.values() for f in fs if f.status != "D"}) if commits else {}
     # A number is made with the unit's code as it was when the record landed: a code
     # changed since must not renumber what was published before.
     for c, files in steps:

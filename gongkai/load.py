@@ -40,6 +40,8 @@ class Project:
     broken_counties: dict[str, str] = field(default_factory=dict)
     broken_catalogues: dict[str, str] = field(default_factory=dict)
     broken_items: dict[tuple[str, str], str] = field(default_factory=dict)
+    # The record cache (cache.RecordCache) this check reads and fills, or None.
+    cache: Any = None
 
 
 def rel(root: Path, path: Path) -> str:
@@ -269,12 +271,13 @@ def load_counties(root: Path, findings: Findings, broken: dict[str, str] | None 
 
 
 def load_catalogues(
-    root: Path, findings: Findings, broken: dict[str, str] | None = None, broken_items: dict[tuple[str, str], str] | None = None
+    root: Path, findings: Findings, broken: dict[str, str] | None = None, broken_items: dict[tuple[str, str], str] | None = None,
+    known_good: set[str] | None = None,
 ) -> tuple[dict[str, Catalogue], dict[str, Any]]:
     """Every catalogues/<category>.yml, and the common record schema catalogues/_record.yml.
 
     `broken` gets the categories whose file cannot be read, `broken_items` the items
-    whose definition is refused.
+    whose definition is refused; `known_good`: see schema.schema_problems.
     """
     from .checks import RULES
 
@@ -287,7 +290,7 @@ def load_catalogues(
     common = root / "catalogues" / "_record.yml"
     doc = read_yaml(common, rel(root, common), findings) if common.exists() else None
     if doc is not None:
-        problems = schemas.schema_problems(doc.data)
+        problems = schemas.schema_problems(doc.data, known_good)
         for p in problems:
             findings.add("catalogue-schema-invalid", rel(root, common), f"字段定义不是有效的 JSON Schema：{p}")
         if not problems:
@@ -331,7 +334,7 @@ def load_catalogues(
                 findings.add("catalogue-item-duplicate", name, f"事项代号「{item['id']}」重复", line=line, column=col, field=f"items[{i}].id")
                 continue
             item["schema"] = _names_as_text(item["schema"], doc, ("items", i, "schema"))
-            problems = schemas.schema_problems(item["schema"])
+            problems = schemas.schema_problems(item["schema"], known_good)
             for p in problems:
                 findings.add(
                     "catalogue-schema-invalid",
@@ -387,8 +390,11 @@ def _names_as_text(node: Any, doc: Document, path: tuple) -> Any:
     return node
 
 
-def load_records(root: Path, counties: dict[str, County], findings: Findings) -> list[Record]:
-    """Every record file under content/<category>/<county>/<unit>/, parsed but not yet validated."""
+def load_records(root: Path, counties: dict[str, County], findings: Findings, cache: Any = None) -> list[Record]:
+    """Every record file under content/<category>/<county>/<unit>/, parsed but not yet validated.
+
+    cache: a cache.RecordCache that gives a file's record (and findings) when it has them.
+    """
     records: list[Record] = []
     content = root / "content"
     seen_lower: dict[str, str] = {}
@@ -420,6 +426,7 @@ def load_records(root: Path, counties: dict[str, County], findings: Findings) ->
             dirnames.sort(key=_case_order)
             here = Path(dirpath)
             depth = len(here.relative_to(top).parts)
+            here_rel = rel(root, here)  # once per folder: Path.relative_to per file is the walk's main cost
             for dname in list(dirnames):
                 folder = here / dname
                 lower = rel(root, folder).lower() + "/"
@@ -443,7 +450,7 @@ def load_records(root: Path, counties: dict[str, County], findings: Findings) ->
                     seen_lower[lower] = rel(root, folder) + "/"
             for fname in sorted(filenames, key=_case_order):
                 path = here / fname
-                name = rel(root, path)
+                name = f"{here_rel}/{fname}"
                 lower = name.lower()
                 if lower in seen_lower:
                     findings.add(
@@ -474,7 +481,10 @@ def load_records(root: Path, counties: dict[str, County], findings: Findings) ->
                 if path.suffix not in RECORD_SUFFIXES:
                     continue  # an attachment; checked when a record lists it
                 county_id, unit_id = here.relative_to(top).parts
-                record = read_record(root, path, category, county_id, unit_id, findings)
+                if cache is None:
+                    record = read_record(root, path, category, county_id, unit_id, findings)
+                else:
+                    record = cache.read(root, path, name, category, county_id, unit_id, findings)
                 if record is not None:
                     records.append(record)
     return records
@@ -554,16 +564,24 @@ def parse_record_text(text: str, path: str) -> tuple[dict[str, Any], str] | None
     return meta, body
 
 
-def load(root: Path) -> Project:
-    """Read the whole repository; syntax problems become findings, nothing raises."""
+def load(root: Path, cache: Any = None, fresh: set[str] | None = None) -> Project:
+    """Read the whole repository; syntax problems become findings, nothing raises.
+
+    cache: a cache.RecordCache to take unchanged records from (fresh: paths always read).
+    """
     findings = Findings()
     site = load_site(root, findings)
     broken_counties: dict[str, str] = {}
     broken_catalogues: dict[str, str] = {}
     broken_items: dict[tuple[str, str], str] = {}
     counties = load_counties(root, findings, broken_counties)
-    catalogues, record_schema = load_catalogues(root, findings, broken_catalogues, broken_items)
-    records = load_records(root, counties, findings)
-    return Project(
-        root, site, counties, catalogues, records, findings, record_schema, broken_counties, broken_catalogues, broken_items
+    catalogues, record_schema = load_catalogues(
+        root, findings, broken_catalogues, broken_items, cache.good_schemas if cache is not None else None
     )
+    project = Project(
+        root, site, counties, catalogues, [], findings, record_schema, broken_counties, broken_catalogues, broken_items, cache
+    )
+    if cache is not None:
+        cache.begin(project, fresh)
+    project.records = load_records(root, counties, findings, cache)
+    return project

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import difflib
+import hashlib
 import re
 from collections.abc import Iterable
 from functools import cache
@@ -75,17 +76,128 @@ def make_validator(schema: dict[str, Any]) -> Draft202012Validator:
     return _Validator(schema, format_checker=_FORMATS)
 
 
+# The fast path. Most records pass, and jsonschema takes about a millisecond to say so; a
+# validator compiled to Python code by fastjsonschema says it in microseconds. Only a
+# record the compiled validator refuses goes to jsonschema, which writes the findings, so
+# the findings are jsonschema's either way. That holds only if the compiled validator never
+# passes what jsonschema refuses: it is used only for schemas made of the keywords below
+# (it knows drafts 4 to 7, not 2020-12's own), enums and consts of text only (Python's ==
+# takes True for 1), patterns read as ECMA-262 does (ASCII \d, as _pattern above) and
+# formats checked by jsonschema's own format functions. tests/test_schema_fast.py holds
+# both to the same answers.
+FAST = True
+_FAST_KEYWORDS = {
+    "type", "title", "description", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "properties", "required",
+    "additionalProperties", "items", "format", "enum", "const", "pattern", "minItems", "maxItems", "minLength", "maxLength",
+    "if", "then", "else", "allOf", "anyOf", "oneOf", "not", "$schema", "$comment", "default", "examples",
+}
+_compiled: dict[int, tuple[Any, Any]] = {}  # id(schema) -> (schema, compiled validator or None)
+
+
+def _fast_schema(schema: Any) -> Any:
+    """The schema as fastjsonschema should read it, or None when it may not stand in for jsonschema."""
+    if isinstance(schema, bool):
+        return schema
+    if not isinstance(schema, dict):
+        return None
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if not isinstance(key, str):
+            return None
+        if key.startswith("x-") or key in ("title", "description", "$comment", "default", "examples", "$schema"):
+            continue  # annotations: nothing to check
+        if key not in _FAST_KEYWORDS:
+            return None
+        if key == "properties":
+            if not isinstance(value, dict):
+                return None
+            sub = {k: _fast_schema(v) for k, v in value.items()}
+            if any(v is None for v in sub.values()) or not all(isinstance(k, str) for k in sub):
+                return None
+            out[key] = sub
+        elif key in ("items", "additionalProperties", "if", "then", "else", "not"):
+            sub = _fast_schema(value)
+            if sub is None:
+                return None
+            out[key] = sub
+        elif key in ("allOf", "anyOf", "oneOf"):
+            subs = [_fast_schema(v) for v in value] if isinstance(value, list) else [None]
+            if any(v is None for v in subs):
+                return None
+            out[key] = subs
+        elif key == "enum":
+            if not (isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
+                return None
+            out[key] = value
+        elif key == "const":
+            if not isinstance(value, str):
+                return None
+            out[key] = value
+        elif key == "pattern":
+            if not isinstance(value, str) or "(?" in value:
+                return None
+            out[key] = "(?a)" + value
+        elif key == "format":
+            if value not in _FORMATS.checkers:
+                return None
+            out[key] = value
+        elif key == "type":
+            types = value if isinstance(value, list) else [value]
+            if not all(t in TYPE_ZH for t in types):
+                return None
+            out[key] = value
+        elif key == "required":
+            if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                return None
+            out[key] = value
+        else:  # numbers and lengths
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                return None
+            out[key] = value
+    return out
+
+
+def fast_validator(schema: Any) -> Any:
+    """A compiled validator that stands in for jsonschema where it passes a value, or None."""
+    if not FAST:
+        return None
+    found = _compiled.get(id(schema))
+    if found is None or found[0] is not schema:
+        compiled = None
+        definition = _fast_schema(schema)
+        if definition is not None:
+            try:
+                import fastjsonschema
+
+                formats = {name: (lambda v, n=name: _FORMATS.conforms(v, n)) for name in _FORMATS.checkers}
+                compiled = fastjsonschema.compile(definition, formats=formats, use_default=False)
+            except Exception:  # a schema fastjsonschema cannot compile: jsonschema alone, as before
+                compiled = None
+        found = (schema, compiled)
+        _compiled[id(schema)] = found
+    return found[1]
+
+
 def wide_digits(text: str) -> str:
     """The digits in text that are not ASCII 0-9 (full-width ２, Arabic-Indic ٢…), in order, once each."""
     return "".join(dict.fromkeys(c for c in text if c.isdecimal() and not c.isascii()))
 
 
-def schema_problems(schema: Any) -> list[str]:
-    """Why a schema is not a valid JSON Schema (empty when it is)."""
+def schema_problems(schema: Any, known_good: set[str] | None = None) -> list[str]:
+    """Why a schema is not a valid JSON Schema (empty when it is).
+
+    known_good: digests of schemas found valid before (the record cache keeps them: checking
+    a schema against the 2020-12 meta-schema takes a tenth of a second); valid ones are added.
+    """
+    digest = hashlib.sha256(repr(schema).encode()).hexdigest() if known_good is not None else ""
+    if digest and digest in known_good:  # type: ignore[operator]
+        return []
     try:
         Draft202012Validator.check_schema(schema)
     except jsonschema.SchemaError as exc:
         return [f"{'/'.join(map(str, exc.path)) or '(根)'}: {exc.message}"]
+    if digest:
+        known_good.add(digest)  # type: ignore[union-attr]
     return []
 
 
@@ -174,8 +286,20 @@ def report(
     code_prefix: str = "schema",
     base: tuple = (),
     root_schema: dict[str, Any] | None = None,
+    fast: bool = False,
 ) -> int:
-    """Validate and add one finding per problem; return how many were added."""
+    """Validate and add one finding per problem; return how many were added.
+
+    fast: try the compiled validator first (worth its compiling for schemas that check many
+    records; settings files are checked once).
+    """
+    compiled = fast_validator(validator.schema) if fast else None
+    if compiled is not None:
+        try:
+            compiled(data)
+            return 0  # passes: jsonschema would find nothing either
+        except Exception:  # refused (or it could not tell): jsonschema says what is wrong, in Chinese
+            pass
     count = 0
     for error in validator.iter_errors(data):
         error = _leaf(error)

@@ -52,9 +52,24 @@ class Validator:
         return self._item_validators[key]
 
     def run(self) -> None:
-        """All layers, then the checks across records."""
+        """All layers, then the checks across records.
+
+        A record taken from the cache (cache.py) brings its own layers' findings; only the
+        checks across records run over it.
+        """
+        cache = self.project.cache
         for record in self.project.records:
+            entry = cache.entry(record) if cache is not None else None
+            if entry is not None:
+                catalogue = self.project.catalogues.get(record.category)
+                record.item = catalogue.items.get(entry.item) if catalogue and entry.item else None
+                record.valid = entry.valid
+                self.findings.extend(entry.record)
+                continue
+            before = len(self.findings)
             record.valid = self.record(record)
+            if cache is not None:
+                cache.found(record, "record", self.findings[before:], valid=record.valid)
         self.across()
         self.inspection()
 
@@ -118,7 +133,7 @@ class Validator:
         common = {k: v for k, v in meta.items() if k in COMMON_FIELDS}
         common = schemas.coerce(common, p.record_schema, r.doc)
         meta.update(common)
-        if schemas.report(self.common, common, r.doc, r.path, f, code_prefix="record"):
+        if schemas.report(self.common, common, r.doc, r.path, f, code_prefix="record", fast=True):
             self.item_fields_despite_common(r)
             return False
         if "_record" in p.broken_catalogues:
@@ -172,7 +187,7 @@ class Validator:
         shape_errors = len(f.errors)
         self.unknown_fields(r, item, fields)
         self.finite_numbers(r, fields)
-        schemas.report(self.item_validator(item), fields, r.doc, r.path, f, code_prefix="field")
+        schemas.report(self.item_validator(item), fields, r.doc, r.path, f, code_prefix="field", fast=True)
         # Rules may trust only fields of the right shape. When some failed, the rules that can
         # still run on the others do (checks.PARTIAL), so the clerk sees every problem at once.
         shape = f.errors[shape_errors:]
@@ -519,18 +534,33 @@ class Validator:
         from .checks import period_span
 
         families: dict[tuple, list[Record]] = defaultdict(list)
+        family_of: dict[tuple[str, str], frozenset[str]] = {}
+        cache = self.project.cache
         for r in self.project.records:
             # A record whose item is known passed the common fields' schema: the record rules
             # read only those (or guard what they read), so they run even when the item's own
             # fields or rules failed, and the clerk sees every problem in one run.
             if r.item is None:
                 continue
-            for name in r.item.checks:
-                if name in RECORD_RULES:
-                    self._rule_findings(r, name, RECORD_RULES[name](r.meta))
+            entry = cache.entry(r) if cache is not None else None
+            if entry is not None:
+                self.findings.extend(entry.rules)
+                r.valid = r.valid and not entry.rules_failed
+            else:
+                before = len(self.findings)
+                for name in r.item.checks:
+                    if name in RECORD_RULES:
+                        self._rule_findings(r, name, RECORD_RULES[name](r.meta))
+                if cache is not None:
+                    found = self.findings[before:]
+                    failed = any(f.is_error and f.code != "check-failed" for f in found)
+                    cache.found(r, "rules", found, rules_failed=failed)
             if any(n in SERIES_RULES for n in r.item.checks) and period_span(str(r.meta.get("period") or "")):
                 if not r.meta.get("withdrawn") and not r.meta.get("removed") and r.meta.get("validity", "有效") == "有效":
-                    families[(r.county, r.unit, r.category, _family(self.project, r.item))].append(r)
+                    item_key = (r.item.category, r.item.id)
+                    if item_key not in family_of:  # one per item, not per record: 100,000 records, a few items
+                        family_of[item_key] = _family(self.project, r.item)
+                    families[(r.county, r.unit, r.category, family_of[item_key])].append(r)
         for series in families.values():
             series.sort(key=lambda r: (period_span(str(r.meta["period"])), r.path))
             for name in sorted({n for r in series for n in r.item.checks if n in SERIES_RULES}):

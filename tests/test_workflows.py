@@ -166,7 +166,7 @@ def test_build_outputs_are_ignored_so_git_add_all_commits_no_site(tmp_path):
     outputs = [
         "site/index.html", "site-as-of-2014-01-10/demo/index.html", "site-as-of-2014-01-20T10-00/index.html",
         "site-preview/demo/index.html", "site/.build-demo/x.html", ".build-demo/x.html", "node_modules/x/package.json",
-        "summary.md", "gongkai/__pycache__/x.pyc",
+        "summary.md", "gongkai/__pycache__/x.pyc", ".gongkai-cache/v1/x/shard.bin",
     ]
     for path in outputs:
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
@@ -177,3 +177,15 @@ def test_build_outputs_are_ignored_so_git_add_all_commits_no_site(tmp_path):
     subprocess.run(["git", "-C", str(tmp_path), "add", "-A"], check=True)
     staged = subprocess.run(["git", "-C", str(tmp_path), "diff", "--cached", "--name-only"], capture_output=True, text=True, check=True)
     assert staged.stdout.split() == [".gitignore", "content/a.md"]
+
+
+def test_pull_request_check_restores_and_saves_the_record_cache_by_branch_and_commit():
+    for name, branch in (("pull-request.yml", "${{ github.head_ref }}"), ("publish.yml", "${{ github.ref_name }}")):
+        workflow = load(MAIN / ".github" / "workflows" / name)
+        [(job_id, _, cache)] = [(j, i, s) for j, i, s in steps(workflow) if s.get("uses", "").startswith("actions/cache@")]
+        assert cache["with"]["path"] == ".gongkai-cache"
+        assert cache["with"]["key"] == f"gongkai-check-${{{{ runner.os }}}}-{branch}-${{{{ github.sha }}}}"
+        assert f"gongkai-check-${{{{ runner.os }}}}-{branch}-" in cache["with"]["restore-keys"].splitlines()
+        job = workflow["jobs"][job_id]["steps"]
+        checking = [k for k, s in enumerate(job) if s.get("run", "").startswith("python build.py check")]
+        assert checking and job.index(cache) < checking[0], f"{name}: the cache is restored before the check"

@@ -1,0 +1,522 @@
+"""The content cache: what reading and checking one record file found, kept by its content.
+
+A record file's result (its parsed fields as the checks across records need them, and the
+findings of every per-record layer: syntax, common fields, the item's schema and rules,
+unsafe markup, personal data) depends only on:
+
+- the file's bytes and its path (the path says the category, county, unit and id);
+- the code that checked it (every file of the package, the versions of the libraries);
+- the settings that apply to it: catalogues/_record.yml, the catalogue of its category,
+  its county file and content/site.yml;
+- today's date, but only for a record with a date after the day it was checked
+  (record-date-future names today): such an entry is used on that day only.
+
+So an entry is looked up by a key made of all of these, and a change to any of them
+misses: a catalogue change re-checks only that catalogue's records, a county file change
+only that county's, a code change everything. Records that list attachments are never
+cached: their findings depend on other files (the attachments, their folder).
+
+Checks across records (duplicate ids, 索引号, periods, ledger chains) still run over every
+record, from the small summary each entry keeps (the common fields; all fields only for
+items with series rules), never by re-reading or re-validating the files.
+
+Storage: one folder (`.gongkai-cache/records/` in the repository, GONGKAI_CACHE or
+`--cache DIR` to move it), one shard file per category and county folder. A shard is
+`GKC1 <sha256 of payload>` then a msgpack payload naming the format, code version and
+shard; anything else (garbage, a truncated or tampered file, another version's or
+machine's file) is ignored and rewritten, never trusted. msgpack cannot run code as pickle
+can. Writes go to a temporary file renamed into place, so two processes never leave a
+half-written shard (the last writer wins; both wrote correct results).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import msgpack
+
+from .findings import Finding
+
+FORMAT = 1
+MAGIC = b"GKC1 "
+# msgpack limits: a shard never holds more than this; a larger claim is a damaged file.
+_MAX_SHARD_BYTES = 1 << 30
+
+
+def default_dir(root: Path) -> Path:
+    """Where the record cache lives: records/ in the repository's cache folder (store.cache_root:
+    $GONGKAI_CACHE, else .gongkai-cache/), beside the history and build state, so one forge
+    cache entry restores all of it."""
+    from . import store
+
+    return store.cache_root(root) / "records"
+
+
+_CODE: str | None = None
+
+
+def code_version() -> str:
+    """A hash of everything in the code that decides a record's findings.
+
+    Every file of the package (its Python and its shipped schemas), the libraries that
+    parse, validate and render, Python's version and the machine's kind.
+    """
+    global _CODE
+    if _CODE is None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        h = hashlib.sha256()
+        package = Path(__file__).resolve().parent
+        for path in sorted(package.rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".yml", ".yaml", ".json") and "__pycache__" not in path.parts:
+                h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        for name in ("PyYAML", "jsonschema", "fastjsonschema", "Markdown", "msgpack", "nh3"):
+            try:
+                h.update(f"{name}={version(name)}\0".encode())
+            except PackageNotFoundError:
+                h.update(f"{name}=-\0".encode())
+        h.update(f"{sys.version}\0{sys.platform}\0{platform.machine()}\0{FORMAT}".encode())
+        _CODE = h.hexdigest()
+    return _CODE
+
+
+def _file_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b"\0missing"
+
+
+def _bytes_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def blob_id(data: bytes) -> str:
+    """The id git gives these bytes as a blob (so a file is named the same in git and outside it)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def tracked_blobs(root: Path) -> dict[str, str]:
+    """Path -> blob id of every file under content/ whose working copy is what git has.
+
+    From git's index (no file is read): files git reports as changed, and files git would
+    check out differently from their bytes (autocrlf, filters), are left out and hashed
+    from their bytes by the caller. Empty outside git.
+    """
+    def run(*args: str) -> bytes:
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=True).stdout
+
+    try:
+        if run("config", "--get", "core.autocrlf").strip() not in (b"", b"false"):
+            return {}
+    except subprocess.CalledProcessError:
+        pass  # the key is unset: git exits 1
+    except OSError:
+        return {}
+    try:
+        attributes = run("ls-files", "-z", "--", ".gitattributes", "content/**/.gitattributes", ":(glob)content/**/.gitattributes")
+        if attributes.strip(b"\0") or (root / ".gitattributes").exists() or (
+            root / run("rev-parse", "--git-path", "info/attributes").decode().strip()  # an absolute path stays one
+        ).exists():
+            return {}  # eol or filter attributes: the bytes may differ from the blob
+        staged = run("ls-files", "-s", "-z", "--", "content")
+        dirty = set(run("diff-files", "-z", "--name-only", "--", "content").split(b"\0"))
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+    out: dict[str, str] = {}
+    for entry in staged.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, path = entry.partition(b"\t")
+        mode, sha, stage = meta.split(b" ")
+        if stage != b"0" or mode != b"100644" or path in dirty:
+            continue
+        out[path.decode("utf-8", "surrogateescape")] = sha.decode()
+    return out
+
+
+@dataclass
+class Entry:
+    """What one record file gave, as kept in the cache (see the module's docstring)."""
+
+    load: list[Finding]  # reading and parsing it
+    parsed: bool  # False: the file is no record (its load findings say why)
+    summary: dict[str, Any] = field(default_factory=dict)  # the fields checks across records read
+    item: str | None = None  # the catalogue item it was checked against
+    valid: bool = False  # after its own layers, before the checks across records
+    record: list[Finding] = field(default_factory=list)  # common fields, item schema and rules
+    rules: list[Finding] = field(default_factory=list)  # record rules (inspection)
+    rules_failed: bool = False  # a record rule found an error
+    pii: list[Finding] = field(default_factory=list)
+    day: str = ""  # the day it was checked (China time)
+    day_only: bool = False  # the findings name that day: use the entry on that day only
+    # Line and column of each top-level field: where findings across records point.
+    positions: list[list[Any]] = field(default_factory=list)
+
+    def usable(self, today: str) -> bool:
+        """True when the entry may be used on this day."""
+        return today == self.day if self.day_only else today >= self.day
+
+    def pack(self) -> list[Any]:
+        """The entry as msgpack-able values."""
+        return [
+            _rows(self.load), self.parsed, self.summary, self.item, self.valid,
+            _rows(self.record), _rows(self.rules), self.rules_failed, _rows(self.pii), self.day, self.day_only,
+            self.positions,
+        ]
+
+    @classmethod
+    def unpack(cls, data: Any) -> Entry:
+        """An entry from a shard; raises TypeError or ValueError on anything malformed."""
+        load, parsed, summary, item, valid, record, rules, rules_failed, pii, day, day_only, positions = data
+        # positions are checked when first used (LazyDocument): most records never need one
+        if not (isinstance(summary, dict) and isinstance(day, str) and (item is None or isinstance(item, str))
+                and isinstance(positions, list)):
+            raise TypeError("malformed entry")
+        return cls(
+            _findings(load), bool(parsed), summary, item, bool(valid), _findings(record), _findings(rules),
+            bool(rules_failed), _findings(pii), day, bool(day_only), positions,
+        )
+
+
+def _rows(findings: list[Finding]) -> list[list[Any]]:
+    return [[f.file, f.line, f.column, f.code, f.severity, f.field, f.message, f.hint] for f in findings]
+
+
+def _findings(items: Any) -> list[Finding]:
+    out = []
+    for f in items:
+        file, line, column, code, severity, fld, message, hint = f
+        if not (isinstance(line, int) and isinstance(column, int)
+                and all(isinstance(x, str) for x in (file, code, severity, fld, message, hint))):
+            raise TypeError("malformed finding")
+        out.append(Finding(file, line, column, code, severity, fld, message, hint))
+    return out
+
+
+def _pack(data: Any) -> bytes:
+    return msgpack.packb(data, use_bin_type=True, strict_types=False)
+
+
+class RecordCache:
+    """The record cache of one repository: read at the start of a check, written at its end."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.code = code_version()
+        self.base = folder / f"v{FORMAT}" / self.code[:24]
+        self._shards: dict[str, dict[str, tuple[bytes, bytes]]] = {}  # shard -> path -> (key, packed entry)
+        self._dirty: set[str] = set()
+        self._env: dict[tuple[str, str], bytes] = {}
+        self.hits = 0
+        self.misses = 0
+        self.ignored: list[str] = []  # shard files that were not trusted, and why
+        # Digests of catalogue schemas found to be valid JSON Schemas (schema.schema_problems).
+        stored = self._read_file("schemas", self._file("schemas"))
+        self.good_schemas: set[str] = {d for d in stored if isinstance(d, str)} if isinstance(stored, list) else set()
+        self._good_before = set(self.good_schemas)
+
+    # One check -------------------------------------------------------------------------------
+
+    def begin(self, project: Any, fresh: set[str] | None = None) -> None:
+        """Start a check of a project whose settings are read and whose records are not yet.
+
+        fresh: record paths to read and check in full whatever the cache holds (a change
+        under review, whose fields the change rules compare).
+        """
+        self._project = project
+        self._env.clear()
+        self._blobs = tracked_blobs(project.root)
+        self.today = china_today()
+        self.fresh = set(fresh or ())
+        self.used: dict[str, Entry] = {}  # path -> the entry a record was taken from
+        self.pending: dict[str, Entry] = {}  # path -> what this run found for a file the cache missed
+        self.keys: dict[str, bytes] = {}
+        self.seen: set[str] = set()
+
+    def read(self, root: Path, path: Path, name: str, category: str, county: str, unit: str, findings: Any) -> Any:
+        """A record file as load.read_record gives it: from the cache when its key is there, else read."""
+        from .load import read_record
+        from .model import Record
+
+        self.seen.add(name)
+        blob = self._blobs.get(name)
+        if blob is None:
+            data = _bytes_or_none(path)
+            blob = blob_id(data) if data is not None else None
+        if blob is None:  # cannot be read now: read it the usual way, keep nothing
+            return read_record(root, path, category, county, unit, findings)
+        key = self.key(name, blob, category, county)
+        entry = None if name in self.fresh else self.get(name, key, self.today)
+        if entry is not None:
+            findings.extend(entry.load)
+            if not entry.parsed:
+                return None
+            self.used[name] = entry
+            return Record(
+                id=path.stem, path=name, category=category, county=county, unit=unit, meta=dict(entry.summary),
+                body="", doc=LazyDocument(root, path, category, county, unit, entry.positions),  # type: ignore[arg-type]
+            )
+        before = len(findings)
+        record = read_record(root, path, category, county, unit, findings)
+        self.keys[name] = key
+        self.pending[name] = Entry(load=list(findings[before:]), parsed=record is not None, day=self.today)
+        return record
+
+    def entry(self, record: Any) -> Entry | None:
+        """The cache entry a record was taken from (None: it was read and is being checked)."""
+        return self.used.get(record.path)
+
+    def found(self, record: Any, stage: str, findings: list[Finding], **values: Any) -> None:
+        """What one stage found for a record that is being checked (stage: record, rules or pii)."""
+        entry = self.pending.get(record.path)
+        if entry is not None:
+            setattr(entry, stage, list(findings))
+            for name, value in values.items():
+                setattr(entry, name, value)
+
+    def finish(self, project: Any) -> None:
+        """Keep what this check found for every file it read, forget files that are gone, write."""
+        from .checks import SERIES_RULES
+        from .model import COMMON_FIELDS
+        from .validate import _past_dates
+
+        records = {r.path: r for r in project.records}
+        for name, entry in self.pending.items():
+            r = records.get(name)
+            if entry.parsed:
+                if r is None:
+                    continue
+                if isinstance(r.meta.get("attachments"), list) and r.meta["attachments"]:
+                    continue  # its findings depend on other files
+                series = r.item is not None and any(n in SERIES_RULES for n in r.item.checks)
+                entry.summary = {k: v for k, v in r.meta.items() if k != "body" and (series or k in COMMON_FIELDS)}
+                entry.item = r.item.id if r.item is not None else None
+                entry.day_only = any(_value(r.meta, p) > self.today for p, _ in _past_dates(r.meta))
+                entry.positions = [[p[0], *at] for p, at in r.doc.positions.items() if len(p) == 1]
+            self.put(name, self.keys[name], entry)
+        by_shard: dict[str, set[str]] = {}
+        for name in self.seen:
+            by_shard.setdefault(self.shard_of(name), set()).add(name)
+        self.keep_only(by_shard)
+        self.save()
+
+    # Keys -----------------------------------------------------------------------------------
+
+    def _env_key(self, category: str, county: str) -> bytes:
+        """The part of a key that the settings for one category and county make."""
+        k = (category, county)
+        if k not in self._env:
+            p = self._project
+            root = p.root
+            h = hashlib.sha256(self.code.encode() + b"\0")
+            h.update(_file_bytes(root / "content" / "site.yml") + b"\0site")
+            h.update(_file_bytes(root / "catalogues" / "_record.yml") + b"\0record")
+            h.update(repr([p.broken_catalogues.get("_record"), p.broken_catalogues.get(category)]).encode() + b"\0")
+            cat = p.catalogues.get(category)
+            h.update((cat.source.encode() + b"\0" + _file_bytes(root / cat.source)) if cat else b"\0none")
+            h.update(repr(sorted(v for k2, v in p.broken_items.items() if k2[0] == category)).encode())
+            c = p.counties.get(county)
+            broken = p.broken_counties.get(county)
+            h.update((c.source.encode() + b"\0" + _file_bytes(root / c.source)) if c else b"\0none")
+            h.update((broken or "").encode() + b"\0" + (_file_bytes(root / broken) if broken else b""))
+            self._env[k] = h.digest()
+        return self._env[k]
+
+    def key(self, path: str, blob: str, category: str, county: str) -> bytes:
+        """The key of one record file: its path and content and the settings that apply to it."""
+        return hashlib.sha256(self._env_key(category, county) + path.encode() + b"\0" + blob.encode()).digest()
+
+    # Shards ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def shard_of(path: str) -> str:
+        """The shard a record path is kept in: one per category and county folder."""
+        parts = path.split("/")
+        return hashlib.sha256("/".join(parts[1:3]).encode()).hexdigest()[:20]
+
+    def _file(self, shard: str) -> Path:
+        return self.base / f"{shard}.bin"
+
+    def _read(self, shard: str) -> dict[str, tuple[bytes, bytes]]:
+        if shard in self._shards:
+            return self._shards[shard]
+        entries: dict[str, tuple[bytes, bytes]] = {}
+        self._shards[shard] = entries
+        payload = self._read_file(shard, self._file(shard))
+        if not isinstance(payload, dict):
+            if payload is not None:
+                self._dirty.add(shard)  # rewrite it with what this run finds
+            return entries
+        for name, value in payload.items():
+            if (isinstance(name, str) and isinstance(value, list) and len(value) == 2
+                    and isinstance(value[0], bytes) and isinstance(value[1], bytes)):
+                entries[name] = (value[0], value[1])
+        return entries
+
+    def _read_file(self, name: str, path: Path) -> Any:
+        """The contents of one cache file; None when there is none, False when it is not to be trusted."""
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        payload, why = self._verified(data, name)
+        if why:
+            self.ignored.append(f"{path.name}: {why}")
+            return False
+        return payload["entries"]
+
+    def _write_file(self, name: str, contents: Any) -> None:
+        """Write one cache file atomically: a temporary file renamed into place."""
+        payload = _pack({"format": FORMAT, "code": self.code, "shard": name, "entries": contents})
+        data = MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.base)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(tmp, self._file(name))
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def _verified(self, data: bytes, shard: str) -> tuple[Any, str | None]:
+        """(payload, None) for an intact shard file of ours, else (None, why it may not be used)."""
+        start = len(MAGIC) + 65
+        if len(data) > _MAX_SHARD_BYTES:
+            return None, "too large"
+        if not data.startswith(MAGIC) or data[start - 1 : start] != b"\n":
+            return None, "not a cache file of this format"
+        digest, body = data[len(MAGIC) : start - 1], data[start:]
+        if hashlib.sha256(body).hexdigest().encode() != digest:
+            return None, "checksum does not match (truncated or altered)"
+        try:
+            payload = msgpack.unpackb(body, raw=False, strict_map_key=False)
+        except Exception as exc:  # msgpack raises several kinds on damaged data
+            return None, f"cannot be read ({type(exc).__name__})"
+        if not isinstance(payload, dict) or payload.get("format") != FORMAT or payload.get("code") != self.code:
+            return None, "written by another version or machine"
+        if payload.get("shard") != shard or "entries" not in payload:
+            return None, "not this shard"
+        return payload, None
+
+    def get(self, path: str, key: bytes, today: str) -> Entry | None:
+        """The entry kept for a record file under this key, if there is a usable one."""
+        found = self._read(self.shard_of(path)).get(path)
+        if found is not None and found[0] == key:
+            try:
+                entry = Entry.unpack(msgpack.unpackb(found[1], raw=False, strict_map_key=False))
+            except Exception:  # a malformed entry in an intact shard (msgpack raises several kinds): not used
+                entry = None
+            if entry is not None and entry.usable(today):
+                self.hits += 1
+                return entry
+        self.misses += 1
+        return None
+
+    def put(self, path: str, key: bytes, entry: Entry) -> None:
+        """Keep an entry (written by save())."""
+        try:
+            packed = _pack(entry.pack())
+        except (TypeError, ValueError, OverflowError):  # a value msgpack cannot hold (a huge integer): not kept
+            return
+        shard = self.shard_of(path)
+        self._read(shard)[path] = (key, packed)
+        self._dirty.add(shard)
+
+    def keep_only(self, paths_by_shard: dict[str, set[str]]) -> None:
+        """Forget entries of files that no longer exist, in the shards that were read."""
+        for shard, entries in self._shards.items():
+            alive = paths_by_shard.get(shard, set())
+            gone = [p for p in entries if p not in alive]
+            for p in gone:
+                del entries[p]
+            if gone:
+                self._dirty.add(shard)
+
+    def save(self) -> None:
+        """Write every changed shard atomically; a cache that cannot be written is only slower."""
+        if not self._dirty and self.good_schemas == self._good_before:
+            return
+        try:
+            self.base.mkdir(parents=True, exist_ok=True)
+            ignore = self.folder / ".gitignore"
+            if not ignore.exists():  # git never lists the cache as a change (check --unit, dirty builds)
+                ignore.write_text("# the record cache of `build.py check`; safe to delete\n*\n", "utf-8")
+            self._prune()
+            for shard in sorted(self._dirty):
+                self._write_file(shard, {p: [k, e] for p, (k, e) in sorted(self._shards[shard].items())})
+            self._dirty.clear()
+            if self.good_schemas != self._good_before:
+                self._write_file("schemas", sorted(self.good_schemas))
+                self._good_before = set(self.good_schemas)
+        except (OSError, ValueError, TypeError, OverflowError):
+            pass
+
+    def _prune(self) -> None:
+        """Remove the shards of other code versions: they can never be used again."""
+        import shutil
+
+        top = self.base.parent
+        for other in top.iterdir() if top.is_dir() else []:
+            # Only folders this code made (24 hex digits): --cache may name a folder that holds other things.
+            if other != self.base and other.is_dir() and len(other.name) == 24 and all(c in "0123456789abcdef" for c in other.name):
+                shutil.rmtree(other, ignore_errors=True)
+
+
+def _value(meta: dict[str, Any], path: tuple) -> str:
+    value: Any = meta
+    for part in path:
+        value = value[part]
+    return str(value)
+
+
+class LazyDocument:
+    """A cached record's positions: the file is parsed again only when a finding needs a line."""
+
+    def __init__(self, root: Path, path: Path, category: str, county: str, unit: str, positions: list[list[Any]]):
+        self._args = (root, path, category, county, unit)
+        self._doc: Any = None
+        self._positions = positions
+        self._top: dict[Any, tuple[int, int]] | None = None
+
+    def _load(self) -> Any:
+        if self._doc is None:
+            from .findings import Findings
+            from .load import read_record
+            from .yamltext import Document
+
+            record = read_record(*self._args, Findings())
+            self._doc = record.doc if record is not None else Document(None)
+        return self._doc
+
+    def position(self, path: Any) -> tuple[int, int]:
+        """Line and column of the path, as the parsed file says."""
+        path = tuple(path)
+        if self._top is None:
+            ok = all(isinstance(p, list) and len(p) == 3 and type(p[1]) is int and type(p[2]) is int for p in self._positions)
+            self._top = {p[0]: (p[1], p[2]) for p in self._positions} if ok else {}  # malformed: read the file
+        if len(path) == 1 and path[0] in self._top:
+            return self._top[path[0]]
+        return self._load().position(path)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._load(), name)
+
+
+def china_today() -> str:
+    """Today in China (UTC+8) as YYYY-MM-DD: the day dates in records are judged against."""
+    return dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date().isoformat()
