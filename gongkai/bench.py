@@ -501,7 +501,8 @@ def json_findings(out: str) -> list:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: by default the cold and warm builds of a 10,000-record county with 20,000 commits."""
+    """Command line: by default the cold and warm builds of a 10,000-record county with 20,000
+    commits, then `check` of a 100,000-record repository, and the figures side by side."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--records", type=int, nargs="+")
     p.add_argument("--stages", action="store_true", help="instead: time each stage of one cold build (no git history)")
@@ -513,6 +514,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--check", type=int, nargs=2, metavar=("COUNTIES", "RECORDS"),
                    help="instead: `check` of COUNTIES × RECORDS records cold, warm and for a one-record pull request")
     p.add_argument("--compare", action="store_true", help="with --check: also check the pull request without the cache")
+    p.add_argument("--province", type=int, nargs=2, default=[10, 10000], metavar=("COUNTIES", "RECORDS"),
+                   help="default run: the repository of the check figure (default 10 × 10000)")
     args = p.parse_args(argv)
     if args.check:
         check_run(*args.check, compare=args.compare)
@@ -520,16 +523,43 @@ def main(argv: list[str] | None = None) -> int:
     if args.attachments:
         attachments_run(args.attachments)
         return 0
-    for n in args.records or ([1000, 10000] if args.stages else [10000]):
-        if args.inspect:
-            inspect_run(n)
-        elif args.history:
-            history_run(n, args.history)
-        elif args.stages:
-            run(n)
-        else:
-            warm_run(n, args.commits, args.repo)
+    if args.inspect or args.history or args.stages:
+        for n in args.records or ([1000, 10000] if args.stages else [10000]):
+            if args.inspect:
+                inspect_run(n)
+            elif args.history:
+                history_run(n, args.history)
+            else:
+                run(n)
+        return 0
+    builds = {n: warm_run(n, args.commits, args.repo) for n in args.records or [10000]}
+    checks = check_run(*args.province)
+    print_goals(builds, checks, args.commits, args.province[0] * args.province[1])
     return 0
+
+
+# The goals of issue 14, beside what was measured (seconds, or MB for memory).
+GOALS = (
+    ("pull-request check, one record, warm", "check", "warm check --base main (1 record)", 5.0),
+    ("build, nothing changed", "build", "warm, nothing changed", 3.0),
+    ("build, one record changed", "build", "warm, one record changed", 5.0),
+    ("build, cold", "build", "cold", 25.0),
+)
+
+
+def print_goals(builds: dict[int, dict[str, dict[str, float]]], checks: dict[str, float], commits: int, province: int) -> None:
+    """One table: every figure of the run beside its goal."""
+    print(f"\n== side by side (builds with {commits} commits; check over {province} records)")
+    print(f"{'':<52} {'measured':>10} {'goal':>8}")
+    for label, kind, key, goal in GOALS:
+        for n, figures in builds.items() if kind == "build" else [(province, {key: {"seconds": checks.get(key, float("nan"))}})]:
+            seconds = figures[key]["seconds"]
+            mark = "met" if seconds <= goal else "not met"
+            print(f"{label + f' ({n} records)':<52} {seconds:8.1f} s {goal:6.0f} s  {mark}")
+        if key == "cold":
+            for n, figures in builds.items():
+                peak = figures[key]["peak"]
+                print(f"{f'build, cold, peak memory ({n} records)':<52} {peak:7.0f} MB {1024:5.0f} MB  {'met' if peak <= 1024 else 'not met'}")
 
 
 if __name__ == "__main__":
