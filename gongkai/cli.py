@@ -9,7 +9,7 @@ import sys
 from contextlib import nullcontext
 from pathlib import Path
 
-from . import argzh, check
+from . import argzh, check, store
 from .cache import RecordCache, default_dir
 from .findings import RENDERERS
 
@@ -30,11 +30,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 2
     root = _root(args)
     cache = None if args.no_cache else RecordCache(Path(args.cache).resolve() if args.cache else default_dir(root))
-    # The records a change touches are read in full: the change rules compare all their fields.
-    project = check(root, cache=cache, fresh=_changed_paths(root, args.base) if args.base else None)
-    findings = project.findings
-    if args.base:
-        findings.extend(change_findings(project, args.base, args.unit or [], args.owner))
+    # --no-cache: the history read incrementally (store.py) is read whole too.
+    with store.disabled() if args.no_cache else nullcontext():
+        # The records a change touches are read in full: the change rules compare all their fields.
+        project = check(root, cache=cache, fresh=_changed_paths(root, args.base) if args.base else None)
+        findings = project.findings
+        if args.base:
+            findings.extend(change_findings(project, args.base, args.unit or [], args.owner))
     from .owners import check_codeowners
 
     check_codeowners(project)

@@ -11,11 +11,13 @@ able to run code.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -61,8 +63,24 @@ def digest(*parts: str | bytes) -> str:
     return h.hexdigest()
 
 
+_off = False  # `check --no-cache`: neither read nor write
+
+
+@contextlib.contextmanager
+def disabled() -> Iterator[None]:
+    """Within: nothing is read from the cache or written to it (every result is worked out afresh)."""
+    global _off
+    was, _off = _off, True
+    try:
+        yield
+    finally:
+        _off = was
+
+
 def read_sealed(path: Path, kind: str, key: str) -> Any | None:
     """The body of a sealed file made for this kind and key; None when absent or untrustworthy."""
+    if _off:
+        return None
     try:
         with open(path, "rb") as f:
             header_line = f.readline()
@@ -84,11 +102,16 @@ def read_sealed(path: Path, kind: str, key: str) -> Any | None:
 
 def write_sealed(path: Path, kind: str, key: str, body: Any) -> None:
     """Write a sealed file atomically; a cache that cannot be written only makes the next run slower."""
+    if _off:
+        return
     data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     header = {"magic": MAGIC, "format": FORMAT, "kind": kind, "key": key, "sha256": hashlib.sha256(data).hexdigest()}
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        ignore = path.parent / ".gitignore"
+        if not ignore.exists():  # git never lists the cache as a change, whatever the repository's .gitignore says
+            ignore.write_text("# what builds remember (gongkai/store.py); safe to delete\n*\n", "utf-8")
         with open(tmp, "wb") as f:
             f.write(json.dumps(header).encode() + b"\n" + data)
         tmp.replace(path)

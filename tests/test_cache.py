@@ -304,26 +304,30 @@ def git(root, *args):
 
 
 def test_check_keeps_its_cache_in_the_repository_where_git_does_not_see_it(repo, capsys, monkeypatch):
-    monkeypatch.delenv(cache_module.ENV, raising=False)
+    monkeypatch.delenv("GONGKAI_CACHE", raising=False)
     repo.record("a.md", notice())
     git(repo.root, "init", "-q", "-b", "main")
     git(repo.root, "add", "-A")
     git(repo.root, "commit", "-qm", "开始")
     assert main(["check", "--root", str(repo.root)]) == 0
-    assert (repo.root / ".gongkai-cache").is_dir()
-    assert git(repo.root, "status", "--porcelain", "--untracked-files=all") == ""
+    assert shards(repo.root / ".gongkai-cache" / "records")
+    assert (repo.root / ".gongkai-cache" / "history").is_dir()  # the 索引号 ledger and landing days
+    assert git(repo.root, "status", "--porcelain", "--untracked-files=all", "--ignored=no") == ""
 
 
 def test_no_cache_and_cache_dir_options(repo, tmp_path, monkeypatch):
-    monkeypatch.delenv(cache_module.ENV, raising=False)
+    monkeypatch.delenv("GONGKAI_CACHE", raising=False)
     repo.record("a.md", notice())
+    git(repo.root, "init", "-q", "-b", "main")
+    git(repo.root, "add", "-A")
+    git(repo.root, "commit", "-qm", "开始")
     assert main(["check", "--root", str(repo.root), "--no-cache"]) == 0
-    assert not (repo.root / ".gongkai-cache").exists()
+    assert not (repo.root / ".gongkai-cache").exists()  # neither the records' nor the history's
     assert main(["check", "--root", str(repo.root), "--cache", str(tmp_path / "elsewhere")]) == 0
-    assert shards(tmp_path / "elsewhere") and not (repo.root / ".gongkai-cache").exists()
-    monkeypatch.setenv(cache_module.ENV, str(tmp_path / "by-env"))
+    assert shards(tmp_path / "elsewhere") and not (repo.root / ".gongkai-cache" / "records").exists()
+    monkeypatch.setenv("GONGKAI_CACHE", str(tmp_path / "by-env"))
     assert main(["check", "--root", str(repo.root)]) == 0
-    assert shards(tmp_path / "by-env")
+    assert shards(tmp_path / "by-env" / "records") and (tmp_path / "by-env" / "history").is_dir()
 
 
 # The 索引号 ledger ---------------------------------------------------------------------------
