@@ -33,7 +33,9 @@ def build(site: CountySite) -> None:
         "missing": [[_unit(m.unit), _item(m.item), m.periods_zh, m.due.isoformat()] for m in a.missing],
         "late": [
             [{"href": rel_url(HERE, x.record.url), "text": x.record.title}, _unit(x.unit), period_zh(x.period),
-             x.due.isoformat(), x.published.isoformat() + (f"（补录，发布日期写 {x.typed.isoformat()}）" if x.typed else ""), str(x.days)]
+             x.due.isoformat(),
+             {"text": x.published.isoformat(), "note": f"（补录，发布日期写 {x.typed.isoformat()}）"} if x.typed else x.published.isoformat(),
+             str(x.days)]
             for x in a.late
         ],
         "never": [{"unit": _unit(site.county.units[u]), "items": [_item(i) for i in items]} for u, items in a.never.items()],

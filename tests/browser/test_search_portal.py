@@ -39,7 +39,11 @@ def where(server, href):
 
 
 def test_the_portal_box_opens_a_search_over_every_county(page, server, project):
+    county = next(iter(project.counties))
+    page.goto(f"{server}{county}/")
+    assert page.get_attribute("#gk-q", "placeholder") == "搜索本站公开信息"  # a county's box searches that county
     page.goto(server)
+    assert page.get_attribute("#gk-q", "placeholder") == "搜索各县（市、区）公开信息"  # the portal's, every county
     page.fill("#gk-q", "农补")
     page.press("#gk-q", "Enter")
     page.wait_for_url("**/search/?q=*")

@@ -21,3 +21,25 @@
     });
   });
 })();
+
+// The menu drawer on a phone: the toolbar's links come between the menu button and the
+// drawer in the page, so a keyboard user who opens the menu is taken into it, and Escape
+// closes it and gives the focus back to the button.
+(function () {
+  "use strict";
+  var drawer = document.getElementById("__drawer");
+  var button = document.querySelector("label[for='__drawer'][tabindex]");
+  if (!drawer || !button) return;
+  var narrow = window.matchMedia("(max-width: 76.234375em)");  // where Material hides the drawer
+  drawer.addEventListener("change", function () {
+    if (!drawer.checked || !narrow.matches) return;
+    var first = document.querySelector(".md-sidebar--primary a[href]");
+    if (first) first.focus();
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape" || !drawer.checked || !narrow.matches) return;
+    drawer.checked = false;
+    drawer.dispatchEvent(new Event("change"));
+    button.focus();
+  });
+})();
