@@ -298,7 +298,8 @@ def warm_run(n: int, commits: int, repo: Path | None = None) -> dict[str, dict[s
             result, log = _build_in_child(root, site)
             figures[label] = result
             for line in log.strip().splitlines():
-                print(f"    {line}")
+                if line and not line.startswith(("content/", " ", "\t")):  # the stages, not the synthetic records' findings
+                    print(f"    {line}")
             print(f"{label:<26} {result['seconds']:7.2f} s (CPU {result['cpu']:6.1f} s)   peak RSS {result['peak']:6.0f} MB "
                   f"(child processes: search indexer, git {result['children']:.0f} MB)", flush=True)
         print("\n" + " | ".join(f"{k}: {v['seconds']:.1f} s, {v['peak']:.0f} MB" for k, v in figures.items()))
