@@ -557,17 +557,17 @@ GOALS = (
 
 def print_goals(builds: dict[int, dict[str, dict[str, float]]], checks: dict[str, float], commits: int, province: int) -> None:
     """One table: every figure of the run beside its goal."""
-    print(f"\n== side by side (builds with {commits} commits; check over {province} records)")
-    print(f"{'':<52} {'measured':>10} {'goal':>8}")
+    rows = []
     for label, kind, key, goal in GOALS:
-        for n, figures in builds.items() if kind == "build" else [(province, {key: {"seconds": checks.get(key, float("nan"))}})]:
-            seconds = figures[key]["seconds"]
-            mark = "met" if seconds <= goal else "not met"
-            print(f"{label + f' ({n} records)':<52} {seconds:8.1f} s {goal:6.0f} s  {mark}")
-        if key == "cold":
-            for n, figures in builds.items():
-                peak = figures[key]["peak"]
-                print(f"{f'build, cold, peak memory ({n} records)':<52} {peak:7.0f} MB {1024:5.0f} MB  {'met' if peak <= 1024 else 'not met'}")
+        if kind == "check":
+            rows.append((f"{label} ({province} records)", checks.get(key, float("nan")), goal, "s"))
+        else:
+            rows += [(f"{label} ({n} records)", figures[key]["seconds"], goal, "s") for n, figures in builds.items()]
+    rows += [(f"build, cold, peak memory ({n} records)", figures["cold"]["peak"], 1024.0, "MB") for n, figures in builds.items()]
+    print(f"\n== side by side (builds with {commits} commits; check over {province} records)")
+    print(f"{'':<52} {'measured':>11} {'goal':>9}")
+    for name, value, goal, unit in rows:
+        print(f"{name:<52} {value:8.1f} {unit:<2} {goal:6.0f} {unit:<2}  {'met' if value <= goal else 'not met'}")
 
 
 if __name__ == "__main__":
