@@ -13,9 +13,11 @@ import datetime as dt
 import difflib
 import json
 import re
+import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -399,11 +401,43 @@ def _parse_many(texts: dict[str, str], commits: list[history.Commit]) -> dict[tu
         return {}
     order = sorted(pairs)
     try:
-        with multiprocessing.get_context("fork").Pool(cores) as pool:
+        with forked_pool(cores) as pool:
             results = pool.map(_parse_pair, [(texts[b], p) for b, p in order], chunksize=256)
     except OSError:  # no processes to be had: parse here, as for a short history
         return {}
     return dict(zip(order, results, strict=True))
+
+
+# Signals whose handlers the command line replaces (cli.main: they unwind like Ctrl+C).
+_STOPS = ("SIGTERM", "SIGHUP")
+
+
+@contextmanager
+def forked_pool(processes: int) -> Iterator[Any]:
+    """A pool of forked processes that end when the pool ends them.
+
+    A forked worker inherits this process's signal handlers. cli.main turns SIGTERM into
+    KeyboardInterrupt so that a build cleans up; in a worker that handler hung the build
+    for good (seen: a worker waiting on the pool's queue lock after Pool.terminate's
+    SIGTERM had unwound another one instead of ending it). So the workers are forked with
+    the default handlers, which end a process on SIGTERM, and ignore SIGINT (Ctrl+C reaches
+    the whole process group; this process stops the pool). The handlers here are put back
+    as soon as the workers exist."""
+    import multiprocessing
+    import signal
+
+    stops = [getattr(signal, name) for name in _STOPS if hasattr(signal, name)]
+    in_main = threading.current_thread() is threading.main_thread()
+    saved = {sig: signal.getsignal(sig) for sig in [*stops, signal.SIGINT]} if in_main else {}
+    try:
+        for sig in saved:
+            signal.signal(sig, signal.SIG_IGN if sig == signal.SIGINT else signal.SIG_DFL)
+        pool = multiprocessing.get_context("fork").Pool(processes)
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+    with pool:
+        yield pool
 
 
 def _encode_history(h: RecordHistory) -> list[Any]:

@@ -236,3 +236,28 @@ def test_the_last_commit_of_each_file_read_incrementally_is_what_git_log_says(st
     git(root, "rm", "-q", "content/government/demo/ju/land.md")
     commit(root, "删除", "2014-01-22")
     assert manifest.last_changed(root) == expected()
+
+
+def _stop_handlers(_: object = None) -> tuple:
+    import signal
+
+    return signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP), signal.getsignal(signal.SIGINT)
+
+
+def test_the_parsing_pool_ends_when_the_pool_ends_it(monkeypatch):
+    """The build turns SIGTERM into KeyboardInterrupt (cli.main); a forked worker that kept that
+    handler unwound instead of ending when Pool.terminate signalled it, and a build hung for good.
+    The pool's workers have the default handlers; this process keeps its own."""
+    import signal
+
+    from gongkai import changes, cli
+
+    handlers = {sig: signal.signal(sig, cli._interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        with changes.forked_pool(2) as pool:
+            seen = pool.map(_stop_handlers, range(4), chunksize=1)
+            assert _stop_handlers()[:2] == (cli._interrupt, cli._interrupt)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    assert set(seen) == {(signal.SIG_DFL, signal.SIG_DFL, signal.SIG_IGN)}
