@@ -170,3 +170,24 @@ def test_a_unit_page_links_its_form_editor_once_the_forge_is_named(repo: Repo):
     assert not project.findings.errors
     built = {p.url: p for p in county_pages(project, project.counties["demo"])[0]}
     assert '<a href="../../admin/cun/">维护本单位信息</a>' in built["units/cun/"].content
+
+
+def test_relative_links_are_the_ones_posixpath_gives():
+    """rel_url works on segments for speed; it must give what posixpath.relpath gives."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from gongkai.pages import _rel_url_normalised, rel_url
+
+    segment = st.sampled_from(["a", "b", "units", "zfb", "page", "2", "index.html", "x.csv", ".", ".."])
+    url = st.builds(lambda parts, slash: "/".join(parts) + ("/" if slash and parts else ""), st.lists(segment, max_size=5), st.booleans())
+
+    @settings(max_examples=2000, deadline=None)
+    @given(url, url)
+    def same(a, b):
+        assert rel_url(a, b) == _rel_url_normalised(a, b)
+
+    same()
+    assert rel_url("government/zfb/r1/", "units/zfb/") == "../../../units/zfb/"
+    assert rel_url("units/", "units/") == "./"
+    assert rel_url("", "data/county.csv") == "data/county.csv"
