@@ -217,6 +217,8 @@ def build_county(
     county_site = CountySite(project, county, histories, previous=previous)
     pages, assets, documents = county_site.build(), county_site.assets, county_site.documents
     times["pages"] = time.perf_counter() - t
+    if county_site.kept_records:
+        log(f"{county.name}：{county_site.kept_records} 条记录的页面数据与上次相同，取自缓存")
     if county_site.lost:
         log(
             f"{county.name}：{len(county_site.lost)} 条上次已发布的记录在内容和修订历史中都已没有"

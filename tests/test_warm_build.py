@@ -155,3 +155,52 @@ def test_a_corrupt_build_record_is_ignored(builds, capsys):
     b.monkeypatch.setenv("GONGKAI_CACHE", str(b.cache))
     key = warm.inputs_key(repo.root, None, {"search": True, "past": False, "previous": None})
     assert key is not None and warm.unchanged(repo.root, b.site, key)
+
+
+KEPT_RECORDS = "条记录的页面数据与上次相同，取自缓存"
+
+
+def test_record_pages_kept_by_content_follow_every_input_they_are_made_of(builds, capsys):
+    """A record's page, search document and data files are taken from the cache when the
+    record, its item, its history, the county file and site.yml are as they were; a change
+    to any of them (not only to the record) makes them again, byte-identical to a cold build."""
+    repo, b = builds
+    root = repo.root
+    b.same_as_cold(capsys)
+
+    repo.record("ledger.md", CHANGED_LEDGER)
+    commit(root, "更正12月账目", "2014-01-20")
+    assert f"3 {KEPT_RECORDS}" in b.same_as_cold(capsys)  # all but the changed ledger
+
+    county = root / "content/counties/demo.yml"
+    county.write_text(county.read_text("utf-8").replace("name: 示范村村民委员会", "name: 示范村村民委员会\n    supervision_phone: 0374-1234567"), "utf-8")
+    commit(root, "村委会监督电话", "2014-01-21")
+    log = b.same_as_cold(capsys)
+    assert KEPT_RECORDS not in log  # the county file is an input of every record page
+    assert "0374-1234567" in (b.site / "demo/village/cun/meeting/index.html").read_text("utf-8")
+
+    site = root / "content/site.yml"
+    site.write_text(site.read_text("utf-8") + "base_url: https://gongkai.example/\n", "utf-8")
+    commit(root, "门户地址", "2014-01-22")
+    assert KEPT_RECORDS not in b.same_as_cold(capsys)  # the printed page's address and QR code
+    assert "https://gongkai.example/demo/village/cun/meeting/" in (b.site / "demo/village/cun/meeting/index.html").read_text("utf-8")
+
+    repo.record("rule.md", notice("关于村级公益事业一事一议的规定").replace("正文。", "正文（有一处错字已改）。"))
+    commit(root, "改错字", "2014-01-23")
+    assert f"3 {KEPT_RECORDS}" in b.same_as_cold(capsys)  # kept again under the new settings
+
+
+def test_a_damaged_record_pages_cache_is_made_again(builds, capsys):
+    """A kept-pages file that is not intact is not used; the build is still byte-identical."""
+    repo, b = builds
+    b.same_as_cold(capsys)
+    kept = list((b.cache / "pages").glob("*.json"))
+    assert kept
+    for path in kept:
+        data = path.read_bytes()
+        path.write_bytes(data.replace("关于召开村民代表会议的通知".encode(), "关于召开村民代表会议的通告".encode()))
+    repo.record("ledger.md", CHANGED_LEDGER)
+    commit(repo.root, "更正12月账目", "2014-01-20")
+    log = b.same_as_cold(capsys)
+    assert KEPT_RECORDS not in log
+    assert "通告" not in "".join(p.read_text("utf-8") for p in (b.site / "demo").rglob("*.html"))

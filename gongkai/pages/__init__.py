@@ -217,6 +217,7 @@ class CountySite:
         self.pages: list[Page] = []
         self.assets: list[Asset] = []
         self.documents: list[SearchDocument] = []
+        self.kept_records = 0  # record pages taken from the cache (pages/memo.py)
 
     # helpers ---------------------------------------------------------------------------
 
@@ -309,14 +310,20 @@ class CountySite:
             search,
             stats,
         )
+        from .memo import RecordPages
 
         home.build(self)
         for category in CATEGORIES:
             listing.category(self, category)
         listing.units(self)
         listing.catalogue(self)
+        kept = RecordPages(self)
         for r in self.records:
-            record.build(self, r)
+            if not kept.take(r):
+                with kept.keeping(r):
+                    record.build(self, r)
+        kept.save()
+        self.kept_records = kept.hits
         record.add_qr_codes(self)
         data.build(self)
         conventions.build(self)

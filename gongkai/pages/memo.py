@@ -1,0 +1,200 @@
+"""Record pages kept from one build to the next, by what they are made of.
+
+A record's page, its search document and its data files (pages/record.py) depend only on
+the record (its path, fields, body and 索引号), its catalogue item, its history, the county
+file (units, 监督电话), site.yml (the address on the printed page) and the code. Of a
+10,000-record county one change touches one record, yet making every record's page again
+was most of the page stage (Markdown, tables, CSV and JSON). So each record's products are
+kept in the cache folder under a key made of all of those inputs, and a record whose key is
+the same takes them from there. Any change to an input misses (a code change misses
+everything, through store.code_key), and the byte-identity test of warm against cold builds
+(tests/test_warm_build.py) holds the result to what a cold build makes.
+
+Only plain values are kept (JSON in a sealed file, store.py): the places of the markup a page
+may print unescaped (Markup: the sanitised body and build-time SVG) and of tuples (table
+rows) are kept beside the values, and an entry that does not come back exactly as it went in is not kept.
+Records with attachments are not kept (their assets are files in the repository).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+
+from .. import store
+from ..model import Record
+from ..search import SearchDocument
+from . import Asset, Page
+
+if TYPE_CHECKING:
+    from . import CountySite
+
+KIND = "record-pages"
+
+
+def _plain(value: Any) -> str:
+    """Inputs as JSON; raises TypeError on anything but plain data (then nothing is kept)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_refuse)
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(type(value).__name__)
+
+
+def _freeze(value: Any, path: list[Any], marks: dict[str, list[list[Any]]]) -> Any:
+    """value as JSON-able data; the paths of its Markup strings and of its tuples go to marks."""
+    if isinstance(value, Markup):
+        marks["markup"].append(list(path))
+        return str(value)
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise TypeError("a key that is not text")
+        return {k: _freeze(v, [*path, k], marks) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        if isinstance(value, tuple):
+            marks["tuple"].append(list(path))
+        return [_freeze(v, [*path, i], marks) for i, v in enumerate(value)]
+    if value is None or type(value) in (str, int, bool, float):
+        return value
+    raise TypeError(type(value).__name__)
+
+
+def _thaw(value: Any, marks: dict[str, list[list[Any]]]) -> Any:
+    for path in marks["markup"]:
+        _replace(value, path, Markup)
+    for path in sorted(marks["tuple"], key=len, reverse=True):  # the innermost first: a tuple cannot be changed
+        if path:
+            _replace(value, path, tuple)
+        else:
+            value = tuple(value)
+    return value
+
+
+def _replace(value: Any, path: list[Any], kind: Any) -> None:
+    holder = value
+    for part in path[:-1]:
+        holder = holder[part]
+    holder[path[-1]] = kind(holder[path[-1]])
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal values of the same types all the way down (Markup is not str)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+class RecordPages:
+    """The kept record products of one county site, read at the start of its page stage."""
+
+    def __init__(self, site: CountySite):
+        self.site = site
+        project, county = site.project, site.county
+        self.path = store.cache_root(project.root) / "pages" / f"{store.digest(county.id)[:16]}.json"
+        try:
+            self.env = store.digest(store.code_key(), _plain(asdict(project.site)), _plain(asdict(county)), str(site.site_name))
+        except (TypeError, ValueError):
+            self.env = None
+        found = store.read_sealed(self.path, KIND, self.env) if self.env else None
+        self.old: dict[str, Any] = found if isinstance(found, dict) else {}
+        self.new: dict[str, Any] = {}
+        self._items: dict[tuple[str, str], str] = {}
+        self.hits = 0
+
+    def key(self, r: Record) -> str | None:
+        """The key of a record's products; None when they are not to be kept."""
+        if self.env is None or r.item is None or r.meta.get("attachments"):
+            return None
+        item = (r.category, r.item.id)
+        try:
+            if item not in self._items:
+                self._items[item] = _plain(asdict(r.item))
+            h = self.site.histories.get(r.path)
+            history = _plain(_history(h)) if h is not None else ""
+            return store.digest(r.path, _plain(r.meta), r.body, r.index_no, self._items[item], history)
+        except (TypeError, ValueError):
+            return None
+
+    def take(self, r: Record) -> bool:
+        """Add the record's kept page, search document and data files to the site; False when there are none."""
+        key = self.key(r)
+        entry = self.old.get(r.path)
+        if key is None or not isinstance(entry, list) or len(entry) != 2 or entry[0] != key or not isinstance(entry[1], str):
+            return False
+        try:
+            # Each entry is its own JSON text, parsed afresh: the page's data is changed
+            # after this (its QR code), and must not change what is kept.
+            page, document, assets = _decode(json.loads(entry[1]))
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+            return False  # a damaged entry in an intact file: made again
+        self.site.pages.append(page)
+        self.site.documents.append(document)
+        self.site.assets.extend(assets)
+        self.new[r.path] = entry
+        self.hits += 1
+        return True
+
+    @contextmanager
+    def keeping(self, r: Record) -> Iterator[None]:
+        """Around making a record's products: keep what was added to the site, if it can be kept exactly."""
+        site = self.site
+        pages, documents, assets = len(site.pages), len(site.documents), len(site.assets)
+        yield
+        key = self.key(r)
+        made = site.pages[pages:], site.documents[documents:], site.assets[assets:]
+        if key is None or len(made[0]) != 1 or len(made[1]) != 1:
+            return
+        try:
+            text = json.dumps(_encode(made[0][0], made[1][0], made[2]), ensure_ascii=False, separators=(",", ":"))
+            # What comes back must be what went in, types included.
+            page, document, back = _decode(json.loads(text))
+        except (TypeError, ValueError, UnicodeDecodeError):
+            return
+        if _same_page(page, made[0][0]) and document == made[1][0] and _same_assets(back, made[2]):
+            self.new[r.path] = [key, text]
+
+    def save(self) -> None:
+        """Write the products of the records the site has now (only when something changed)."""
+        if self.env is not None and self.new != self.old:
+            store.write_sealed(self.path, KIND, self.env, self.new)
+
+
+def _history(h: Any) -> Any:
+    from ..changes import _encode_history
+
+    return _encode_history(h)
+
+
+def _encode(page: Page, document: SearchDocument, assets: list[Asset]) -> list[Any]:
+    marks: dict[str, list[list[Any]]] = {"markup": [], "tuple": []}
+    data = _freeze(page.data, [], marks)
+    meta = _freeze(page.meta, [], {"markup": [], "tuple": []})
+    files = []
+    for a in assets:
+        if a.path is not None or a.content is None:
+            raise TypeError("an asset that is a file")
+        files.append([a.src, a.content.decode("utf-8")])
+    return [[page.src, page.title, page.template, page.kind, data, marks, meta], asdict(document), files]
+
+
+def _decode(entry: list[Any]) -> tuple[Page, SearchDocument, list[Asset]]:
+    (src, title, template, kind, data, marks, meta), document, files = entry
+    page = Page(src, title, template, _thaw(data, marks), kind=kind, meta=meta)
+    return page, SearchDocument(**document), [Asset(s, content=c.encode("utf-8")) for s, c in files]
+
+
+def _same_page(a: Page, b: Page) -> bool:
+    return (a.src, a.title, a.template, a.kind) == (b.src, b.title, b.template, b.kind) and _same(a.data, b.data) and _same(a.meta, b.meta)
+
+
+def _same_assets(a: list[Asset], b: list[Asset]) -> bool:
+    return [(x.src, x.content) for x in a] == [(x.src, x.content) for x in b]
