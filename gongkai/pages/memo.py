@@ -1,7 +1,7 @@
 """Record pages kept from one build to the next, by what they are made of.
 
 A record's page, its search document and its data files (pages/record.py) depend only on
-the record (its path, fields, body and 索引号), its catalogue item, its history, the county
+the record (its path, its file's bytes, which give its fields and body, and its 索引号), its catalogue item, its history, the county
 file (units, 监督电话), site.yml (the address on the printed page) and the code. Of a
 10,000-record county one change touches one record, yet making every record's page again
 was most of the page stage (Markdown, tables, CSV and JSON). So each record's products are
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from .. import store
+from .. import cache, store
 from ..model import Record
 from ..search import SearchDocument
 from . import Asset, Page
@@ -108,6 +108,7 @@ class RecordPages:
         self.old: dict[str, Any] = found if isinstance(found, dict) else {}
         self.new: dict[str, Any] = {}
         self._items: dict[tuple[str, str], str] = {}
+        self._blobs: dict[str, str] | None = None
         self.hits = 0
 
     def key(self, r: Record) -> str | None:
@@ -120,9 +121,20 @@ class RecordPages:
                 self._items[item] = _plain(asdict(r.item))
             h = self.site.histories.get(r.path)
             history = _plain(_history(h)) if h is not None else ""
-            return store.digest(r.path, _plain(r.meta), r.body, r.index_no, self._items[item], history)
-        except (TypeError, ValueError):
+            return store.digest(r.path, self._blob(r), r.index_no, self._items[item], history)
+        except (TypeError, ValueError, OSError):
             return None
+
+    def _blob(self, r: Record) -> str:
+        """The record file's git blob id: its fields and body are what the code makes of those
+        bytes with its item's schema (both in the key). Git's index names the files it has
+        unchanged; any other is hashed here."""
+        if self._blobs is None:
+            self._blobs = cache.tracked_blobs(self.site.project.root)
+        blob = self._blobs.get(r.path)
+        if blob is None:
+            blob = cache.blob_id((self.site.project.root / r.path).read_bytes())
+        return blob
 
     def take(self, r: Record) -> bool:
         """Add the record's kept page, search document and data files to the site; False when there are none."""
