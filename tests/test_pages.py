@@ -191,3 +191,31 @@ def test_relative_links_are_the_ones_posixpath_gives():
     assert rel_url("government/zfb/r1/", "units/zfb/") == "../../../units/zfb/"
     assert rel_url("units/", "units/") == "./"
     assert rel_url("", "data/county.csv") == "data/county.csv"
+
+
+def test_kept_record_pages_come_back_with_their_markup_and_tuples():
+    """pages/memo.py keeps page data as JSON with the places of Markup and tuples; what it
+    refuses (a set, a str subclass, NaN) is not kept at all."""
+    import json
+
+    import pytest
+    from markupsafe import Markup
+
+    from gongkai.pages import Asset, Page, memo
+    from gongkai.search import SearchDocument
+
+    data = {"body": Markup("<p>正文</p>"), "fields": [{"rows": [("期初余额", "12,000.00元"), ("x", (Markup("<b>1</b>"), 2.5))]}],
+            "print": {"qr": None, "n": 3, "ok": True}}
+    page = Page("village/cun/a.md", "标题", "record.html", data, kind="record", meta={"description": "描述"})
+    doc = SearchDocument(url="village/cun/a/", title="标题", unit="村", date="2014-01-08", summary="", filters={"类别": "村务公开"}, text="正文")
+    assets = [Asset("data/records/a.csv", content="\ufeff名称\r\n".encode())]
+    back, doc_back, assets_back = memo._decode(json.loads(json.dumps(memo._encode(page, doc, assets), ensure_ascii=False)))
+    rows = back.data["fields"][0]["rows"]
+    assert back.data == data and type(back.data["body"]) is Markup
+    assert type(rows[0]) is tuple and type(rows[1][1]) is tuple and type(rows[1][1][0]) is Markup
+    assert doc_back == doc and [(a.src, a.content) for a in assets_back] == [(a.src, a.content) for a in assets]
+    for refused in ({"a": {1, 2}}, {"a": type("S", (str,), {})("x")}, {1: "number key"}):
+        with pytest.raises(TypeError):
+            memo._encode(Page("a.md", "t", "record.html", refused), doc, [])
+    with pytest.raises(ValueError):
+        json.dumps(memo._encode(Page("a.md", "t", "record.html", {"a": float("nan")}), doc, []), allow_nan=False)
