@@ -695,11 +695,11 @@ def main(argv: list[str]) -> int:
     """The indexer process: documents.json and an output folder (then, optionally, the
     previous bundle and the state file); prints figures as JSON."""
     source, out = Path(argv[0]), Path(argv[1])
-    previous, state = (Path(argv[2]), Path(argv[3])) if len(argv) >= 4 else (None, None)
+    update = {"previous": Path(argv[2]), "state": Path(argv[3])} if len(argv) >= 4 else {}
     started = time.perf_counter()
     documents = [SearchDocument(**d) for d in json.loads(source.read_text("utf-8"))]
     try:
-        stats = write_bundle(documents, out, previous, state)
+        stats = write_bundle(documents, out, **update)
     except OSError as exc:  # a full disk: the parent raises it again and says so in Chinese
         print(json.dumps({"oserror": exc.errno, "filename": str(exc.filename or out)}))
         return 3
