@@ -58,6 +58,7 @@ def _edits(docs: list[SearchDocument]):
     _nth(docs, "village/cun/r0017/").filters["类别"] = "党务公开"  # a filter value no record had
     yield "a filter value changed", copy.deepcopy(docs), True
     heading = _nth(docs, "village/cun/r0030/").heading.rsplit("许政", 1)[1]
+    assert not any("2014 30号" in search.keys(d.text) for d in docs)  # a key of record 30's heading, and of no text
     _nth(docs, "village/cun/r0031/").text += f"\n依据许政{heading}"  # a key only a heading held enters a text
     yield "a heading's key enters a text", copy.deepcopy(docs), True
     _nth(docs, "village/cun/r0031/").text = _nth(docs, "village/cun/r0031/").title  # most of its keys go
