@@ -48,6 +48,11 @@ Record ids follow publication date, newest first, so results come newest first; 
 whose title, 文号 or 索引号 contain the query come before the others. Each filter value
 (类别=村务公开) is a key of its own, so a filter is one more lookup.
 `theme/assets/gongkai-search.js` does the same cutting on the query; tests pin the two.
+
+A build updates the bundle it published before rather than writing it whole when the records
+keep their ids (write_bundle): the cache remembers the documents and the SHA-256 of every
+file; only the buckets holding keys of the changed records are rewritten, and a file is
+taken from the published bundle only when its bytes are the ones remembered.
 """
 
 from __future__ import annotations
