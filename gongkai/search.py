@@ -48,11 +48,17 @@ Record ids follow publication date, newest first, so results come newest first; 
 whose title, 文号 or 索引号 contain the query come before the others. Each filter value
 (类别=村务公开) is a key of its own, so a filter is one more lookup.
 `theme/assets/gongkai-search.js` does the same cutting on the query; tests pin the two.
+
+A build updates the bundle it published before rather than writing it whole when the records
+keep their ids (write_bundle): the cache remembers the documents and the SHA-256 of every
+file; only the buckets holding keys of the changed records are rewritten, and a file is
+taken from the published bundle only when its bytes are the ones remembered.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import math
 import os
@@ -70,6 +76,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from . import store
 
 FORMAT = 1
 BUNDLE = "search-index"
@@ -267,63 +275,327 @@ def _order(documents: list[SearchDocument]) -> list[SearchDocument]:
     return sorted(by_url, key=lambda d: d.date, reverse=True)
 
 
-def write_bundle(documents: list[SearchDocument], out: Path) -> dict[str, Any]:
-    """Write the search bundle for these records into `out`; returns figures about it."""
+def write_bundle(
+    documents: list[SearchDocument], out: Path, previous: Path | None = None, state: Path | None = None
+) -> dict[str, Any]:
+    """Write the search bundle for these records into `out`; returns figures about it.
+
+    With `previous` (the bundle published before) and `state` (what the build that wrote it
+    remembered, in the cache), the postings of only the records that changed are worked out
+    again and only the buckets holding their keys are rewritten; the other buckets, and the
+    record files of the records that did not change, are hard-linked from `previous` once
+    their SHA-256 is the one the state noted. The bytes are the same as from scratch:
+    whenever that cannot be shown cheaply (ids shift, the bucket count changes, a file or
+    the state does not match), the files concerned are written from scratch."""
     docs = _order(documents)
-    count = len(docs)
-    postings: dict[str, list[int]] = defaultdict(list)
-    headings: dict[str, list[int]] = defaultdict(list)
-    filters: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    (out / "r").mkdir(parents=True, exist_ok=True)
-    (out / "c").mkdir(exist_ok=True)
-    for start in range(0, count, BLOCK):
-        block = docs[start : start + BLOCK]
-        names = sorted({d.unit for d in block})
-        cards = [[d.url, d.title, names.index(d.unit), d.date] for d in block]
-        (out / "c" / f"{start // BLOCK}.json").write_text(_json({"units": names, "cards": cards}), "utf-8")
-    for rid, doc in enumerate(docs):
-        for k in keys(doc.text):
-            postings[k].append(rid)
-        for k in keys(doc.heading or doc.title):
-            headings[k].append(rid)
-        for name, value in doc.filters.items():
-            if value:
-                postings[filter_key(name, value)].append(rid)
-                filters[name][value] += 1
-        record = {"url": doc.url, "title": doc.title, "unit": doc.unit, "date": doc.date, "summary": doc.summary,
-                  "text": doc.text[:TEXT_LIMIT]}
-        if len(doc.text) > TEXT_LIMIT:
-            record["cut"] = True
-        (out / "r" / f"{rid}.json").write_text(_json(record), "utf-8")
-    varints = _Varints(max(256, 2 * count + 2))
-    entries: dict[str, bytes] = {}
-    empty: list[int] = []
-    for k in sorted(postings):
-        raw = k.encode("utf-8")
-        entries[k] = b"".join((varints[len(raw)], raw, encode_ids(postings[k], count, varints),
-                               encode_ids(headings.get(k, empty), count, varints)))
-    total = sum(map(len, entries.values()))
-    buckets = max(1, math.ceil(total / BUCKET_BYTES))
-    grouped: dict[int, list[bytes]] = defaultdict(list)
-    for k, entry in entries.items():  # in key order, so every bucket is too
-        grouped[bucket_of(k, buckets)].append(entry)
-    (out / "t").mkdir(exist_ok=True)
-    written = 0
-    for n in range(buckets):
-        data = _varint(len(grouped[n])) + b"".join(grouped[n])
-        written += len(data)
-        (out / "t" / f"{n}.bin").write_bytes(data)
+    old = _read_state(state) if state is not None and previous is not None else None
+    changed = _changed(docs, old["docs"]) if old is not None else None
+    index = None
+    if old is not None and previous is not None and changed is not None:
+        index = _update_buckets(docs, old, changed, previous, out)
+    if index is None:
+        index = _write_buckets(docs, out)
+    figures, remembered = index
+    kept = set(range(len(docs))).difference(changed) if changed is not None else set()
+    filters, remembered["files"] = _write_records(docs, out, previous, old["files"] if old is not None else [], kept)
     meta = {
         "format": FORMAT,
-        "records": count,
-        "buckets": buckets,
+        "records": len(docs),
+        "buckets": remembered["buckets"],
         "block": BLOCK,
         "filters": {name: sorted(values.items()) for name, values in sorted(filters.items())},
     }
     meta["columns"] = write_columns(docs, meta["filters"], out / COLUMNS)
     (out / "meta.json").write_text(_json(meta), "utf-8")
-    return {"records": count, "keys": len(entries), "postings": sum(map(len, postings.values())),
-            "buckets": buckets, "index_bytes": written}
+    if state is not None:
+        store.write_sealed(state, STATE_KIND, store.code_key(), {**remembered, "docs": [vars(d) for d in docs]})
+    return figures
+
+
+def _changed(docs: list[SearchDocument], olds: list[Any]) -> list[int] | None:
+    """The ids of the records that differ from the state's, when every record keeps its id
+    (else None: a record came, went or moved, and every id after it shifts)."""
+    if len(olds) != len(docs):
+        return None
+    changed = []
+    for rid, doc in enumerate(docs):
+        before = olds[rid]
+        if not isinstance(before, dict) or before.get("url") != doc.url:
+            return None
+        if before != vars(doc):
+            changed.append(rid)
+    return changed
+
+
+def _link(source: str, target: str, digest: Any) -> bool:
+    """Hard-link (or copy) source to target when its content has this SHA-256; False when it has not."""
+    try:
+        with open(source, "rb") as f:
+            if hashlib.sha256(f.read()).hexdigest() != digest:
+                return False
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copyfile(source, target)
+    except OSError:
+        return False
+    return True
+
+
+def _write_records(
+    docs: list[SearchDocument], out: Path, previous: Path | None, digests: list[Any], kept: set[int]
+) -> tuple[dict[str, dict[str, int]], list[str]]:
+    """Write c/ (a few files: rewritten every time) and r/, where the file of a record in
+    `kept` (same id, same document) is taken from `previous` when it is the one the state
+    noted (`digests`); returns the count of each filter value and the SHA-256 of each record file."""
+    filters: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    (out / "r").mkdir(parents=True, exist_ok=True)
+    (out / "c").mkdir(exist_ok=True)
+    for start in range(0, len(docs), BLOCK):
+        block = docs[start : start + BLOCK]
+        names = sorted({d.unit for d in block})
+        cards = [[d.url, d.title, names.index(d.unit), d.date] for d in block]
+        (out / "c" / f"{start // BLOCK}.json").write_text(_json({"units": names, "cards": cards}), "utf-8")
+    records, before = str(out / "r"), str(previous / "r") if previous is not None else ""
+    written = []
+    for rid, doc in enumerate(docs):
+        for name, value in doc.filters.items():
+            if value:
+                filters[name][value] += 1
+        target = os.path.join(records, f"{rid}.json")
+        if rid in kept and rid < len(digests) and _link(os.path.join(before, f"{rid}.json"), target, digests[rid]):
+            written.append(digests[rid])
+            continue
+        record = {"url": doc.url, "title": doc.title, "unit": doc.unit, "date": doc.date, "summary": doc.summary,
+                  "text": doc.text[:TEXT_LIMIT]}
+        if len(doc.text) > TEXT_LIMIT:
+            record["cut"] = True
+        data = _json(record).encode("utf-8")
+        with open(target, "wb") as f:
+            f.write(data)
+        written.append(hashlib.sha256(data).hexdigest())
+    return filters, written
+
+
+def _posting_keys(doc: SearchDocument) -> set[str]:
+    """The keys whose postings hold this record: its text's keys and its filter values."""
+    found = keys(doc.text)
+    found.update(filter_key(name, value) for name, value in doc.filters.items() if value)
+    return found
+
+
+def _heading_keys(doc: SearchDocument) -> set[str]:
+    return keys(doc.heading or doc.title)
+
+
+def _bucket_count(total: int) -> int:
+    return max(1, math.ceil(total / BUCKET_BYTES))
+
+
+def _entry(k: str, ids: list[int], heading: list[int], count: int, varints: _Varints | None = None) -> bytes:
+    raw = k.encode("utf-8")
+    v = varints or _Varints(0)
+    return b"".join((v[len(raw)], raw, encode_ids(ids, count, v), encode_ids(heading, count, v)))
+
+
+def _write_buckets(docs: list[SearchDocument], out: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every bucket from scratch; returns the figures and what the next build needs to update them."""
+    count = len(docs)
+    postings: dict[str, list[int]] = defaultdict(list)
+    headings: dict[str, list[int]] = defaultdict(list)
+    for rid, doc in enumerate(docs):
+        for k in _posting_keys(doc):
+            postings[k].append(rid)
+        for k in _heading_keys(doc):
+            headings[k].append(rid)
+    varints = _Varints(max(256, 2 * count + 2))
+    entries: dict[str, bytes] = {}
+    empty: list[int] = []
+    for k in sorted(postings):
+        entries[k] = _entry(k, postings[k], headings.get(k, empty), count, varints)
+    total = sum(map(len, entries.values()))
+    buckets = _bucket_count(total)
+    grouped: dict[int, list[bytes]] = defaultdict(list)
+    for k, entry in entries.items():  # in key order, so every bucket is too
+        grouped[bucket_of(k, buckets)].append(entry)
+    (out / "t").mkdir(parents=True, exist_ok=True)
+    written = 0
+    digests = []
+    for n in range(buckets):
+        data = _varint(len(grouped[n])) + b"".join(grouped[n])
+        written += len(data)
+        digests.append(hashlib.sha256(data).hexdigest())
+        (out / "t" / f"{n}.bin").write_bytes(data)
+    npostings = sum(map(len, postings.values()))
+    # A key in headings only has no entry; should a changed record put it in a text, the
+    # entry needs these records too, and no bucket holds them.
+    orphans = {k: ids for k, ids in sorted(headings.items()) if k not in postings}
+    figures = {"records": count, "keys": len(entries), "postings": npostings, "buckets": buckets, "index_bytes": written}
+    remembered = {"buckets": buckets, "total": total, "keys": len(entries), "postings": npostings, "written": written,
+                  "digests": digests, "orphans": orphans}
+    return figures, remembered
+
+
+STATE_KIND = "search-index"
+# Beyond this many changed records, updating bucket by bucket is no faster than from scratch.
+MAX_CHANGED = 500
+
+
+def state_path(root: Path, county_dir: Path) -> Path:
+    """Where the build of this county folder remembers its search bundle (in the cache folder)."""
+    return store.cache_root(root) / "search" / f"{store.digest(str(Path(county_dir).resolve()))[:16]}.json"
+
+
+def _read_state(path: Path) -> dict[str, Any] | None:
+    body = store.read_sealed(path, STATE_KIND, store.code_key())
+    wanted = {"buckets": int, "total": int, "keys": int, "postings": int, "written": int, "digests": list,
+              "orphans": dict, "files": list, "docs": list}
+    if not isinstance(body, dict) or not all(isinstance(body.get(k), t) for k, t in wanted.items()):
+        return None
+    return body
+
+
+def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
+    n = shift = 0
+    while True:
+        b = data[pos]
+        n |= (b & 0x7F) << shift
+        shift += 7
+        pos += 1
+        if b < 0x80:
+            return n, pos
+
+
+def decode_ids(data: bytes, pos: int) -> tuple[list[int], int]:
+    """The record ids encode_ids wrote at data[pos:], and where they end."""
+    header, pos = _read_varint(data, pos)
+    end = pos + (header >> 1)
+    if header & 1:
+        return [(i - pos) * 8 + bit for i in range(pos, end) for bit in range(8) if data[i] >> bit & 1], end
+    ids, last = [], -1
+    while pos < end:
+        gap, pos = _read_varint(data, pos)
+        last += gap
+        ids.append(last)
+    return ids, end
+
+
+def _bucket_entries(data: bytes) -> dict[str, bytes]:
+    """Key -> entry bytes of one bucket file, in the file's order."""
+    entries = {}
+    count, pos = _read_varint(data, 0)
+    for _ in range(count):
+        start = pos
+        length, pos = _read_varint(data, pos)
+        k = data[pos : pos + length].decode("utf-8")
+        pos += length
+        for _ids in range(2):  # the record ids, then the heading's
+            header, pos = _read_varint(data, pos)
+            pos += header >> 1
+        entries[k] = data[start:pos]
+    if pos != len(data):
+        raise ValueError("trailing bytes")
+    return entries
+
+
+def _entry_ids(entry: bytes) -> tuple[list[int], list[int]]:
+    length, pos = _read_varint(entry, 0)
+    ids, pos = decode_ids(entry, pos + length)
+    heading, _ = decode_ids(entry, pos)
+    return ids, heading
+
+
+def _update_buckets(
+    docs: list[SearchDocument], old: dict[str, Any], changed: list[int], previous: Path, out: Path
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The buckets of `previous` brought up to date for the records that changed (ids kept),
+    or None when that is not possible (too many changed, the bucket count changes, a file
+    differs from what the state says it held)."""
+    olds = old["docs"]
+    count, buckets, digests = len(docs), old["buckets"], old["digests"]
+    if len(changed) > MAX_CHANGED or len(digests) != buckets:
+        return None
+    add: dict[str, set[int]] = defaultdict(set)
+    drop: dict[str, set[int]] = defaultdict(set)
+    hadd: dict[str, set[int]] = defaultdict(set)
+    hdrop: dict[str, set[int]] = defaultdict(set)
+    for rid in changed:
+        try:
+            before = SearchDocument(**olds[rid])
+            was, washead = _posting_keys(before), _heading_keys(before)
+        except (TypeError, AttributeError):
+            return None
+        now, nowhead = _posting_keys(docs[rid]), _heading_keys(docs[rid])
+        for k in now - was:
+            add[k].add(rid)
+        for k in was - now:
+            drop[k].add(rid)
+        for k in nowhead - washead:
+            hadd[k].add(rid)
+        for k in washead - nowhead:
+            hdrop[k].add(rid)
+    touched: dict[int, list[str]] = defaultdict(list)
+    for k in {*add, *drop, *hadd, *hdrop}:
+        touched[bucket_of(k, buckets)].append(k)
+    # Every bucket of `previous` must be the one the state describes, those kept as they are too.
+    contents: dict[int, bytes] = {}
+    for n in range(buckets):
+        try:
+            data = (previous / "t" / f"{n}.bin").read_bytes()
+        except OSError:
+            return None
+        if hashlib.sha256(data).hexdigest() != digests[n]:
+            return None
+        if n in touched:
+            contents[n] = data
+    orphans = dict(old["orphans"])
+    total, nkeys, npostings, written = old["total"], old["keys"], old["postings"], old["written"]
+    digests = list(digests)
+    rewritten: dict[int, bytes] = {}
+    varints = _Varints(max(256, 2 * count + 2))
+    try:
+        for n, ks in touched.items():
+            entries = _bucket_entries(contents[n])
+            for k in ks:
+                entry = entries.get(k)
+                ids, heading = _entry_ids(entry) if entry is not None else ([], orphans.get(k, []))
+                new_ids = sorted(set(ids) - drop.get(k, set()) | add.get(k, set()))
+                new_heading = sorted(set(heading) - hdrop.get(k, set()) | hadd.get(k, set()))
+                npostings += len(new_ids) - len(ids)
+                if entry is not None:
+                    total -= len(entry)
+                    nkeys -= 1
+                    del entries[k]
+                orphans.pop(k, None)
+                if new_ids:
+                    entries[k] = _entry(k, new_ids, new_heading, count, varints)
+                    total += len(entries[k])
+                    nkeys += 1
+                elif new_heading:
+                    orphans[k] = new_heading
+            data = _varint(len(entries)) + b"".join(entries[k] for k in sorted(entries))
+            written += len(data) - len(contents[n])
+            digests[n] = hashlib.sha256(data).hexdigest()
+            rewritten[n] = data
+    except (ValueError, IndexError, TypeError, UnicodeDecodeError):
+        return None  # a bucket the state vouched for does not read: take nothing from it
+    if _bucket_count(total) != buckets:
+        return None  # every key moves to another bucket
+    (out / "t").mkdir(parents=True, exist_ok=True)
+    for n in range(buckets):
+        target = out / "t" / f"{n}.bin"
+        if n in rewritten:
+            target.write_bytes(rewritten[n])
+            continue
+        try:
+            os.link(previous / "t" / f"{n}.bin", target)
+        except OSError:
+            shutil.copyfile(previous / "t" / f"{n}.bin", target)
+    figures = {"records": count, "keys": nkeys, "postings": npostings, "buckets": buckets, "index_bytes": written,
+               "changed": len(changed), "rewritten": len(rewritten)}
+    remembered = {"buckets": buckets, "total": total, "keys": nkeys, "postings": npostings, "written": written,
+                  "digests": digests, "orphans": dict(sorted(orphans.items()))}
+    return figures, remembered
 
 
 def write_columns(docs: list[SearchDocument], values: dict[str, list], path: Path) -> list[list]:
@@ -351,7 +623,8 @@ class Indexing:
     two stages overlap on a 2-core machine); `finish` moves its bundle into the site.
     """
 
-    def __init__(self, documents: list[SearchDocument]):
+    def __init__(self, documents: list[SearchDocument], previous: Path | None = None, state: Path | None = None):
+        """`previous` and `state`: see write_bundle (without them, the bundle is written from scratch)."""
         self.tmp = Path(tempfile.mkdtemp(prefix="gongkai-search-"))
         source = self.tmp / "documents.json"
         try:
@@ -364,7 +637,8 @@ class Indexing:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gongkai.search", str(source), str(self.tmp / BUNDLE)],
+            [sys.executable, "-m", "gongkai.search", str(source), str(self.tmp / BUNDLE),
+             *([str(previous), str(state)] if previous is not None and state is not None and not store.is_disabled() else [])],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -423,12 +697,14 @@ def index(site: Path, documents: list[SearchDocument]) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """The indexer process: documents.json and an output folder; prints figures as JSON."""
+    """The indexer process: documents.json and an output folder (then, optionally, the
+    previous bundle and the state file); prints figures as JSON."""
     source, out = Path(argv[0]), Path(argv[1])
+    update = {"previous": Path(argv[2]), "state": Path(argv[3])} if len(argv) >= 4 else {}
     started = time.perf_counter()
     documents = [SearchDocument(**d) for d in json.loads(source.read_text("utf-8"))]
     try:
-        stats = write_bundle(documents, out)
+        stats = write_bundle(documents, out, **update)
     except OSError as exc:  # a full disk: the parent raises it again and says so in Chinese
         print(json.dumps({"oserror": exc.errno, "filename": str(exc.filename or out)}))
         return 3

@@ -244,7 +244,8 @@ def build_county(
     same_search = bool(with_search and found and found_search is not None and found.get("search") == found_search and (final / search.BUNDLE).is_dir())
     indexing = None
     try:
-        indexing = search.Indexing(documents) if with_search and not same_search else None
+        # The indexer updates the published bundle for the records that changed (search.write_bundle).
+        indexing = search.Indexing(documents, final / search.BUNDLE, search.state_path(project.root, final)) if with_search and not same_search else None
         t = time.perf_counter()
         reused = engine.build_site(
             project.root, work, pages=pages, assets=assets, kept=kept, previous=final if kept else None, **settings

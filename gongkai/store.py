@@ -77,6 +77,11 @@ def disabled() -> Iterator[None]:
         _off = was
 
 
+def is_disabled() -> bool:
+    """Whether the cache is off (within `disabled`): a child process must not use it either."""
+    return _off
+
+
 def read_sealed(path: Path, kind: str, key: str) -> Any | None:
     """The body of a sealed file made for this kind and key; None when absent or untrustworthy."""
     if _off:

@@ -16,7 +16,7 @@ from test_history import CHANGED_LEDGER, commit
 from test_indexno import git
 from tinyrepo import BALANCED_LEDGER, BUREAU, buildable, make_repo, notice
 
-from gongkai import history, manifest, store, warm
+from gongkai import history, manifest, search, store, warm
 from gongkai.site import build_all
 
 REUSED = "沿用，未重新生成"  # nothing changed: the whole build is skipped
@@ -78,7 +78,7 @@ def builds(tmp_path, monkeypatch):
     return repo, Builds(repo.root, tmp_path, monkeypatch)
 
 
-def test_warm_builds_are_byte_identical_to_cold_ones_through_every_kind_of_change(builds, capsys):
+def test_warm_builds_are_byte_identical_to_cold_ones_through_every_kind_of_change(builds, capsys, monkeypatch):
     repo, b = builds
     root = repo.root
     assert REUSED not in b.same_as_cold(capsys)
@@ -103,7 +103,12 @@ def test_warm_builds_are_byte_identical_to_cold_ones_through_every_kind_of_chang
     repo.record("rule.md", notice("关于村级公益事业一事一议的规定", extra="withdrawn: {date: 2014-02-10, reason: 已被新规定代替}\n")
                 .replace("正文。", "正文（有一处错字已改）。"))  # the body only: the search index changes, the record's listing entries do not
     commit(root, "改错字", "2014-02-10")
+    indexed = []
+    finish = search.Indexing.finish
+    monkeypatch.setattr(search.Indexing, "finish", lambda self, site: (finish(self, site), indexed.append(self.stats)))
     assert PARTIAL in b.same_as_cold(capsys)
+    # The warm build updated the published search bundle for the one record (the cold one wrote it whole).
+    assert indexed[0]["changed"] == 1 and "changed" not in indexed[1]
 
     catalogue = root / "catalogues/village.yml"
     catalogue.write_text(catalogue.read_text("utf-8").replace("title: 期初余额", "title: 上期结余"), "utf-8")
