@@ -135,16 +135,26 @@ class _QuietDirty(logging.Filter):
         return "dirty" not in str(record.msg)
 
 
-def _keep(previous: Path, out: Path, dests: list[str]) -> None:
+def _keep(previous: Path, out: Path, dests: list[str]) -> dict[str, bool]:
     """Put the previous build's output of the kept pages into out: hard links (the old folder
-    is only ever replaced whole, never written in place), a copy where linking is not possible."""
+    is only ever replaced whole, never written in place), a copy where linking is not possible.
+    Returns dest -> True for a hard link (the very file of the previous build), False for a copy."""
+    linked: dict[str, bool] = {}
+    made: set[str] = set()
+    prev, base = os.fspath(previous), os.fspath(out)
     for dest in dests:
-        target = out / dest
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target = os.path.join(base, dest)
+        parent = os.path.dirname(target)
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
         try:
-            os.link(previous / dest, target)
+            os.link(os.path.join(prev, dest), target)
+            linked[dest] = True
         except OSError:
-            shutil.copy2(previous / dest, target)
+            shutil.copy2(os.path.join(prev, dest), target)
+            linked[dest] = False
+    return linked
 
 
 def _nav() -> list[dict[str, str]]:
@@ -169,13 +179,13 @@ def build_site(
     repo_url: str = "",
     kept: set[str] | None = None,
     previous: Path | None = None,
-) -> int:
+) -> dict[str, bool]:
     """Build one site into `out` with the shared mkdocs.yml; raises if MkDocs fails.
 
     `kept`: sources of pages whose data is the same as in the build at `previous` (a folder
     of its complete output): those are not rendered but taken from there, everything else
     (other pages, theme files, attachments, sitemap) is written as in a full build.
-    Returns the number of pages kept."""
+    Returns the kept pages' files: dest -> True when hard-linked from `previous`, False when copied."""
     logging.getLogger("mkdocs").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="gongkai-docs-") as docs:
         overrides: dict[str, Any] = {
@@ -200,6 +210,4 @@ def build_site(
             mkdocs_build(config, dirty=bool(kept) and previous is not None)
         finally:
             build_log.removeFilter(quiet)
-        if previous is not None:
-            _keep(previous, out, plugin.kept_dests)
-        return len(plugin.kept_dests)
+        return _keep(previous, out, plugin.kept_dests) if previous is not None else {}
