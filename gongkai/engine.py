@@ -10,13 +10,15 @@ page's data, given to it as `gk`. Replacing the engine
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shutil
 import tempfile
 from html import escape
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
+from urllib.parse import urlsplit
 
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
@@ -39,6 +41,19 @@ class DrawnPage(MkDocsPage):
         """Nothing to convert: the template draws the page."""
         self.content = ""
         self.toc = get_toc([])
+
+    def _set_canonical_url(self, base: str | None) -> None:
+        """MkDocs' own (urljoin and urlsplit per page) was most of on_files for ~11,000 pages;
+        for a plain relative url under a plain http(s) base both come down to joining strings.
+        Anything else goes MkDocs' way (tests/test_engine.py compares the two)."""
+        prefix = _plain_base(base) if base else None
+        url = self.url
+        if prefix is None or not _plain_url(url):
+            super()._set_canonical_url(base)
+            return
+        origin, path = prefix
+        self.canonical_url = f"{origin}{path}{url}"
+        self.abs_url = f"{path}{url}"
 
 
 class GongkaiPages(BasePlugin):
@@ -77,6 +92,7 @@ class GongkaiPages(BasePlugin):
     def on_files(self, files: Files, *, config: Any) -> Files:
         """Attach every generated page and every attachment as a virtual file."""
         in_nav = {src for entry in config.nav or [] for src in entry.values()}
+        previous = os.fspath(self.previous) if self.previous is not None else None
         for page in self.pages:
             # The template draws the page; Markdown only sees a stub, because parsing raw
             # HTML blocks was half of the build time (measured: 7.5 of 16.7 s). Pages outside
@@ -85,13 +101,15 @@ class GongkaiPages(BasePlugin):
             files.append(file)
             if page.src not in in_nav:
                 DrawnPage(None, file, config)
-            if page.src in self.kept and page.src not in in_nav and self.previous is not None and (self.previous / file.dest_uri).is_file():
+            # Plain strings: pathlib for ~11,000 kept pages was a visible part of this event.
+            if page.src in self.kept and page.src not in in_nav and previous is not None and os.path.isfile(os.path.join(previous, file.dest_uri)):
                 # MkDocs' own dirty build skips a page whose file says it is not modified. Pages in
                 # the navigation are always rendered: their titles, read as they render, show in every page's tabs.
                 file.is_modified = _not_modified  # type: ignore[method-assign]
                 self.kept_dests.append(file.dest_uri)
+        known = files.src_uris  # get_file_from_path builds a PurePath per call: ~17,000 attachments
         for asset in self.assets:
-            if files.get_file_from_path(asset.src) is not None:
+            if _posix(asset.src) in known:
                 continue
             if asset.content is not None:
                 files.append(File.generated(config, asset.src, content=asset.content))
@@ -123,6 +141,36 @@ class GongkaiPages(BasePlugin):
         return context
 
 
+@functools.lru_cache(maxsize=8)
+def _plain_base(base: str) -> tuple[str, str] | None:
+    """(scheme://host, path ending in /) of a site_url that urljoin leaves as it is; else None."""
+    if not base.endswith("/"):
+        base += "/"
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment or ";" in parts.path:
+        return None
+    origin = f"{parts.scheme}://{parts.netloc}"
+    if f"{origin}{parts.path}" != base or not parts.path.startswith("/") or not _plain_url(parts.path[1:]):
+        return None
+    return origin, parts.path
+
+
+def _plain_url(url: str) -> bool:
+    """True for a relative url that urljoin appends to a folder unchanged: no scheme, query,
+    fragment or parameters, no empty, '.' or '..' segments, nothing urlsplit strips."""
+    if url.startswith("/") or any(c in "?#;:\\" or c <= " " for c in url):
+        return False
+    segments = url.split("/")
+    return all(s not in ("", ".", "..") for s in segments[:-1]) and segments[-1] not in (".", "..")
+
+
+def _posix(src: str) -> str:
+    """src as MkDocs keys its files (PurePath(src).as_posix()), without a PurePath when it is one already."""
+    if not src or "//" in src or src.endswith("/") or "." in src.split("/"):
+        return PurePath(src).as_posix()
+    return src
+
+
 def _not_modified() -> bool:
     return False
 
@@ -135,16 +183,26 @@ class _QuietDirty(logging.Filter):
         return "dirty" not in str(record.msg)
 
 
-def _keep(previous: Path, out: Path, dests: list[str]) -> None:
+def _keep(previous: Path, out: Path, dests: list[str]) -> dict[str, bool]:
     """Put the previous build's output of the kept pages into out: hard links (the old folder
-    is only ever replaced whole, never written in place), a copy where linking is not possible."""
+    is only ever replaced whole, never written in place), a copy where linking is not possible.
+    Returns dest -> True for a hard link (the very file of the previous build), False for a copy."""
+    linked: dict[str, bool] = {}
+    made: set[str] = set()
+    prev, base = os.fspath(previous), os.fspath(out)
     for dest in dests:
-        target = out / dest
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target = os.path.join(base, dest)
+        parent = os.path.dirname(target)
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
         try:
-            os.link(previous / dest, target)
+            os.link(os.path.join(prev, dest), target)
+            linked[dest] = True
         except OSError:
-            shutil.copy2(previous / dest, target)
+            shutil.copy2(os.path.join(prev, dest), target)
+            linked[dest] = False
+    return linked
 
 
 def _nav() -> list[dict[str, str]]:
@@ -169,13 +227,13 @@ def build_site(
     repo_url: str = "",
     kept: set[str] | None = None,
     previous: Path | None = None,
-) -> int:
+) -> dict[str, bool]:
     """Build one site into `out` with the shared mkdocs.yml; raises if MkDocs fails.
 
     `kept`: sources of pages whose data is the same as in the build at `previous` (a folder
     of its complete output): those are not rendered but taken from there, everything else
     (other pages, theme files, attachments, sitemap) is written as in a full build.
-    Returns the number of pages kept."""
+    Returns the kept pages' files: dest -> True when hard-linked from `previous`, False when copied."""
     logging.getLogger("mkdocs").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="gongkai-docs-") as docs:
         overrides: dict[str, Any] = {
@@ -200,6 +258,4 @@ def build_site(
             mkdocs_build(config, dirty=bool(kept) and previous is not None)
         finally:
             build_log.removeFilter(quiet)
-        if previous is not None:
-            _keep(previous, out, plugin.kept_dests)
-        return len(plugin.kept_dests)
+        return _keep(previous, out, plugin.kept_dests) if previous is not None else {}

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import json
 import os
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -177,15 +179,59 @@ def restore_interrupted(final: Path) -> None:
         old.rename(final)
 
 
-def replace_dir(new: Path, final: Path) -> None:
-    """Swap a completely built folder into place; the old one is removed only afterwards."""
+def replace_dir(new: Path, final: Path, run: Run | None = None) -> None:
+    """Swap a completely built folder into place; the old one is removed only afterwards
+    (by `run` in the background when given, else here)."""
     old = final.with_name(f"{OLD_PREFIX}{final.name}")
     restore_interrupted(final)
     remove(old)
     if final.exists() or final.is_symlink():
         final.rename(old)
     new.rename(final)
-    remove(old)
+    if run is not None:
+        run.remove_later(old)
+    else:
+        remove(old)
+
+
+class Run:
+    """What the counties of one build hand on to its end (_write_sites, build_all).
+
+    The old county folders are removed in the background while the next county or the
+    portal is built (tens of thousands of unlinks took seconds, and unlink releases the
+    GIL); finish() waits for that before the build reports success, so the disk does not
+    stay full. A build killed before then leaves a .old- folder beside the published one:
+    it was not remembered (warm.remember comes after finish), so the next build runs and
+    its replace_dir removes the leftover. `fingerprints`: each new county folder's
+    fingerprint, taken as it was built, so warm.remember does not walk it again."""
+
+    def __init__(self) -> None:
+        self.fingerprints: dict[str, str] = {}
+        self._threads: list[threading.Thread] = []
+        self._errors: list[OSError] = []
+
+    def remove_later(self, path: Path) -> None:
+        """Start removing a folder (or file) in a background thread."""
+        if not (path.exists() or path.is_symlink()):
+            return
+
+        def work() -> None:
+            try:
+                remove(path)
+            except OSError as exc:  # raised again by finish(), like remove() in the foreground
+                self._errors.append(exc)
+
+        thread = threading.Thread(target=work, name=f"remove {path.name}")
+        thread.start()
+        self._threads.append(thread)
+
+    def finish(self) -> None:
+        """Wait until every folder handed to remove_later is gone; raise the first error met."""
+        for thread in self._threads:
+            thread.join()
+        self._threads.clear()
+        if self._errors:
+            raise self._errors[0]
 
 
 def remove(path: Path) -> None:
@@ -204,8 +250,12 @@ def build_county(
     with_search: bool = True,
     histories: dict[str, RecordHistory] | None = None,
     previous: dict[str, Any] | None = None,
+    run: Run | None = None,
 ) -> dict[str, float]:
     """Build one county into site_dir/<county>/; returns seconds per stage.
+
+    `run`: the build this county is part of (the old folder is removed in the background,
+    the new folder's fingerprint is handed on); without it all is done here.
 
     `previous` is the manifest of what was published before (build --previous): a record
     it lists that neither the content nor git history knows any more keeps a page saying
@@ -252,7 +302,7 @@ def build_county(
         )
         times["mkdocs"] = time.perf_counter() - t
         if reused:
-            log(f"{county.name}：{len(pages) - reused} 页有变化，已重新生成；其余 {reused} 页沿用上次生成的结果" + ("，搜索索引亦然" if same_search else ""))
+            log(f"{county.name}：{len(pages) - len(reused)} 页有变化，已重新生成；其余 {len(reused)} 页沿用上次生成的结果" + ("，搜索索引亦然" if same_search else ""))
         if same_search:
             warm.link_tree(final / search.BUNDLE, work / search.BUNDLE)
         if indexing:
@@ -262,10 +312,25 @@ def build_county(
             times["search (in parallel)"] = indexing.seconds
         if project.site.editor:  # the form editor exists once site.yml names the forge behind it
             editor.write_editors(project, county.id, work)
-        manifest.write_manifest(project, county, work, county_site.lost)
+        t = time.perf_counter()
+        # One scan of the new folder lists it for the manifest and gives its fingerprint.
+        # Files taken from `final` keep the hashes its manifest gives them: previous_county
+        # found `final` as the last build left it (fingerprint), manifest.json included.
+        listing = warm.scan(work)
+        known, search_sha256 = {}, None
+        if reused or same_search:
+            hashes, previous_search = manifest.file_hashes(_read_json(final / manifest.MANIFEST))
+            known = {dest: hashes[dest] for dest, linked in reused.items() if linked and dest in hashes}
+            search_sha256 = previous_search if same_search else None
+        manifest.write_manifest(project, county, work, county_site.lost, listing=list(listing), known=known, search_sha256=search_sha256)
+        listing[manifest.MANIFEST] = warm.stat_of(work / manifest.MANIFEST)
+        times["manifest"] = time.perf_counter() - t
         warm.forget_county(project.root, final)
-        replace_dir(work, final)
-        warm.remember_county(project.root, final, key, digests, found_search)
+        replace_dir(work, final, run)
+        folder_fingerprint = warm.digest_of(listing)  # the rename changes no path, size, time or mode under it
+        warm.remember_county(project.root, final, key, digests, found_search, folder_fingerprint)
+        if run is not None:
+            run.fingerprints[county.id] = folder_fingerprint
     except BaseException:
         # Whatever stopped the build (MkDocs, a full disk, Ctrl+C, SIGTERM): remove what it
         # wrote; the published folder was not touched (or replace_dir put it back).
@@ -276,6 +341,14 @@ def build_county(
         if indexing:
             indexing.cancel()
     return times
+
+
+def _read_json(path: Path) -> Any:
+    """A JSON file's data; None when it cannot be read or parsed."""
+    try:
+        return json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
 
 
 def build_portal(project: Project, site_dir: Path, histories: dict[str, RecordHistory] | None = None) -> None:
@@ -387,9 +460,13 @@ def build_all(
     try:
         with site_lock(site_dir, LOCK_WAIT if lock_wait is None else lock_wait):
             warm.forget(root, site_dir)
-            status = _write_sites(project, site_dir, wanted, histories, search, previous, previous_from)
+            run = Run()
+            try:
+                status = _write_sites(project, site_dir, wanted, histories, search, previous, previous_from, run)
+            finally:
+                run.finish()  # the old county folders are gone before the build says it is done
             if status == 0:
-                warm.remember(root, site_dir, key, wanted)
+                warm.remember(root, site_dir, key, wanted, run.fingerprints)
             return status
     except SiteDirError as exc:
         log(str(exc))
@@ -418,6 +495,7 @@ def _write_sites(
     search: bool,
     previous: dict[str, dict[str, Any]] | None,
     previous_from: str | None,
+    run: Run | None = None,
 ) -> int:
     """The writing half of build_all, run while holding the folder's lock."""
     for county_id in wanted:
@@ -425,7 +503,7 @@ def _write_sites(
         try:
             times = build_county(
                 project, county, site_dir, with_search=search, histories=histories,
-                previous=previous.get(county_id, {}) if previous is not None else None,
+                previous=previous.get(county_id, {}) if previous is not None else None, run=run,
             )
         except OSError as exc:
             if exc.errno in DISK_FULL or (exc.filename and _under(exc.filename, site_dir)):

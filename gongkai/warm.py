@@ -72,17 +72,72 @@ def inputs_key(root: Path, counties: list[str] | None, options: dict[str, Any]) 
     )
 
 
-def fingerprint(site_dir: Path) -> str:
-    """Path, size and modification time of every file the build left in the output folder."""
+Stat = tuple[int, int, int]  # size, modification time (ns), mode: what a fingerprint notes of a file
+
+
+def scan(folder: Path) -> dict[str, Stat]:
+    """Every file, link and other non-folder entry under a folder, by posix path relative to it.
+
+    One pass of os.scandir with plain strings (pathlib and os.path.relpath were most of the
+    time of walking ~28,000 files). The build's own work folders and lock at the top are
+    not output. A link to a folder is listed as itself and not followed."""
+    found: dict[str, Stat] = {}
+    top = os.fspath(folder)
+
+    def walk(path: str, prefix: str) -> None:
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if not prefix and entry.name.startswith(NOT_OUTPUT_PREFIXES):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    walk(entry.path, f"{prefix}{entry.name}/")
+                else:
+                    st = entry.stat(follow_symlinks=False)
+                    found[prefix + entry.name] = (st.st_size, st.st_mtime_ns, st.st_mode)
+
+    walk(top, "")
+    return found
+
+
+def stat_of(path: Path) -> Stat:
+    """What scan notes of one file (the manifest, written after the folder was scanned)."""
+    st = os.lstat(path)
+    return (st.st_size, st.st_mtime_ns, st.st_mode)
+
+
+def digest_of(files: dict[str, Stat]) -> str:
+    """The fingerprint of a folder from its scan: path, size, modification time and mode of every file."""
     h = hashlib.sha256()
-    for dirpath, dirnames, filenames in os.walk(site_dir):
-        dirnames[:] = sorted(d for d in dirnames if not (dirpath == str(site_dir) and d.startswith(NOT_OUTPUT_PREFIXES)))
-        for name in sorted(filenames):
-            if dirpath == str(site_dir) and name.startswith(NOT_OUTPUT_PREFIXES):
+    for rel in sorted(files):
+        size, mtime, mode = files[rel]
+        h.update(f"{rel}\0{size}\0{mtime}\0{mode}\n".encode())
+    return h.hexdigest()
+
+
+def fingerprint(folder: Path) -> str:
+    """Path, size and modification time of every file the build left in a folder."""
+    return digest_of(scan(folder))
+
+
+def site_fingerprint(site_dir: Path, known: dict[str, str] | None = None) -> str:
+    """The fingerprint of the whole output folder, made of one fingerprint per folder at its top
+    (a county site, the portal's stats/ …) and the files beside them.
+
+    `known`: fingerprints of top folders the build has just written and fingerprinted
+    (site.build_county), so they are not walked again. A folder's fingerprint changes with
+    any file under it, so the whole still changes with any file touched, added or removed."""
+    known = known or {}
+    h = hashlib.sha256()
+    with os.scandir(site_dir) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.name.startswith(NOT_OUTPUT_PREFIXES):
                 continue
-            path = os.path.join(dirpath, name)
-            st = os.lstat(path)
-            h.update(f"{os.path.relpath(path, site_dir)}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_mode}\n".encode())
+            if entry.is_dir(follow_symlinks=False):
+                part = known.get(entry.name) or fingerprint(Path(entry.path))
+                h.update(f"{entry.name}/\0{part}\n".encode())
+            else:
+                st = entry.stat(follow_symlinks=False)
+                h.update(f"{entry.name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_mode}\n".encode())
     return h.hexdigest()
 
 
@@ -99,13 +154,15 @@ def unchanged(root: Path, site_dir: Path, key: str | None) -> bool:
         return False
     if not all(isinstance(c, str) and (site_dir / c / "manifest.json").is_file() for c in remembered["counties"]):
         return False
-    return remembered.get("fingerprint") == fingerprint(site_dir)
+    return remembered.get("fingerprint") == site_fingerprint(site_dir)
 
 
-def remember(root: Path, site_dir: Path, key: str | None, counties: list[str]) -> None:
-    """Note that site_dir now holds the complete output of a build with this key (these counties and the portal)."""
+def remember(root: Path, site_dir: Path, key: str | None, counties: list[str], known: dict[str, str] | None = None) -> None:
+    """Note that site_dir now holds the complete output of a build with this key (these counties and the portal).
+
+    `known`: county folder -> its fingerprint, as build_county took it (see site_fingerprint)."""
     if key is not None:
-        store.write_sealed(_entry(root, site_dir), KIND, key, {"counties": counties, "fingerprint": fingerprint(site_dir)})
+        store.write_sealed(_entry(root, site_dir), KIND, key, {"counties": counties, "fingerprint": site_fingerprint(site_dir, known)})
 
 
 def forget(root: Path, site_dir: Path) -> None:
@@ -170,11 +227,10 @@ def previous_county(root: Path, county_dir: Path, key: str) -> dict[str, Any] | 
     return remembered
 
 
-def remember_county(root: Path, county_dir: Path, key: str, pages: dict[str, str | None], search: str | None) -> None:
-    """Note the page hashes of the county folder just built (and a fingerprint of the folder)."""
-    store.write_sealed(
-        _county_entry(root, county_dir), COUNTY_KIND, key, {"pages": pages, "search": search, "fingerprint": fingerprint(county_dir)}
-    )
+def remember_county(root: Path, county_dir: Path, key: str, pages: dict[str, str | None], search: str | None, folder_fingerprint: str) -> None:
+    """Note the page hashes of the county folder just built, and its fingerprint (taken by the
+    build from its scan of the work folder, which the rename into place does not change)."""
+    store.write_sealed(_county_entry(root, county_dir), COUNTY_KIND, key, {"pages": pages, "search": search, "fingerprint": folder_fingerprint})
 
 
 def forget_county(root: Path, county_dir: Path) -> None:

@@ -336,7 +336,7 @@ def test_a_full_disk_leaves_nothing_behind_and_the_published_site_unchanged(publ
     if where == "county pages":
         fill_disk_after(monkeypatch, 30)
     elif where == "county manifest":
-        def full(project, county, folder, lost=None):
+        def full(project, county, folder, lost=None, **reuse):
             (folder / "manifest.json").write_text("{", "utf-8")
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder / "manifest.json"))
 
@@ -349,7 +349,7 @@ def test_a_full_disk_leaves_nothing_behind_and_the_published_site_unchanged(publ
                 out.mkdir()
                 (out / "index.html").write_text("half", "utf-8")
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(out / "index.html"))
-            real(root, out, **kwargs)
+            return real(root, out, **kwargs)
 
         monkeypatch.setattr(engine, "build_site", full_in_portal)
     assert build_all(repo.root, site) == 2

@@ -9,6 +9,7 @@ and cold (an empty cache folder, a new site folder); every file must be the same
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from test_history import CHANGED_LEDGER, commit
 from test_indexno import git
 from tinyrepo import BALANCED_LEDGER, BUREAU, buildable, make_repo, notice
 
-from gongkai import history, manifest, search, store, warm
+from gongkai import history, manifest, search, site, store, warm
 from gongkai.site import build_all
 
 REUSED = "沿用，未重新生成"  # nothing changed: the whole build is skipped
@@ -209,3 +210,105 @@ def test_a_damaged_record_pages_cache_is_made_again(builds, capsys):
     log = b.same_as_cold(capsys)
     assert KEPT_RECORDS not in log
     assert "通告" not in "".join(p.read_text("utf-8") for p in (b.site / "demo").rglob("*.html"))
+
+
+# What a warm build takes from the previous one besides the pages ---------------------------
+
+
+def page_of(site: Path, source: str) -> Path:
+    """The built page of the record whose source file is named `source`, by the site's manifest."""
+    data = json.loads((site / "demo" / manifest.MANIFEST).read_text("utf-8"))
+    (page,) = [r["page"] for r in data["records"] if r["path"].endswith(source)]
+    return site / "demo" / page
+
+
+def test_a_partial_build_hashes_only_what_it_wrote_and_its_manifest_is_a_cold_ones(builds, capsys, monkeypatch):
+    repo, b = builds
+    b.same_as_cold(capsys)
+    land = page_of(b.site, "land.md")
+    read: list[str] = []
+    real = manifest._hash_file
+
+    def counting(path: str) -> str:
+        read.append(path)
+        return real(path)
+
+    monkeypatch.setattr(manifest, "_hash_file", counting)
+    repo.record("meeting.md", notice("关于召开第二次村民代表会议的通知"))
+    commit(repo.root, "改标题", "2014-01-20")
+    assert PARTIAL in b.same_as_cold(capsys)  # manifest.json included: byte-identical to the cold build's
+    work = f"{b.site}/.build-demo/"
+    warm_reads = [p[len(work):] for p in read if p.startswith(work)]
+    assert "index.html" in warm_reads  # the home page lists the new title: written anew, hashed
+    # The land notice's page was hard-linked from the previous build: its hash came from that
+    # build's manifest, not from reading the file again.
+    assert land.relative_to(b.site / "demo").as_posix() not in warm_reads
+
+
+@pytest.mark.parametrize("tamper", ["page", "manifest"])
+def test_a_kept_page_altered_in_the_previous_folder_does_not_pass_its_old_hash_on(builds, capsys, tamper):
+    """The previous folder's fingerprint no longer matches: nothing is taken from it, every page is rendered and hashed."""
+    repo, b = builds
+    b.same_as_cold(capsys)
+    land = page_of(b.site, "land.md")
+    if tamper == "page":
+        land.write_bytes(land.read_bytes().replace(b"</body>", b"<script>1</script></body>"))
+    else:  # a forged hash in the manifest, same length: the manifest is part of the fingerprint too
+        path = b.site / "demo" / manifest.MANIFEST
+        data = path.read_text("utf-8")
+        good = manifest.sha256(land.read_bytes())
+        assert good in data
+        path.write_text(data.replace(good, good[::-1]), "utf-8")
+    repo.record("meeting.md", notice("关于召开第二次村民代表会议的通知"))
+    commit(repo.root, "改标题", "2014-01-20")
+    log = b.same_as_cold(capsys)
+    assert PARTIAL not in log and REUSED not in log
+    data = json.loads((b.site / "demo" / manifest.MANIFEST).read_text("utf-8"))
+    (entry,) = [r for r in data["records"] if r["path"].endswith("land.md")]
+    assert entry["page_sha256"] == manifest.sha256(land.read_bytes())
+    assert b"<script>1</script>" not in land.read_bytes()
+
+
+@pytest.mark.parametrize("where", ["record page", "portal page"])
+def test_a_touched_file_deep_in_the_output_folder_is_seen(builds, capsys, where):
+    """The site's fingerprint is made of the folders' fingerprints as the build took them: they
+    must be what a fresh walk gives (else nothing would ever be reused) and change with any file."""
+    repo, b = builds
+    b.same_as_cold(capsys)
+    assert REUSED in b.same_as_cold(capsys)
+    page = page_of(b.site, "land.md") if where == "record page" else b.site / "stats" / "index.html"
+    page.write_bytes(page.read_bytes() + b"\n")
+    assert REUSED not in b.same_as_cold(capsys)
+    assert REUSED in b.same_as_cold(capsys)
+
+
+def test_old_folders_are_gone_when_the_build_returns(builds, capsys):
+    repo, b = builds
+    b.same_as_cold(capsys)
+    repo.record("meeting.md", notice("关于召开第二次村民代表会议的通知"))
+    commit(repo.root, "改标题", "2014-01-20")
+    assert PARTIAL in b.same_as_cold(capsys)
+    assert [p.name for p in b.site.iterdir() if p.name.startswith(".")] == [".gongkai-build.lock"]
+
+
+def test_a_build_stopped_while_removing_the_old_folder_is_not_taken_for_done(builds, capsys, monkeypatch):
+    """Stopped (Ctrl+C, SIGTERM) while the old county folder is still being removed: the
+    build is not remembered, so the next one, with the same inputs, runs and clears the leftover."""
+    repo, b = builds
+    b.same_as_cold(capsys)
+    repo.record("meeting.md", notice("关于召开第二次村民代表会议的通知"))
+    commit(repo.root, "改标题", "2014-01-20")
+    with monkeypatch.context() as m:
+        m.setattr(site.Run, "remove_later", lambda self, path: None)  # the removal never ran
+
+        def stopped(self):
+            raise KeyboardInterrupt
+
+        m.setattr(site.Run, "finish", stopped)
+        with pytest.raises(KeyboardInterrupt):
+            b.warm(capsys)
+    assert (b.site / ".old-demo").is_dir() and (b.site / "demo" / "index.html").is_file()
+    log = b.same_as_cold(capsys)
+    assert REUSED not in log
+    assert not (b.site / ".old-demo").exists()
+    assert REUSED in b.same_as_cold(capsys)
