@@ -41,9 +41,10 @@ def check(
 
     published_numbers: path -> 索引号 the published sites' manifests list (build --previous),
     kept even where rewritten history would give another number.
-    cache: take unchanged records' findings from it and keep the rest in it (`check` only:
-    such records carry the fields the checks across records read, not all of them);
-    fresh: paths read and checked in full all the same.
+    cache: take unchanged records' findings from it and keep the rest in it. Such records
+    carry only the fields the checks across records read, unless the cache was made with
+    whole=True (the build), which gives them whole; fresh: paths read and checked in full
+    all the same.
     """
     project = load(root, cache, fresh)
     validate(project)

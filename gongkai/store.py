@@ -77,6 +77,11 @@ def disabled() -> Iterator[None]:
         _off = was
 
 
+def active() -> bool:
+    """False within disabled(): then no cache of any kind is to be read or written."""
+    return not _off
+
+
 def read_sealed(path: Path, kind: str, key: str) -> Any | None:
     """The body of a sealed file made for this kind and key; None when absent or untrustworthy."""
     if _off:

@@ -155,3 +155,13 @@ def test_a_corrupt_build_record_is_ignored(builds, capsys):
     b.monkeypatch.setenv("GONGKAI_CACHE", str(b.cache))
     key = warm.inputs_key(repo.root, None, {"search": True, "past": False, "previous": None})
     assert key is not None and warm.unchanged(repo.root, b.site, key)
+
+
+def test_a_warm_build_takes_the_unchanged_records_from_the_record_cache(builds, capsys):
+    repo, b = builds
+    b.same_as_cold(capsys)
+    repo.record("meeting.md", notice("关于召开第二次村民代表会议的通知"))
+    commit(repo.root, "改通知", "2014-01-20")
+    log = b.same_as_cold(capsys)  # the same bytes as a build that read and checked every record
+    assert "其中 3 个记录文件自上次检查以来没有改动，沿用了上次的检查结果。" in log
+    assert "第二次村民代表会议" in "".join(p.read_text("utf-8") for p in (b.site / "demo").rglob("index.html"))
