@@ -38,6 +38,7 @@ half-written shard (the last writer wins; both wrote correct results).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import platform
@@ -254,6 +255,11 @@ class RecordCache:
         self.keys: dict[str, bytes] = {}
         self.seen: set[str] = set()
 
+    def regular(self, name: str) -> bool:
+        """True when git has this file as a regular file (mode 100644) and its working copy is
+        as git has it (a file turned into a symlink is a change git reports): not a symlink."""
+        return name in self._blobs
+
     def read(self, root: Path, path: Path, name: str, category: str, county: str, unit: str, findings: Any) -> Any:
         """A record file as load.read_record gives it: from the cache when its key is there, else read."""
         from .load import read_record
@@ -367,8 +373,7 @@ class RecordCache:
     @staticmethod
     def shard_of(path: str) -> str:
         """The shard a record path is kept in: one per category and county folder."""
-        parts = path.split("/")
-        return hashlib.sha256("/".join(parts[1:3]).encode()).hexdigest()[:20]
+        return _shard_of_folder("/".join(path.split("/", 3)[:3]))
 
     @classmethod
     def whole_of(cls, path: str) -> str:
@@ -545,6 +550,13 @@ def _faithful(value: Any, depth: int = 0) -> bool:
     if kind is dict:
         return all(type(k) is str and _faithful(v, depth + 1) for k, v in value.items())
     return False
+
+
+@functools.lru_cache(maxsize=4096)
+def _shard_of_folder(folder: str) -> str:
+    """The shard of content/<category>/<county> (or any path with fewer parts); memoized: one
+    hash per folder instead of one per file."""
+    return hashlib.sha256("/".join(folder.split("/")[1:3]).encode()).hexdigest()[:20]
 
 
 def _value(meta: dict[str, Any], path: tuple) -> str:

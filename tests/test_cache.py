@@ -504,3 +504,20 @@ def test_the_builds_findings_from_the_cache_are_those_without_it(hostile, tmp_pa
     assert findings_logged() == without  # from the cache
     assert list((tmp_path / "cache" / "records").rglob("*-whole.bin"))
     assert len(without) > 100
+
+
+def test_a_committed_record_turned_into_a_symlink_is_found_with_the_cache(repo, tmp_path):
+    repo.record("a.md", notice())
+    repo.record("b.md", notice(title="第二个通知"))
+    git(repo.root, "init", "-q", "-b", "main")
+    git(repo.root, "add", "-A")
+    git(repo.root, "commit", "-qm", "一")
+    cached(repo.root, tmp_path / "c")  # the cache knows a.md as a regular file git has
+    outside = tmp_path / "outside.md"
+    outside.write_text(notice(), "utf-8")
+    (repo.root / VILLAGE / "a.md").unlink()
+    os.symlink(outside, repo.root / VILLAGE / "a.md")  # not committed: git's index still says a regular file
+    store, project = cached(repo.root, tmp_path / "c")
+    assert state(project) == state(check(repo.root))
+    assert (f"{VILLAGE}/a.md", "file-symlink") in [(f.file, f.code) for f in project.findings]
+    assert store.regular(f"{VILLAGE}/b.md") and not store.regular(f"{VILLAGE}/a.md")
