@@ -521,3 +521,32 @@ def test_a_committed_record_turned_into_a_symlink_is_found_with_the_cache(repo, 
     assert state(project) == state(check(repo.root))
     assert (f"{VILLAGE}/a.md", "file-symlink") in [(f.file, f.code) for f in project.findings]
     assert store.regular(f"{VILLAGE}/b.md") and not store.regular(f"{VILLAGE}/a.md")
+
+
+def test_the_check_pauses_the_garbage_collector_and_gives_it_back(repo, monkeypatch):
+    import gc
+
+    import gongkai
+
+    repo.record("a.md", notice())
+    seen = []
+    real = gongkai.load
+
+    def load(*args):
+        seen.append(gc.isenabled())
+        return real(*args)
+
+    monkeypatch.setattr(gongkai, "load", load)
+    check(repo.root)
+    assert seen == [False] and gc.isenabled()
+    monkeypatch.setattr(gongkai, "load", lambda *args: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        check(repo.root)
+    assert gc.isenabled()
+    gc.disable()  # a caller that had it off gets it back off
+    try:
+        monkeypatch.setattr(gongkai, "load", real)
+        check(repo.root)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
