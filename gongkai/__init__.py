@@ -24,6 +24,9 @@ The pipeline, one module per stage:
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 
 from . import deadlines, editor, history, indexno, labels, pii
@@ -41,10 +44,34 @@ def check(
 
     published_numbers: path -> 索引号 the published sites' manifests list (build --previous),
     kept even where rewritten history would give another number.
-    cache: take unchanged records' findings from it and keep the rest in it (`check` only:
-    such records carry the fields the checks across records read, not all of them);
-    fresh: paths read and checked in full all the same.
+    cache: take unchanged records' findings from it and keep the rest in it. Such records
+    carry only the fields the checks across records read, unless the cache was made with
+    whole=True (the build), which gives them whole; fresh: paths read and checked in full
+    all the same.
     """
+    with _collector_paused():
+        return _check(root, published_numbers, cache, fresh)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while checking.
+
+    A check builds hundreds of thousands of objects that live until it ends (records,
+    cache entries, findings) and makes little cyclic garbage; the collector's passes over
+    them cost a quarter of a warm check's time (measured: 3.3 s against 2.5 s of CPU for
+    10,000 records, more the more records) for about 7% more memory in a cold one.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _check(root: Path, published_numbers: dict[str, str] | None, cache: RecordCache | None, fresh: set[str] | None) -> Project:
     project = load(root, cache, fresh)
     validate(project)
     for record in project.records:  # every record, even one an earlier layer rejected

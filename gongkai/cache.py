@@ -20,6 +20,12 @@ Checks across records (duplicate ids, 索引号, periods, ledger chains) still r
 record, from the small summary each entry keeps (the common fields; all fields only for
 items with series rules), never by re-reading or re-validating the files.
 
+The build needs every record whole (all its fields as validation left them, its body):
+a cache made with whole=True also keeps that, packed apart in a second shard per folder
+(`<shard>-whole`), under the same key. `check` never reads or writes those shards, so
+it pays nothing for them; the build takes a record from the cache only when both its
+entry and its whole record are there under the record's key, else reads and checks it.
+
 Storage: one folder (`.gongkai-cache/records/` in the repository, GONGKAI_CACHE or
 `--cache DIR` to move it), one shard file per category and county folder. A shard is
 `GKC1 <sha256 of payload>` then a msgpack payload naming the format, code version and
@@ -32,6 +38,7 @@ half-written shard (the last writer wins; both wrote correct results).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import platform
@@ -213,8 +220,10 @@ def _pack(data: Any) -> bytes:
 class RecordCache:
     """The record cache of one repository: read at the start of a check, written at its end."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, whole: bool = False):
+        """whole: records are taken whole from the cache (the build), not as a summary (check)."""
         self.folder = folder
+        self.whole = whole
         self.code = code_version()
         self.base = folder / f"v{FORMAT}" / self.code[:24]
         self._shards: dict[str, dict[str, tuple[bytes, bytes]]] = {}  # shard -> path -> (key, packed entry)
@@ -246,6 +255,11 @@ class RecordCache:
         self.keys: dict[str, bytes] = {}
         self.seen: set[str] = set()
 
+    def regular(self, name: str) -> bool:
+        """True when git has this file as a regular file (mode 100644) and its working copy is
+        as git has it (a file turned into a symlink is a change git reports): not a symlink."""
+        return name in self._blobs
+
     def read(self, root: Path, path: Path, name: str, category: str, county: str, unit: str, findings: Any) -> Any:
         """A record file as load.read_record gives it: from the cache when its key is there, else read."""
         from .load import read_record
@@ -260,14 +274,23 @@ class RecordCache:
             return read_record(root, path, category, county, unit, findings)
         key = self.key(name, blob, category, county)
         entry = None if name in self.fresh else self.get(name, key, self.today)
+        whole = None
+        if entry is not None and entry.parsed and self.whole:
+            whole = self.get_whole(name, key)
+            if whole is None:  # the entry without its record (a `check` wrote it): read and check the file
+                self.hits -= 1
+                self.misses += 1
+                entry = None
         if entry is not None:
             findings.extend(entry.load)
             if not entry.parsed:
                 return None
             self.used[name] = entry
+            meta, body, body_line = whole if whole is not None else (dict(entry.summary), "", 0)
             return Record(
-                id=path.stem, path=name, category=category, county=county, unit=unit, meta=dict(entry.summary),
-                body="", doc=LazyDocument(root, path, category, county, unit, entry.positions),  # type: ignore[arg-type]
+                id=path.stem, path=name, category=category, county=county, unit=unit, meta=meta, body=body,
+                doc=LazyDocument(root, path, category, county, unit, entry.positions),  # type: ignore[arg-type]
+                body_line=body_line,
             )
         before = len(findings)
         record = read_record(root, path, category, county, unit, findings)
@@ -306,10 +329,16 @@ class RecordCache:
                 entry.item = r.item.id if r.item is not None else None
                 entry.day_only = any(_value(r.meta, p) > self.today for p, _ in _past_dates(r.meta))
                 entry.positions = [[p[0], *at] for p, at in r.doc.positions.items() if len(p) == 1]
+                if self.whole:
+                    # Its fields as validation left them (common fields and the item's read as
+                    # the schema wants them): what every later stage of the build reads.
+                    self.put_whole(name, self.keys[name], r)
             self.put(name, self.keys[name], entry)
         by_shard: dict[str, set[str]] = {}
         for name in self.seen:
             by_shard.setdefault(self.shard_of(name), set()).add(name)
+            if self.whole:
+                by_shard.setdefault(self.whole_of(name), set()).add(name)
         self.keep_only(by_shard)
         self.save()
 
@@ -344,8 +373,12 @@ class RecordCache:
     @staticmethod
     def shard_of(path: str) -> str:
         """The shard a record path is kept in: one per category and county folder."""
-        parts = path.split("/")
-        return hashlib.sha256("/".join(parts[1:3]).encode()).hexdigest()[:20]
+        return _shard_of_folder("/".join(path.split("/", 3)[:3]))
+
+    @classmethod
+    def whole_of(cls, path: str) -> str:
+        """The shard a record's whole fields and body are kept in (whole=True only)."""
+        return cls.shard_of(path) + "-whole"
 
     def _file(self, shard: str) -> Path:
         return self.base / f"{shard}.bin"
@@ -425,6 +458,36 @@ class RecordCache:
         self.misses += 1
         return None
 
+    def get_whole(self, path: str, key: bytes) -> tuple[dict[str, Any], str, int] | None:
+        """(fields, body, body's first line) kept for a record file under this key, if any."""
+        found = self._read(self.whole_of(path)).get(path)
+        if found is None or found[0] != key:
+            return None
+        try:
+            meta, body, body_line = msgpack.unpackb(found[1], raw=False, strict_map_key=False)
+        except Exception:  # a malformed record in an intact shard (msgpack raises several kinds): not used
+            return None
+        if not (isinstance(meta, dict) and isinstance(body, str) and type(body_line) is int):
+            return None
+        return meta, body, body_line
+
+    def put_whole(self, path: str, key: bytes, record: Any) -> None:
+        """Keep a record's fields and body (written by save()).
+
+        Only what msgpack gives back as it was is kept: YAML gives dicts with text keys,
+        lists, text, numbers, booleans, None and bytes (!!binary), all of which come back
+        the same; a tuple, a set or a huge integer would not, and such a record is not kept.
+        """
+        if not _faithful(record.meta):
+            return
+        try:
+            packed = _pack([record.meta, record.body, record.body_line])
+        except (TypeError, ValueError, OverflowError):
+            return
+        shard = self.whole_of(path)
+        self._read(shard)[path] = (key, packed)
+        self._dirty.add(shard)
+
     def put(self, path: str, key: bytes, entry: Entry) -> None:
         """Keep an entry (written by save())."""
         try:
@@ -473,6 +536,27 @@ class RecordCache:
             # Only folders this code made (24 hex digits): --cache may name a folder that holds other things.
             if other != self.base and other.is_dir() and len(other.name) == 24 and all(c in "0123456789abcdef" for c in other.name):
                 shutil.rmtree(other, ignore_errors=True)
+
+
+def _faithful(value: Any, depth: int = 0) -> bool:
+    """True when msgpack gives this value back unchanged, type for type."""
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool or value is None or kind is bytes:
+        return kind is not int or -(1 << 63) <= value < (1 << 64)
+    if depth > 200:  # deeper than YAML lets a record be (yamltext.MAX_DEPTH): not kept
+        return False
+    if kind is list:
+        return all(_faithful(v, depth + 1) for v in value)
+    if kind is dict:
+        return all(type(k) is str and _faithful(v, depth + 1) for k, v in value.items())
+    return False
+
+
+@functools.lru_cache(maxsize=4096)
+def _shard_of_folder(folder: str) -> str:
+    """The shard of content/<category>/<county> (or any path with fewer parts); memoized: one
+    hash per folder instead of one per file."""
+    return hashlib.sha256("/".join(folder.split("/")[1:3]).encode()).hexdigest()[:20]
 
 
 def _value(meta: dict[str, Any], path: tuple) -> str:

@@ -425,7 +425,8 @@ def load_records(root: Path, counties: dict[str, County], findings: Findings, ca
             # only in case, the odd one out is the one reported.
             dirnames.sort(key=_case_order)
             here = Path(dirpath)
-            depth = len(here.relative_to(top).parts)
+            below = here.relative_to(top).parts  # once per folder, not per file: 100,000 files, a few hundred folders
+            depth = len(below)
             here_rel = rel(root, here)  # once per folder: Path.relative_to per file is the walk's main cost
             for dname in list(dirnames):
                 folder = here / dname
@@ -461,7 +462,9 @@ def load_records(root: Path, counties: dict[str, County], findings: Findings, ca
                     )
                     continue
                 seen_lower[lower] = name
-                if path.suffix in RECORD_SUFFIXES and path.is_symlink():  # attachments: see validate
+                # A file git has as a regular file, unchanged since, is no symlink: no stat for it.
+                regular = cache is not None and cache.regular(name)
+                if path.suffix in RECORD_SUFFIXES and not regular and path.is_symlink():  # attachments: see validate
                     findings.add(
                         "file-symlink",
                         name,
@@ -480,7 +483,7 @@ def load_records(root: Path, counties: dict[str, County], findings: Findings, ca
                     continue
                 if path.suffix not in RECORD_SUFFIXES:
                     continue  # an attachment; checked when a record lists it
-                county_id, unit_id = here.relative_to(top).parts
+                county_id, unit_id = below
                 if cache is None:
                     record = read_record(root, path, category, county_id, unit_id, findings)
                 else:

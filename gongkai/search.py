@@ -638,7 +638,7 @@ class Indexing:
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gongkai.search", str(source), str(self.tmp / BUNDLE),
-             *([str(previous), str(state)] if previous is not None and state is not None and not store.is_disabled() else [])],
+             *([str(previous), str(state)] if previous is not None and state is not None and store.active() else [])],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

@@ -26,7 +26,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import changes, check, deadlines, editor, engine, history, indexno, manifest, search, warm
+from . import changes, check, deadlines, editor, engine, history, indexno, manifest, search, store, warm
+from .cache import RecordCache
+from .cache import default_dir as record_cache_dir
 from .changes import RecordHistory
 from .findings import Findings, render_terminal
 from .load import Project, load_counties
@@ -436,8 +438,13 @@ def build_all(
     except SiteDirError as exc:
         log(str(exc))
         return 2
-    project = check(root, published_numbers=indexno.from_manifests(previous or {}))
+    # Unchanged records come from the record cache (cache.py) whole, as a cold read would
+    # give them, with their findings: only changed files are parsed and validated again.
+    records = RecordCache(record_cache_dir(root), whole=True) if store.active() else None
+    project = check(root, published_numbers=indexno.from_manifests(previous or {}), cache=records)
     log(f"读取并检查 {len(project.records)} 条记录：{time.perf_counter() - t:.1f} 秒")
+    if records is not None and records.hits:
+        log(f"其中 {records.hits} 个记录文件自上次检查以来没有改动，沿用了上次的检查结果。")
     if project.findings:
         log(render_terminal(project.findings))
     if project.findings.errors and past:

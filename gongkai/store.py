@@ -77,9 +77,10 @@ def disabled() -> Iterator[None]:
         _off = was
 
 
-def is_disabled() -> bool:
-    """Whether the cache is off (within `disabled`): a child process must not use it either."""
-    return _off
+def active() -> bool:
+    """False within disabled(): then no cache of any kind is to be read or written (a child
+    process, such as the search indexer, is not given one either)."""
+    return not _off
 
 
 def read_sealed(path: Path, kind: str, key: str) -> Any | None:

@@ -405,3 +405,148 @@ def test_blob_ids_come_from_git_only_for_files_git_has_as_they_are(repo):
     # Attributes may make git's blob differ from the file's bytes (eol, filters): then no file is named by git.
     repo.write(".gitattributes", "*.md text eol=crlf\n")
     assert tracked_blobs(repo.root) == {}
+
+
+# Whole records, for the build ---------------------------------------------------------------
+
+
+def whole(project) -> list[tuple]:
+    """Each record as every stage after the check reads it; repr tells a tuple from a list, 1 from 1.0 and True."""
+    return [(r.path, repr(r.meta), r.body, r.body_line, r.valid, r.item.id if r.item else None) for r in project.records]
+
+
+def built(root, folder) -> tuple[RecordCache, object]:
+    """A check as the build makes it: records taken whole from the cache in folder."""
+    store = RecordCache(folder, whole=True)
+    return store, check(root, cache=store)
+
+
+def test_the_build_takes_records_whole_from_the_cache_as_a_cold_read_gives_them(hostile, tmp_path):
+    cold = check(hostile.root)
+    first, filled = built(hostile.root, tmp_path / "c")
+    second, warm = built(hostile.root, tmp_path / "c")
+    assert state(filled) == state(cold) and whole(filled) == whole(cold)
+    assert state(warm) == state(cold) and whole(warm) == whole(cold)
+    assert second.hits > 50 and set(second.pending) == {f"{VILLAGE}/attached.md"}  # never kept: it has an attachment
+    assert any(len(r.meta) > 5 and r.body for r in warm.records if second.entry(r) is not None)
+
+
+def test_a_check_neither_reads_nor_writes_whole_records_and_the_build_fills_them_in(repo, tmp_path):
+    two_counties(repo)
+    folder = tmp_path / "c"
+    cached(repo.root, folder)
+    assert not list(folder.rglob("*-whole.bin"))
+    cold = check(repo.root)
+    store, project = built(repo.root, folder)  # the check's entries lack the whole records: read again
+    assert store.hits == 0 and len(store.pending) == 4
+    assert whole(project) == whole(cold) and state(project) == state(cold)
+    store, project = built(repo.root, folder)
+    assert store.misses == 0 and whole(project) == whole(cold)
+    repo.record("b.md", notice(title="改过的通知"))
+    store, summary = cached(repo.root, folder)  # the check re-checks the edit, its old whole record stays behind
+    assert set(store.pending) == {f"{VILLAGE}/b.md"}
+    store, project = built(repo.root, folder)
+    assert set(store.pending) == {f"{VILLAGE}/b.md"}
+    assert whole(project) == whole(check(repo.root))
+
+
+@pytest.mark.parametrize("damage", ["garbage", "flipped", "malformed"])
+def test_a_damaged_whole_record_shard_is_ignored(repo, tmp_path, damage):
+    import hashlib
+
+    import msgpack
+
+    two_counties(repo)
+    folder = tmp_path / "c"
+    built(repo.root, folder)
+    cold = check(repo.root)
+    for shard in folder.rglob("*-whole.bin"):
+        data = shard.read_bytes()
+        if damage == "garbage":
+            data = os.urandom(len(data))
+        elif damage == "flipped":
+            data = data[:-5] + bytes([data[-5] ^ 0x01]) + data[-4:]
+        else:  # intact and signed, but not a record
+            payload = msgpack.unpackb(data[len(MAGIC) + 65 :], raw=False, strict_map_key=False)
+            for value in payload["entries"].values():
+                value[1] = msgpack.packb([["a", "list"], "body", 1])
+            body = msgpack.packb(payload, use_bin_type=True)
+            data = MAGIC + hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+        shard.write_bytes(data)
+    store, project = built(repo.root, folder)
+    assert store.hits == 0 and whole(project) == whole(cold) and state(project) == state(cold)
+
+
+def test_a_record_msgpack_would_not_give_back_unchanged_is_not_kept_whole():
+    from gongkai.cache import _faithful
+
+    assert _faithful({"a": [1, 2.5, True, None, "x", b"\x00", {"b": -(1 << 63)}]})
+    assert not _faithful({"a": (1, 2)})
+    assert not _faithful({"a": {1: "x"}})
+    assert not _faithful({"a": 1 << 64})
+    assert not _faithful({"a": {"x"}})
+
+
+def test_the_builds_findings_from_the_cache_are_those_without_it(hostile, tmp_path, monkeypatch, capsys):
+    from gongkai import store
+    from gongkai.site import build_all
+
+    def findings_logged() -> list[str]:
+        assert build_all(hostile.root, tmp_path / "site") == 1  # errors: nothing is built, every finding is listed
+        return [line for line in capsys.readouterr().err.splitlines() if "秒" not in line and "沿用" not in line]
+
+    monkeypatch.setenv("GONGKAI_CACHE", str(tmp_path / "cache"))
+    capsys.readouterr()
+    with store.disabled():
+        without = findings_logged()
+    assert not (tmp_path / "cache").exists()
+    assert findings_logged() == without  # fills the cache
+    assert findings_logged() == without  # from the cache
+    assert list((tmp_path / "cache" / "records").rglob("*-whole.bin"))
+    assert len(without) > 100
+
+
+def test_a_committed_record_turned_into_a_symlink_is_found_with_the_cache(repo, tmp_path):
+    repo.record("a.md", notice())
+    repo.record("b.md", notice(title="第二个通知"))
+    git(repo.root, "init", "-q", "-b", "main")
+    git(repo.root, "add", "-A")
+    git(repo.root, "commit", "-qm", "一")
+    cached(repo.root, tmp_path / "c")  # the cache knows a.md as a regular file git has
+    outside = tmp_path / "outside.md"
+    outside.write_text(notice(), "utf-8")
+    (repo.root / VILLAGE / "a.md").unlink()
+    os.symlink(outside, repo.root / VILLAGE / "a.md")  # not committed: git's index still says a regular file
+    store, project = cached(repo.root, tmp_path / "c")
+    assert state(project) == state(check(repo.root))
+    assert (f"{VILLAGE}/a.md", "file-symlink") in [(f.file, f.code) for f in project.findings]
+    assert store.regular(f"{VILLAGE}/b.md") and not store.regular(f"{VILLAGE}/a.md")
+
+
+def test_the_check_pauses_the_garbage_collector_and_gives_it_back(repo, monkeypatch):
+    import gc
+
+    import gongkai
+
+    repo.record("a.md", notice())
+    seen = []
+    real = gongkai.load
+
+    def load(*args):
+        seen.append(gc.isenabled())
+        return real(*args)
+
+    monkeypatch.setattr(gongkai, "load", load)
+    check(repo.root)
+    assert seen == [False] and gc.isenabled()
+    monkeypatch.setattr(gongkai, "load", lambda *args: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        check(repo.root)
+    assert gc.isenabled()
+    gc.disable()  # a caller that had it off gets it back off
+    try:
+        monkeypatch.setattr(gongkai, "load", real)
+        check(repo.root)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

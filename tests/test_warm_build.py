@@ -312,3 +312,13 @@ def test_a_build_stopped_while_removing_the_old_folder_is_not_taken_for_done(bui
     assert REUSED not in log
     assert not (b.site / ".old-demo").exists()
     assert REUSED in b.same_as_cold(capsys)
+
+
+def test_a_warm_build_takes_the_unchanged_records_from_the_record_cache(builds, capsys):
+    repo, b = builds
+    b.same_as_cold(capsys)
+    repo.record("meeting.md", notice("关于召开第二次村民代表会议的通知"))
+    commit(repo.root, "改通知", "2014-01-20")
+    log = b.same_as_cold(capsys)  # the same bytes as a build that read and checked every record
+    assert "其中 3 个记录文件自上次检查以来没有改动，沿用了上次的检查结果。" in log
+    assert "第二次村民代表会议" in "".join(p.read_text("utf-8") for p in (b.site / "demo").rglob("index.html"))
