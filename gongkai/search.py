@@ -73,7 +73,7 @@ import time
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -629,7 +629,9 @@ class Indexing:
         source = self.tmp / "documents.json"
         try:
             with source.open("w", encoding="utf-8") as f:
-                json.dump([asdict(d) for d in documents], f, ensure_ascii=False)
+                # vars, not asdict: a document holds text and one flat dict, so the JSON is the
+                # same, and asdict's deep copy of 10,000 documents took seconds (profiled).
+                json.dump([vars(d) for d in documents], f, ensure_ascii=False)
         except BaseException:  # a full disk: leave nothing behind
             shutil.rmtree(self.tmp, ignore_errors=True)
             raise
