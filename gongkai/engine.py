@@ -64,7 +64,8 @@ class GongkaiPages(BasePlugin):
         self.pages = pages
         self.assets = assets
         self.by_src = {p.src: p for p in pages}
-        self._blocks: dict[tuple[str, str], str] = {}
+        self._blocks: dict[tuple[str, str, str], str] = {}
+        self._section = ""  # the first segment of the address of the page being rendered
         # Pages whose output is taken from the previous build (previous/<dest>) instead of rendered.
         self.kept = kept or set()
         self.previous = previous
@@ -78,13 +79,19 @@ class GongkaiPages(BasePlugin):
         return env
 
     def cache_block(self, name: str, base_url: str, caller: Any) -> str:
-        """Render a template block once per (block, depth) and reuse it.
+        """Render a template block once per (block, depth, top-level section) and reuse it.
 
         Record pages are not in the navigation, so their sidebar, tabs and footer are the
-        same for every record at the same depth; rendering them once instead of 10,000
-        times halves the MkDocs stage (measured: block_site_nav alone was a third of it).
+        same for every record at the same depth under the same top-level section; rendering
+        them once instead of 10,000 times halves the MkDocs stage (measured: block_site_nav
+        alone was a third of it). The section belongs in the key: MkDocs writes the link to
+        a section relative to the page, so from affairs/u/r/ the 事务公开 tab is ../../ and
+        the 政务公开 tab ../../../government/; keyed by depth alone, the first record page
+        rendered set the tabs of all, and every other section's record pages linked their
+        own section's tab to the wrong place (and a warm build, rendering another record
+        first, gave other bytes than a cold one).
         """
-        key = (name, base_url)
+        key = (name, base_url, self._section)
         if key not in self._blocks:
             self._blocks[key] = caller()
         return self._blocks[key]
@@ -138,6 +145,7 @@ class GongkaiPages(BasePlugin):
         if p is not None:
             context["gk"] = p.data
             context["gk_title"] = p.title
+        self._section = page.file.url.split("/", 1)[0]  # pages render one at a time, after this event
         return context
 
 

@@ -322,3 +322,31 @@ def test_a_warm_build_takes_the_unchanged_records_from_the_record_cache(builds, 
     log = b.same_as_cold(capsys)  # the same bytes as a build that read and checked every record
     assert "其中 3 个记录文件自上次检查以来没有改动，沿用了上次的检查结果。" in log
     assert "第二次村民代表会议" in "".join(p.read_text("utf-8") for p in (b.site / "demo").rglob("index.html"))
+
+
+def test_every_record_page_links_each_section_tab_to_that_section(builds, capsys):
+    """Record pages share their tabs per depth and section (engine.cache_block): from a
+    government record the 村务公开 tab must still lead to village/, and from a village record
+    the 政务公开 tab to government/, cold and after a warm build that rendered one of them."""
+    import posixpath
+    import re
+
+    repo, b = builds
+
+    def check(site: Path) -> None:
+        for page in ("village/cun/ledger", "government/ju/land"):
+            html = (site / "demo" / page / "index.html").read_text("utf-8")
+            tabs = re.findall(r'<a href="([^"]+)" class="md-tabs__link">\s*([^<\s]+)', html)
+            assert tabs
+            for href, label in tabs:
+                target = posixpath.normpath(posixpath.join(page, href))
+                section = {"村务公开": "village", "政务公开": "government", "首页": "."}.get(label)
+                if section:
+                    assert target == section, (page, label, href)
+
+    b.same_as_cold(capsys)
+    check(b.site)
+    repo.record("land.md", notice("关于土地整治项目的公告", "2014-01-06").replace("正文。", "正文（更正）。"), BUREAU)
+    commit(repo.root, "更正公告", "2014-01-20")
+    b.same_as_cold(capsys)  # only the government record (and lists) rendered warm
+    check(b.site)
