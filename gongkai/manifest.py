@@ -400,7 +400,7 @@ class Target:
             return None
         try:
             found = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: a tampered file nested beyond the parser's depth
             return None
         return found if isinstance(found, dict) else None
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import json
 import os
 import shutil
 import sys
@@ -321,7 +320,7 @@ def build_county(
         listing = warm.scan(work)
         known, search_sha256 = {}, None
         if reused or same_search:
-            hashes, previous_search = manifest.file_hashes(_read_json(final / manifest.MANIFEST))
+            hashes, previous_search = manifest.file_hashes(manifest.Target(str(final)).manifest())
             known = {dest: hashes[dest] for dest, linked in reused.items() if linked and dest in hashes}
             search_sha256 = previous_search if same_search else None
         manifest.write_manifest(project, county, work, county_site.lost, listing=list(listing), known=known, search_sha256=search_sha256)
@@ -343,14 +342,6 @@ def build_county(
         if indexing:
             indexing.cancel()
     return times
-
-
-def _read_json(path: Path) -> Any:
-    """A JSON file's data; None when it cannot be read or parsed."""
-    try:
-        return json.loads(path.read_bytes())
-    except (OSError, ValueError, RecursionError):
-        return None
 
 
 def build_portal(project: Project, site_dir: Path, histories: dict[str, RecordHistory] | None = None) -> None:
