@@ -88,6 +88,88 @@ def test_a_gap_of_one_page_shows_the_page_not_an_ellipsis(long_list):
     assert numbers == ["1", "2", "3", "4", "5", "6", "7", "12"] and pager.count("…") == 1
 
 
+# A list that only grows at the top (变更记录): pages that stay put ------------------------
+
+
+def _settled(n: int) -> dict[str, pages.Page]:
+    """n entries (0 oldest … n-1 newest, shown newest first) as a settled list's pages."""
+    from types import SimpleNamespace
+
+    site = SimpleNamespace(pages=[])
+    entries = [f"e{i:03d}" for i in reversed(range(n))]
+    pages.CountySite.paged(site, "changes", "变更记录", "changes.html", entries, {"deleted": []},
+                           item=lambda here, e: {"title": e, "href": "#"}, empty="暂无变更。", settled=True)
+    return {p.url: p for p in site.pages}
+
+
+def test_a_settled_list_shows_every_entry_once_newest_first_and_keeps_its_pages(monkeypatch: pytest.MonkeyPatch):
+    """A new entry at the top changes the first page, and at most the few numbered pages
+    whose pager reaches the newest numbered page; every other page keeps its data, so a
+    warm build keeps them (the point: 变更记录 was ~600 re-rendered pages per change)."""
+    monkeypatch.setattr(pages, "PER_PAGE", 4)
+    before = _settled(0)
+    for n in range(1, 90):
+        after = _settled(n)
+        order = ["changes/"] + sorted((u for u in after if u != "changes/"), key=lambda u: -int(u.split("/")[2]))
+        shown = [e["title"] for u in order for g in after[u].data["groups"] for e in g["entries"]]
+        assert shown == [f"e{i:03d}" for i in reversed(range(n))], n
+        assert all(len(after[u].data["groups"][0]["entries"]) == 4 for u in order[1:])  # numbered pages are full
+        assert 4 <= sum(len(g["entries"]) for g in after["changes/"].data["groups"]) <= 7 or n < 4
+        last = len(after) - 1
+        for url, page in before.items():
+            if url == "changes/":
+                continue
+            k = int(url.split("/")[2])
+            assert url in after and after[url].title == page.title == f"变更记录（第{k}页）"
+            if k < last - pages.PAGER_WINDOW - 2:
+                assert after[url].data == page.data, (n, url)  # settled: not rendered again
+            else:
+                assert [g["entries"] for g in after[url].data["groups"]] == [g["entries"] for g in page.data["groups"]]
+        before = after
+    assert len(before) == 89 // 4  # 21 numbered pages and the first
+
+
+def test_a_settled_pager_links_pages_that_exist_newest_first(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(pages, "PER_PAGE", 4)
+    built = _settled(62)  # 最新 (6 entries) and pages 14 … 1
+    resolve = lambda here, href: posixpath.normpath(posixpath.join(here, href)) + "/"  # noqa: E731
+    for here, page in built.items():
+        html = pages.render_content(page)
+        pager = re.search(r'<nav class="gk-pager".*?</nav>', html).group(0)
+        links = re.findall(r'<a href="([^"]+)"(?: rel="(\w+)")?>([^<]+)</a>', pager)
+        assert all(resolve(here, href).replace("./", "") in built or resolve(here, href) == "changes/" for href, _, _ in links)
+        assert len(links) <= 2 * pages.PAGER_WINDOW + 6  # the window, 最新, 1, 上一页, 下一页, two one-page gaps
+    first = re.search(r'<nav class="gk-pager".*?</nav>', pages.render_content(built["changes/"])).group(0)
+    assert "共 62 条，本页是最新的 6 条；更早的按时间分为 14 页，第 1 页最早" in first
+    texts = re.findall(r">([^<>]+)</(?:a|span)>", first)
+    assert texts[:4] == ["最新", "14", "13", "…"] and texts[-2:] == ["1", "下一页"] and "上一页" not in texts
+    middle = re.search(r'<nav class="gk-pager".*?</nav>', pages.render_content(built["changes/page/7/"])).group(0)
+    assert "第 7 页（按时间分页，第 1 页最早）" in middle and "共 62 条" not in middle
+    texts = [t for t in re.findall(r">([^<>]+)</(?:a|span)>", middle)]
+    assert texts == ["上一页", "最新", "…", "9", "8", "7", "6", "5", "…", "1", "下一页"]
+    hrefs = {text: resolve("changes/page/7/", href) for href, _, text in re.findall(r'<a href="([^"]+)"(?: rel="(\w+)")?>([^<]+)</a>', middle)}
+    assert hrefs["上一页"] == "changes/page/8/" and hrefs["下一页"] == "changes/page/6/" and hrefs["最新"] == "changes/"
+    oldest = pages.render_content(built["changes/page/1/"])
+    assert "下一页" not in oldest and "e000" in oldest
+
+
+def test_the_county_change_list_is_settled(repo: Repo, monkeypatch: pytest.MonkeyPatch):
+    """变更记录 of a county is cut from its oldest change: page 1 holds the first ones."""
+    monkeypatch.setattr(pages, "PER_PAGE", 1)
+    built = _with_history(
+        repo,
+        [
+            Revision("a" * 40, "2014-01-10", "import", "added", PATH),
+            Revision("b" * 40, "2014-02-01", "fix", "changed", PATH, ["更正发布日期"]),
+            Revision("c" * 40, "2014-03-01", "fix", "changed", PATH, ["更正文号"]),
+        ],
+        notice(published="2014-01-10", extra="changes:\n  - {date: 2014-02-01, note: 更正发布日期}\n  - {date: 2014-03-01, note: 更正文号}\n"),
+    )
+    assert "changes/page/3/" not in built
+    assert "新增" in built["changes/page/1/"].content and "更正" not in built["changes/page/1/"].content
+    assert "更正发布日期" in built["changes/page/2/"].content and "更正文号" in built["changes/"].content
+
+
 # What a citizen reads about a change ------------------------------------------------------
 
 PATH = "content/village/demo/cun/n.md"

@@ -189,6 +189,48 @@ def pager(base: str, here: str, n: int, total: int, count: int) -> dict[str, Any
     return {"count": count, "n": n, "total": total, "links": links}
 
 
+def source_of_settled_page(base: str, k: int) -> str:
+    """The source of page k of a list paged from its oldest entry (0: base/ itself, the newest)."""
+    return f"{base}/index.md" if k == 0 else f"{base}/page/{k}.md"
+
+
+def settled_pager(base: str, here: str, k: int, last: int, count: int, shown: int) -> dict[str, Any]:
+    """The pager of a list whose pages stay put as it grows (CountySite.paged, settled=True).
+
+    Page 0 is base/ and shows the newest entries; the older ones are on pages numbered from
+    the oldest (1) up to `last`. Links run newest first, as the entries do: 上一页 (newer),
+    最新, the pages near k, page 1, 下一页 (older). What a numbered page links depends on
+    `last` only for the pages within PAGER_WINDOW + 2 of it, so a new entry changes the
+    first page alone and a new numbered page a few more, not all of them.
+    """
+
+    def link(m: int, text: str | None = None, rel: str = "") -> dict[str, Any]:
+        if m == k and text is None:
+            return {"text": "最新" if m == 0 else str(m), "current": True}
+        href = rel_url(here, url_of_source(source_of_settled_page(base, m)))
+        return {"href": href, "text": text or ("最新" if m == 0 else str(m)), "rel": rel}
+
+    def page(q: int) -> int:  # the page at place q of the pager: 0 is 最新, then last … 1
+        return 0 if q == 0 else last + 1 - q
+
+    at = 0 if k == 0 else last + 1 - k
+    places = sorted({0, last, *range(max(0, at - PAGER_WINDOW), min(last, at + PAGER_WINDOW) + 1)})
+    links = [link(page(at - 1), "上一页", "prev")] if at > 0 else []
+    previous = 0
+    for q in places:
+        if q - previous == 2:
+            links.append(link(page(q - 1)))  # "…" standing for one page hides a page for nothing
+        elif q - previous > 2:
+            links.append({"gap": True})
+        links.append(link(page(q)))
+        previous = q
+    if at < last:
+        links.append(link(page(at + 1), "下一页", "next"))
+    if k:  # how many there are changes with every entry: only the first page says it
+        return {"settled": True, "n": k, "links": links}
+    return {"settled": True, "count": count, "shown": shown, "n": k, "total": last, "links": links}
+
+
 class CountySite:
     """Builds the page list of one county from the validated project."""
 
@@ -259,16 +301,30 @@ class CountySite:
         item: Callable[[str, Any], Any],
         group: Callable[[Any], str] | None = None,
         empty: str,
+        settled: bool = False,
     ) -> None:
-        """Any long list as pages of PER_PAGE entries under base/, base/page/2/ …
+        """Any long list (newest first) as pages of PER_PAGE entries under base/, base/page/2/ …
 
         item(here, entry) is the entry's data as seen from the page at `here`; group(entry)
         is a heading put before an entry whose heading differs from the one before it. The
         first page's data carries `head`; every page of a list longer than one page has a pager.
+
+        settled: for a list that only grows at the top (变更记录), the pages are cut from the
+        oldest entry, as a blog's archive is: base/page/1/ holds the oldest PER_PAGE entries
+        and keeps them, base/ the newest PER_PAGE to 2 × PER_PAGE − 1. Cut from the newest,
+        every new entry moved every page by one, and a one-record change re-rendered all
+        ~600 pages of a 10,000-record county's 变更记录 (most of a warm build's MkDocs time).
         """
-        chunks = [entries[i : i + PER_PAGE] for i in range(0, len(entries), PER_PAGE)] or [[]]
-        for n, chunk in enumerate(chunks, start=1):
-            src = source_of_page(base, n)
+        if settled:
+            older = max(len(entries) // PER_PAGE - 1, 0)  # numbered pages, all full
+            top = len(entries) - older * PER_PAGE
+            cuts = [(0, entries[:top])] + [
+                (k, entries[len(entries) - k * PER_PAGE : len(entries) - (k - 1) * PER_PAGE]) for k in range(older, 0, -1)
+            ]
+        else:
+            cuts = list(enumerate([entries[i : i + PER_PAGE] for i in range(0, len(entries), PER_PAGE)] or [[]], start=1))
+        for n, chunk in cuts:
+            src = source_of_settled_page(base, n) if settled else source_of_page(base, n)
             here = url_of_source(src)
             groups: list[dict[str, Any]] = []
             heading = None
@@ -278,14 +334,15 @@ class CountySite:
                     groups.append({"heading": h, "entries": []})
                     heading = h
                 groups[-1]["entries"].append(item(here, entry))
-            data = {
-                **(head if n == 1 else {}),
-                "first": n == 1,
-                "groups": groups,
-                "empty": "" if chunk else empty,
-                "pager": pager(base, here, n, len(chunks), len(entries)) if len(chunks) > 1 else None,
-            }
-            page_title = title if n == 1 else f"{title}（第{n}页）"
+            first = n == (0 if settled else 1)
+            if len(cuts) == 1:
+                paging = None
+            elif settled:
+                paging = settled_pager(base, here, n, len(cuts) - 1, len(entries), len(chunk))
+            else:
+                paging = pager(base, here, n, len(cuts), len(entries))
+            data = {**(head if first else {}), "first": first, "groups": groups, "empty": "" if chunk else empty, "pager": paging}
+            page_title = title if first else f"{title}（第{n}页）"
             self.pages.append(Page(src, page_title, template, data))
 
     def revisions_html(self, h: RecordHistory | None, meta: dict[str, Any], *, hide_values: bool = False) -> str:

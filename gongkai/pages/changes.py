@@ -33,7 +33,7 @@ def entries(site: CountySite) -> list[Entry]:
 
 
 def build(site: CountySite) -> None:
-    """变更记录: newest first, grouped by month, paginated; and its Atom feeds."""
+    """变更记录: newest first, grouped by month, in pages that stay put as it grows; and its Atom feeds."""
     all_entries = entries(site)
     deleted = [
         {"href": rel_url("changes/", url), "title": title, "sub": f"{unit} · {rev.date} 删除"}
@@ -53,7 +53,7 @@ def build(site: CountySite) -> None:
         m = entry[0].date[:7]
         return f"{m[:4]}年{int(m[5:7])}月"
 
-    site.paged("changes", "变更记录", "changes.html", all_entries, {"deleted": deleted, "lost": lost}, item=item, group=month, empty="暂无变更。")
+    site.paged("changes", "变更记录", "changes.html", all_entries, {"deleted": deleted, "lost": lost}, item=item, group=month, empty="暂无变更。", settled=True)
     site.assets.append(Asset("changes.xml", content=feed.atom(site.project, site.county, all_entries[:100])))
     by_unit = defaultdict(list)
     for e in all_entries:
