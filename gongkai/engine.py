@@ -59,7 +59,14 @@ class DrawnPage(MkDocsPage):
 class GongkaiPages(BasePlugin):
     """Adds the generated pages and attachments, and gives each page its meta."""
 
-    def __init__(self, pages: list[Page], assets: list[Asset], kept: set[str] | None = None, previous: Path | None = None):
+    def __init__(
+        self,
+        pages: list[Page],
+        assets: list[Asset],
+        kept: set[str] | None = None,
+        previous: Path | None = None,
+        kept_files: set[str] | None = None,
+    ):
         super().__init__()
         self.pages = pages
         self.assets = assets
@@ -70,6 +77,9 @@ class GongkaiPages(BasePlugin):
         self.kept = kept or set()
         self.previous = previous
         self.kept_dests: list[str] = []
+        # Attachments and data files whose bytes are those of the same file at `previous`: linked
+        # from there after the build, not handed to MkDocs (which copied ~17,000 of them each time).
+        self.kept_files = kept_files or set()
 
     def on_env(self, env: Any, *, config: Any, files: Any) -> Any:
         """Give templates `gongkai_cache` (theme/main.html, for record pages), and escape
@@ -116,7 +126,11 @@ class GongkaiPages(BasePlugin):
                 self.kept_dests.append(file.dest_uri)
         known = files.src_uris  # get_file_from_path builds a PurePath per call: ~17,000 attachments
         for asset in self.assets:
-            if _posix(asset.src) in known:
+            dest = _posix(asset.src)
+            if dest in known:
+                continue
+            if dest in self.kept_files and previous is not None and os.path.isfile(os.path.join(previous, dest)):
+                self.kept_dests.append(dest)
                 continue
             if asset.content is not None:
                 files.append(File.generated(config, asset.src, content=asset.content))
@@ -235,13 +249,15 @@ def build_site(
     repo_url: str = "",
     kept: set[str] | None = None,
     previous: Path | None = None,
+    kept_files: set[str] | None = None,
 ) -> dict[str, bool]:
     """Build one site into `out` with the shared mkdocs.yml; raises if MkDocs fails.
 
     `kept`: sources of pages whose data is the same as in the build at `previous` (a folder
     of its complete output): those are not rendered but taken from there, everything else
-    (other pages, theme files, attachments, sitemap) is written as in a full build.
-    Returns the kept pages' files: dest -> True when hard-linked from `previous`, False when copied."""
+    (other pages, theme files, sitemap) is written as in a full build. `kept_files`: the
+    attachments and data files (by dest) whose bytes are the same at `previous`, taken from there too.
+    Returns the files taken: dest -> True when hard-linked from `previous`, False when copied."""
     logging.getLogger("mkdocs").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="gongkai-docs-") as docs:
         overrides: dict[str, Any] = {
@@ -257,13 +273,13 @@ def build_site(
             overrides["repo_url"] = repo_url
             overrides["repo_name"] = "公开数据仓库"
         config = load_config(str(root / "mkdocs.yml"), **overrides)
-        plugin = GongkaiPages(pages, assets, kept, previous)
+        plugin = GongkaiPages(pages, assets, kept, previous, kept_files)
         config.plugins["gongkai"] = plugin
         quiet = _QuietDirty()
         build_log = logging.getLogger("mkdocs.commands.build")
         build_log.addFilter(quiet)
         try:
-            mkdocs_build(config, dirty=bool(kept) and previous is not None)
+            mkdocs_build(config, dirty=bool(kept or kept_files) and previous is not None)
         finally:
             build_log.removeFilter(quiet)
         return _keep(previous, out, plugin.kept_dests) if previous is not None else {}

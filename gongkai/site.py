@@ -291,6 +291,10 @@ def build_county(
     digests = warm.page_digests(pages)
     found = warm.previous_county(project.root, final, key)
     kept = {src for src, d in digests.items() if found and d is not None and found["pages"].get(src) == d}
+    # The previous folder matched its fingerprint (previous_county), so its manifest tells the
+    # bytes of every file in it: a data file or attachment with the same hash is taken from there.
+    previous_hashes, previous_search = manifest.file_hashes(manifest.Target(str(final)).manifest()) if found else ({}, None)
+    kept_files = warm.same_files(assets, previous_hashes)
     found_search = warm.documents_digest(documents) if with_search else None
     same_search = bool(with_search and found and found_search is not None and found.get("search") == found_search and (final / search.BUNDLE).is_dir())
     indexing = None
@@ -299,11 +303,17 @@ def build_county(
         indexing = search.Indexing(documents, final / search.BUNDLE, search.state_path(project.root, final)) if with_search and not same_search else None
         t = time.perf_counter()
         reused = engine.build_site(
-            project.root, work, pages=pages, assets=assets, kept=kept, previous=final if kept else None, **settings
+            project.root, work, pages=pages, assets=assets, kept=kept, previous=final if kept or kept_files else None,
+            kept_files=kept_files, **settings
         )
         times["mkdocs"] = time.perf_counter() - t
+        same_pages = len(reused) - len(kept_files.intersection(reused))
         if reused:
-            log(f"{county.name}：{len(pages) - len(reused)} 页有变化，已重新生成；其余 {len(reused)} 页沿用上次生成的结果" + ("，搜索索引亦然" if same_search else ""))
+            log(
+                f"{county.name}：{len(pages) - same_pages} 页有变化，已重新生成；其余 {same_pages} 页"
+                + (f"和 {len(reused) - same_pages} 个数据文件" if len(reused) > same_pages else "")
+                + "沿用上次生成的结果" + ("，搜索索引亦然" if same_search else "")
+            )
         if same_search:
             warm.link_tree(final / search.BUNDLE, work / search.BUNDLE)
         if indexing:
@@ -320,8 +330,7 @@ def build_county(
         listing = warm.scan(work)
         known, search_sha256 = {}, None
         if reused or same_search:
-            hashes, previous_search = manifest.file_hashes(manifest.Target(str(final)).manifest())
-            known = {dest: hashes[dest] for dest, linked in reused.items() if linked and dest in hashes}
+            known = {dest: previous_hashes[dest] for dest, linked in reused.items() if linked and dest in previous_hashes}
             search_sha256 = previous_search if same_search else None
         manifest.write_manifest(project, county, work, county_site.lost, listing=list(listing), known=known, search_sha256=search_sha256)
         listing[manifest.MANIFEST] = warm.stat_of(work / manifest.MANIFEST)

@@ -205,6 +205,27 @@ def page_digests(pages: list[Any]) -> dict[str, str | None]:
     return {p.src: _value_digest([p.src, p.title, p.template, p.kind, p.data, p.meta]) for p in pages}
 
 
+def same_files(assets: list[Any], hashes: dict[str, str]) -> set[str]:
+    """The assets (attachments, data files) whose bytes have the SHA-256 `hashes` gives their
+    place: the previous build's manifest, vouched for by its folder's fingerprint."""
+    same = set()
+    for asset in assets:
+        known = hashes.get(asset.src)
+        if known is None:
+            continue
+        if asset.content is not None:
+            digest = hashlib.sha256(asset.content).hexdigest()
+        else:
+            try:
+                with open(asset.path, "rb") as f:
+                    digest = hashlib.file_digest(f, "sha256").hexdigest()
+            except OSError:
+                continue  # MkDocs meets it and says what is wrong
+        if digest == known:
+            same.add(asset.src)
+    return same
+
+
 def documents_digest(documents: list[Any]) -> str | None:
     """A hash of the search documents (the search index is made from nothing else)."""
     return _value_digest([vars(d) for d in documents])  # text and one flat dict: vars gives what asdict gives, without the deep copy

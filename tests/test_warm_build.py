@@ -350,3 +350,22 @@ def test_every_record_page_links_each_section_tab_to_that_section(builds, capsys
     commit(repo.root, "更正公告", "2014-01-20")
     b.same_as_cold(capsys)  # only the government record (and lists) rendered warm
     check(b.site)
+
+
+def test_data_files_with_the_same_bytes_are_taken_from_the_previous_build(builds, capsys):
+    """Attachments and data files whose bytes the previous manifest vouches for are hard links
+    to the previous build's files, not copies made again; the ones that changed are written."""
+    repo, b = builds
+    b.same_as_cold(capsys)
+    data = b.site / "demo" / "data"
+    before = {p.relative_to(data).as_posix(): (p.stat().st_ino, p.read_bytes()) for p in data.rglob("*") if p.is_file()}
+    assert any(rel.endswith(".csv") for rel in before) and any("ledger" in rel for rel in before)
+    repo.record("meeting.md", notice("关于召开第二次村民代表会议的通知"))
+    commit(repo.root, "改标题", "2014-01-20")
+    log = b.same_as_cold(capsys)
+    assert "个数据文件沿用上次生成的结果" in log
+    after = {p.relative_to(data).as_posix(): (p.stat().st_ino, p.read_bytes()) for p in data.rglob("*") if p.is_file()}
+    kept = {rel for rel in before if rel in after and after[rel][0] == before[rel][0]}
+    changed = {rel for rel in before if rel in after and after[rel][1] != before[rel][1]}
+    assert any("ledger" in rel for rel in kept)  # the ledger's tables did not change
+    assert changed and not changed & kept  # the lists naming the meeting did, and were written anew
