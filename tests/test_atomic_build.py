@@ -450,3 +450,29 @@ def test_an_output_folder_over_the_repository_is_refused(repo, where, capsys):
     assert build_all(repo.root, (repo.root / where).resolve(), search=False) == 2
     assert "不能是仓库本身、仓库的上级文件夹或 content/" in capsys.readouterr().err
     assert snapshot(repo.root) == before
+
+
+@pytest.mark.parametrize("with_rm", [True, False])
+def test_old_folders_removed_in_the_background_are_gone_after_finish(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_rm: bool):
+    """site.Run removes old folders beside the build (the system's rm, or a thread without
+    one); finish() returns only when they are gone, hard links and odd names included."""
+    from gongkai import site
+
+    if not with_rm:
+        monkeypatch.setattr(site.shutil, "which", lambda name: None)
+    run = site.Run()
+    kept = tmp_path / "kept.html"
+    kept.write_text("same bytes", "utf-8")
+    folders = []
+    for name in (".old-demo", "-rf", "名 字"):
+        folder = tmp_path / name
+        (folder / "a" / "b").mkdir(parents=True)
+        (folder / "a" / "b" / "index.html").write_text("x", "utf-8")
+        os.link(kept, folder / "a" / "linked.html")
+        (folder / "link").symlink_to(kept)
+        run.remove_later(folder)
+        folders.append(folder)
+    run.remove_later(tmp_path / "absent")
+    run.finish()
+    assert not any(f.exists() or f.is_symlink() for f in folders)
+    assert kept.read_text("utf-8") == "same bytes"  # a link or a symlink to it removed, not it
