@@ -202,7 +202,8 @@ def _refuse(value: Any) -> Any:
 
 def page_digests(pages: list[Any]) -> dict[str, str | None]:
     """Page source -> a hash of everything the page shows (its title, template, data and meta)."""
-    return {p.src: _value_digest([p.src, p.title, p.template, p.kind, p.data, p.meta]) for p in pages}
+    # A record page kept by pages/memo.py comes with this hash, made when it was kept.
+    return {p.src: getattr(p, "kept_digest", None) or _value_digest([p.src, p.title, p.template, p.kind, p.data, p.meta]) for p in pages}
 
 
 def same_files(assets: list[Any], hashes: dict[str, str]) -> set[str]:

@@ -291,8 +291,12 @@ def test_kept_record_pages_come_back_with_their_markup_and_tuples():
     page = Page("village/cun/a.md", "标题", "record.html", data, kind="record", meta={"description": "描述"})
     doc = SearchDocument(url="village/cun/a/", title="标题", unit="村", date="2014-01-08", summary="", filters={"类别": "村务公开"}, text="正文")
     assets = [Asset("data/records/a.csv", content="\ufeff名称\r\n".encode())]
-    back, doc_back, assets_back = memo._decode(json.loads(json.dumps(memo._encode(page, doc, assets), ensure_ascii=False)))
+    head, kept = memo._encode(page, doc, assets)
+    back, doc_back, assets_back = memo._decode(json.loads(json.dumps(head, ensure_ascii=False)), json.dumps(kept, ensure_ascii=False), "d" * 64)
+    assert back.kept_digest == "d" * 64  # its data unread, the page is hashed as it was kept
     rows = back.data["fields"][0]["rows"]
+    assert back.kept_digest is None  # read, it may be changed: hashed afresh
+    assert (back.src, back.title, back.template, back.kind, back.meta) == (page.src, page.title, page.template, page.kind, page.meta)
     assert back.data == data and type(back.data["body"]) is Markup
     assert type(rows[0]) is tuple and type(rows[1][1]) is tuple and type(rows[1][1][0]) is Markup
     assert doc_back == doc and [(a.src, a.content) for a in assets_back] == [(a.src, a.content) for a in assets]

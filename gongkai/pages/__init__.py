@@ -379,9 +379,9 @@ class CountySite:
             if not kept.take(r):
                 with kept.keeping(r):
                     record.build(self, r)
+        record.add_qr_codes(self)  # before save(): a record page is kept with its QR code
         kept.save()
         self.kept_records = kept.hits
-        record.add_qr_codes(self)
         data.build(self)
         conventions.build(self)
         gone.tombstones(self)

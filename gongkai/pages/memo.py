@@ -84,6 +84,38 @@ def _replace(value: Any, path: list[Any], kind: Any) -> None:
 
 
 
+class KeptPage(Page):
+    """A record page taken from the cache: its data is parsed only when something reads it.
+
+    A warm build renders a handful of pages; parsing the data of the other ~10,000 only to
+    hash it (warm.page_digests) was most of taking them (profiled: 3.8 s). The hash of the
+    whole page as it was kept comes with it, and is given only while the data is unread: once
+    read it may be changed, and is hashed again like any other page's."""
+
+    def __init__(self, src: str, title: str, template: str, kind: str, meta: dict[str, Any], text: str, digest: str):
+        self._text: str | None = text
+        self._digest: str | None = digest
+        super().__init__(src, title, template, None, kind=kind, meta=meta)  # type: ignore[arg-type]
+
+    @property  # type: ignore[override]
+    def data(self) -> dict[str, Any]:
+        if self._text is not None:
+            data, marks = json.loads(self._text)
+            self._data = _thaw(data, marks)
+            self._text = self._digest = None
+        return self._data
+
+    @data.setter
+    def data(self, value: dict[str, Any] | None) -> None:
+        if value is not None:
+            self._data, self._text, self._digest = value, None, None
+
+    @property
+    def kept_digest(self) -> str | None:
+        """What warm.page_digests would make of this page, while its data is unread; else None."""
+        return self._digest
+
+
 class RecordPages:
     """The kept record products of one county site, read at the start of its page stage."""
 
@@ -98,6 +130,7 @@ class RecordPages:
         found = store.read_sealed(self.path, KIND, self.env) if self.env else None
         self.old: dict[str, Any] = found if isinstance(found, dict) else {}
         self.new: dict[str, Any] = {}
+        self._made: dict[str, tuple[str, Page, SearchDocument, list[Asset]]] = {}  # encoded at save()
         self._items: dict[tuple[str, str], str] = {}
         self._blobs: dict[str, str] | None = None
         self.hits = 0
@@ -131,12 +164,10 @@ class RecordPages:
         """Add the record's kept page, search document and data files to the site; False when there are none."""
         key = self.key(r)
         entry = self.old.get(r.path)
-        if key is None or not isinstance(entry, list) or len(entry) != 2 or entry[0] != key or not isinstance(entry[1], str):
+        if key is None or not isinstance(entry, list) or len(entry) != 4 or entry[0] != key or not all(isinstance(e, str) for e in entry):
             return False
         try:
-            # Each entry is its own JSON text, parsed afresh: the page's data is changed
-            # after this (its QR code), and must not change what is kept.
-            page, document, assets = _decode(json.loads(entry[1]))
+            page, document, assets = _decode(json.loads(entry[1]), entry[2], entry[3])
         except (TypeError, ValueError, KeyError, IndexError, AttributeError):
             return False  # a damaged entry in an intact file: made again
         self.site.pages.append(page)
@@ -148,25 +179,34 @@ class RecordPages:
 
     @contextmanager
     def keeping(self, r: Record) -> Iterator[None]:
-        """Around making a record's products: keep what was added to the site, if it can be kept exactly."""
+        """Around making a record's products: keep what was added to the site (encoded by save(),
+        after the page stage has added what it adds to all record pages, the QR code)."""
         site = self.site
         pages, documents, assets = len(site.pages), len(site.documents), len(site.assets)
         yield
         key = self.key(r)
         made = site.pages[pages:], site.documents[documents:], site.assets[assets:]
-        if key is None or len(made[0]) != 1 or len(made[1]) != 1:
-            return
-        try:
-            # _encode refuses anything JSON would not give back as it was (a str subclass,
-            # a set, a number key, NaN, bytes that are not UTF-8), so what is kept comes back
-            # exactly (tests/test_warm_build.py compares with cold builds).
-            text = json.dumps(_encode(made[0][0], made[1][0], made[2]), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        except (TypeError, ValueError, UnicodeDecodeError):
-            return
-        self.new[r.path] = [key, text]
+        if key is not None and len(made[0]) == 1 and len(made[1]) == 1:
+            self._made[r.path] = (key, made[0][0], made[1][0], made[2])
 
     def save(self) -> None:
         """Write the products of the records the site has now (only when something changed)."""
+        from ..warm import page_digests
+
+        for path, (key, page, document, assets) in self._made.items():
+            try:
+                # _encode refuses anything JSON would not give back as it was (a str subclass,
+                # a set, a number key, NaN, bytes that are not UTF-8), so what is kept comes back
+                # exactly (tests/test_warm_build.py compares with cold builds).
+                head, data = _encode(page, document, assets)
+                digest = page_digests([page])[page.src]
+                if digest is None:
+                    continue
+                text = json.dumps(head, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+                self.new[path] = [key, text, json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False), digest]
+            except (TypeError, ValueError, UnicodeDecodeError):
+                continue
+        self._made.clear()
         if self.env is not None and self.new != self.old:
             store.write_sealed(self.path, KIND, self.env, self.new)
 
@@ -177,7 +217,9 @@ def _history(h: Any) -> Any:
     return _encode_history(h)
 
 
-def _encode(page: Page, document: SearchDocument, assets: list[Asset]) -> list[Any]:
+def _encode(page: Page, document: SearchDocument, assets: list[Asset]) -> tuple[list[Any], list[Any]]:
+    """What a page is taken with (its head, search document and files), and its data with the
+    places of its Markup and tuples, as JSON-able values; TypeError for anything else."""
     marks: dict[str, list[list[Any]]] = {"markup": [], "tuple": []}
     data = _freeze(page.data, [], marks)
     meta = _freeze(page.meta, [], {"markup": [], "tuple": []})
@@ -186,10 +228,12 @@ def _encode(page: Page, document: SearchDocument, assets: list[Asset]) -> list[A
         if a.path is not None or a.content is None:
             raise TypeError("an asset that is a file")
         files.append([a.src, a.content.decode("utf-8")])
-    return [[page.src, page.title, page.template, page.kind, data, marks, meta], asdict(document), files]
+    return [[page.src, page.title, page.template, page.kind, meta], asdict(document), files], [data, marks]
 
 
-def _decode(entry: list[Any]) -> tuple[Page, SearchDocument, list[Asset]]:
-    (src, title, template, kind, data, marks, meta), document, files = entry
-    page = Page(src, title, template, _thaw(data, marks), kind=kind, meta=meta)
+def _decode(head: list[Any], data: str, digest: str) -> tuple[Page, SearchDocument, list[Asset]]:
+    (src, title, template, kind, meta), document, files = head
+    if not isinstance(src, str) or not isinstance(meta, dict):
+        raise TypeError("not a kept page")
+    page = KeptPage(src, title, template, kind, meta, data, digest)
     return page, SearchDocument(**document), [Asset(s, content=c.encode("utf-8")) for s, c in files]

@@ -113,7 +113,8 @@ def print_view(site: CountySite, r: Record) -> dict[str, Any]:
 
 def add_qr_codes(site: CountySite) -> None:
     """A QR code on each record page whose full address is known (site.yml's base_url), in one batch."""
-    views = [p.data["print"] for p in site.pages if p.kind == "record" and "print" in p.data]
+    # A page kept from an earlier build (pages/memo.py) has its code already; reading its data would parse it.
+    views = [p.data["print"] for p in site.pages if p.kind == "record" and getattr(p, "kept_digest", None) is None and "print" in p.data]
     views = [v for v in views if v["url"].startswith(("http://", "https://"))]
     codes = qr.codes([v["url"] for v in views], site.county.id)
     for v in views:
