@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -375,6 +376,17 @@ def build_county(
 def build_portal(project: Project, site_dir: Path, histories: dict[str, RecordHistory] | None = None) -> None:
     """site/index.html: the portal linking every county site, with the city's 统计 and the
     督查报告, judged at the built commit's date like each county's 公开时限."""
+    work = site_dir / f"{BUILD_PREFIX}portal"
+    remove(work)
+    try:
+        make_portal(project, work, histories)
+        place_portal(site_dir, work)
+    finally:
+        discard_portal(site_dir, work)
+
+
+def make_portal(project: Project, work: Path, histories: dict[str, RecordHistory] | None = None) -> None:
+    """The portal's pages, built into `work` with its manifest (place_portal puts them in place)."""
     counties = [
         {"href": f"{c.id}/", "name": c.name, "count": sum(1 for r in project.records if r.county == c.id and r.valid)}
         for c in project.counties.values()
@@ -387,37 +399,63 @@ def build_portal(project: Project, site_dir: Path, histories: dict[str, RecordHi
         stats_page.portal_page(project, as_of, histories),
         inspection_page.portal_page(project, as_of, histories),
     ]
-    work = site_dir / f"{BUILD_PREFIX}portal"
-    remove(work)
-    try:
-        engine.build_site(
-            project.root,
-            work,
-            site_name=project.site.title,
-            site_url=project.site.base_url,
-            footer=footer(project, None),
-            pages=pages,
-            assets=[],
-            nav=[
-                {"首页": "index.md"},
-                {"搜索": "search/index.md"},
-                {"统计": stats_page.SRC},
-                {"督查报告": inspection_page.SRC},
-            ],
-            repo_url=project.site.repo_url,
-        )
-        manifest.write_portal_manifest(project, work)
-        for item in work.iterdir():
-            target = site_dir / item.name
-            if item.is_dir():
-                replace_dir(item, target)
-            else:
-                item.replace(target)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-        for item in site_dir.iterdir():
-            if item.name.startswith(OLD_PREFIX):
-                restore_interrupted(site_dir / item.name[len(OLD_PREFIX):])
+    engine.build_site(
+        project.root,
+        work,
+        site_name=project.site.title,
+        site_url=project.site.base_url,
+        footer=footer(project, None),
+        pages=pages,
+        assets=[],
+        nav=[
+            {"首页": "index.md"},
+            {"搜索": "search/index.md"},
+            {"统计": stats_page.SRC},
+            {"督查报告": inspection_page.SRC},
+        ],
+        repo_url=project.site.repo_url,
+    )
+    manifest.write_portal_manifest(project, work)
+
+
+def place_portal(site_dir: Path, work: Path) -> None:
+    """Put a completely built portal (make_portal) in place, each of its files and folders."""
+    for item in work.iterdir():
+        target = site_dir / item.name
+        if item.is_dir():
+            replace_dir(item, target)
+        else:
+            item.replace(target)
+
+
+def discard_portal(site_dir: Path, work: Path) -> None:
+    """Remove what is left of a portal build, and put back a folder an interrupted swap left aside."""
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(_portal_scratch(work), ignore_errors=True)
+    for item in site_dir.iterdir():
+        if item.name.startswith(OLD_PREFIX):
+            restore_interrupted(site_dir / item.name[len(OLD_PREFIX):])
+
+
+# What the forked process making the portal reads: fork gives it this process's memory, where
+# handing the project to it as an argument would pickle 10,000 records (seconds).
+_portal_inputs: tuple[Project, dict[str, RecordHistory]] | None = None
+
+
+def _make_portal_forked(work: str) -> None:
+    assert _portal_inputs is not None
+    project, histories = _portal_inputs
+    # The process ends at once when the build is stopped (changes.forked_pool), without
+    # removing its temporary files: they go beside the work folder, where discard_portal
+    # removes them with it.
+    scratch = _portal_scratch(Path(work))
+    scratch.mkdir(exist_ok=True)
+    tempfile.tempdir = os.fspath(scratch)
+    make_portal(project, Path(work), histories)
+
+
+def _portal_scratch(work: Path) -> Path:
+    return work.with_name(f"{work.name}-tmp")
 
 
 def build_all(
@@ -523,7 +561,46 @@ def _write_sites(
     previous_from: str | None,
     run: Run | None = None,
 ) -> int:
-    """The writing half of build_all, run while holding the folder's lock."""
+    """The writing half of build_all, run while holding the folder's lock.
+
+    The portal (统计 and 督查报告 over every record, its own MkDocs build) needs nothing the
+    counties write, so a forked process makes it on the other core while the counties are
+    built (it was a seventh of a warm one-record build); it is put in place after them."""
+    global _portal_inputs
+    work = site_dir / f"{BUILD_PREFIX}portal"
+    remove(work)
+    _portal_inputs = (project, histories)
+    try:
+        with changes.forked_pool(1) as pool:
+            portal = pool.apply_async(_make_portal_forked, (os.fspath(work),))
+            status = _write_counties(project, site_dir, wanted, histories, search, previous, run)
+            if status:
+                return status  # leaving the pool ends the portal's process
+            try:
+                portal.get()
+            except OSError:
+                raise  # build_all names the folder's problem
+            except Exception as exc:
+                log(f"生成门户时出错（{type(exc).__name__}: {exc}）；已发布的门户保持不变。")
+                return 1
+        place_portal(site_dir, work)
+    finally:
+        _portal_inputs = None
+        discard_portal(site_dir, work)
+    log(f"门户：{site_dir / 'index.html'}")
+    return 0
+
+
+def _write_counties(
+    project: Project,
+    site_dir: Path,
+    wanted: list[str],
+    histories: dict[str, RecordHistory],
+    search: bool,
+    previous: dict[str, dict[str, Any]] | None,
+    run: Run | None,
+) -> int:
+    """Build each county named; exit status (0, or where the first that failed stopped)."""
     for county_id in wanted:
         county = project.counties[county_id]
         try:
@@ -541,14 +618,6 @@ def _write_sites(
             log(f"生成{county.name}网站时出错（{type(exc).__name__}: {exc}）；已发布的网站保持不变。")
             return 1
         log(f"{county.name}：" + "，".join(f"{k} {v:.1f} 秒" for k, v in times.items()) + f" → {site_dir / county_id}/index.html")
-    try:
-        build_portal(project, site_dir, histories)
-    except OSError:
-        raise  # build_all names the folder's problem
-    except Exception as exc:
-        log(f"生成门户时出错（{type(exc).__name__}: {exc}）；已发布的门户保持不变。")
-        return 1
-    log(f"门户：{site_dir / 'index.html'}")
     return 0
 
 

@@ -476,3 +476,29 @@ def test_old_folders_removed_in_the_background_are_gone_after_finish(tmp_path: P
     run.finish()
     assert not any(f.exists() or f.is_symlink() for f in folders)
     assert kept.read_text("utf-8") == "same bytes"  # a link or a symlink to it removed, not it
+
+
+def test_a_portal_that_fails_beside_the_counties_is_named_and_leaves_the_published_portal(published, monkeypatch, capsys):
+    """The portal is made in a forked process while the counties are built (site._write_sites):
+    its failure comes back as a plain sentence, its half-built folder is removed, and the
+    published portal stays as it was; the county, complete, is in place."""
+    repo, site = published
+    before = snapshot(site)
+    repo.record("new.md", notice("新的通知"))
+    real = engine.build_site
+
+    def broken_portal(root, out, **kwargs):
+        if out.name == ".build-portal":
+            out.mkdir()
+            (out / "index.html").write_text("half", "utf-8")
+            raise RuntimeError("模板出错")
+        return real(root, out, **kwargs)
+
+    monkeypatch.setattr(engine, "build_site", broken_portal)
+    assert build_all(repo.root, site) == 1
+    err = capsys.readouterr().err
+    assert "生成门户时出错（RuntimeError: 模板出错）；已发布的门户保持不变。" in err and "Traceback" not in err
+    assert [p.name for p in site.iterdir() if p.name.startswith((".build-", ".old-"))] == []
+    after = snapshot(site)
+    assert {k: v for k, v in after.items() if not k.startswith("demo/")} == {k: v for k, v in before.items() if not k.startswith("demo/")}
+    assert "新的通知" in "".join(p.read_text("utf-8") for p in (site / "demo").rglob("index.html"))
