@@ -83,8 +83,9 @@ def active() -> bool:
     return not _off
 
 
-def read_sealed(path: Path, kind: str, key: str) -> Any | None:
-    """The body of a sealed file made for this kind and key; None when absent or untrustworthy."""
+def read_sealed(path: Path, kind: str, key: str, *, packed: bool = False) -> Any | None:
+    """The body of a sealed file made for this kind and key; None when absent or untrustworthy.
+    `packed`: the body is msgpack (write_sealed's `packed`), not JSON."""
     if _off:
         return None
     try:
@@ -98,20 +99,38 @@ def read_sealed(path: Path, kind: str, key: str) -> Any | None:
             and header.get("format") == FORMAT
             and header.get("kind") == kind
             and header.get("key") == key
+            and header.get("body", "json") == ("msgpack" if packed else "json")
             and header.get("sha256") == hashlib.sha256(body).hexdigest()
         ):
             return None
+        if packed:
+            import msgpack
+
+            return msgpack.unpackb(body, raw=False)
         return json.loads(body)
     except (OSError, ValueError, RecursionError):
         return None
+    except Exception:  # msgpack raises several kinds on damaged data (the checksum matched: not ours)
+        return None
 
 
-def write_sealed(path: Path, kind: str, key: str, body: Any) -> None:
-    """Write a sealed file atomically; a cache that cannot be written only makes the next run slower."""
+def write_sealed(path: Path, kind: str, key: str, body: Any, *, packed: bool = False) -> None:
+    """Write a sealed file atomically; a cache that cannot be written only makes the next run slower.
+
+    `packed`: the body as msgpack, for large bodies of long strings (kept record pages: 90 MB
+    for 10,000 records), which it writes and reads in a third of JSON's time, as plain data
+    all the same (it cannot run code either)."""
     if _off:
         return
-    data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    if packed:
+        import msgpack
+
+        data = msgpack.packb(body, use_bin_type=True)
+    else:
+        data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     header = {"magic": MAGIC, "format": FORMAT, "kind": kind, "key": key, "sha256": hashlib.sha256(data).hexdigest()}
+    if packed:
+        header["body"] = "msgpack"
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -550,3 +550,28 @@ def test_the_check_pauses_the_garbage_collector_and_gives_it_back(repo, monkeypa
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("packed", [False, True])
+def test_a_sealed_file_reads_back_only_as_written_for_its_kind_key_and_body(tmp_path, packed):
+    """store.read_sealed: the body back when kind, key, body format and checksum agree; None
+    for anything else, including a body whose checksum was forged over damaged data."""
+    import hashlib
+    import json
+
+    from gongkai import store
+
+    path = tmp_path / "f"
+    body = {"a": ["x" * 1000, "正文", 3]}
+    store.write_sealed(path, "kind", "key", body, packed=packed)
+    assert store.read_sealed(path, "kind", "key", packed=packed) == body
+    assert store.read_sealed(path, "kind", "key", packed=not packed) is None  # the other format: not ours
+    assert store.read_sealed(path, "other", "key", packed=packed) is None
+    assert store.read_sealed(path, "kind", "other", packed=packed) is None
+    header, data = path.read_bytes().split(b"\n", 1)
+    path.write_bytes(header + b"\n" + data[:-5])  # cut short
+    assert store.read_sealed(path, "kind", "key", packed=packed) is None
+    forged = json.loads(header)
+    forged["sha256"] = hashlib.sha256(data[:-5]).hexdigest()  # damaged, with a checksum that matches
+    path.write_bytes(json.dumps(forged).encode() + b"\n" + data[:-5])
+    assert store.read_sealed(path, "kind", "key", packed=packed) is None

@@ -200,7 +200,7 @@ def test_a_damaged_record_pages_cache_is_made_again(builds, capsys):
     """A kept-pages file that is not intact is not used; the build is still byte-identical."""
     repo, b = builds
     b.same_as_cold(capsys)
-    kept = list((b.cache / "pages").glob("*.json"))
+    kept = list((b.cache / "pages").glob("*.msgpack"))
     assert kept
     for path in kept:
         data = path.read_bytes()

@@ -10,7 +10,7 @@ the same takes them from there. Any change to an input misses (a code change mis
 everything, through store.code_key), and the byte-identity test of warm against cold builds
 (tests/test_warm_build.py) holds the result to what a cold build makes.
 
-Only plain values are kept (JSON in a sealed file, store.py): the places of the markup a page
+Only plain values are kept (JSON texts in a sealed msgpack file, store.py): the places of the markup a page
 may print unescaped (Markup: the sanitised body and build-time SVG) and of tuples (table
 rows) are kept beside the values; anything else that JSON would not give back exactly (a set, a number as
 a key, NaN, a str subclass) is refused, and then the record's products are not kept.
@@ -122,12 +122,12 @@ class RecordPages:
     def __init__(self, site: CountySite):
         self.site = site
         project, county = site.project, site.county
-        self.path = store.cache_root(project.root) / "pages" / f"{store.digest(county.id)[:16]}.json"
+        self.path = store.cache_root(project.root) / "pages" / f"{store.digest(county.id)[:16]}.msgpack"
         try:
             self.env = store.digest(store.code_key(), _plain(asdict(project.site)), _plain(asdict(county)), str(site.site_name))
         except (TypeError, ValueError):
             self.env = None
-        found = store.read_sealed(self.path, KIND, self.env) if self.env else None
+        found = store.read_sealed(self.path, KIND, self.env, packed=True) if self.env else None
         self.old: dict[str, Any] = found if isinstance(found, dict) else {}
         self.new: dict[str, Any] = {}
         self._made: dict[str, tuple[str, Page, SearchDocument, list[Asset]]] = {}  # encoded at save()
@@ -208,7 +208,7 @@ class RecordPages:
                 continue
         self._made.clear()
         if self.env is not None and self.new != self.old:
-            store.write_sealed(self.path, KIND, self.env, self.new)
+            store.write_sealed(self.path, KIND, self.env, self.new, packed=True)
 
 
 def _history(h: Any) -> Any:
