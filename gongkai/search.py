@@ -631,7 +631,8 @@ class Indexing:
             with source.open("w", encoding="utf-8") as f:
                 # vars, not asdict: a document holds text and one flat dict, so the JSON is the
                 # same, and asdict's deep copy of 10,000 documents took seconds (profiled).
-                json.dump([vars(d) for d in documents], f, ensure_ascii=False)
+                # dumps, not dump: only dumps uses the C encoder (dump runs the Python one, 4x slower).
+                f.write(json.dumps([vars(d) for d in documents], ensure_ascii=False))
         except BaseException:  # a full disk: leave nothing behind
             shutil.rmtree(self.tmp, ignore_errors=True)
             raise
