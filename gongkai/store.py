@@ -1,12 +1,12 @@
 """What builds remember between runs: the cache folder, the code key, sealed files.
 
 The cache lives in `.gongkai-cache/` at the repository's root (GONGKAI_CACHE names another
-folder; deleting the folder drops it). Nothing in it is trusted: each file is sealed JSON, a
-header line naming its kind, format, the key it was made for and the SHA-256 of its body,
-then the body. A file that is cut short, edited, written for another key (other code,
+folder; deleting the folder drops it). Nothing in it is trusted: each file is sealed JSON (or
+msgpack, for a large body), a header line naming its kind, format, the key it was made for
+and the SHA-256 of its body, then the body. A file that is cut short, edited, written for another key (other code,
 other catalogues, another repository) or is not ours at all reads as absent, and the work
-is done again. JSON, not pickle: a cache restored in CI from another branch must not be
-able to run code.
+is done again. JSON or msgpack, not pickle: a cache restored in CI from another branch must
+not be able to run code.
 """
 
 from __future__ import annotations
@@ -138,7 +138,8 @@ def write_sealed(path: Path, kind: str, key: str, body: Any, *, packed: bool = F
         if not ignore.exists():  # git never lists the cache as a change, whatever the repository's .gitignore says
             ignore.write_text("# what builds remember (gongkai/store.py); safe to delete\n*\n", "utf-8")
         with open(tmp, "wb") as f:
-            f.write(json.dumps(header).encode() + b"\n" + data)
+            f.write(json.dumps(header).encode() + b"\n")
+            f.write(data)  # not joined to the header first: a second copy of a body of 90 MB
         tmp.replace(path)
     except OSError:
         try:
