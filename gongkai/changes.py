@@ -413,17 +413,15 @@ _STOPS = ("SIGTERM", "SIGHUP")
 
 
 @contextmanager
-def forked_pool(processes: int) -> Iterator[Any]:
-    """A pool of forked processes that end when the pool ends them.
+def fork_handlers() -> Iterator[None]:
+    """Within: processes forked here end when they are ended.
 
-    A forked worker inherits this process's signal handlers. cli.main turns SIGTERM into
-    KeyboardInterrupt so that a build cleans up; in a worker that handler hung the build
+    A forked process inherits this process's signal handlers. cli.main turns SIGTERM into
+    KeyboardInterrupt so that a build cleans up; in a pool worker that handler hung the build
     for good (seen: a worker waiting on the pool's queue lock after Pool.terminate's
-    SIGTERM had unwound another one instead of ending it). So the workers are forked with
-    the default handlers, which end a process on SIGTERM, and ignore SIGINT (Ctrl+C reaches
-    the whole process group; this process stops the pool). The handlers here are put back
-    as soon as the workers exist."""
-    import multiprocessing
+    SIGTERM had unwound another one instead of ending it). So they are forked with the
+    default handlers, which end a process on SIGTERM, and ignore SIGINT (Ctrl+C reaches the
+    whole process group; this process stops them). The handlers here are put back on leaving."""
     import signal
 
     stops = [getattr(signal, name) for name in _STOPS if hasattr(signal, name)]
@@ -432,10 +430,19 @@ def forked_pool(processes: int) -> Iterator[Any]:
     try:
         for sig in saved:
             signal.signal(sig, signal.SIG_IGN if sig == signal.SIGINT else signal.SIG_DFL)
-        pool = multiprocessing.get_context("fork").Pool(processes)
+        yield
     finally:
         for sig, handler in saved.items():
             signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+
+
+@contextmanager
+def forked_pool(processes: int) -> Iterator[Any]:
+    """A pool of forked processes that end when the pool ends them (fork_handlers)."""
+    import multiprocessing
+
+    with fork_handlers():
+        pool = multiprocessing.get_context("fork").Pool(processes)
     with pool:
         yield pool
 

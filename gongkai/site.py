@@ -42,6 +42,9 @@ from .pages.search import portal as portal_search
 LOCK = ".gongkai-build.lock"  # empty; only its flock matters (verify vouches for it)
 LOCK_WAIT = 900.0  # seconds a build waits for another one writing the same folder (--lock-timeout)
 BUILD_PREFIX, OLD_PREFIX = ".build-", ".old-"  # a build's work folders beside the published ones
+# The portal's work folder: "@" is in no county id (content/<category>/<county>/ takes
+# [a-z0-9_-]), so a county named "portal" does not share it now that both are built at once.
+PORTAL_WORK = f"{BUILD_PREFIX}@portal"
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
@@ -376,7 +379,7 @@ def build_county(
 def build_portal(project: Project, site_dir: Path, histories: dict[str, RecordHistory] | None = None) -> None:
     """site/index.html: the portal linking every county site, with the city's 统计 and the
     督查报告, judged at the built commit's date like each county's 公开时限."""
-    work = site_dir / f"{BUILD_PREFIX}portal"
+    work = site_dir / PORTAL_WORK
     remove(work)
     try:
         make_portal(project, work, histories)
@@ -442,16 +445,76 @@ def discard_portal(site_dir: Path, work: Path) -> None:
 _portal_inputs: tuple[Project, dict[str, RecordHistory]] | None = None
 
 
-def _make_portal_forked(work: str) -> None:
+class PortalError(Exception):
+    """The portal's process failed (its exception, by name and message) or ended unexpectedly."""
+
+
+class PortalProcess:
+    """The portal made into `work` by a forked process while the counties are built.
+
+    A plain process with a pipe, not a pool: a pool whose worker dies (the out-of-memory
+    killer) or whose exception cannot be pickled never answers, and the build would wait
+    for ever holding the folder's lock. Here the pipe closes when the process ends, however
+    it ends, and its exit code says the rest."""
+
+    def __init__(self, project: Project, histories: dict[str, RecordHistory], work: Path):
+        global _portal_inputs
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        self.reader, writer = context.Pipe(duplex=False)
+        _portal_inputs = (project, histories)
+        try:
+            with changes.fork_handlers():
+                self.process = context.Process(target=_make_portal_forked, args=(os.fspath(work), writer), daemon=True)
+                self.process.start()  # OSError when the system cannot fork: the caller builds it here
+        except BaseException:
+            self.reader.close()
+            raise
+        finally:
+            _portal_inputs = None
+            writer.close()
+
+    def outcome(self) -> BaseException | None:
+        """Wait for the process: None when the portal is complete in `work`, else what went wrong."""
+        try:
+            report = self.reader.recv()
+        except (EOFError, OSError):
+            report = None  # it ended without a word
+        self.process.join()
+        if report == ("ok",) and self.process.exitcode == 0:
+            return None
+        if isinstance(report, tuple) and report[:1] == ("oserror",):
+            return OSError(*report[1:])
+        if isinstance(report, tuple) and report[:1] == ("error",):
+            return PortalError(f"{report[1]}: {report[2]}")
+        return PortalError(f"生成门户的进程意外结束，退出码 {self.process.exitcode}")
+
+    def stop(self) -> None:
+        """End the process if it still runs (a county failed, the build was stopped)."""
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+        self.reader.close()
+
+
+def _make_portal_forked(work: str, writer: Any) -> None:
     assert _portal_inputs is not None
     project, histories = _portal_inputs
-    # The process ends at once when the build is stopped (changes.forked_pool), without
-    # removing its temporary files: they go beside the work folder, where discard_portal
-    # removes them with it.
-    scratch = _portal_scratch(Path(work))
-    scratch.mkdir(exist_ok=True)
-    tempfile.tempdir = os.fspath(scratch)
-    make_portal(project, Path(work), histories)
+    try:
+        # The process ends at once when the build is stopped, without removing its temporary
+        # files: they go beside the work folder, where discard_portal removes them with it.
+        scratch = _portal_scratch(Path(work))
+        scratch.mkdir(exist_ok=True)
+        tempfile.tempdir = os.fspath(scratch)
+        make_portal(project, Path(work), histories)
+    except OSError as exc:  # plain values only: anything pickled might not come back
+        filename = os.fsdecode(exc.filename) if isinstance(exc.filename, str | bytes) else None
+        writer.send(("oserror", exc.errno, exc.strerror or str(exc), filename))
+    except Exception as exc:
+        writer.send(("error", type(exc).__name__, str(exc)))
+    else:
+        writer.send(("ok",))
 
 
 def _portal_scratch(work: Path) -> Path:
@@ -566,26 +629,34 @@ def _write_sites(
     The portal (统计 and 督查报告 over every record, its own MkDocs build) needs nothing the
     counties write, so a forked process makes it on the other core while the counties are
     built (it was a seventh of a warm one-record build); it is put in place after them."""
-    global _portal_inputs
-    work = site_dir / f"{BUILD_PREFIX}portal"
+    work = site_dir / PORTAL_WORK
     remove(work)
-    _portal_inputs = (project, histories)
+    portal: PortalProcess | None = None
     try:
-        with changes.forked_pool(1) as pool:
-            portal = pool.apply_async(_make_portal_forked, (os.fspath(work),))
-            status = _write_counties(project, site_dir, wanted, histories, search, previous, run)
-            if status:
-                return status  # leaving the pool ends the portal's process
-            try:
-                portal.get()
-            except OSError:
-                raise  # build_all names the folder's problem
-            except Exception as exc:
-                log(f"生成门户时出错（{type(exc).__name__}: {exc}）；已发布的门户保持不变。")
-                return 1
+        try:
+            portal = PortalProcess(project, histories, work)
+        except OSError:
+            portal = None  # no fork to be had (memory): the portal is built after the counties
+        status = _write_counties(project, site_dir, wanted, histories, search, previous, run)
+        if status:
+            return status  # the finally ends the portal's process
+        try:
+            if portal is None:
+                make_portal(project, work, histories)
+            else:
+                problem = portal.outcome()
+                if problem is not None:
+                    raise problem
+        except OSError:
+            raise  # build_all names the folder's problem
+        except Exception as exc:
+            detail = str(exc) if isinstance(exc, PortalError) else f"{type(exc).__name__}: {exc}"
+            log(f"生成门户时出错（{detail}）；已发布的门户保持不变。")
+            return 1
         place_portal(site_dir, work)
     finally:
-        _portal_inputs = None
+        if portal is not None:
+            portal.stop()
         discard_portal(site_dir, work)
     log(f"门户：{site_dir / 'index.html'}")
     return 0

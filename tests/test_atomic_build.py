@@ -21,7 +21,7 @@ import pytest
 from tinyrepo import MAIN, VILLAGE, Repo, buildable, make_repo, notice
 
 from gongkai import engine, manifest
-from gongkai.site import LOCK, build_all
+from gongkai.site import LOCK, PORTAL_WORK, build_all
 
 # Enough records that the MkDocs stage lasts long enough to be killed in the middle of it.
 RECORDS = 100
@@ -345,7 +345,7 @@ def test_a_full_disk_leaves_nothing_behind_and_the_published_site_unchanged(publ
         real = engine.build_site
 
         def full_in_portal(root, out, **kwargs):
-            if out.name == ".build-portal":
+            if out.name == PORTAL_WORK:
                 out.mkdir()
                 (out / "index.html").write_text("half", "utf-8")
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(out / "index.html"))
@@ -488,7 +488,7 @@ def test_a_portal_that_fails_beside_the_counties_is_named_and_leaves_the_publish
     real = engine.build_site
 
     def broken_portal(root, out, **kwargs):
-        if out.name == ".build-portal":
+        if out.name == PORTAL_WORK:
             out.mkdir()
             (out / "index.html").write_text("half", "utf-8")
             raise RuntimeError("模板出错")
@@ -502,3 +502,57 @@ def test_a_portal_that_fails_beside_the_counties_is_named_and_leaves_the_publish
     after = snapshot(site)
     assert {k: v for k, v in after.items() if not k.startswith("demo/")} == {k: v for k, v in before.items() if not k.startswith("demo/")}
     assert "新的通知" in "".join(p.read_text("utf-8") for p in (site / "demo").rglob("index.html"))
+
+
+class _Unpicklable(Exception):
+    def __init__(self, a, b):  # pickling gives Exception.args back to one argument: it cannot be rebuilt
+        super().__init__(f"{a}{b}")
+
+
+@pytest.mark.parametrize("how", ["killed", "unpicklable"])
+def test_a_portal_process_that_dies_or_fails_oddly_does_not_hang_the_build(published, monkeypatch, capsys, how):
+    """The portal's process may be killed (the out-of-memory killer) or fail with an exception
+    pickle cannot rebuild: the build says so and ends, it does not wait for ever."""
+    from gongkai import site as site_module
+
+    repo, site = published
+    before = snapshot(site)
+
+    def dies(project, work, histories=None):
+        if how == "killed":
+            os.kill(os.getpid(), signal.SIGKILL)
+        raise _Unpicklable("模板", "出错")
+
+    monkeypatch.setattr(site_module, "make_portal", dies)
+
+    def too_long(signum, frame):
+        raise TimeoutError("the build hung")
+
+    old = signal.signal(signal.SIGALRM, too_long)
+    signal.alarm(240)
+    try:
+        assert build_all(repo.root, site) == 1
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    err = capsys.readouterr().err
+    expected = "生成门户的进程意外结束，退出码 -9" if how == "killed" else "（_Unpicklable: 模板出错）"
+    assert expected in err and "已发布的门户保持不变" in err and "Traceback" not in err
+    assert [p.name for p in site.iterdir() if p.name.startswith((".build-", ".old-"))] == []
+    after = snapshot(site)
+    assert {k: v for k, v in after.items() if not k.startswith("demo/")} == {k: v for k, v in before.items() if not k.startswith("demo/")}
+
+
+def test_a_county_named_portal_is_built_beside_the_portal(tmp_path):
+    """The portal's work folder is not a county's: a county with the id "portal" and the
+    portal, now built at the same time, do not write into one folder."""
+    from tinyrepo import COUNTY_YML
+
+    repo = buildable(make_repo(tmp_path / "repo"))
+    repo.write("content/counties/portal.yml", COUNTY_YML.replace("name: 示范县", "name: 门户县").replace("411099", "411098"))
+    repo.record("n.md", notice("通知"))
+    repo.write("content/village/portal/cun/n.md", notice("门户县的通知"))
+    assert build_all(repo.root, tmp_path / "site", search=False) == 0
+    assert "门户县的通知" in "".join(p.read_text("utf-8") for p in (tmp_path / "site" / "portal").rglob("index.html"))
+    portal = (tmp_path / "site" / "index.html").read_text("utf-8")
+    assert "门户县" in portal and "示范县" in portal
