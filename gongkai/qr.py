@@ -51,11 +51,12 @@ def _cache_file(name: str) -> Path:
     return Path(base) / f"qr-{_KEY}-{name}.json.gz"
 
 
-def codes(urls: list[str], name: str = "site") -> dict[str, Markup]:
+def codes(urls: list[str], name: str = "site", keep: list[str] | None = None) -> dict[str, Markup]:
     """Each address's QR code as SVG markup: drawn here (or checked to be what draw() makes), so safe.
 
-    `name` names the cache (one per county site); it keeps only these addresses, so it
-    does not grow with every record ever renamed."""
+    `name` names the cache (one per county site); it keeps only these addresses and those
+    of `keep` (pages whose code a warm build took with the page, pages/memo.py), so it does
+    not grow with every record ever renamed, nor shrink to the few pages a warm build made."""
     path = _cache_file(name)
     try:
         cached = json.loads(gzip.decompress(path.read_bytes()))
@@ -67,8 +68,10 @@ def codes(urls: list[str], name: str = "site") -> dict[str, Markup]:
     missing = [u for u in wanted if not (isinstance(cached.get(u), str) and _SHAPE.fullmatch(cached[u]))]
     for url in missing:
         cached[url] = draw(url)
-    if missing or len(cached) != len(wanted):
-        cached = {u: cached[u] for u in wanted}
+    asked = set(wanted)
+    also = [u for u in dict.fromkeys(keep or []) if u not in asked and isinstance(cached.get(u), str) and _SHAPE.fullmatch(cached[u])]
+    if missing or len(cached) != len(wanted) + len(also):
+        cached = {u: cached[u] for u in [*wanted, *also]}
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")

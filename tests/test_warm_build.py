@@ -386,3 +386,54 @@ def test_kept_record_pages_keep_their_qr_code(builds, capsys):
     assert "条记录的页面数据与上次相同，取自缓存" in log
     kept = page_of(b.site, "land.md").read_text("utf-8")
     assert 'class="gk-print-qr"' in kept and "<svg" in kept
+
+
+def test_the_qr_code_cache_keeps_the_codes_of_kept_pages(builds, capsys):
+    """A warm build draws codes only for the pages it made; the codes of the pages it kept
+    stay in the code cache, so a later build that misses the page cache need not draw them all."""
+    import gzip
+
+    from tinyrepo import SITE_YML
+
+    from gongkai import qr
+
+    repo, b = builds
+    repo.write("content/site.yml", SITE_YML + "base_url: https://gongkai.example/\n")
+    commit(repo.root, "网址", "2014-01-09")
+    b.same_as_cold(capsys)
+    repo.record("meeting.md", notice("关于召开第二次村民代表会议的通知"))
+    commit(repo.root, "改标题", "2014-01-20")
+    b.same_as_cold(capsys)
+    cached = json.loads(gzip.decompress((b.cache / f"qr-{qr._KEY}-demo.json.gz").read_bytes()))
+    assert len(cached) == 4 and all(u.startswith("https://gongkai.example/demo/") for u in cached)
+
+
+def test_a_kept_page_whose_data_cannot_be_read_fails_once_and_is_made_again(builds, capsys):
+    """An entry of the record-pages cache written with a valid seal but unreadable data (by
+    hand, or a bug): the build that renders it stops with a Chinese sentence and drops the
+    file; the next build makes every page again, the same bytes as cold."""
+    import hashlib
+
+    import msgpack
+
+    repo, b = builds
+    b.same_as_cold(capsys)
+    (path,) = (b.cache / "pages").glob("*.msgpack")
+    header_line, body = path.read_bytes().split(b"\n", 1)
+    entries = msgpack.unpackb(body, raw=False)
+    record = next(p for p in entries if p.endswith("land.md"))
+    entries[record][2] = "[{"  # the page data: not JSON
+    entries[record][3] = "0" * 64  # and a hash no page has, so the page is rendered
+    body = msgpack.packb(entries, use_bin_type=True)
+    header = json.loads(header_line)
+    header["sha256"] = hashlib.sha256(body).hexdigest()
+    path.write_bytes(json.dumps(header).encode() + b"\n" + body)
+    repo.record("meeting.md", notice("关于召开第二次村民代表会议的通知"))
+    commit(repo.root, "改标题", "2014-01-20")
+    capsys.readouterr()
+    assert b._build(b.site, b.cache) == 1
+    err = capsys.readouterr().err
+    assert "缓存中保存的记录页面数据已损坏" in err and "已删除这份缓存；请再生成一次" in err and "Traceback" not in err
+    assert not path.exists()
+    log = b.same_as_cold(capsys)
+    assert "条记录的页面数据与上次相同" not in log

@@ -23,6 +23,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
@@ -84,6 +85,10 @@ def _replace(value: Any, path: list[Any], kind: Any) -> None:
 
 
 
+class DamagedCache(ValueError):
+    """A kept page's data could not be read back (the message is Chinese)."""
+
+
 class KeptPage(Page):
     """A record page taken from the cache: its data is parsed only when something reads it.
 
@@ -92,16 +97,24 @@ class KeptPage(Page):
     whole page as it was kept comes with it, and is given only while the data is unread: once
     read it may be changed, and is hashed again like any other page's."""
 
-    def __init__(self, src: str, title: str, template: str, kind: str, meta: dict[str, Any], text: str, digest: str):
+    def __init__(self, src: str, title: str, template: str, kind: str, meta: dict[str, Any], text: str, digest: str, path: Path | None = None):
         self._text: str | None = text
         self._digest: str | None = digest
+        self._kept_in = path
         super().__init__(src, title, template, None, kind=kind, meta=meta)  # type: ignore[arg-type]
 
     @property  # type: ignore[override]
     def data(self) -> dict[str, Any]:
         if self._text is not None:
-            data, marks = json.loads(self._text)
-            self._data = _thaw(data, marks)
+            try:
+                data, marks = json.loads(self._text)
+                self._data = _thaw(data, marks)
+            except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+                # The file's checksum held, so someone wrote this entry on purpose or by a
+                # bug: drop the whole file (the next build makes every page afresh) and say so.
+                if self._kept_in is not None:
+                    self._kept_in.unlink(missing_ok=True)
+                raise DamagedCache(f"缓存中保存的记录页面数据已损坏（{self.src}），已删除这份缓存；请再生成一次。") from exc
             self._text = self._digest = None
         return self._data
 
@@ -127,6 +140,7 @@ class RecordPages:
             self.env = store.digest(store.code_key(), _plain(asdict(project.site)), _plain(asdict(county)), str(site.site_name))
         except (TypeError, ValueError):
             self.env = None
+        self.path.with_suffix(".json").unlink(missing_ok=True)  # the JSON file of earlier versions (90 MB)
         found = store.read_sealed(self.path, KIND, self.env, packed=True) if self.env else None
         self.old: dict[str, Any] = found if isinstance(found, dict) else {}
         self.new: dict[str, Any] = {}
@@ -167,9 +181,9 @@ class RecordPages:
         if key is None or not isinstance(entry, list) or len(entry) != 4 or entry[0] != key or not all(isinstance(e, str) for e in entry):
             return False
         try:
-            page, document, assets = _decode(json.loads(entry[1]), entry[2], entry[3])
+            page, document, assets = _decode(json.loads(entry[1]), entry[2], entry[3], self.path)
         except (TypeError, ValueError, KeyError, IndexError, AttributeError):
-            return False  # a damaged entry in an intact file: made again
+            return False  # a damaged entry in an intact file: made again (its page data: KeptPage.data)
         self.site.pages.append(page)
         self.site.documents.append(document)
         self.site.assets.extend(assets)
@@ -231,9 +245,9 @@ def _encode(page: Page, document: SearchDocument, assets: list[Asset]) -> tuple[
     return [[page.src, page.title, page.template, page.kind, meta], asdict(document), files], [data, marks]
 
 
-def _decode(head: list[Any], data: str, digest: str) -> tuple[Page, SearchDocument, list[Asset]]:
+def _decode(head: list[Any], data: str, digest: str, path: Path | None = None) -> tuple[Page, SearchDocument, list[Asset]]:
     (src, title, template, kind, meta), document, files = head
     if not isinstance(src, str) or not isinstance(meta, dict):
         raise TypeError("not a kept page")
-    page = KeptPage(src, title, template, kind, meta, data, digest)
+    page = KeptPage(src, title, template, kind, meta, data, digest, path)
     return page, SearchDocument(**document), [Asset(s, content=c.encode("utf-8")) for s, c in files]

@@ -113,10 +113,13 @@ def print_view(site: CountySite, r: Record) -> dict[str, Any]:
 
 def add_qr_codes(site: CountySite) -> None:
     """A QR code on each record page whose full address is known (site.yml's base_url), in one batch."""
-    # A page kept from an earlier build (pages/memo.py) has its code already; reading its data would parse it.
+    # A page kept from an earlier build (pages/memo.py) has its code already; reading its data
+    # would parse it. Its address (data.record_url) stays in the code cache all the same.
+    kept = [p for p in site.pages if p.kind == "record" and getattr(p, "kept_digest", None) is not None]
     views = [p.data["print"] for p in site.pages if p.kind == "record" and getattr(p, "kept_digest", None) is None and "print" in p.data]
     views = [v for v in views if v["url"].startswith(("http://", "https://"))]
-    codes = qr.codes([v["url"] for v in views], site.county.id)
+    base = site.project.site.base_url
+    codes = qr.codes([v["url"] for v in views], site.county.id, keep=[f"{base}{site.county.id}/{p.url}" for p in kept] if base else [])
     for v in views:
         v["qr"] = codes[v["url"]]
 
