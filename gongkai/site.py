@@ -589,7 +589,7 @@ def build_all(
             warm.forget(root, site_dir)
             run = Run()
             try:
-                status = _write_sites(project, site_dir, wanted, histories, search, previous, previous_from, run)
+                status = _write_sites(project, site_dir, wanted, histories, search, previous, run)
             finally:
                 run.finish()  # the old county folders are gone before the build says it is done
             if status == 0:
@@ -621,7 +621,6 @@ def _write_sites(
     histories: dict[str, RecordHistory],
     search: bool,
     previous: dict[str, dict[str, Any]] | None,
-    previous_from: str | None,
     run: Run | None = None,
 ) -> int:
     """The writing half of build_all, run while holding the folder's lock.

@@ -24,6 +24,7 @@ from typing import Any
 
 from . import store
 from .manifest import BUILD_INPUTS as INPUTS
+from .manifest import _hash_file
 
 KIND = "site-build"
 # What the output folder holds that is not the build's output.
@@ -203,7 +204,7 @@ def _refuse(value: Any) -> Any:
 def page_digests(pages: list[Any]) -> dict[str, str | None]:
     """Page source -> a hash of everything the page shows (its title, template, data and meta)."""
     # A record page kept by pages/memo.py comes with this hash, made when it was kept.
-    return {p.src: getattr(p, "kept_digest", None) or _value_digest([p.src, p.title, p.template, p.kind, p.data, p.meta]) for p in pages}
+    return {p.src: p.kept_digest or _value_digest([p.src, p.title, p.template, p.kind, p.data, p.meta]) for p in pages}
 
 
 def same_files(assets: list[Any], hashes: dict[str, str]) -> set[str]:
@@ -218,8 +219,7 @@ def same_files(assets: list[Any], hashes: dict[str, str]) -> set[str]:
             digest = hashlib.sha256(asset.content).hexdigest()
         else:
             try:
-                with open(asset.path, "rb") as f:
-                    digest = hashlib.file_digest(f, "sha256").hexdigest()
+                digest = _hash_file(asset.path)  # as the manifest hashed it
             except OSError:
                 continue  # MkDocs meets it and says what is wrong
         if digest == known:

@@ -81,6 +81,12 @@ class Page:
         return url_of_source(self.src)
 
     @property
+    def kept_digest(self) -> str | None:
+        """The page's hash (warm.page_digests) when it was taken from the cache with it and its
+        data is unread (pages/memo.KeptPage); None for every page made in this build."""
+        return None
+
+    @property
     def content(self) -> str:
         """The page's article as HTML (what the template draws under the title)."""
         return render_content(self)

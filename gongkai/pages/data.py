@@ -48,8 +48,13 @@ def links(here: str, stem: str) -> list[dict[str, str]]:
 
 def record_url(site: CountySite, r: Record) -> str:
     """The record page's full address where site.yml gives the site's base_url, else its path in the site."""
+    return address(site, r.url)
+
+
+def address(site: CountySite, url: str) -> str:
+    """A page's full address where site.yml gives the site's base_url, else its path in the site."""
     base = site.project.site.base_url
-    return f"{base}{site.county.id}/{r.url}" if base else r.url
+    return f"{base}{site.county.id}/{url}" if base else url
 
 
 def record_entry(site: CountySite, r: Record) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from ..render import render_fields
 from ..search import SearchDocument, flatten
 from . import Asset, Page, rel_url
 from .body import body_html
-from .data import record_downloads, record_url
+from .data import address, record_downloads, record_url
 
 if TYPE_CHECKING:
     from . import CountySite
@@ -114,12 +114,13 @@ def print_view(site: CountySite, r: Record) -> dict[str, Any]:
 def add_qr_codes(site: CountySite) -> None:
     """A QR code on each record page whose full address is known (site.yml's base_url), in one batch."""
     # A page kept from an earlier build (pages/memo.py) has its code already; reading its data
-    # would parse it. Its address (data.record_url) stays in the code cache all the same.
-    kept = [p for p in site.pages if p.kind == "record" and getattr(p, "kept_digest", None) is not None]
-    views = [p.data["print"] for p in site.pages if p.kind == "record" and getattr(p, "kept_digest", None) is None and "print" in p.data]
-    views = [v for v in views if v["url"].startswith(("http://", "https://"))]
-    base = site.project.site.base_url
-    codes = qr.codes([v["url"] for v in views], site.county.id, keep=[f"{base}{site.county.id}/{p.url}" for p in kept] if base else [])
+    # would parse it. Its address stays in the code cache all the same.
+    records = [p for p in site.pages if p.kind == "record"]
+    kept = [address(site, p.url) for p in records if p.kept_digest is not None]
+    views = [p.data["print"] for p in records if p.kept_digest is None and "print" in p.data]
+    full = ("http://", "https://")
+    views = [v for v in views if v["url"].startswith(full)]
+    codes = qr.codes([v["url"] for v in views], site.county.id, keep=[u for u in kept if u.startswith(full)])
     for v in views:
         v["qr"] = codes[v["url"]]
 
