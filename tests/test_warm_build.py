@@ -373,24 +373,9 @@ def test_data_files_with_the_same_bytes_are_taken_from_the_previous_build(builds
 
 def test_kept_record_pages_keep_their_qr_code(builds, capsys):
     """With site.yml's base_url each record page prints a QR code of its address; a record
-    page taken from the cache (pages/memo.py) was kept with its code, and comes back the same."""
-    repo, b = builds
-    from tinyrepo import SITE_YML
-
-    repo.write("content/site.yml", SITE_YML + "base_url: https://gongkai.example/\n")
-    commit(repo.root, "网址", "2014-01-09")
-    b.same_as_cold(capsys)
-    repo.record("meeting.md", notice("关于召开第二次村民代表会议的通知"))
-    commit(repo.root, "改标题", "2014-01-20")
-    log = b.same_as_cold(capsys)  # the kept pages' bytes are a cold build's, code included
-    assert "条记录的页面数据与上次相同，取自缓存" in log
-    kept = page_of(b.site, "land.md").read_text("utf-8")
-    assert 'class="gk-print-qr"' in kept and "<svg" in kept
-
-
-def test_the_qr_code_cache_keeps_the_codes_of_kept_pages(builds, capsys):
-    """A warm build draws codes only for the pages it made; the codes of the pages it kept
-    stay in the code cache, so a later build that misses the page cache need not draw them all."""
+    page taken from the cache (pages/memo.py) was kept with its code, and comes back the same.
+    The warm build draws codes only for the pages it made; the codes of the pages it kept stay
+    in the code cache, so a later build that misses the page cache need not draw them all."""
     import gzip
 
     from tinyrepo import SITE_YML
@@ -403,7 +388,10 @@ def test_the_qr_code_cache_keeps_the_codes_of_kept_pages(builds, capsys):
     b.same_as_cold(capsys)
     repo.record("meeting.md", notice("关于召开第二次村民代表会议的通知"))
     commit(repo.root, "改标题", "2014-01-20")
-    b.same_as_cold(capsys)
+    log = b.same_as_cold(capsys)  # the kept pages' bytes are a cold build's, code included
+    assert "条记录的页面数据与上次相同，取自缓存" in log
+    kept = page_of(b.site, "land.md").read_text("utf-8")
+    assert 'class="gk-print-qr"' in kept and "<svg" in kept
     cached = json.loads(gzip.decompress((b.cache / f"qr-{qr._KEY}-demo.json.gz").read_bytes()))
     assert len(cached) == 4 and all(u.startswith("https://gongkai.example/demo/") for u in cached)
 
