@@ -34,7 +34,7 @@ from .cache import RecordCache
 from .load import Project, load
 from .validate import validate
 
-__all__ = ["check", "Project", "RecordCache"]
+__all__ = ["check", "collector_paused", "Project", "RecordCache"]
 
 
 def check(
@@ -49,13 +49,13 @@ def check(
     whole=True (the build), which gives them whole; fresh: paths read and checked in full
     all the same.
     """
-    with _collector_paused():
+    with collector_paused():
         return _check(root, published_numbers, cache, fresh)
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while checking.
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while checking (and, in `check`, while reporting).
 
     A check builds hundreds of thousands of objects that live until it ends (records,
     cache entries, findings) and makes little cyclic garbage; the collector's passes over

@@ -9,7 +9,7 @@ import sys
 from contextlib import nullcontext
 from pathlib import Path
 
-from . import argzh, check, store
+from . import argzh, check, collector_paused, store
 from .cache import RecordCache, default_dir
 from .findings import RENDERERS
 
@@ -28,6 +28,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     if (args.unit or args.owner) and not args.base:
         print("--unit 和 --owner 需要同时给出 --base（与哪个版本比较）", file=sys.stderr)
         return 2
+    # The collector stays paused after the check too: its passes over the project's
+    # hundreds of thousands of live objects cost seconds in the change rules and the report
+    # (measured: 2.5 s of 15 s at 100,000 records), and the command ends right after.
+    with collector_paused():
+        return _check_and_report(args)
+
+
+def _check_and_report(args: argparse.Namespace) -> int:
     root = _root(args)
     cache = None if args.no_cache else RecordCache(Path(args.cache).resolve() if args.cache else default_dir(root))
     # --no-cache: the history read incrementally (store.py) is read whole too.
