@@ -113,10 +113,12 @@ def render_terminal(findings: Iterable[Finding], *, per_file: int = 20) -> str:
 
 
 def render_json(findings: Iterable[Finding]) -> str:
-    """Findings as a JSON list, one object each, for tools."""
+    """Findings as a JSON list, one object a line, for tools (and for grep and diff)."""
     # vars(), not asdict(): the fields are text and numbers, and asdict's deep copy of each
-    # of 60,000 findings took seconds.
-    return json.dumps([dict(vars(f)) for f in sorted(findings)], ensure_ascii=False, indent=2)
+    # of 60,000 findings took seconds. One dumps per finding without indent: only then does
+    # json use its C encoder (indent=2 ran the Python one: 2.3 s for 66,000 findings).
+    lines = [json.dumps(vars(f), ensure_ascii=False) for f in sorted(findings)]
+    return "[\n" + ",\n".join(lines) + "\n]" if lines else "[]"
 
 
 def _gh_escape(text: str) -> str:

@@ -77,6 +77,8 @@ def test_json_round_trips_and_keeps_chinese_readable():
     assert "账不平" in text
     assert [Finding(**d) for d in json.loads(text)] == sorted(found)
     assert set(json.loads(text)[0]) == {"file", "line", "column", "code", "severity", "field", "message", "hint", "label"}
+    # one finding a line, for grep and diff
+    assert len(text.splitlines()) == len(found) + 2 and all(json.loads(line.rstrip(",")) for line in text.splitlines()[1:-1])
 
 
 def test_json_of_nothing_is_an_empty_list():
