@@ -11,6 +11,7 @@ reported in one run. Add a rule by decorating a function with @rule.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -366,6 +367,9 @@ def title_periods(title: str) -> list[tuple[str, str]]:
     return out
 
 
+# A series rule asks for the same few periods again and again (165,000 times in a check of
+# 100,000 records); the answer depends on the text alone.
+@functools.lru_cache(maxsize=4096)
 def period_span(period: str) -> tuple[dt.date, dt.date] | None:
     from .periods import period_end
 

@@ -8,7 +8,6 @@ typed the record into the form editor knows the field by its catalogue title ins
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -96,15 +95,26 @@ def name_fields(project: Any, findings: Iterable[Finding]) -> Findings:
     """The findings with each field named as the form and the site label it (the key path kept in `field`)."""
     records = {r.path: r for r in getattr(project, "records", [])}
     cache: dict[str, Callable[[tuple], str] | None] = {}
+    # A record's label depends on its category, its catalogue item and the path alone: one
+    # look-up per kind of finding, not per finding (66,000 findings at 100,000 records).
+    named: dict[tuple, str] = {}
     out = Findings()
     for f in findings:
         if f.field and not f.label:
-            if f.file not in cache:
-                cache[f.file] = _file_labeller(project, records, f.file)
-            name = cache[f.file]
-            path = split_path(f.field)
-            label = name(path) if name and path else ""
+            record = records.get(f.file)
+            if record is not None:
+                meta = record.meta
+                key: tuple = (record.category, str(meta.get("catalogue")) if isinstance(meta, dict) else None, f.field)
+            else:
+                key = (f.file, f.field)
+            label = named.get(key)
+            if label is None:
+                if f.file not in cache:
+                    cache[f.file] = _file_labeller(project, records, f.file)
+                name = cache[f.file]
+                path = split_path(f.field)
+                label = named[key] = name(path) if name and path else ""
             if label and label != f.field:
-                f = dataclasses.replace(f, label=label)
+                f = Finding(f.file, f.line, f.column, f.code, f.severity, f.field, f.message, f.hint, label)
         out.append(f)
     return out

@@ -101,3 +101,21 @@ def test_split_path_reads_back_what_field_path_writes(path):
 )
 def test_a_broken_schema_never_stops_the_naming(schemas, path, label):
     assert labeller(schemas)(path) == label
+
+
+def test_one_field_path_is_named_by_each_records_own_catalogue_item():
+    # name_fields looks a label up once per kind of finding: records of two items that share
+    # a key must each still get their own item's title.
+    from types import SimpleNamespace as NS
+
+    def item(title):
+        return NS(schema={"type": "object", "properties": {"total": {"title": title}}})
+
+    project = NS(
+        record_schema={"type": "object", "properties": {"title": {"title": "标题"}}},
+        catalogues={"village": NS(items={"ledger": item("本期合计"), "subsidy": item("发放总额")})},
+        records=[NS(path=f"r{i}.md", category="village", meta={"catalogue": c}) for i, c in enumerate(["ledger", "subsidy", "ledger"])],
+    )
+    found = [Finding(f"r{i}.md", 1, 1, "x", "error", "total", "m") for i in range(3)]
+    found.append(Finding("r1.md", 2, 1, "x", "error", "title", "m"))
+    assert [f.label for f in name_fields(project, found)] == ["本期合计", "发放总额", "本期合计", "标题"]
