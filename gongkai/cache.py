@@ -260,18 +260,19 @@ class RecordCache:
         as git has it (a file turned into a symlink is a change git reports): not a symlink."""
         return name in self._blobs
 
-    def read(self, root: Path, path: Path, name: str, category: str, county: str, unit: str, findings: Any) -> Any:
-        """A record file as load.read_record gives it: from the cache when its key is there, else read."""
+    def read(self, root: Path, folder: Path, fname: str, name: str, category: str, county: str, unit: str, findings: Any) -> Any:
+        """The record file fname in folder (name: its path in the repository) as
+        load.read_record gives it: from the cache when its key is there, else read."""
         from .load import read_record
         from .model import Record
 
         self.seen.add(name)
         blob = self._blobs.get(name)
         if blob is None:
-            data = _bytes_or_none(path)
+            data = _bytes_or_none(folder / fname)
             blob = blob_id(data) if data is not None else None
         if blob is None:  # cannot be read now: read it the usual way, keep nothing
-            return read_record(root, path, category, county, unit, findings)
+            return read_record(root, folder / fname, category, county, unit, findings)
         key = self.key(name, blob, category, county)
         entry = None if name in self.fresh else self.get(name, key, self.today)
         whole = None
@@ -288,12 +289,13 @@ class RecordCache:
             self.used[name] = entry
             meta, body, body_line = whole if whole is not None else (dict(entry.summary), "", 0)
             return Record(
-                id=path.stem, path=name, category=category, county=county, unit=unit, meta=meta, body=body,
-                doc=LazyDocument(root, path, category, county, unit, entry.positions),  # type: ignore[arg-type]
+                id=fname.rsplit(".", 1)[0], path=name,  # Path.stem: the name has a suffix
+                category=category, county=county, unit=unit, meta=meta, body=body,
+                doc=LazyDocument(root, folder, fname, category, county, unit, entry.positions),  # type: ignore[arg-type]
                 body_line=body_line,
             )
         before = len(findings)
-        record = read_record(root, path, category, county, unit, findings)
+        record = read_record(root, folder / fname, category, county, unit, findings)
         self.keys[name] = key
         self.pending[name] = Entry(load=list(findings[before:]), parsed=record is not None, day=self.today)
         return record
@@ -569,8 +571,8 @@ def _value(meta: dict[str, Any], path: tuple) -> str:
 class LazyDocument:
     """A cached record's positions: the file is parsed again only when a finding needs a line."""
 
-    def __init__(self, root: Path, path: Path, category: str, county: str, unit: str, positions: list[list[Any]]):
-        self._args = (root, path, category, county, unit)
+    def __init__(self, root: Path, folder: Path, fname: str, category: str, county: str, unit: str, positions: list[list[Any]]):
+        self._args = (root, folder, fname, category, county, unit)
         self._doc: Any = None
         self._positions = positions
         self._top: dict[Any, tuple[int, int]] | None = None
@@ -581,7 +583,8 @@ class LazyDocument:
             from .load import read_record
             from .yamltext import Document
 
-            record = read_record(*self._args, Findings())
+            root, folder, fname, *where = self._args
+            record = read_record(root, folder / fname, *where, Findings())
             self._doc = record.doc if record is not None else Document(None)
         return self._doc
 

@@ -450,7 +450,9 @@ def load_records(root: Path, counties: dict[str, County], findings: Findings, ca
                 else:
                     seen_lower[lower] = rel(root, folder) + "/"
             for fname in sorted(filenames, key=_case_order):
-                path = here / fname
+                # The file's Path is made only where it is read or looked at (a cache miss,
+                # a possible symlink): making 100,000 of them took most of a second.
+                suffix = _suffix(fname)
                 name = f"{here_rel}/{fname}"
                 lower = name.lower()
                 if lower in seen_lower:
@@ -464,7 +466,7 @@ def load_records(root: Path, counties: dict[str, County], findings: Findings, ca
                 seen_lower[lower] = name
                 # A file git has as a regular file, unchanged since, is no symlink: no stat for it.
                 regular = cache is not None and cache.regular(name)
-                if path.suffix in RECORD_SUFFIXES and not regular and path.is_symlink():  # attachments: see validate
+                if suffix in RECORD_SUFFIXES and not regular and (here / fname).is_symlink():  # attachments: see validate
                     findings.add(
                         "file-symlink",
                         name,
@@ -473,7 +475,7 @@ def load_records(root: Path, counties: dict[str, County], findings: Findings, ca
                     )
                     continue
                 if depth != 2:
-                    if path.suffix in RECORD_SUFFIXES or depth < 2:
+                    if suffix in RECORD_SUFFIXES or depth < 2:
                         findings.add(
                             "layout-depth",
                             name,
@@ -481,16 +483,22 @@ def load_records(root: Path, counties: dict[str, County], findings: Findings, ca
                             hint="把文件移到本单位的文件夹里。",
                         )
                     continue
-                if path.suffix not in RECORD_SUFFIXES:
+                if suffix not in RECORD_SUFFIXES:
                     continue  # an attachment; checked when a record lists it
                 county_id, unit_id = below
                 if cache is None:
-                    record = read_record(root, path, category, county_id, unit_id, findings)
+                    record = read_record(root, here / fname, category, county_id, unit_id, findings)
                 else:
-                    record = cache.read(root, path, name, category, county_id, unit_id, findings)
+                    record = cache.read(root, here, fname, name, category, county_id, unit_id, findings)
                 if record is not None:
                     records.append(record)
     return records
+
+
+def _suffix(name: str) -> str:
+    """A file name's suffix as Path.suffix gives it ("..md" has ".md"; os.path.splitext says none)."""
+    i = name.rfind(".")
+    return name[i:] if 0 < i < len(name) - 1 else ""
 
 
 def _case_order(name: str) -> tuple[str, bool, str]:

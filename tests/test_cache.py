@@ -24,7 +24,7 @@ def state(project) -> tuple:
     """Everything a check gives that a cache could get wrong: findings in order, and each record's verdict."""
     return (
         list(project.findings),
-        [(r.path, r.valid, r.index_no, r.index_no_generated, r.item.id if r.item else None) for r in project.records],
+        [(r.path, r.id, r.valid, r.index_no, r.index_no_generated, r.item.id if r.item else None) for r in project.records],
     )
 
 
@@ -60,6 +60,9 @@ def hostile(repo):
         repo.record(f"xss-{i:02d}.md", notice(title=f"通知{i}") + payload + "\n")
     repo.record("future.md", notice(published="2099-01-01"))
     repo.record("Bad_Name.md", notice())
+    # names whose suffix and stem os.path.splitext reads otherwise than Path does
+    repo.record("..md", notice(title="点开头"))
+    repo.record("v1.2.md", notice(title="带点"))
     repo.record("dup-a.md", notice(extra="index_no: 54411099MF0000101X/2014-00001\n"))
     repo.record("dup-b.md", notice(extra="index_no: 54411099MF0000101X/2014-00001\n"))
     repo.record("ledger-2013-11.md", ledger("2013-11", "100.00", "3100.51"))
