@@ -575,7 +575,6 @@ class LazyDocument:
         self._args = (root, folder, fname, category, county, unit)
         self._doc: Any = None
         self._positions = positions
-        self._top: dict[Any, tuple[int, int]] | None = None
 
     def _load(self) -> Any:
         if self._doc is None:
@@ -591,11 +590,15 @@ class LazyDocument:
     def position(self, path: Any) -> tuple[int, int]:
         """Line and column of the path, as the parsed file says."""
         path = tuple(path)
-        if self._top is None:
-            ok = all(isinstance(p, list) and len(p) == 3 and type(p[1]) is int and type(p[2]) is int for p in self._positions)
-            self._top = {p[0]: (p[1], p[2]) for p in self._positions} if ok else {}  # malformed: read the file
-        if len(path) == 1 and path[0] in self._top:
-            return self._top[path[0]]
+        if len(path) == 1:
+            # A top-level field: from the entry's short list of positions (a scan costs less
+            # than a dict made and checked per record); a field it lacks, or a malformed
+            # position, is read from the file.
+            for p in self._positions:
+                if type(p) is list and len(p) == 3 and p[0] == path[0]:
+                    if type(p[1]) is int and type(p[2]) is int:
+                        return p[1], p[2]
+                    break
         return self._load().position(path)
 
     def __getattr__(self, name: str) -> Any:

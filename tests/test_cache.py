@@ -578,3 +578,21 @@ def test_a_sealed_file_reads_back_only_as_written_for_its_kind_key_and_body(tmp_
     forged["sha256"] = hashlib.sha256(data[:-5]).hexdigest()  # damaged, with a checksum that matches
     path.write_bytes(json.dumps(forged).encode() + b"\n" + data[:-5])
     assert store.read_sealed(path, "kind", "key", packed=packed) is None
+
+
+def test_a_cached_records_positions_come_from_the_entry_and_otherwise_from_the_file(repo, tmp_path):
+    from gongkai.cache import LazyDocument
+
+    repo.record("ledger-2013-12.md", BALANCED_LEDGER)
+    folder = repo.root / VILLAGE
+    from_file = check(repo.root).records[0].doc
+
+    def doc(positions):
+        return LazyDocument(repo.root, folder, "ledger-2013-12.md", "village", "demo", "cun", positions)
+
+    kept = doc([["period", 90, 9]])  # as kept: used without reading the file
+    assert kept.position(("period",)) == (90, 9) and kept._doc is None
+    for positions in ([], [["period", "90", 9]], [["period", 90]], ["period"], [None]):  # missing or malformed
+        d = doc(positions)
+        assert d.position(("period",)) == from_file.position(("period",)) and d._doc is not None
+    assert doc([["period", 90, 9]]).position(("expense", 1, "amount")) == from_file.position(("expense", 1, "amount"))
