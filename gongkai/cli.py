@@ -91,10 +91,16 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     if args.as_of:
         return build_as_of(args)
-    return build_all(
+    status = build_all(
         _root(args), Path(args.site_dir).resolve(), counties=args.county or None, search=not args.no_search,
         previous_from=args.previous, lock_wait=args.lock_timeout,
     )
+    # The command ends here: what is still alive is frozen, so the collection at exit does
+    # not walk it (0.5 s after a one-record build at 10,000 records).
+    import gc
+
+    gc.freeze()
+    return status
 
 
 def build_as_of(args: argparse.Namespace) -> int:

@@ -425,3 +425,28 @@ def test_a_kept_page_whose_data_cannot_be_read_fails_once_and_is_made_again(buil
     assert not path.exists()
     log = b.same_as_cold(capsys)
     assert "条记录的页面数据与上次相同" not in log
+
+
+def test_the_build_freezes_what_it_read_while_it_writes_and_thaws_it_after(builds, capsys, monkeypatch):
+    import gc
+
+    from gongkai import site as site_module
+
+    repo, b = builds
+    seen = []
+    real = site_module._write_sites
+
+    def write_sites(*args, **kwargs):
+        seen.append(gc.get_freeze_count())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(site_module, "_write_sites", write_sites)
+    before = gc.get_freeze_count()
+    b.warm(capsys)
+    assert seen and seen[0] > before  # the project and histories are out of the collector's reach
+    assert gc.get_freeze_count() == 0 and gc.isenabled()  # and given back: the test process goes on
+    repo.record("extra.md", notice("关于另一事项的通知"))  # something to build
+    monkeypatch.setattr(site_module, "_write_sites", lambda *args, **kwargs: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        b.warm(capsys)
+    assert gc.get_freeze_count() == 0
