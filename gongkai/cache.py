@@ -255,6 +255,10 @@ class RecordCache:
         self.keys: dict[str, bytes] = {}
         self.seen: set[str] = set()
 
+    def blob(self, name: str) -> str | None:
+        """The blob id git's index gives this file, when its working copy is as git has it."""
+        return self._blobs.get(name)
+
     def regular(self, name: str) -> bool:
         """True when git has this file as a regular file (mode 100644) and its working copy is
         as git has it (a file turned into a symlink is a change git reports): not a symlink."""

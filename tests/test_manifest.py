@@ -453,3 +453,35 @@ def test_a_folder_verify_cannot_list_is_reported_not_passed_over(published, site
     found = manifest.verify(published["root"], str(site))
     assert [(d.county, d.kind, d.path) for d in found if d.kind == UNVERIFIABLE] == [("", UNVERIFIABLE, "evil/"), ("demo", UNVERIFIABLE, "units/")]
     assert found[0].detail == "无法列出这个文件夹里的文件，未能核对"
+
+
+def test_source_hashes_are_remembered_by_blob_id_and_verify_trusts_none_of_it(tmp_path, monkeypatch):
+    from gongkai import history, store
+
+    repo = buildable(make_repo(tmp_path / "repo"))
+    root, site = repo.root, tmp_path / "site"
+    git(root, "init", "-q", "-b", "main")
+    repo.record("ledger.md", BALANCED_LEDGER)
+    commit(root, "村务公开：2013年12月", "2014-01-08")
+    monkeypatch.setenv("GONGKAI_CACHE", str(tmp_path / "cache"))  # one cache folder for the builds and verify, as in CI
+    ledger = f"{VILLAGE}/ledger.md"
+    blob, truth = rev(root, f"HEAD:{ledger}"), hashlib.sha256((root / ledger).read_bytes()).hexdigest()
+
+    def build(name: str) -> str:
+        repo.record(f"{name}.md", notice(f"关于{name}的公告", "2014-01-20"), BUREAU)  # something new to build
+        commit(root, f"国土局：{name}", "2014-01-20")
+        history._log.cache_clear()
+        assert build_all(root, site) == 0
+        return {r["path"]: r["source_sha256"] for r in read_manifest(site / "demo")["records"]}[ledger]
+
+    assert build("one") == truth
+    (remembered,) = (tmp_path / "cache" / "sources").glob("*.json")
+    assert store.read_sealed(remembered, manifest.SOURCES_KIND, "1")[blob] == truth
+    store.write_sealed(remembered, manifest.SOURCES_KIND, "1", {blob: "not a digest"})
+    assert build("two") == truth  # a malformed digest is not taken
+    # A digest forged under a good seal is taken (only who can write the cache folder can
+    # forge it)... and verify, which rebuilds with no cache at all, names the record.
+    store.write_sealed(remembered, manifest.SOURCES_KIND, "1", {blob: "0" * 64})
+    assert build("three") == "0" * 64
+    found = manifest.verify(root, str(site / "demo"))
+    assert [(d.kind, d.path) for d in found if d.kind == SOURCE] == [(SOURCE, ledger)]
