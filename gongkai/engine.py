@@ -18,7 +18,7 @@ import tempfile
 from html import escape
 from pathlib import Path, PurePath
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
@@ -26,6 +26,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page as MkDocsPage
 from mkdocs.structure.toc import get_toc
+from mkdocs.utils import get_build_date
 
 from .model import CATEGORIES
 from .pages import Asset, Page, autoescape
@@ -46,14 +47,19 @@ class DrawnPage(MkDocsPage):
         """MkDocs' own (urljoin and urlsplit per page) was most of on_files for ~11,000 pages;
         for a plain relative url under a plain http(s) base both come down to joining strings.
         Anything else goes MkDocs' way (tests/test_engine.py compares the two)."""
-        prefix = _plain_base(base) if base else None
-        url = self.url
-        if prefix is None or not _plain_url(url):
-            super()._set_canonical_url(base)
-            return
-        origin, path = prefix
-        self.canonical_url = f"{origin}{path}{url}"
-        self.abs_url = f"{path}{url}"
+        self.canonical_url, self.abs_url = page_urls(base, self.url)
+
+
+def page_urls(base: str | None, url: str) -> tuple[str | None, str | None]:
+    """(canonical_url, abs_url) of a page at `url` under site_url `base`, as MkDocs' Page sets them."""
+    if not base:
+        return None, None
+    prefix = _plain_base(base)
+    if prefix is None or not _plain_url(url):
+        canonical = urljoin(base if base.endswith("/") else base + "/", url)  # MkDocs' way
+        return canonical, urlsplit(canonical).path
+    origin, path = prefix
+    return f"{origin}{path}{url}", f"{path}{url}"
 
 
 class GongkaiPages(BasePlugin):
@@ -80,6 +86,9 @@ class GongkaiPages(BasePlugin):
         # Attachments and data files whose bytes are those of the same file at `previous`: linked
         # from there after the build, not handed to MkDocs (which copied ~17,000 of them each time).
         self.kept_files = kept_files or set()
+        # Every page's address for sitemap.xml, in the order of a full build: kept pages are
+        # not handed to MkDocs, so its own sitemap would leave them out.
+        self.sitemap: list[str] = []
 
     def on_env(self, env: Any, *, config: Any, files: Any) -> Any:
         """Give templates `gongkai_cache` (theme/main.html, for record pages), and escape
@@ -110,20 +119,26 @@ class GongkaiPages(BasePlugin):
         """Attach every generated page and every attachment as a virtual file."""
         in_nav = {src for entry in config.nav or [] for src in entry.values()}
         previous = os.fspath(self.previous) if self.previous is not None else None
+        base = config.site_url
         for page in self.pages:
             # The template draws the page; Markdown only sees a stub, because parsing raw
             # HTML blocks was half of the build time (measured: 7.5 of 16.7 s). Pages outside
             # the navigation skip Markdown altogether; those in it keep the nav's title.
             file = File.generated(config, page.src, content="")
+            loc = page_urls(base, file.url)
+            if loc[0] or loc[1]:
+                self.sitemap.append(loc[0] or loc[1])  # type: ignore[arg-type]
+            # Plain strings: pathlib for ~11,000 kept pages was a visible part of this event.
+            if page.src in self.kept and page.src not in in_nav and previous is not None and os.path.isfile(os.path.join(previous, file.dest_uri)):
+                # Taken from the previous build as it is: MkDocs never sees the page (its File
+                # and Page objects for ~11,000 kept pages were half of a one-record build's
+                # MkDocs stage). Pages in the navigation are always rendered: their titles,
+                # read as they render, show in every page's tabs.
+                self.kept_dests.append(file.dest_uri)
+                continue
             files.append(file)
             if page.src not in in_nav:
                 DrawnPage(None, file, config)
-            # Plain strings: pathlib for ~11,000 kept pages was a visible part of this event.
-            if page.src in self.kept and page.src not in in_nav and previous is not None and os.path.isfile(os.path.join(previous, file.dest_uri)):
-                # MkDocs' own dirty build skips a page whose file says it is not modified. Pages in
-                # the navigation are always rendered: their titles, read as they render, show in every page's tabs.
-                file.is_modified = _not_modified  # type: ignore[method-assign]
-                self.kept_dests.append(file.dest_uri)
         known = files.src_uris  # get_file_from_path builds a PurePath per call: ~17,000 attachments
         for asset in self.assets:
             dest = _posix(asset.src)
@@ -137,6 +152,13 @@ class GongkaiPages(BasePlugin):
             else:
                 files.append(File.generated(config, asset.src, abs_src_path=str(asset.path)))
         return files
+
+    def on_template_context(self, context: Any, *, template_name: str, config: Any) -> Any:
+        """sitemap.xml (theme/sitemap.xml) lists every page, the kept ones too, with the build date."""
+        if template_name == "sitemap.xml":
+            context["gk_sitemap"] = self.sitemap
+            context["gk_build_date"] = get_build_date()
+        return context
 
     def on_page_markdown(self, markdown: str, *, page: Any, config: Any, files: Any) -> str:
         """Title (escaped: Material's templates print it unescaped), template and layout."""
@@ -191,10 +213,6 @@ def _posix(src: str) -> str:
     if not src or "//" in src or src.endswith("/") or "." in src.split("/"):
         return PurePath(src).as_posix()
     return src
-
-
-def _not_modified() -> bool:
-    return False
 
 
 class _QuietDirty(logging.Filter):

@@ -394,6 +394,10 @@ def test_kept_record_pages_keep_their_qr_code(builds, capsys):
     assert 'class="gk-print-qr"' in kept and "<svg" in kept
     cached = json.loads(gzip.decompress((b.cache / f"qr-{qr._KEY}-demo.json.gz").read_bytes()))
     assert len(cached) == 4 and all(u.startswith("https://gongkai.example/demo/") for u in cached)
+    # Kept pages never reach MkDocs, and its sitemap would lose them: every record page is
+    # listed all the same (and the bytes are a cold build's, above).
+    sitemap = (b.site / "demo" / "sitemap.xml").read_text("utf-8")
+    assert all(f"<loc>{u}</loc>" in sitemap for u in cached) and sitemap.count("<url>") > len(cached)
 
 
 def test_a_kept_page_whose_data_cannot_be_read_fails_once_and_is_made_again(builds, capsys):
