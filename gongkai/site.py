@@ -595,17 +595,6 @@ def build_all(
     # serve); the command line freezes again before it exits (cli.cmd_build).
     gc.freeze()
     try:
-        return _build_locked(root, site_dir, project, wanted, histories, search, previous, key, lock_wait)
-    finally:
-        gc.unfreeze()
-
-
-def _build_locked(
-    root: Path, site_dir: Path, project: Project, wanted: list[str], histories: dict[str, RecordHistory], search: bool,
-    previous: dict[str, dict[str, Any]] | None, key: str | None, lock_wait: float | None,
-) -> int:
-    """build_all's writing part: under the output folder's lock, the sites, then the build remembered."""
-    try:
         with site_lock(site_dir, LOCK_WAIT if lock_wait is None else lock_wait):
             warm.forget(root, site_dir)
             run = Run()
@@ -622,6 +611,8 @@ def _build_locked(
     except OSError as exc:  # the folder itself, the lock, or the portal: nothing half-written stays
         log(folder_problem(exc, site_dir))
         return 2
+    finally:
+        gc.unfreeze()
 
 
 def _nothing_changed(root: Path, site_dir: Path, key: str | None, lock_wait: float | None) -> bool:

@@ -167,9 +167,13 @@ class RecordPages:
         """The record file's git blob id: its fields and body are what the code makes of those
         bytes with its item's schema (both in the key). Git's index names the files it has
         unchanged; any other is hashed here."""
-        if self._blobs is None:
-            self._blobs = cache.tracked_blobs(self.site.project.root)
-        blob = self._blobs.get(r.path)
+        records = getattr(self.site.project, "cache", None)
+        if records is not None:  # the check already asked git's index (cache.RecordCache)
+            blob = records.blob(r.path)
+        else:
+            if self._blobs is None:
+                self._blobs = cache.tracked_blobs(self.site.project.root)
+            blob = self._blobs.get(r.path)
         if blob is None:
             blob = cache.blob_id((self.site.project.root / r.path).read_bytes())
         return blob
