@@ -82,7 +82,10 @@ def collector_paused(for_good: bool = False) -> Iterator[None]:
 def _check(root: Path, published_numbers: dict[str, str] | None, cache: RecordCache | None, fresh: set[str] | None) -> Project:
     project = load(root, cache, fresh)
     validate(project)
+    settled = cache.settled if cache is not None else {}
     for record in project.records:  # every record, even one an earlier layer rejected
+        if record.county in settled:
+            continue
         entry = cache.entry(record) if cache is not None else None
         if entry is not None:
             project.findings.extend(entry.pii)
@@ -91,6 +94,9 @@ def _check(root: Path, published_numbers: dict[str, str] | None, cache: RecordCa
         pii.scan_record(record, root, project.findings)
         if cache is not None:
             cache.found(record, "pii", project.findings[before:])
+    # What stays inside a county ends here: the ledger and the backdating check read git's history.
+    local_end = len(project.findings)
+    valid = [r.valid for r in project.records] if cache is not None else []
     try:
         book = indexno.ledger(project, root, pinned=published_numbers)
     except history.HistoryError as exc:
@@ -99,7 +105,8 @@ def _check(root: Path, published_numbers: dict[str, str] | None, cache: RecordCa
     indexno.assign(project, book)
     project.findings.extend(deadlines.backdating_findings(project))
     project.findings.extend(editor.form_findings(project))
-    if cache is not None:
-        cache.finish(project)
     project.findings[:] = labels.name_fields(project, project.findings)
+    if cache is not None:
+        cache.finish(project, project.findings[cache.walk_end : local_end], valid)
+        project.findings.extend(cache.settled_findings())
     return project

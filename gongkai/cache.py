@@ -20,6 +20,12 @@ Checks across records (duplicate ids, 索引号, periods, ledger chains) still r
 record, from the small summary each entry keeps (the common fields; all fields only for
 items with series rules), never by re-reading or re-validating the files.
 
+A county can be taken whole: when every record file of it is as git has it (path and
+blob id) and its settings and the day allow, as at a check that kept the county's result,
+its findings are that result and its records carry only what the two checks that read
+git's history need (see "Counties settled whole" below). A pull request's check then reads
+and checks the counties it touches, not the province.
+
 The build needs every record whole (all its fields as validation left them, its body):
 a cache made with whole=True also keeps that, packed apart in a second shard per folder
 (`<shard>-whole`), under the same key. `check` never reads or writes those shards, so
@@ -198,18 +204,24 @@ class Entry:
         )
 
 
-def _rows(findings: list[Finding]) -> list[list[Any]]:
+def _rows(findings: list[Finding], labelled: bool = False) -> list[list[Any]]:
+    """Findings as msgpack-able rows; labelled: with the field's name as the form says it."""
+    if labelled:
+        return [[f.file, f.line, f.column, f.code, f.severity, f.field, f.message, f.hint, f.label] for f in findings]
     return [[f.file, f.line, f.column, f.code, f.severity, f.field, f.message, f.hint] for f in findings]
 
 
-def _findings(items: Any) -> list[Finding]:
+def _findings(items: Any, labelled: bool = False) -> list[Finding]:
     out = []
     for f in items:
-        file, line, column, code, severity, fld, message, hint = f
+        if labelled:
+            file, line, column, code, severity, fld, message, hint, label = f
+        else:
+            (file, line, column, code, severity, fld, message, hint), label = f, ""
         if not (isinstance(line, int) and isinstance(column, int)
-                and all(isinstance(x, str) for x in (file, code, severity, fld, message, hint))):
+                and all(isinstance(x, str) for x in (file, code, severity, fld, message, hint, label))):
             raise TypeError("malformed finding")
-        out.append(Finding(file, line, column, code, severity, fld, message, hint))
+        out.append(Finding(file, line, column, code, severity, fld, message, hint, label))
     return out
 
 
@@ -254,6 +266,11 @@ class RecordCache:
         self.pending: dict[str, Entry] = {}  # path -> what this run found for a file the cache missed
         self.keys: dict[str, bytes] = {}
         self.seen: set[str] = set()
+        self.settled: dict[str, dict[str, Any]] = {}  # county -> its result, taken whole ("Counties settled whole")
+        self.history_bound: set[str] = set()  # counties whose findings read git's history: never kept whole
+        self._county_files: dict[str, list[tuple[str, str]]] = {}  # county -> (path, category) of its record files
+        self._counties_out: dict[str, Any] = {}  # county files to write
+        self.walk_end = 0
 
     def blob(self, name: str) -> str | None:
         """The blob id git's index gives this file, when its working copy is as git has it."""
@@ -316,8 +333,13 @@ class RecordCache:
             for name, value in values.items():
                 setattr(entry, name, value)
 
-    def finish(self, project: Any) -> None:
-        """Keep what this check found for every file it read, forget files that are gone, write."""
+    def finish(self, project: Any, local: list[Finding] | None = None, valid: list[bool] | None = None) -> None:
+        """Keep what this check found for every file it read, forget files that are gone, write.
+
+        local: the findings of the stages that stay inside a county (reading, validation,
+        personal data), fields named, and valid: each record's validity after them, in
+        project.records' order; with both, counties checked in full are kept whole.
+        """
         from .checks import SERIES_RULES
         from .model import COMMON_FIELDS
         from .validate import _past_dates
@@ -346,7 +368,134 @@ class RecordCache:
             if self.whole:
                 by_shard.setdefault(self.whole_of(name), set()).add(name)
         self.keep_only(by_shard)
+        if local is not None and valid is not None:
+            self._keep_counties(project, local, valid)
         self.save()
+
+    # Counties settled whole -------------------------------------------------------------------
+    # Every check across records stays inside one county (record ids, periods, 索引号 within
+    # the county, a unit's series), except the 索引号 ledger and the backdating warning,
+    # which read git's history. So a county whose record files (path and blob id), settings
+    # and day are those of a check that kept its result needs none of its files read or
+    # checked again: its findings are taken whole, and its records come back carrying what
+    # the ledger and the backdating check read (common fields, item, validity, positions),
+    # and those two run over every record as always. At 100,000 records, reading the
+    # per-record entries and running the checks across records over them was most of a
+    # one-record pull request's check.
+
+    def settle(self, todo: list[tuple[Any, str, str, str, str, str]], walk_end: int) -> dict[str, dict[str, Any]]:
+        """Note the record files the walk found ((folder, file, path, category, county, unit));
+        the counties whose result is kept under their present key. walk_end: the findings
+        so far (the walk's own are made again every time, never kept)."""
+        self.walk_end = walk_end
+        for _, _, name, category, county, _ in todo:
+            self._county_files.setdefault(county, []).append((name, category))
+        if self.whole:
+            return self.settled  # the build needs every record whole
+        for county, files in self._county_files.items():
+            if any(name in self.fresh for name, _ in files):
+                continue  # a change under review: its records are read whole
+            key = self._county_key(county)
+            kept = self._read_county(county, key) if key is not None else None
+            if kept is not None:
+                self.settled[county] = kept
+        return self.settled
+
+    def _county_key(self, county: str) -> bytes | None:
+        """The key of a county's result: every record file's path and blob id and the settings
+        of its category; None when a file is not as git has it (its bytes would need reading)."""
+        h = hashlib.sha256(b"county\0" + county.encode() + b"\0")
+        for name, category in self._county_files.get(county, ()):
+            blob = self._blobs.get(name)
+            if blob is None:
+                return None
+            h.update(self._env_key(category, county) + name.encode() + b"\0" + blob.encode() + b"\0")
+        return h.digest()
+
+    @staticmethod
+    def _county_shard(county: str) -> str:
+        return "county-" + hashlib.sha256(county.encode()).hexdigest()[:20]
+
+    def _read_county(self, county: str, key: bytes) -> dict[str, Any] | None:
+        """A county's kept result, when it is intact, of this key and usable today."""
+        shard = self._county_shard(county)
+        kept = self._read_file(shard, self._file(shard))
+        if not isinstance(kept, dict) or kept.get("key") != key:
+            return None
+        try:
+            day, day_only, rows = kept["day"], kept["day_only"], kept["records"]
+            if not (isinstance(day, str) and isinstance(day_only, bool) and isinstance(rows, list)):
+                raise TypeError("malformed county")
+            if not (self.today == day if day_only else self.today >= day):
+                return None  # as Entry.usable
+            records = {}
+            for row in rows:
+                name, summary, item, valid, positions = row
+                if not (isinstance(name, str) and isinstance(summary, dict) and (item is None or isinstance(item, str))
+                        and isinstance(valid, bool) and isinstance(positions, list)):
+                    raise TypeError("malformed record")
+                records[name] = row
+            findings = _findings(kept["findings"], labelled=True)
+        except (TypeError, ValueError, KeyError):
+            self.ignored.append(f"{shard}.bin: malformed")
+            return None
+        return {"records": records, "findings": findings}
+
+    def settled_record(self, root: Path, folder: Path, fname: str, name: str, category: str, county: str, unit: str) -> Any:
+        """A record of a settled county, as the checks across counties read it; None for a
+        file that was no record (its findings are among the county's)."""
+        from .model import Record
+
+        row = self.settled[county]["records"].get(name)
+        if row is None:
+            return None
+        _, summary, item, valid, positions = row
+        catalogue = self._project.catalogues.get(category)
+        return Record(
+            id=fname.rsplit(".", 1)[0], path=name, category=category, county=county, unit=unit, meta=summary, body="",
+            doc=LazyDocument(root, folder, fname, category, county, unit, positions),  # type: ignore[arg-type]
+            item=catalogue.items.get(item) if catalogue is not None and item else None, valid=valid,
+        )
+
+    def settled_findings(self) -> list[Finding]:
+        """Every finding of the settled counties, fields named."""
+        return [f for kept in self.settled.values() for f in kept["findings"]]
+
+    def _keep_counties(self, project: Any, local: list[Finding], valid: list[bool]) -> None:
+        """Keep whole the result of each county checked in full whose result depends on its
+        files, settings and day alone (not on git's history, not on attachments)."""
+        from .model import COMMON_FIELDS
+
+        if self.whole:
+            return
+        found: dict[str, list[Finding]] = {c: [] for c in self._county_files if c not in self.settled}
+        for f in local:
+            parts = f.file.split("/", 3)
+            county = parts[2] if len(parts) == 4 and parts[0] == "content" else None
+            if county not in found:
+                return  # a finding no county's own check explains: keep none this time
+            found[county].append(f)
+        rows: dict[str, list[Any]] = {c: [] for c in found}
+        day_only = dict.fromkeys(found, False)
+        for r, ok in zip(project.records, valid, strict=True):
+            if r.county not in rows:
+                continue
+            entry = self.used.get(r.path) or self.pending.get(r.path)
+            attachments = r.meta.get("attachments")
+            if entry is None or (isinstance(attachments, list) and attachments):
+                rows.pop(r.county)  # read without a key, or its findings depend on other files
+                continue
+            day_only[r.county] = day_only[r.county] or entry.day_only
+            summary = {k: v for k, v in r.meta.items() if k in COMMON_FIELDS and k != "body"}
+            rows[r.county].append([r.path, summary, r.item.id if r.item is not None else None, ok, entry.positions])
+        for county, records in rows.items():
+            key = self._county_key(county)
+            if key is None or county in self.history_bound:
+                continue
+            self._counties_out[self._county_shard(county)] = {
+                "key": key, "day": self.today, "day_only": day_only[county], "records": records,
+                "findings": _rows(found[county], labelled=True),
+            }
 
     # Keys -----------------------------------------------------------------------------------
 
@@ -516,7 +665,7 @@ class RecordCache:
 
     def save(self) -> None:
         """Write every changed shard atomically; a cache that cannot be written is only slower."""
-        if not self._dirty and self.good_schemas == self._good_before:
+        if not self._dirty and not self._counties_out and self.good_schemas == self._good_before:
             return
         try:
             self.base.mkdir(parents=True, exist_ok=True)
@@ -527,6 +676,12 @@ class RecordCache:
             for shard in sorted(self._dirty):
                 self._write_file(shard, {p: [k, e] for p, (k, e) in sorted(self._shards[shard].items())})
             self._dirty.clear()
+            for shard, contents in sorted(self._counties_out.items()):
+                try:
+                    self._write_file(shard, contents)
+                except (TypeError, ValueError, OverflowError):
+                    pass  # a value msgpack cannot hold: that county is checked in full next time
+            self._counties_out.clear()
             if self.good_schemas != self._good_before:
                 self._write_file("schemas", sorted(self.good_schemas))
                 self._good_before = set(self.good_schemas)

@@ -393,9 +393,12 @@ def _names_as_text(node: Any, doc: Document, path: tuple) -> Any:
 def load_records(root: Path, counties: dict[str, County], findings: Findings, cache: Any = None) -> list[Record]:
     """Every record file under content/<category>/<county>/<unit>/, parsed but not yet validated.
 
-    cache: a cache.RecordCache that gives a file's record (and findings) when it has them.
+    cache: a cache.RecordCache that gives a file's record (and findings) when it has them;
+    a county it holds settled whole gives records that carry only what the checks across
+    counties read (cache.py, "Counties settled whole").
     """
     records: list[Record] = []
+    todo: list[tuple[Path, str, str, str, str, str]] = []  # (folder, file, path, category, county, unit) in walk order
     content = root / "content"
     seen_lower: dict[str, str] = {}
     for category in sorted(os.listdir(content)) if content.exists() else []:
@@ -485,13 +488,19 @@ def load_records(root: Path, counties: dict[str, County], findings: Findings, ca
                     continue
                 if suffix not in RECORD_SUFFIXES:
                     continue  # an attachment; checked when a record lists it
-                county_id, unit_id = below
-                if cache is None:
-                    record = read_record(root, here / fname, category, county_id, unit_id, findings)
-                else:
-                    record = cache.read(root, here, fname, name, category, county_id, unit_id, findings)
-                if record is not None:
-                    records.append(record)
+                todo.append((here, fname, name, category, *below))
+    # Read once the whole tree is walked: the cache can then tell which counties it holds
+    # settled whole (every file of theirs is as when they were last checked).
+    settled = cache.settle(todo, len(findings)) if cache is not None else ()
+    for here, fname, name, category, county_id, unit_id in todo:
+        if county_id in settled:
+            record = cache.settled_record(root, here, fname, name, category, county_id, unit_id)
+        elif cache is None:
+            record = read_record(root, here / fname, category, county_id, unit_id, findings)
+        else:
+            record = cache.read(root, here, fname, name, category, county_id, unit_id, findings)
+        if record is not None:
+            records.append(record)
     return records
 
 

@@ -55,10 +55,14 @@ class Validator:
         """All layers, then the checks across records.
 
         A record taken from the cache (cache.py) brings its own layers' findings; only the
-        checks across records run over it.
+        checks across records run over it. A county the cache holds settled whole brings
+        every finding of its own: nothing here runs over its records.
         """
         cache = self.project.cache
+        settled = cache.settled if cache is not None else {}
         for record in self.project.records:
+            if record.county in settled:
+                continue
             entry = cache.entry(record) if cache is not None else None
             if entry is not None:
                 catalogue = self.project.catalogues.get(record.category)
@@ -465,7 +469,11 @@ class Validator:
         """Duplicates and uniqueness that no single record can see."""
         by_key: dict[tuple, list[Record]] = defaultdict(list)
         by_period: dict[tuple, list[Record]] = defaultdict(list)
+        cache = self.project.cache
+        settled = cache.settled if cache is not None else {}
         for r in self.project.records:
+            if r.county in settled:
+                continue  # every key below is within one county
             by_key[r.key].append(r)
             if r.valid and r.item and r.item.period != "none" and r.meta.get("period"):
                 if r.meta.get("validity", "有效") == "有效" and not r.meta.get("withdrawn") and not r.meta.get("removed"):
@@ -485,7 +493,7 @@ class Validator:
             if len(group) > 1:
                 # The record that arrived first keeps the period; the finding goes to the one
                 # that came later (landed later in git, or not landed yet), at its period line.
-                landed = self._landed() if landed is None else landed
+                landed = self._landed(group[0].county, landed)
                 group.sort(key=lambda r: (landed.get(r.path, never), r.published, r.path))
             for r in group[1:]:
                 line, col = r.doc.position(("period",))
@@ -500,13 +508,13 @@ class Validator:
                 )
         by_number: dict[tuple[str, str], list[Record]] = defaultdict(list)
         for r in self.project.records:
-            index_no = r.meta.get("index_no") if r.valid else None
+            index_no = r.meta.get("index_no") if r.valid and r.county not in settled else None
             if index_no:
                 by_number[(r.county, indexno.key(str(index_no)))].append(r)
         for group in by_number.values():
             if len(group) > 1:
                 # As for periods: the number stays with the record that arrived first.
-                landed = self._landed() if landed is None else landed
+                landed = self._landed(group[0].county, landed)
                 group.sort(key=lambda r: (landed.get(r.path, never), r.published, r.path))
             for r in group[1:]:
                 line, col = r.doc.position(("index_no",))
@@ -520,8 +528,13 @@ class Validator:
                     hint="索引号一经发布不能重复使用；删除这一行，系统会自动生成新的索引号。",
                 )
 
-    def _landed(self) -> dict[str, int]:
-        """When each record first landed in git (empty outside git or in a shallow clone)."""
+    def _landed(self, county: str, landed: dict[str, int] | None) -> dict[str, int]:
+        """When each record first landed in git (empty outside git or in a shallow clone),
+        for a group of the county's records: its findings now read the history."""
+        if self.project.cache is not None:
+            self.project.cache.history_bound.add(county)
+        if landed is not None:
+            return landed
         try:
             return history.first_landed(self.project.root)
         except history.HistoryError:
@@ -536,12 +549,13 @@ class Validator:
         families: dict[tuple, list[Record]] = defaultdict(list)
         family_of: dict[tuple[str, str], frozenset[str]] = {}
         cache = self.project.cache
+        settled = cache.settled if cache is not None else {}
         for r in self.project.records:
             # A record whose item is known passed the common fields' schema: the record rules
             # read only those (or guard what they read), so they run even when the item's own
             # fields or rules failed, and the clerk sees every problem in one run.
-            if r.item is None:
-                continue
+            if r.item is None or r.county in settled:
+                continue  # a settled county's series are its own
             entry = cache.entry(r) if cache is not None else None
             if entry is not None:
                 self.findings.extend(entry.rules)
