@@ -7,7 +7,9 @@ raises: callers collect findings and decide at the end.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import operator
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -79,6 +81,16 @@ class Findings(list):
         return [f for f in self if f.file == file]
 
 
+# Finding's own order (its fields in turn), as one tuple per finding: the dataclass's __lt__
+# builds two tuples per comparison (a quarter of a second for 66,000 findings).
+_ORDER = operator.attrgetter(*(f.name for f in dataclasses.fields(Finding)))
+
+
+def ordered(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings in their reports' order: by file, line, column, code and the rest."""
+    return sorted(findings, key=_ORDER)
+
+
 def _location(f: Finding) -> str:
     if f.line:
         return f"第{f.line}行" + (f"第{f.column}列" if f.column else "")
@@ -117,7 +129,9 @@ def render_json(findings: Iterable[Finding]) -> str:
     # vars(), not asdict(): the fields are text and numbers, and asdict's deep copy of each
     # of 60,000 findings took seconds. One dumps per finding without indent: only then does
     # json use its C encoder (indent=2 ran the Python one: 2.3 s for 66,000 findings).
-    lines = [json.dumps(vars(f), ensure_ascii=False) for f in sorted(findings)]
+    # One encoder for all: json.dumps with an option makes a new one per call.
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    lines = [encode(vars(f)) for f in ordered(findings)]
     return "[\n" + ",\n".join(lines) + "\n]" if lines else "[]"
 
 
@@ -132,7 +146,7 @@ def _gh_prop(text: str) -> str:
 def render_github(findings: Iterable[Finding]) -> str:
     """Findings as GitHub workflow commands, so they show on the pull request's diff."""
     lines = []
-    for f in sorted(findings):
+    for f in ordered(findings):
         kind = "error" if f.is_error else "warning"
         props = [f"file={_gh_prop(f.file)}"]
         if f.line:
