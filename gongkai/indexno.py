@@ -183,6 +183,7 @@ def ledger(project: Project, root: Path | None, rev: str = "HEAD", pinned: dict[
             advance=lambda state, commits: _fold(project, root, state, commits),
             encode=_encode_ledger,
             decode=_decode_ledger,
+            packed=True,
         )
         if book.paths or book.owner:
             _working_tree_moves(book, root, rev)
