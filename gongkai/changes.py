@@ -482,12 +482,13 @@ def _decode_histories(data: Any) -> tuple[dict[str, RecordHistory], list[RecordH
 # Rules for pull requests ---------------------------------------------------------------
 
 
-def check_against(project: Project, base: str) -> Findings:
-    """The withdrawal and correction rules for a change from base to the working tree."""
+def check_against(project: Project, base: str, files: list[history.FileChange] | None = None) -> Findings:
+    """The withdrawal and correction rules for a change from base to the working tree
+    (files: what differs, when the caller has read it already)."""
     root = project.root
     findings = Findings()
     try:
-        files = history.diff(root, history.resolve(root, base))
+        files = history.diff(root, history.resolve(root, base)) if files is None else files
     except history.HistoryError as exc:
         findings.add("history-base", "", str(exc), hint="--base 写目标分支，例如 origin/main。")
         return findings
