@@ -272,6 +272,7 @@ class RecordCache:
         self.history_bound: set[str] = set()  # counties whose findings read git's history: never kept whole
         self._county_files: dict[str, list[tuple[str, str]]] = {}  # county -> (path, category) of its record files
         self._counties_out: dict[str, Any] = {}  # county files to write
+        self._county_keys: dict[str, bytes | None] = {}
         self.walk_end = 0
 
     def blob(self, name: str) -> str | None:
@@ -405,14 +406,19 @@ class RecordCache:
 
     def _county_key(self, county: str) -> bytes | None:
         """The key of a county's result: every record file's path and blob id and the settings
-        of its category; None when a file is not as git has it (its bytes would need reading)."""
-        h = hashlib.sha256(b"county\0" + county.encode() + b"\0")
-        for name, category in self._county_files.get(county, ()):
-            blob = self._blobs.get(name)
-            if blob is None:
-                return None
-            h.update(self._env_key(category, county) + name.encode() + b"\0" + blob.encode() + b"\0")
-        return h.digest()
+        of their categories; None when a file is not as git has it (its bytes would need reading)."""
+        if county not in self._county_keys:
+            files = self._county_files.get(county, ())
+            blobs = self._blobs
+            parts = [f"{name}\0{blobs.get(name)}\0" for name, _ in files]
+            if any(blobs.get(name) is None for name, _ in files):
+                self._county_keys[county] = None
+            else:
+                h = hashlib.sha256(b"county\0" + county.encode() + b"\0" + "".join(parts).encode())
+                for category in sorted({category for _, category in files}):
+                    h.update(category.encode() + b"\0" + self._env_key(category, county))
+                self._county_keys[county] = h.digest()
+        return self._county_keys[county]
 
     @staticmethod
     def _county_shard(county: str) -> str:
