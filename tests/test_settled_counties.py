@@ -10,6 +10,7 @@ import json
 import msgpack
 import pytest
 from test_cache import OTHER, git, two_counties
+from test_cache import hostile as hostile  # a fixture
 from tinyrepo import BALANCED_LEDGER, VILLAGE, notice
 
 import gongkai.cache as cache_module
@@ -205,3 +206,21 @@ def test_a_change_under_review_is_read_whole(province, tmp_path, capsys):
         outs.append(json.loads(capsys.readouterr().out))
     assert outs[0] == outs[1] == outs[2]
     assert any(f["code"] == "history-change-note-missing" and f["file"] == f"{OTHER}/d.md" for f in outs[0])
+
+
+def test_hostile_files_come_back_the_same_from_a_settled_county(hostile, tmp_path):
+    # Without what reads history (the later of two records claiming a period or a number)
+    # or other files (attachments), the hostile county can be kept whole.
+    (hostile.root / VILLAGE / "attached.md").unlink()
+    for f in check(hostile.root).findings:
+        if f.code in ("record-period-duplicate", "record-index-no-duplicate"):
+            (hostile.root / f.file).unlink()
+    git(hostile.root, "init", "-q", "-b", "main")
+    commit(hostile, "开始")
+    cold = check(hostile.root)
+    assert {f.code for f in cold.findings} >= {"file-encoding", "yaml-too-large", "pii-id-number", "unsafe-markup",
+                                                "record-date-future", "record-id", "check-balance-carried-over", "unit-unknown"}
+    cached(hostile, tmp_path / "c")
+    store, warm = cached(hostile, tmp_path / "c")
+    assert set(store.settled) == {"demo"}
+    assert verdict(warm) == verdict(cold)
