@@ -48,6 +48,7 @@ import functools
 import hashlib
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -148,16 +149,16 @@ def tracked_blobs(root: Path) -> dict[str, str]:
         dirty = set(run("diff-files", "-z", "--name-only", "--", "content").split(b"\0"))
     except (OSError, subprocess.CalledProcessError):
         return {}
-    out: dict[str, str] = {}
-    for entry in staged.split(b"\0"):
-        if not entry:
-            continue
-        meta, _, path = entry.partition(b"\t")
-        mode, sha, stage = meta.split(b" ")
-        if stage != b"0" or mode != b"100644" or path in dirty:
-            continue
-        out[path.decode("utf-8", "surrogateescape")] = sha.decode()
-    return out
+    # One regular expression over the whole listing, entry after entry (100,000 of them).
+    return {
+        path.decode("utf-8", "surrogateescape"): sha.decode()
+        for mode, sha, stage, path in _INDEX_ENTRY.findall(staged)
+        if stage == b"0" and mode == b"100644" and path not in dirty
+    }
+
+
+# One entry of `git ls-files -s -z`: mode, object id, stage, tab, the path as it is, NUL.
+_INDEX_ENTRY = re.compile(rb"([0-7]{6}) ([0-9a-f]{40,64}) ([0-3])\t([^\0]*)\0")
 
 
 @dataclass
@@ -499,8 +500,8 @@ class RecordCache:
             rows[r.county].append([r.path, summary, r.item.id if r.item is not None else None, ok, positions])
         for county, records in rows.items():
             key = self._county_key(county)
-            if key is None or county in self.history_bound:
-                continue
+            if key is None or county in self.history_bound or any(name in self.fresh for name, _ in self._county_files[county]):
+                continue  # a county under review is read whole again by the next check of the change
             self._counties_out[self._county_shard(county)] = {
                 "key": key, "day": self.today, "day_only": day_only[county], "records": records,
                 "findings": _rows(found[county], labelled=True),

@@ -200,11 +200,15 @@ def test_a_change_under_review_is_read_whole(province, tmp_path, capsys):
     province.record("d.md", notice(title="改了标题"), OTHER)  # no change note
     commit(province, "改标题")
     capsys.readouterr()
+    kept = {path: path.read_bytes() for path in county_files(tmp_path / "c")}
+    assert len(kept) == 2
     outs = []
     for args in (["--cache", folder], ["--cache", folder], ["--no-cache"]):
         main(["check", "--root", str(province.root), "--format", "json", "--base", "main", *args])
         outs.append(json.loads(capsys.readouterr().out))
     assert outs[0] == outs[1] == outs[2]
+    # The county under review is read whole by every check of the change: it is not kept for them.
+    assert {path: path.read_bytes() for path in county_files(tmp_path / "c")} == kept
     assert any(f["code"] == "history-change-note-missing" and f["file"] == f"{OTHER}/d.md" for f in outs[0])
 
 
