@@ -184,6 +184,7 @@ def ledger(project: Project, root: Path | None, rev: str = "HEAD", pinned: dict[
             encode=_encode_ledger,
             decode=_decode_ledger,
             packed=True,
+            save_after=history.SAVE_AFTER,
         )
         if book.paths or book.owner:
             _working_tree_moves(book, root, rev)

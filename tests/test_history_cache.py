@@ -69,6 +69,7 @@ def started(tmp_path):
 
 
 def test_commits_after_the_last_read_are_read_alone_and_give_the_cold_result(started, tmp_path, monkeypatch, reads):
+    monkeypatch.setattr(history, "SAVE_AFTER", 1)  # every state kept after each read (see the next test)
     root, warm = started.root, tmp_path / "warm"
     read(root, warm, monkeypatch)
     last = head(root)
@@ -87,6 +88,34 @@ def test_commits_after_the_last_read_are_read_alone_and_give_the_cold_result(sta
     reads.clear()
     assert read(root, warm, monkeypatch) == warm_result  # nothing new: git log is not run at all
     assert reads == []
+
+
+def test_the_ledger_and_landing_times_are_kept_again_after_enough_new_commits(started, tmp_path, monkeypatch, reads):
+    monkeypatch.setattr(history, "SAVE_AFTER", 2)
+    root, warm = started.root, tmp_path / "warm"
+
+    def warm_read() -> tuple:
+        result = read(root, warm, monkeypatch)
+        return result, history.first_landed(root), {p.name: p.read_bytes() for p in (warm / "history").glob("*")}
+
+    _, _, kept = warm_read()
+    first = head(root)
+    started.record("rule.md", notice("关于村级公益事业一事一议的规定"))
+    commit(root, "新规定", "2014-02-05")
+    reads.clear()
+    result, landed, now = warm_read()
+    assert reads == [f"{first}..{head(root)}"]  # one read, shared by all three
+    # One new commit: the record histories are kept at it, the ledger and landing times are not.
+    assert {n for n in now if now[n] != kept.get(n)} == {n for n in now if n.startswith("record-histories-")}
+    assert (result, landed) == (cold(root, tmp_path, monkeypatch), history.first_landed(root))
+    started.record("meeting.md", notice("关于召开第二次村民代表会议的通知"))
+    commit(root, "改标题", "2014-02-06")
+    reads.clear()
+    result, landed, later = warm_read()
+    assert f"{first}..{head(root)}" in reads  # the ledger's two commits since it was kept
+    changed = {n for n in later if later[n] != now.get(n)}
+    assert any(n.startswith("index-ledger-") for n in changed) and any(n.startswith("first-landed-") for n in changed)
+    assert (result, landed) == (cold(root, tmp_path, monkeypatch), history.first_landed(root))
 
 
 def test_after_a_force_push_the_whole_history_is_read_again(started, tmp_path, monkeypatch, reads):
