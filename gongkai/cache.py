@@ -484,8 +484,12 @@ class RecordCache:
             if county not in found:
                 return  # a finding no county's own check explains: keep none this time
             found[county].append(f)
-        rows: dict[str, list[Any]] = {c: [] for c in found}
-        day_only = dict.fromkeys(found, False)
+        rows: dict[str, list[Any]] = {
+            c: [] for c in found
+            if self._county_key(c) is not None and c not in self.history_bound
+            and not any(name in self.fresh for name, _ in self._county_files[c])  # read whole by every check of the change
+        }
+        day_only = dict.fromkeys(rows, False)
         for r, ok in zip(project.records, valid, strict=True):
             if r.county not in rows:
                 continue
@@ -496,14 +500,12 @@ class RecordCache:
                 continue
             day_only[r.county] = day_only[r.county] or entry.day_only
             summary = {k: v for k, v in r.meta.items() if k in COMMON_FIELDS and k != "body"}
-            positions = [p for p in entry.positions if p and p[0] in _POINTED_AT]
+            # an entry's positions are checked only when used (LazyDocument): any shape may be there
+            positions = [p for p in entry.positions if type(p) is list and len(p) == 3 and type(p[0]) is str and p[0] in _POINTED_AT]
             rows[r.county].append([r.path, summary, r.item.id if r.item is not None else None, ok, positions])
         for county, records in rows.items():
-            key = self._county_key(county)
-            if key is None or county in self.history_bound or any(name in self.fresh for name, _ in self._county_files[county]):
-                continue  # a county under review is read whole again by the next check of the change
             self._counties_out[self._county_shard(county)] = {
-                "key": key, "day": self.today, "day_only": day_only[county], "records": records,
+                "key": self._county_key(county), "day": self.today, "day_only": day_only[county], "records": records,
                 "findings": _rows(found[county], labelled=True),
             }
 

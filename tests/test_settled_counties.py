@@ -228,3 +228,25 @@ def test_hostile_files_come_back_the_same_from_a_settled_county(hostile, tmp_pat
     store, warm = cached(hostile, tmp_path / "c")
     assert set(store.settled) == {"demo"}
     assert verdict(warm) == verdict(cold)
+
+
+def test_malformed_positions_in_an_intact_record_shard_are_not_kept_and_break_nothing(province, tmp_path):
+    folder = tmp_path / "c"
+    cached(province, folder)
+    for path in county_files(folder):
+        path.unlink()  # the counties are made again from the record entries
+    for path in sorted(folder.rglob("*.bin")):
+        if path.name.startswith(("county-", "schemas")):
+            continue
+
+        def spoil(entries):
+            for name, (key, packed) in entries.items():
+                entry = msgpack.unpackb(packed, raw=False, strict_map_key=False)
+                entry[11] = [5, [["published"], 1, 2], ["published", "1", 2], ["index_no", 3, 4]]
+                entries[name] = [key, msgpack.packb(entry, use_bin_type=True)]
+
+        reseal(path, spoil)
+    store, _ = cached(province, folder)  # the same findings as without cache, no exception
+    assert store.hits > 0 and store.settled == {}
+    store, _ = cached(province, folder)
+    assert set(store.settled) == {"demo", "other"}
