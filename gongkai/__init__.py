@@ -46,8 +46,10 @@ def check(
     kept even where rewritten history would give another number.
     cache: take unchanged records' findings from it and keep the rest in it. Such records
     carry only the fields the checks across records read, unless the cache was made with
-    whole=True (the build), which gives them whole; fresh: paths read and checked in full
-    all the same.
+    whole=True (the build), which gives them whole. Without whole=True, a county none of
+    whose files or settings changed is taken whole: all its findings, and records carrying
+    only what the 索引号 ledger and the backdating check read (cache.py); fresh: paths
+    read and checked in full all the same.
     """
     with collector_paused():
         return _check(root, published_numbers, cache, fresh)
