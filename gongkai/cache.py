@@ -145,20 +145,24 @@ def tracked_blobs(root: Path) -> dict[str, str]:
             root / run("rev-parse", "--git-path", "info/attributes").decode().strip()  # an absolute path stays one
         ).exists():
             return {}  # eol or filter attributes: the bytes may differ from the blob
-        staged = run("ls-files", "-s", "-z", "--", "content")
-        dirty = set(run("diff-files", "-z", "--name-only", "--", "content").split(b"\0"))
+        # -v tags each entry: H is a file git compares with its working copy; a file marked
+        # assume-unchanged (h) or skip-worktree (S) may differ from its blob unseen.
+        staged = run("ls-files", "-s", "-v", "-z", "--", "content")
+        # --relative: the paths as ls-files gives them, when the repository's root is a
+        # folder inside git's working tree.
+        dirty = set(run("diff-files", "-z", "--name-only", "--relative", "--", "content").split(b"\0"))
     except (OSError, subprocess.CalledProcessError):
         return {}
     # One regular expression over the whole listing, entry after entry (100,000 of them).
     return {
         path.decode("utf-8", "surrogateescape"): sha.decode()
-        for mode, sha, stage, path in _INDEX_ENTRY.findall(staged)
-        if stage == b"0" and mode == b"100644" and path not in dirty
+        for tag, mode, sha, stage, path in _INDEX_ENTRY.findall(staged)
+        if tag == b"H" and stage == b"0" and mode == b"100644" and path not in dirty
     }
 
 
-# One entry of `git ls-files -s -z`: mode, object id, stage, tab, the path as it is, NUL.
-_INDEX_ENTRY = re.compile(rb"([0-7]{6}) ([0-9a-f]{40,64}) ([0-3])\t([^\0]*)\0")
+# One entry of `git ls-files -s -v -z`: tag, mode, object id, stage, tab, the path as it is, NUL.
+_INDEX_ENTRY = re.compile(rb"(\S) ([0-7]{6}) ([0-9a-f]{40,64}) ([0-3])\t([^\0]*)\0")
 
 
 @dataclass
@@ -517,7 +521,10 @@ class RecordCache:
         if k not in self._env:
             p = self._project
             root = p.root
-            h = hashlib.sha256(self.code.encode() + b"\0")
+            from .pii import _THIS_YEAR
+
+            # The personal-data scan reads birth years up to this year: a new year is new settings.
+            h = hashlib.sha256(self.code.encode() + b"\0" + str(_THIS_YEAR).encode() + b"\0")
             h.update(_file_bytes(root / "content" / "site.yml") + b"\0site")
             h.update(_file_bytes(root / "catalogues" / "_record.yml") + b"\0record")
             h.update(repr([p.broken_catalogues.get("_record"), p.broken_catalogues.get(category)]).encode() + b"\0")

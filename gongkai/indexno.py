@@ -329,7 +329,10 @@ def assign(project: Project, book: Ledger | None = None) -> None:
             pending.append(r)
     # Not landed yet: after every published number, by 发布日期 and path.
     for r in sorted(pending, key=lambda r: (r.published, r.path)):
-        unit = project.counties[r.county].units[r.unit]
+        county = project.counties.get(r.county)
+        unit = county.units.get(r.unit) if county is not None else None
+        if unit is None:
+            continue  # valid without a unit: only a forged cache says so (cache.py); no number for it
         r.index_no = book.generate(f"{unit.code}/{r.published[:4]}", identities[r.path])
         r.index_no_generated = True
 

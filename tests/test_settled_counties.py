@@ -11,9 +11,10 @@ import msgpack
 import pytest
 from test_cache import OTHER, git, two_counties
 from test_cache import hostile as hostile  # a fixture
-from tinyrepo import BALANCED_LEDGER, VILLAGE, notice
+from tinyrepo import BALANCED_LEDGER, VILLAGE, make_repo, notice
 
 import gongkai.cache as cache_module
+import gongkai.pii as pii_module
 from gongkai import check
 from gongkai.cache import MAGIC, RecordCache
 from gongkai.cli import main
@@ -250,3 +251,52 @@ def test_malformed_positions_in_an_intact_record_shard_are_not_kept_and_break_no
     assert store.hits > 0 and store.settled == {}
     store, _ = cached(province, folder)
     assert set(store.settled) == {"demo", "other"}
+
+
+# What git's index says of a file, and what else the findings depend on ------------------------
+
+
+@pytest.mark.parametrize("flag", ["--assume-unchanged", "--skip-worktree"])
+def test_a_file_git_is_told_not_to_compare_is_read(province, tmp_path, flag):
+    cached(province, tmp_path / "c")
+    git(province.root, "update-index", flag, f"{OTHER}/d.md")
+    province.record("d.md", notice(published="2014-13-01"), OTHER)  # git does not see this edit
+    store, project = cached(province, tmp_path / "c")
+    assert set(store.settled) == {"demo"}
+    assert any(f.code == "record-format" and f.file == f"{OTHER}/d.md" for f in project.findings)
+
+
+def test_a_repository_inside_a_folder_of_gits_working_tree(tmp_path):
+    top = tmp_path / "top"
+    repo = two_counties(make_repo(top / "site"))
+    git(top, "init", "-q", "-b", "main")
+    git(top, "add", "-A")
+    git(top, "commit", "-qm", "开始")
+    cached(repo, tmp_path / "c")
+    store, _ = cached(repo, tmp_path / "c")
+    assert set(store.settled) == {"demo", "other"}
+    repo.record("d.md", notice(published="2014-13-01"), OTHER)  # not committed
+    store, project = cached(repo, tmp_path / "c")
+    assert set(store.settled) == {"demo"}
+    assert any(f.code == "record-format" and f.file == f"{OTHER}/d.md" for f in project.findings)
+
+
+def test_a_new_year_checks_everything_again(province, tmp_path, monkeypatch):
+    # Which 18-digit numbers can be identity numbers depends on the year (birth years up to it).
+    cached(province, tmp_path / "c")
+    monkeypatch.setattr(pii_module, "_THIS_YEAR", pii_module._THIS_YEAR + 1)
+    store, _ = cached(province, tmp_path / "c")
+    assert store.settled == {} and store.hits == 0
+
+
+def test_a_forged_county_file_that_calls_a_unitless_record_valid_breaks_nothing(province, tmp_path):
+    province.record("x.md", notice(title="无主"), "content/village/other/ghost")
+    commit(province)
+    folder = tmp_path / "c"
+    cached(province, folder)
+    for path in county_files(folder):
+        reseal(path, lambda e: [row.__setitem__(3, True) for row in e["records"]])
+    store = RecordCache(folder)
+    project = check(province.root, cache=store)  # no exception
+    assert set(store.settled) == {"demo", "other"}
+    assert any(f.code == "unit-unknown" for f in project.findings)
