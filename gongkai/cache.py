@@ -278,6 +278,7 @@ class RecordCache:
         self._county_files: dict[str, list[tuple[str, str]]] = {}  # county -> (path, category) of its record files
         self._counties_out: dict[str, Any] = {}  # county files to write
         self._county_keys: dict[str, bytes | None] = {}
+        self._reviewed: set[str] = set()  # counties holding a file under review (fresh)
         self.walk_end = 0
 
     def blob(self, name: str) -> str | None:
@@ -398,10 +399,12 @@ class RecordCache:
         self.walk_end = walk_end
         for _, _, name, category, county, _ in todo:
             self._county_files.setdefault(county, []).append((name, category))
+            if name in self.fresh:
+                self._reviewed.add(county)
         if self.whole:
             return self.settled  # the build needs every record whole
-        for county, files in self._county_files.items():
-            if any(name in self.fresh for name, _ in files):
+        for county in self._county_files:
+            if county in self._reviewed:
                 continue  # a change under review: its records are read whole
             key = self._county_key(county)
             kept = self._read_county(county, key) if key is not None else None
@@ -414,12 +417,12 @@ class RecordCache:
         of their categories; None when a file is not as git has it (its bytes would need reading)."""
         if county not in self._county_keys:
             files = self._county_files.get(county, ())
-            blobs = self._blobs
-            parts = [f"{name}\0{blobs.get(name)}\0" for name, _ in files]
-            if any(blobs.get(name) is None for name, _ in files):
+            blobs = [self._blobs.get(name) for name, _ in files]
+            if None in blobs:
                 self._county_keys[county] = None
             else:
-                h = hashlib.sha256(b"county\0" + county.encode() + b"\0" + "".join(parts).encode())
+                joined = "".join(f"{name}\0{blob}\0" for (name, _), blob in zip(files, blobs, strict=True))
+                h = hashlib.sha256(b"county\0" + county.encode() + b"\0" + joined.encode())
                 for category in sorted({category for _, category in files}):
                     h.update(category.encode() + b"\0" + self._env_key(category, county))
                 self._county_keys[county] = h.digest()
@@ -491,7 +494,7 @@ class RecordCache:
         rows: dict[str, list[Any]] = {
             c: [] for c in found
             if self._county_key(c) is not None and c not in self.history_bound
-            and not any(name in self.fresh for name, _ in self._county_files[c])  # read whole by every check of the change
+            and c not in self._reviewed  # read whole by every check of the change
         }
         day_only = dict.fromkeys(rows, False)
         for r, ok in zip(project.records, valid, strict=True):

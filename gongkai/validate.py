@@ -41,6 +41,8 @@ class Validator:
     def __init__(self, project: Project):
         self.project = project
         self.findings: Findings = project.findings
+        # Counties the cache holds settled whole (cache.py): nothing here runs over their records.
+        self.settled = project.cache.settled if project.cache is not None else {}
         self.common = schemas.make_validator(project.record_schema)
         self._item_validators: dict[tuple[str, str], Any] = {}
 
@@ -59,9 +61,8 @@ class Validator:
         every finding of its own: nothing here runs over its records.
         """
         cache = self.project.cache
-        settled = cache.settled if cache is not None else {}
         for record in self.project.records:
-            if record.county in settled:
+            if record.county in self.settled:
                 continue
             entry = cache.entry(record) if cache is not None else None
             if entry is not None:
@@ -469,8 +470,7 @@ class Validator:
         """Duplicates and uniqueness that no single record can see."""
         by_key: dict[tuple, list[Record]] = defaultdict(list)
         by_period: dict[tuple, list[Record]] = defaultdict(list)
-        cache = self.project.cache
-        settled = cache.settled if cache is not None else {}
+        settled = self.settled
         for r in self.project.records:
             if r.county in settled:
                 continue  # every key below is within one county
@@ -548,8 +548,7 @@ class Validator:
 
         families: dict[tuple, list[Record]] = defaultdict(list)
         family_of: dict[tuple[str, str], frozenset[str]] = {}
-        cache = self.project.cache
-        settled = cache.settled if cache is not None else {}
+        cache, settled = self.project.cache, self.settled
         for r in self.project.records:
             # A record whose item is known passed the common fields' schema: the record rules
             # read only those (or guard what they read), so they run even when the item's own

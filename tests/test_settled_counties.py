@@ -9,7 +9,7 @@ import json
 
 import msgpack
 import pytest
-from test_cache import OTHER, git, two_counties
+from test_cache import OTHER, git, state, two_counties
 from test_cache import hostile as hostile  # a fixture
 from tinyrepo import BALANCED_LEDGER, VILLAGE, make_repo, notice
 
@@ -38,11 +38,9 @@ def province(repo):
 
 
 def verdict(project) -> tuple:
-    """What a check gives: every finding (the reports sort them) and each record's verdict."""
-    return (
-        sorted(project.findings),
-        [(r.path, r.id, r.valid, r.index_no, r.index_no_generated, r.item.id if r.item else None) for r in project.records],
-    )
+    """test_cache.state with the findings in the reports' order: a settled county's come last."""
+    findings, records = state(project)
+    return sorted(findings), records
 
 
 def cached(repo, folder) -> tuple[RecordCache, object]:
