@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import shutil
 import tempfile
 from html import escape
 from pathlib import Path, PurePath
@@ -83,8 +82,8 @@ class GongkaiPages(BasePlugin):
         self.kept = kept or set()
         self.previous = previous
         self.kept_dests: list[str] = []
-        # Attachments and data files whose bytes are those of the same file at `previous`: linked
-        # from there after the build, not handed to MkDocs (which copied ~17,000 of them each time).
+        # Attachments and data files whose bytes are those of the same file at `previous`: taken
+        # from there after the build (spare.assemble), not handed to MkDocs (which copied ~17,000 of them each time).
         self.kept_files = kept_files or set()
         # Every page's address for sitemap.xml, in the order of a full build: kept pages are
         # not handed to MkDocs, so its own sitemap would leave them out.
@@ -224,28 +223,6 @@ class _QuietDirty(logging.Filter):
         return "dirty" not in str(record.msg)
 
 
-def _keep(previous: Path, out: Path, dests: list[str]) -> dict[str, bool]:
-    """Put the previous build's output of the kept pages into out: hard links (the old folder
-    is only ever replaced whole, never written in place), a copy where linking is not possible.
-    Returns dest -> True for a hard link (the very file of the previous build), False for a copy."""
-    linked: dict[str, bool] = {}
-    made: set[str] = set()
-    prev, base = os.fspath(previous), os.fspath(out)
-    for dest in dests:
-        target = os.path.join(base, dest)
-        parent = os.path.dirname(target)
-        if parent not in made:
-            os.makedirs(parent, exist_ok=True)
-            made.add(parent)
-        try:
-            os.link(os.path.join(prev, dest), target)
-            linked[dest] = True
-        except OSError:
-            shutil.copy2(os.path.join(prev, dest), target)
-            linked[dest] = False
-    return linked
-
-
 def _nav() -> list[dict[str, str]]:
     nav = [{"首页": "index.md"}]
     nav += [{name: f"{category}/index.md"} for category, name in CATEGORIES.items()]
@@ -269,14 +246,15 @@ def build_site(
     kept: set[str] | None = None,
     previous: Path | None = None,
     kept_files: set[str] | None = None,
-) -> dict[str, bool]:
+) -> list[str]:
     """Build one site into `out` with the shared mkdocs.yml; raises if MkDocs fails.
 
     `kept`: sources of pages whose data is the same as in the build at `previous` (a folder
-    of its complete output): those are not rendered but taken from there, everything else
-    (other pages, theme files, sitemap) is written as in a full build. `kept_files`: the
-    attachments and data files (by dest) whose bytes are the same at `previous`, taken from there too.
-    Returns the files taken: dest -> True when hard-linked from `previous`, False when copied."""
+    of its complete output): those are not rendered, everything else (other pages, theme
+    files, sitemap) is written as in a full build. `kept_files`: the attachments and data
+    files (by dest) whose bytes are the same at `previous`. Returns the files to take from
+    `previous` (dests), which the caller puts in place (spare.assemble): `out` holds only
+    what was written."""
     logging.getLogger("mkdocs").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="gongkai-docs-") as docs:
         overrides: dict[str, Any] = {
@@ -301,4 +279,4 @@ def build_site(
             mkdocs_build(config, dirty=bool(kept or kept_files) and previous is not None)
         finally:
             build_log.removeFilter(quiet)
-        return _keep(previous, out, plugin.kept_dests) if previous is not None else {}
+        return plugin.kept_dests if previous is not None else []

@@ -178,18 +178,19 @@ def _hash_file(path: str) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def _tree_hash(site: Path, prefix: str, files: list[str] | None = None) -> str | None:
+def _tree_hash(site: Path, prefix: str, files: list[str] | None = None, where: Any = None) -> str | None:
     """One SHA-256 over every file under prefix (paths and contents), or None when there is none.
 
     The search index is thousands of small files; listing each would double the manifest.
-    `files`: the folder's files (relative to site) when already listed."""
+    `files`: the folder's files (relative to site) when already listed; `where`: the path to
+    read each of them at (manifest_data's `taken`)."""
     h = hashlib.sha256()
     found = False
     base = os.path.join(os.fspath(site), prefix)
     under = sorted((rel[len(prefix):] for rel in files if rel.startswith(prefix)), key=_walk_order) if files is not None else _all_files(Path(base))
     for rel in under:
         found = True
-        h.update(f"{rel}\0{_hash_file(os.path.join(base, rel))}\n".encode())
+        h.update(f"{rel}\0{_hash_file(where(prefix + rel) if where else os.path.join(base, rel))}\n".encode())
     return h.hexdigest() if found else None
 
 
@@ -214,6 +215,8 @@ def manifest_data(
     listing: list[str] | None = None,
     known: dict[str, str] | None = None,
     search_sha256: str | None = None,
+    taken: set[str] | None = None,
+    taken_from: Path | None = None,
 ) -> dict[str, Any]:
     """What manifest.json holds for a built county site (see the module docstring).
 
@@ -221,15 +224,22 @@ def manifest_data(
     file of the folder from its own scan; `known`, file -> SHA-256 for files it took unchanged
     from the previous build (whose folder matched its fingerprint, so that build's manifest
     tells their bytes); `search_sha256`, the search index's hash when the index was taken too.
-    Everything else is read and hashed; the result is the same bytes as without them."""
+    Everything else is read and hashed; the result is the same bytes as without them.
+    `taken`, `taken_from`: files of the listing not yet in the folder, to be read (when
+    their hash is not known) in the folder they are taken from."""
     root = project.root
     commits = last_changed(root)
     built_from = head_commit(root)
     known = known or {}
     folder = os.fspath(site_county_dir)
+    elsewhere = (taken or set(), os.fspath(taken_from) if taken_from is not None else folder)
+
+    def where(rel: str) -> str:
+        return os.path.join(elsewhere[1] if rel in elsewhere[0] else folder, rel)
+
     files = sorted(listing, key=_walk_order) if listing is not None else list(_all_files(site_county_dir))
     hashes = {
-        rel: known.get(rel) or _hash_file(os.path.join(folder, rel))
+        rel: known.get(rel) or _hash_file(where(rel))
         for rel in files
         if rel != MANIFEST and not rel.startswith(SEARCH_BUNDLE)
     }
@@ -261,7 +271,7 @@ def manifest_data(
         "dirty": bool(built_from) and is_dirty(root),
         "generated_by": "gongkai",
         "records": records,
-        "search_index_sha256": search_sha256 or _tree_hash(site_county_dir, SEARCH_BUNDLE, files),
+        "search_index_sha256": search_sha256 or _tree_hash(site_county_dir, SEARCH_BUNDLE, files, where),
         "lost": sorted(lost or [], key=lambda e: str(e.get("path"))),
         "pages": {rel: h for rel, h in others.items() if rel.endswith(".html")},
         "files": {rel: h for rel, h in others.items() if not rel.endswith(".html")},

@@ -276,7 +276,8 @@ def _order(documents: list[SearchDocument]) -> list[SearchDocument]:
 
 
 def write_bundle(
-    documents: list[SearchDocument], out: Path, previous: Path | None = None, state: Path | None = None
+    documents: list[SearchDocument], out: Path, previous: Path | None = None, state: Path | None = None,
+    taken: list[str] | None = None,
 ) -> dict[str, Any]:
     """Write the search bundle for these records into `out`; returns figures about it.
 
@@ -286,18 +287,22 @@ def write_bundle(
     record files of the records that did not change, are hard-linked from `previous` once
     their SHA-256 is the one the state noted. The bytes are the same as from scratch:
     whenever that cannot be shown cheaply (ids shift, the bucket count changes, a file or
-    the state does not match), the files concerned are written from scratch."""
+    the state does not match), the files concerned are written from scratch.
+
+    `taken`: instead of linking the files taken from `previous` into `out`, name them here
+    (paths inside the bundle); the caller puts them in place (site.build_county, which may
+    find them there already, in the folder it brings up to date: spare.py)."""
     docs = _order(documents)
     old = _read_state(state) if state is not None and previous is not None else None
     changed = _changed(docs, old["docs"]) if old is not None else None
     index = None
     if old is not None and previous is not None and changed is not None:
-        index = _update_buckets(docs, old, changed, previous, out)
+        index = _update_buckets(docs, old, changed, previous, out, taken)
     if index is None:
         index = _write_buckets(docs, out)
     figures, remembered = index
     kept = set(range(len(docs))).difference(changed) if changed is not None else set()
-    filters, remembered["files"] = _write_records(docs, out, previous, old["files"] if old is not None else [], kept)
+    filters, remembered["files"] = _write_records(docs, out, previous, old["files"] if old is not None else [], kept, taken)
     meta = {
         "format": FORMAT,
         "records": len(docs),
@@ -327,12 +332,16 @@ def _changed(docs: list[SearchDocument], olds: list[Any]) -> list[int] | None:
     return changed
 
 
-def _link(source: str, target: str, digest: Any) -> bool:
-    """Hard-link (or copy) source to target when its content has this SHA-256; False when it has not."""
+def _link(source: str, target: str, digest: Any, taken: list[str] | None = None, name: str = "") -> bool:
+    """Hard-link (or copy) source to target when its content has this SHA-256; False when it has not.
+    With `taken`, the file is not linked but its `name` noted there."""
     try:
         with open(source, "rb") as f:
             if hashlib.sha256(f.read()).hexdigest() != digest:
                 return False
+        if taken is not None:
+            taken.append(name)
+            return True
         try:
             os.link(source, target)
         except OSError:
@@ -343,7 +352,8 @@ def _link(source: str, target: str, digest: Any) -> bool:
 
 
 def _write_records(
-    docs: list[SearchDocument], out: Path, previous: Path | None, digests: list[Any], kept: set[int]
+    docs: list[SearchDocument], out: Path, previous: Path | None, digests: list[Any], kept: set[int],
+    taken: list[str] | None = None,
 ) -> tuple[dict[str, dict[str, int]], list[str]]:
     """Write c/ (a few files: rewritten every time) and r/, where the file of a record in
     `kept` (same id, same document) is taken from `previous` when it is the one the state
@@ -363,7 +373,7 @@ def _write_records(
             if value:
                 filters[name][value] += 1
         target = os.path.join(records, f"{rid}.json")
-        if rid in kept and rid < len(digests) and _link(os.path.join(before, f"{rid}.json"), target, digests[rid]):
+        if rid in kept and rid < len(digests) and _link(os.path.join(before, f"{rid}.json"), target, digests[rid], taken, f"r/{rid}.json"):
             written.append(digests[rid])
             continue
         record = {"url": doc.url, "title": doc.title, "unit": doc.unit, "date": doc.date, "summary": doc.summary,
@@ -506,7 +516,8 @@ def _entry_ids(entry: bytes) -> tuple[list[int], list[int]]:
 
 
 def _update_buckets(
-    docs: list[SearchDocument], old: dict[str, Any], changed: list[int], previous: Path, out: Path
+    docs: list[SearchDocument], old: dict[str, Any], changed: list[int], previous: Path, out: Path,
+    taken: list[str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """The buckets of `previous` brought up to date for the records that changed (ids kept),
     or None when that is not possible (too many changed, the bucket count changes, a file
@@ -587,6 +598,9 @@ def _update_buckets(
         if n in rewritten:
             target.write_bytes(rewritten[n])
             continue
+        if taken is not None:  # its bytes were checked against the state above
+            taken.append(f"t/{n}.bin")
+            continue
         try:
             os.link(previous / "t" / f"{n}.bin", target)
         except OSError:
@@ -623,9 +637,13 @@ class Indexing:
     two stages overlap on a 2-core machine); `finish` moves its bundle into the site.
     """
 
-    def __init__(self, documents: list[SearchDocument], previous: Path | None = None, state: Path | None = None):
-        """`previous` and `state`: see write_bundle (without them, the bundle is written from scratch)."""
+    def __init__(self, documents: list[SearchDocument], previous: Path | None = None, state: Path | None = None,
+                 hand_over: bool = False):
+        """`previous` and `state`: see write_bundle (without them, the bundle is written from scratch).
+        `hand_over`: the files taken unchanged from `previous` are not linked into the bundle
+        but named by finish(), for the caller to put in place (write_bundle's `taken`)."""
         self.tmp = Path(tempfile.mkdtemp(prefix="gongkai-search-"))
+        self.taken_list = self.tmp / "taken.json" if hand_over else None
         source = self.tmp / "documents.json"
         try:
             with source.open("w", encoding="utf-8") as f:
@@ -641,7 +659,8 @@ class Indexing:
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gongkai.search", str(source), str(self.tmp / BUNDLE),
-             *([str(previous), str(state)] if previous is not None and state is not None and store.active() else [])],
+             *([str(previous), str(state), *([str(self.taken_list)] if self.taken_list else [])]
+               if previous is not None and state is not None and store.active() else [])],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -662,8 +681,10 @@ class Indexing:
         if self.proc.returncode == 0 and last.startswith("{"):
             self.stats = json.loads(last)
 
-    def finish(self, site: Path) -> None:
-        """Wait for the indexer and put its bundle at site/search-index/."""
+    def finish(self, site: Path) -> list[str]:
+        """Wait for the indexer and put its bundle at site/search-index/; returns the files it
+        took unchanged from the previous bundle and left for the caller to put in place, as
+        paths inside `site` (always none without `hand_over`)."""
         try:
             self.reader.join()
             if self.proc.returncode != 0:
@@ -672,6 +693,9 @@ class Indexing:
             if target.exists():
                 shutil.rmtree(target)
             shutil.move(str(self.tmp / BUNDLE), str(target))
+            if self.taken_list is None or not self.taken_list.exists():
+                return []
+            return [f"{BUNDLE}/{name}" for name in json.loads(self.taken_list.read_text("utf-8"))]
         finally:
             self.cancel()
 
@@ -701,13 +725,18 @@ def index(site: Path, documents: list[SearchDocument]) -> None:
 
 def main(argv: list[str]) -> int:
     """The indexer process: documents.json and an output folder (then, optionally, the
-    previous bundle and the state file); prints figures as JSON."""
+    previous bundle, the state file and the file to name the files taken from the previous
+    bundle in, see Indexing's hand_over); prints figures as JSON."""
     source, out = Path(argv[0]), Path(argv[1])
-    update = {"previous": Path(argv[2]), "state": Path(argv[3])} if len(argv) >= 4 else {}
+    update: dict[str, Any] = {"previous": Path(argv[2]), "state": Path(argv[3])} if len(argv) >= 4 else {}
+    if len(argv) >= 5:  # hand_over: name the files taken from the previous bundle in this file
+        update["taken"] = []
     started = time.perf_counter()
     documents = [SearchDocument(**d) for d in json.loads(source.read_text("utf-8"))]
     try:
         stats = write_bundle(documents, out, **update)
+        if len(argv) >= 5:
+            Path(argv[4]).write_text(json.dumps(update["taken"]), "utf-8")
     except OSError as exc:  # a full disk: the parent raises it again and says so in Chinese
         print(json.dumps({"oserror": exc.errno, "filename": str(exc.filename or out)}))
         return 3

@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import changes, check, collector_paused, deadlines, editor, engine, history, indexno, manifest, search, store, warm
+from . import changes, check, collector_paused, deadlines, editor, engine, history, indexno, manifest, search, spare, store, warm
 from .cache import RecordCache
 from .cache import default_dir as record_cache_dir
 from .changes import RecordHistory
@@ -186,19 +186,27 @@ def restore_interrupted(final: Path) -> None:
         old.rename(final)
 
 
-def replace_dir(new: Path, final: Path, run: Run | None = None) -> None:
-    """Swap a completely built folder into place; the old one is removed only afterwards
-    (by `run` in the background when given, else here)."""
+def replace_dir(new: Path, final: Path, run: Run | None = None, spare_home: Path | None = None) -> bool:
+    """Swap a completely built folder into place; the old one is then moved to `spare_home`
+    (spare.py) when given, else removed (by `run` in the background when given, else here).
+    True when the old folder was put aside at `spare_home`."""
     old = final.with_name(f"{OLD_PREFIX}{final.name}")
     restore_interrupted(final)
     remove(old)
     if final.exists() or final.is_symlink():
         final.rename(old)
     new.rename(final)
+    if spare_home is not None and old.is_dir() and not old.is_symlink() and not (spare_home.exists() or spare_home.is_symlink()):
+        try:
+            old.rename(spare_home)
+            return True
+        except OSError:
+            pass  # removed as without a spare
     if run is not None:
         run.remove_later(old)
     else:
         remove(old)
+    return False
 
 
 class Run:
@@ -318,50 +326,70 @@ def build_county(
     # The previous folder matched its fingerprint (previous_county), so its manifest tells the
     # bytes of every file in it: a data file or attachment with the same hash is taken from there.
     previous_hashes, previous_search = manifest.file_hashes(manifest.Target(str(final)).manifest()) if found else ({}, None)
+    final_files: dict[str, warm.Stat] = found["files"] if found else {}
     kept_files = warm.same_files(assets, previous_hashes)
     found_search = warm.documents_digest(documents) if with_search else None
     same_search = bool(with_search and found and found_search is not None and found.get("search") == found_search and (final / search.BUNDLE).is_dir())
+    # The folder this build replaces is kept as the spare the next build brings up to date;
+    # the one kept last time, when it is as it was put aside, becomes this build's folder (spare.py).
+    spare_home = spare.home(project.root, final)
+    taken_spare = spare.take(spare_home) if found else None
+    if taken_spare is None:
+        spare.discard(spare_home, run.remove_later if run is not None else remove)
     indexing = None
     try:
         # The indexer updates the published bundle for the records that changed (search.write_bundle).
-        indexing = search.Indexing(documents, final / search.BUNDLE, search.state_path(project.root, final)) if with_search and not same_search else None
+        indexing = (
+            search.Indexing(documents, final / search.BUNDLE, search.state_path(project.root, final), hand_over=bool(found))
+            if with_search and not same_search else None
+        )
         t = time.perf_counter()
-        reused = engine.build_site(
+        taken = engine.build_site(
             project.root, work, pages=pages, assets=assets, kept=kept, previous=final if kept or kept_files else None,
             kept_files=kept_files, **settings
         )
         times["mkdocs"] = time.perf_counter() - t
-        same_pages = len(reused) - len(kept_files.intersection(reused))
-        if reused:
+        same_pages = len(taken) - len(kept_files.intersection(taken))
+        if taken:
             log(
                 f"{county.name}：{len(pages) - same_pages} 页有变化，已重新生成；其余 {same_pages} 页"
-                + (f"和 {len(reused) - same_pages} 个数据文件" if len(reused) > same_pages else "")
+                + (f"和 {len(taken) - same_pages} 个数据文件" if len(taken) > same_pages else "")
                 + "沿用上次生成的结果" + ("，搜索索引亦然" if same_search else "")
             )
         if same_search:
-            warm.link_tree(final / search.BUNDLE, work / search.BUNDLE)
+            taken += [rel for rel in final_files if rel.startswith(manifest.SEARCH_BUNDLE)]
         if indexing:
             t = time.perf_counter()
-            indexing.finish(work)
+            taken += indexing.finish(work)
             times["search wait"] = time.perf_counter() - t
             times["search (in parallel)"] = indexing.seconds
         if project.site.editor:  # the form editor exists once site.yml names the forge behind it
             editor.write_editors(project, county.id, work)
         t = time.perf_counter()
-        # One scan of the new folder lists it for the manifest and gives its fingerprint.
-        # Files taken from `final` keep the hashes its manifest gives them: previous_county
-        # found `final` as the last build left it (fingerprint), manifest.json included.
-        listing = warm.scan(work)
-        known, search_sha256 = {}, None
-        if reused or same_search:
-            known = {dest: previous_hashes[dest] for dest, linked in reused.items() if linked and dest in previous_hashes}
-            search_sha256 = previous_search if same_search else None
-        manifest.write_manifest(project, county, work, county_site.lost, listing=list(listing), known=known, search_sha256=search_sha256)
-        listing[manifest.MANIFEST] = warm.stat_of(work / manifest.MANIFEST)
+        # One scan of what the build wrote, and the files it takes from `final`, list the new
+        # folder for the manifest. Those files keep the hashes the manifest of `final` gives
+        # them: previous_county found `final` as the last build left it (fingerprint),
+        # manifest.json included.
+        written_folders: set[str] = set()
+        written = warm.scan(work, written_folders)
+        taken = [rel for rel in taken if rel not in written]
+        manifest.write_manifest(
+            project, county, work, county_site.lost, listing=[*written, *taken],
+            known={rel: previous_hashes[rel] for rel in taken if rel in previous_hashes},
+            search_sha256=previous_search if same_search else None, taken=set(taken), taken_from=final,
+        )
+        written[manifest.MANIFEST] = warm.stat_of(work / manifest.MANIFEST)
         times["manifest"] = time.perf_counter() - t
-        warm.forget_county(project.root, final)
-        replace_dir(work, final, run)
-        folder_fingerprint = warm.digest_of(listing)  # the rename changes no path, size, time or mode under it
+        t = time.perf_counter()
+        folder, listing = spare.assemble(work, written, written_folders, final, taken, final_files, taken_spare)
+        warm.forget_county(project.root, final)  # from here on, `final` is not what was noted
+        # The folder swapped out is kept as the spare when its fingerprint is known (found).
+        if replace_dir(folder, final, run, spare_home if found else None) and found:
+            spare.note(spare_home, found["fingerprint"])
+        if folder != work:
+            remove(work)  # its files were moved into the spare: only folders are left
+        times["files"] = time.perf_counter() - t
+        folder_fingerprint = warm.digest_of(listing)  # the rename changes no path, size, time, mode or inode under it
         warm.remember_county(project.root, final, key, digests, found_search, folder_fingerprint)
         if run is not None:
             run.fingerprints[county.id] = folder_fingerprint

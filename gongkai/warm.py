@@ -73,15 +73,19 @@ def inputs_key(root: Path, counties: list[str] | None, options: dict[str, Any]) 
     )
 
 
-Stat = tuple[int, int, int]  # size, modification time (ns), mode: what a fingerprint notes of a file
+# Size, modification time (ns), mode and inode: what a fingerprint notes of a file. The inode
+# tells a file replaced by another of the same size and time, and which files two folders
+# share (spare.py).
+Stat = tuple[int, int, int, int]
 
 
-def scan(folder: Path) -> dict[str, Stat]:
+def scan(folder: Path, folders: set[str] | None = None) -> dict[str, Stat]:
     """Every file, link and other non-folder entry under a folder, by posix path relative to it.
 
     One pass of os.scandir with plain strings (pathlib and os.path.relpath were most of the
     time of walking ~28,000 files). The build's own work folders and lock at the top are
-    not output. A link to a folder is listed as itself and not followed."""
+    not output. A link to a folder is listed as itself and not followed. `folders`, when
+    given, receives every folder under `folder`, by the same relative paths."""
     found: dict[str, Stat] = {}
     top = os.fspath(folder)
 
@@ -91,10 +95,12 @@ def scan(folder: Path) -> dict[str, Stat]:
                 if not prefix and entry.name.startswith(NOT_OUTPUT_PREFIXES):
                     continue
                 if entry.is_dir(follow_symlinks=False):
+                    if folders is not None:
+                        folders.add(prefix + entry.name)
                     walk(entry.path, f"{prefix}{entry.name}/")
                 else:
                     st = entry.stat(follow_symlinks=False)
-                    found[prefix + entry.name] = (st.st_size, st.st_mtime_ns, st.st_mode)
+                    found[prefix + entry.name] = (st.st_size, st.st_mtime_ns, st.st_mode, st.st_ino)
 
     walk(top, "")
     return found
@@ -103,20 +109,20 @@ def scan(folder: Path) -> dict[str, Stat]:
 def stat_of(path: Path) -> Stat:
     """What scan notes of one file (the manifest, written after the folder was scanned)."""
     st = os.lstat(path)
-    return (st.st_size, st.st_mtime_ns, st.st_mode)
+    return (st.st_size, st.st_mtime_ns, st.st_mode, st.st_ino)
 
 
 def digest_of(files: dict[str, Stat]) -> str:
-    """The fingerprint of a folder from its scan: path, size, modification time and mode of every file."""
+    """The fingerprint of a folder from its scan: path, size, modification time, mode and inode of every file."""
     h = hashlib.sha256()
     for rel in sorted(files):
-        size, mtime, mode = files[rel]
-        h.update(f"{rel}\0{size}\0{mtime}\0{mode}\n".encode())
+        size, mtime, mode, inode = files[rel]
+        h.update(f"{rel}\0{size}\0{mtime}\0{mode}\0{inode}\n".encode())
     return h.hexdigest()
 
 
 def fingerprint(folder: Path) -> str:
-    """Path, size and modification time of every file the build left in a folder."""
+    """Path, size, modification time, mode and inode of every file the build left in a folder."""
     return digest_of(scan(folder))
 
 
@@ -237,19 +243,22 @@ def _county_entry(root: Path, county_dir: Path) -> Path:
 
 
 def previous_county(root: Path, county_dir: Path, key: str) -> dict[str, Any] | None:
-    """What the last build of this county folder remembered (page hashes, search hash), when the
-    key is the same and the folder is as that build left it; else None."""
+    """What the last build of this county folder remembered (page hashes, search hash, its
+    fingerprint), when the key is the same and the folder is as that build left it; else
+    None. Its "files": the folder's scan (every file's Stat), taken to check it."""
     remembered = store.read_sealed(_county_entry(root, county_dir), COUNTY_KIND, key)
     if not isinstance(remembered, dict) or not isinstance(remembered.get("pages"), dict) or not county_dir.is_dir():
         return None
-    if remembered.get("fingerprint") != fingerprint(county_dir):
+    files = scan(county_dir)
+    if remembered.get("fingerprint") != digest_of(files):
         return None
+    remembered["files"] = files
     return remembered
 
 
 def remember_county(root: Path, county_dir: Path, key: str, pages: dict[str, str | None], search: str | None, folder_fingerprint: str) -> None:
     """Note the page hashes of the county folder just built, and its fingerprint (taken by the
-    build from its scan of the work folder, which the rename into place does not change)."""
+    build from its listing of the folder, which the rename into place does not change)."""
     store.write_sealed(_county_entry(root, county_dir), COUNTY_KIND, key, {"pages": pages, "search": search, "fingerprint": folder_fingerprint})
 
 

@@ -17,7 +17,7 @@ from test_history import CHANGED_LEDGER, commit
 from test_indexno import git
 from tinyrepo import BALANCED_LEDGER, BUREAU, buildable, make_repo, notice
 
-from gongkai import history, manifest, search, site, store, warm
+from gongkai import history, manifest, search, site, spare, store, warm
 from gongkai.site import build_all
 
 REUSED = "沿用，未重新生成"  # nothing changed: the whole build is skipped
@@ -69,6 +69,11 @@ class Builds:
 
 @pytest.fixture
 def builds(tmp_path, monkeypatch):
+    return make_builds(tmp_path, monkeypatch)
+
+
+def make_builds(tmp_path, monkeypatch):
+    """A small repository with one commit, and the Builds of it (the `builds` fixture)."""
     repo = buildable(make_repo(tmp_path / "repo"))
     git(repo.root, "init", "-q", "-b", "main")
     repo.record("ledger.md", BALANCED_LEDGER)
@@ -106,7 +111,13 @@ def test_warm_builds_are_byte_identical_to_cold_ones_through_every_kind_of_chang
     commit(root, "改错字", "2014-02-10")
     indexed = []
     finish = search.Indexing.finish
-    monkeypatch.setattr(search.Indexing, "finish", lambda self, site: (finish(self, site), indexed.append(self.stats)))
+
+    def noting(self, site):
+        taken = finish(self, site)
+        indexed.append(self.stats)
+        return taken
+
+    monkeypatch.setattr(search.Indexing, "finish", noting)
     assert PARTIAL in b.same_as_cold(capsys)
     # The warm build updated the published search bundle for the one record (the cold one wrote it whole).
     assert indexed[0]["changed"] == 1 and "changed" not in indexed[1]
@@ -293,12 +304,15 @@ def test_old_folders_are_gone_when_the_build_returns(builds, capsys):
 
 def test_a_build_stopped_while_removing_the_old_folder_is_not_taken_for_done(builds, capsys, monkeypatch):
     """Stopped (Ctrl+C, SIGTERM) while the old county folder is still being removed: the
-    build is not remembered, so the next one, with the same inputs, runs and clears the leftover."""
+    build is not remembered, so the next one, with the same inputs, runs and clears the leftover.
+    (The old folder is removed when it cannot be kept as the spare: no cache folder, or one on
+    another file system.)"""
     repo, b = builds
     b.same_as_cold(capsys)
     repo.record("meeting.md", notice("关于召开第二次村民代表会议的通知"))
     commit(repo.root, "改标题", "2014-01-20")
     with monkeypatch.context() as m:
+        m.setattr(spare, "home", lambda root, final: None)  # no spare can be kept
         m.setattr(site.Run, "remove_later", lambda self, path: None)  # the removal never ran
 
         def stopped(self):
