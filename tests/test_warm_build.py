@@ -207,15 +207,32 @@ def test_record_pages_kept_by_content_follow_every_input_they_are_made_of(builds
     assert f"3 {KEPT_RECORDS}" in b.same_as_cold(capsys)  # kept again under the new settings
 
 
+def test_a_one_record_change_writes_again_only_the_kept_pages_file_of_that_record(builds, capsys):
+    from gongkai.pages import memo
+
+    repo, b = builds
+    b.same_as_cold(capsys)
+    before = {p: p.stat().st_mtime_ns for p in (b.cache / "pages").rglob("*.msgpack")}
+    assert len(before) == len({memo._shard(p) for p in ("content/village/demo/cun/ledger.md", "content/village/demo/cun/meeting.md",
+                                                         "content/village/demo/cun/rule.md", "content/government/demo/ju/land.md")})
+    repo.record("meeting.md", notice("关于召开第二次村民代表会议的通知"))
+    commit(repo.root, "改标题", "2014-01-20")
+    b.same_as_cold(capsys)
+    after = {p: p.stat().st_mtime_ns for p in (b.cache / "pages").rglob("*.msgpack")}
+    assert sorted(after) == sorted(before)
+    assert [p.name for p in after if after[p] != before[p]] == [f"{memo._shard('content/village/demo/cun/meeting.md')}.msgpack"]
+
+
 def test_a_damaged_record_pages_cache_is_made_again(builds, capsys):
     """A kept-pages file that is not intact is not used; the build is still byte-identical."""
     repo, b = builds
     b.same_as_cold(capsys)
-    kept = list((b.cache / "pages").glob("*.msgpack"))
+    kept = list((b.cache / "pages").rglob("*.msgpack"))  # one county's files (memo.SHARDS)
     assert kept
     for path in kept:
         data = path.read_bytes()
-        path.write_bytes(data.replace("关于召开村民代表会议的通知".encode(), "关于召开村民代表会议的通告".encode()))
+        damaged = data.replace("关于召开村民代表会议的通知".encode(), "关于召开村民代表会议的通告".encode())
+        path.write_bytes(damaged if damaged != data else data[:-1] + bytes([data[-1] ^ 1]))
     repo.record("ledger.md", CHANGED_LEDGER)
     commit(repo.root, "更正12月账目", "2014-01-20")
     log = b.same_as_cold(capsys)
@@ -417,14 +434,17 @@ def test_kept_record_pages_keep_their_qr_code(builds, capsys):
 def test_a_kept_page_whose_data_cannot_be_read_fails_once_and_is_made_again(builds, capsys):
     """An entry of the record-pages cache written with a valid seal but unreadable data (by
     hand, or a bug): the build that renders it stops with a Chinese sentence and drops the
-    file; the next build makes every page again, the same bytes as cold."""
+    file; the next build makes the pages of that file's records again, the same bytes as cold."""
     import hashlib
 
     import msgpack
 
     repo, b = builds
     b.same_as_cold(capsys)
-    (path,) = (b.cache / "pages").glob("*.msgpack")
+    def land_in(path: Path) -> bool:
+        return any(p.endswith("land.md") for p in msgpack.unpackb(path.read_bytes().split(b"\n", 1)[1], raw=False))
+
+    (path,) = [p for p in (b.cache / "pages").rglob("*.msgpack") if land_in(p)]  # the file its record falls to
     header_line, body = path.read_bytes().split(b"\n", 1)
     entries = msgpack.unpackb(body, raw=False)
     record = next(p for p in entries if p.endswith("land.md"))
@@ -442,7 +462,10 @@ def test_a_kept_page_whose_data_cannot_be_read_fails_once_and_is_made_again(buil
     assert "缓存中保存的记录页面数据已损坏" in err and "已删除这份缓存；请再生成一次" in err and "Traceback" not in err
     assert not path.exists()
     log = b.same_as_cold(capsys)
-    assert "条记录的页面数据与上次相同" not in log
+    # Only the file that held it was dropped: the land notice is made again, the other three
+    # records (the meeting notice kept by the build that failed) are taken.
+    assert "3 条记录的页面数据与上次相同" in log
+    assert land_in(path)
 
 
 def test_the_build_freezes_what_it_read_while_it_writes_and_thaws_it_after(builds, capsys, monkeypatch):
