@@ -178,19 +178,21 @@ def _hash_file(path: str) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def _tree_hash(site: Path, prefix: str, files: list[str] | None = None, where: Any = None) -> str | None:
+def _tree_hash(site: Path, prefix: str, files: list[str] | None = None, where: Any = None, known: dict[str, str] | None = None) -> str | None:
     """One SHA-256 over every file under prefix (paths and contents), or None when there is none.
 
     The search index is thousands of small files; listing each would double the manifest.
     `files`: the folder's files (relative to site) when already listed; `where`: the path to
-    read each of them at (manifest_data's `taken`)."""
+    read each of them at (manifest_data's `taken`); `known`: hashes of some (manifest_data's)."""
+    known = known or {}
     h = hashlib.sha256()
     found = False
     base = os.path.join(os.fspath(site), prefix)
     under = sorted((rel[len(prefix):] for rel in files if rel.startswith(prefix)), key=_walk_order) if files is not None else _all_files(Path(base))
     for rel in under:
         found = True
-        h.update(f"{rel}\0{_hash_file(where(prefix + rel) if where else os.path.join(base, rel))}\n".encode())
+        digest = known.get(prefix + rel) or _hash_file(where(prefix + rel) if where else os.path.join(base, rel))
+        h.update(f"{rel}\0{digest}\n".encode())
     return h.hexdigest() if found else None
 
 
@@ -223,7 +225,9 @@ def manifest_data(
     A warm build (site.build_county) saves reading what it did not write: `listing`, every
     file of the folder from its own scan; `known`, file -> SHA-256 for files it took unchanged
     from the previous build (whose folder matched its fingerprint, so that build's manifest
-    tells their bytes); `search_sha256`, the search index's hash when the index was taken too.
+    tells their bytes), and for the search index's files as the indexer hashed them when it
+    wrote them or checked them against its state; `search_sha256`, the search index's hash
+    when the index was taken too.
     Everything else is read and hashed; the result is the same bytes as without them.
     `taken`, `taken_from`: files of the listing not yet in the folder, to be read (when
     their hash is not known) in the folder they are taken from."""
@@ -271,7 +275,7 @@ def manifest_data(
         "dirty": bool(built_from) and is_dirty(root),
         "generated_by": "gongkai",
         "records": records,
-        "search_index_sha256": search_sha256 or _tree_hash(site_county_dir, SEARCH_BUNDLE, files, where),
+        "search_index_sha256": search_sha256 or _tree_hash(site_county_dir, SEARCH_BUNDLE, files, where, known),
         "lost": sorted(lost or [], key=lambda e: str(e.get("path"))),
         "pages": {rel: h for rel, h in others.items() if rel.endswith(".html")},
         "files": {rel: h for rel, h in others.items() if not rel.endswith(".html")},

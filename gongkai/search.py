@@ -278,6 +278,7 @@ def _order(documents: list[SearchDocument]) -> list[SearchDocument]:
 def write_bundle(
     documents: list[SearchDocument], out: Path, previous: Path | None = None, state: Path | None = None,
     taken: list[str] | None = None,
+    sha256: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Write the search bundle for these records into `out`; returns figures about it.
 
@@ -291,7 +292,8 @@ def write_bundle(
 
     `taken`: instead of linking the files taken from `previous` into `out`, name them here
     (paths inside the bundle); the caller puts them in place (site.build_county, which may
-    find them there already, in the folder it brings up to date: spare.py)."""
+    find them there already, in the folder it brings up to date: spare.py). `sha256`: filled
+    with the SHA-256 of every file of the bundle, taken or written (for the manifest)."""
     docs = _order(documents)
     old = _read_state(state) if state is not None and previous is not None else None
     changed = _changed(docs, old["docs"]) if old is not None else None
@@ -312,6 +314,13 @@ def write_bundle(
     }
     meta["columns"] = write_columns(docs, meta["filters"], out / COLUMNS)
     (out / "meta.json").write_text(_json(meta), "utf-8")
+    if sha256 is not None:
+        # The record files and buckets as hashed when written, or checked against the state
+        # when taken; the few others are read back.
+        sha256.update({f"r/{rid}.json": digest for rid, digest in enumerate(remembered["files"])})
+        sha256.update({f"t/{n}.bin": digest for n, digest in enumerate(remembered["digests"])})
+        for path in [*sorted((out / "c").iterdir()), out / "meta.json", out / COLUMNS]:
+            sha256[path.relative_to(out).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
     if state is not None:
         store.write_sealed(state, STATE_KIND, store.code_key(), {**remembered, "docs": [vars(d) for d in docs]})
     return figures
@@ -644,6 +653,7 @@ class Indexing:
         but named by finish(), for the caller to put in place (write_bundle's `taken`)."""
         self.tmp = Path(tempfile.mkdtemp(prefix="gongkai-search-"))
         self.taken_list = self.tmp / "taken.json" if hand_over else None
+        self.sha256: dict[str, str] = {}  # with hand_over: every file of the bundle (as a path inside the site) -> its SHA-256
         source = self.tmp / "documents.json"
         try:
             with source.open("w", encoding="utf-8") as f:
@@ -695,7 +705,9 @@ class Indexing:
             shutil.move(str(self.tmp / BUNDLE), str(target))
             if self.taken_list is None or not self.taken_list.exists():
                 return []
-            return [f"{BUNDLE}/{name}" for name in json.loads(self.taken_list.read_text("utf-8"))]
+            handed = json.loads(self.taken_list.read_text("utf-8"))
+            self.sha256 = {f"{BUNDLE}/{name}": digest for name, digest in handed["sha256"].items()}
+            return [f"{BUNDLE}/{name}" for name in handed["taken"]]
         finally:
             self.cancel()
 
@@ -729,14 +741,14 @@ def main(argv: list[str]) -> int:
     bundle in, see Indexing's hand_over); prints figures as JSON."""
     source, out = Path(argv[0]), Path(argv[1])
     update: dict[str, Any] = {"previous": Path(argv[2]), "state": Path(argv[3])} if len(argv) >= 4 else {}
-    if len(argv) >= 5:  # hand_over: name the files taken from the previous bundle in this file
-        update["taken"] = []
+    if len(argv) >= 5:  # hand_over: name the files taken from the previous bundle, and every file's hash, in this file
+        update["taken"], update["sha256"] = [], {}
     started = time.perf_counter()
     documents = [SearchDocument(**d) for d in json.loads(source.read_text("utf-8"))]
     try:
         stats = write_bundle(documents, out, **update)
         if len(argv) >= 5:
-            Path(argv[4]).write_text(json.dumps(update["taken"]), "utf-8")
+            Path(argv[4]).write_text(json.dumps({"taken": update["taken"], "sha256": update["sha256"]}), "utf-8")
     except OSError as exc:  # a full disk: the parent raises it again and says so in Chinese
         print(json.dumps({"oserror": exc.errno, "filename": str(exc.filename or out)}))
         return 3

@@ -375,7 +375,7 @@ def build_county(
         taken = [rel for rel in taken if rel not in written]
         manifest.write_manifest(
             project, county, work, county_site.lost, listing=[*written, *taken],
-            known={rel: previous_hashes[rel] for rel in taken if rel in previous_hashes},
+            known={**(indexing.sha256 if indexing else {}), **{rel: previous_hashes[rel] for rel in taken if rel in previous_hashes}},
             search_sha256=previous_search if same_search else None, taken=set(taken), taken_from=final,
         )
         written[manifest.MANIFEST] = warm.stat_of(work / manifest.MANIFEST)
