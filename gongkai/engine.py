@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 import tempfile
 from html import escape
 from pathlib import Path, PurePath
@@ -74,9 +75,12 @@ class GongkaiPages(BasePlugin):
         previous: Path | None = None,
         kept_files: set[str] | None = None,
         templates_cache: Path | None = None,
+        previous_files: Any = None,
     ):
         super().__init__()
         self.templates_cache = templates_cache
+        # The files of `previous` when the caller has listed them (a scan), else None: each is looked for there.
+        self.previous_files = previous_files
         self.pages = pages
         self.assets = assets
         self.by_src = {p.src: p for p in pages}
@@ -136,18 +140,25 @@ class GongkaiPages(BasePlugin):
             # The template draws the page; Markdown only sees a stub, because parsing raw
             # HTML blocks was half of the build time (measured: 7.5 of 16.7 s). Pages outside
             # the navigation skip Markdown altogether; those in it keep the nav's title.
-            file = File.generated(config, page.src, content="")
-            canonical, _ = page_urls(base, file.url)
+            keep = page.src in self.kept and page.src not in in_nav and previous is not None
+            # A kept page needs only its place: worked out as MkDocs does, without a File
+            # (making ~11,000 Files only to read their places was most of this event).
+            place = page_place(page.src) if keep else None
+            file = None if place is not None else File.generated(config, page.src, content="")
+            dest, url = place or (file.dest_uri, file.url)  # type: ignore[union-attr]
+            canonical, _ = page_urls(base, url)
             if canonical:  # no site_url: MkDocs' sitemap lists nothing either
                 self.sitemap.append(canonical)
             # Plain strings: pathlib for ~11,000 kept pages was a visible part of this event.
-            if page.src in self.kept and page.src not in in_nav and previous is not None and os.path.isfile(os.path.join(previous, file.dest_uri)):
+            if keep and (dest in self.previous_files if self.previous_files is not None else os.path.isfile(os.path.join(previous, dest))):
                 # Taken from the previous build as it is: MkDocs never sees the page (its File
                 # and Page objects for ~11,000 kept pages were half of a one-record build's
                 # MkDocs stage). Pages in the navigation are always rendered: their titles,
                 # read as they render, show in every page's tabs.
-                self.kept_dests.append(file.dest_uri)
+                self.kept_dests.append(dest)
                 continue
+            if file is None:
+                file = File.generated(config, page.src, content="")
             files.append(file)
             if page.src not in in_nav:
                 DrawnPage(None, file, config)
@@ -156,7 +167,9 @@ class GongkaiPages(BasePlugin):
             dest = _posix(asset.src)
             if dest in known:
                 continue
-            if dest in self.kept_files and previous is not None and os.path.isfile(os.path.join(previous, dest)):
+            if dest in self.kept_files and previous is not None and (
+                dest in self.previous_files if self.previous_files is not None else os.path.isfile(os.path.join(previous, dest))
+            ):
                 self.kept_dests.append(dest)
                 continue
             if asset.content is not None:
@@ -195,6 +208,18 @@ class GongkaiPages(BasePlugin):
             context["gk_title"] = p.title
         self._section = page.file.url.split("/", 1)[0]  # pages render one at a time, after this event
         return context
+
+
+_PLAIN_SOURCE = re.compile(r"(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*/)*index\.md")
+
+
+def page_place(src: str) -> tuple[str, str] | None:
+    """(dest_uri, url) MkDocs gives the page at `src` with directory urls, for a plain
+    `…/index.md` source (ASCII letters, digits and . _ ~ -, no segment starting with a dot);
+    None for any other, which is left to MkDocs' File (tests/test_engine.py compares them)."""
+    if not _PLAIN_SOURCE.fullmatch(src):
+        return None
+    return src[:-3] + ".html", src[:-8] or "./"
 
 
 @functools.lru_cache(maxsize=8)
@@ -271,6 +296,7 @@ def build_site(
     kept: set[str] | None = None,
     previous: Path | None = None,
     kept_files: set[str] | None = None,
+    previous_files: Any = None,
 ) -> list[str]:
     """Build one site into `out` with the shared mkdocs.yml; raises if MkDocs fails.
 
@@ -279,7 +305,8 @@ def build_site(
     files, sitemap) is written as in a full build. `kept_files`: the attachments and data
     files (by dest) whose bytes are the same at `previous`. Returns the files to take from
     `previous` (dests), which the caller puts in place (spare.assemble): `out` holds only
-    what was written."""
+    what was written. `previous_files`: the files `previous` holds, when already listed (a
+    container of paths relative to it)."""
     logging.getLogger("mkdocs").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="gongkai-docs-") as docs:
         overrides: dict[str, Any] = {
@@ -295,7 +322,7 @@ def build_site(
             overrides["repo_url"] = repo_url
             overrides["repo_name"] = "公开数据仓库"
         config = load_config(str(root / "mkdocs.yml"), **overrides)
-        plugin = GongkaiPages(pages, assets, kept, previous, kept_files, _templates_cache(root))
+        plugin = GongkaiPages(pages, assets, kept, previous, kept_files, _templates_cache(root), previous_files)
         config.plugins["gongkai"] = plugin
         quiet = _QuietDirty()
         build_log = logging.getLogger("mkdocs.commands.build")

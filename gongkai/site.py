@@ -346,7 +346,7 @@ def build_county(
         t = time.perf_counter()
         taken = engine.build_site(
             project.root, work, pages=pages, assets=assets, kept=kept, previous=final if kept or kept_files else None,
-            kept_files=kept_files, **settings
+            kept_files=kept_files, previous_files=final_files if found else None, **settings
         )
         times["mkdocs"] = time.perf_counter() - t
         same_pages = len(taken) - len(kept_files.intersection(taken))

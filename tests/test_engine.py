@@ -39,3 +39,24 @@ def test_attachment_sources_are_keyed_as_mkdocs_keys_them(src):
 def test_the_usual_site_url_and_page_urls_take_the_shortcut():
     assert engine._plain_base("https://gk.example.org/bench") == ("https://gk.example.org", "/bench/")
     assert engine._plain_url("government/ju/land/") and engine._plain_url("")
+
+
+SOURCES = ["index.md", "government/ju/land/index.md", "changes/page/12/index.md", "a-b_c~d.e/index.md", "a/b.md", "a/index.html",
+           "a/README.md", "a/Index.md", "a//index.md", "./index.md", "a/./index.md", "a/../index.md", ".hidden/index.md", "a/.x/index.md",
+           "/a/index.md", "公开/index.md", "a b/index.md", "a%20b/index.md", "a#b/index.md", "a?b/index.md", "a\\b/index.md",
+           "aindex.md", "a/xindex.md", "index.md/index.md", "-/index.md", "a./index.md"]
+
+
+@pytest.mark.parametrize("src", SOURCES)
+def test_kept_pages_are_placed_where_mkdocs_places_them(src):
+    from mkdocs.structure.files import File
+
+    place = engine.page_place(src)
+    file = File(src, src_dir=None, dest_dir="/site", use_directory_urls=True)
+    if place is not None:
+        assert place == (file.dest_uri, file.url)
+
+
+def test_the_pages_of_a_county_take_the_shortcut():
+    assert engine.page_place("village/cun/meeting/index.md") == ("village/cun/meeting/index.html", "village/cun/meeting/")
+    assert engine.page_place("index.md") == ("index.html", "./")
