@@ -296,19 +296,7 @@ def build_county(
     folder is not a publication, and must not make pages claim that records were erased."""
     restore_interrupted(site_dir / county.id)
     times: dict[str, float] = {}
-    t = time.perf_counter()
-    county_site = CountySite(project, county, histories, previous=previous)
-    pages, assets, documents = county_site.build(), county_site.assets, county_site.documents
-    times["pages"] = time.perf_counter() - t
-    if county_site.kept_records:
-        log(f"{county.name}：{county_site.kept_records} 条记录的页面数据与上次相同，取自缓存")
-    if county_site.lost:
-        log(
-            f"{county.name}：{len(county_site.lost)} 条上次已发布的记录在内容和修订历史中都已没有"
-            "（可能是改写历史删除的），保留了说明页：" + "、".join(e["path"] for e in county_site.lost)
-        )
     work = site_dir / f"{BUILD_PREFIX}{county.id}"
-    remove(work)
     final = site_dir / county.id
     base = project.site.base_url
     settings = {
@@ -320,29 +308,48 @@ def build_county(
     # A warm build renders only the pages whose data changed since the build in `final`
     # (warm.py); the others, and an unchanged search index, are taken from there.
     key = warm.county_key(project.root, settings)
-    digests = warm.page_digests(pages)
     found = warm.previous_county(project.root, final, key)
-    kept = {src for src, d in digests.items() if found and d is not None and found["pages"].get(src) == d}
-    # The previous folder matched its fingerprint (previous_county), so its manifest tells the
-    # bytes of every file in it: a data file or attachment with the same hash is taken from there.
-    previous_hashes, previous_search = manifest.file_hashes(manifest.Target(str(final)).manifest()) if found else ({}, None)
     final_files: dict[str, warm.Stat] = found["files"] if found else {}
-    kept_files = warm.same_files(assets, previous_hashes)
-    found_search = warm.documents_digest(documents) if with_search else None
-    same_search = bool(with_search and found and found_search is not None and found.get("search") == found_search and (final / search.BUNDLE).is_dir())
-    # The folder this build replaces is kept as the spare the next build brings up to date;
-    # the one kept last time, when it is as it was put aside, becomes this build's folder (spare.py).
-    spare_home = spare.home(project.root, final)
-    taken_spare = spare.take(spare_home) if found else None
-    if taken_spare is None:
-        spare.discard(spare_home, run.remove_later if run is not None else remove)
-    indexing = None
+    indexing: search.Indexing | None = None
+    same_search, found_search = False, None
+
+    def documents_ready(documents: list[search.SearchDocument]) -> None:
+        # The search documents are complete once the record pages are made: the indexer starts
+        # then, beside the rest of the page stage and MkDocs, and updates the published bundle
+        # for the records that changed (search.write_bundle).
+        nonlocal indexing, same_search, found_search
+        if not with_search:
+            return
+        found_search = warm.documents_digest(documents)
+        same_search = bool(found and found_search is not None and found.get("search") == found_search and (final / search.BUNDLE).is_dir())
+        if not same_search:
+            indexing = search.Indexing(documents, final / search.BUNDLE, search.state_path(project.root, final), hand_over=bool(found))
+
     try:
-        # The indexer updates the published bundle for the records that changed (search.write_bundle).
-        indexing = (
-            search.Indexing(documents, final / search.BUNDLE, search.state_path(project.root, final), hand_over=bool(found))
-            if with_search and not same_search else None
-        )
+        t = time.perf_counter()
+        county_site = CountySite(project, county, histories, previous=previous)
+        pages, assets = county_site.build(documents_ready), county_site.assets
+        times["pages"] = time.perf_counter() - t
+        if county_site.kept_records:
+            log(f"{county.name}：{county_site.kept_records} 条记录的页面数据与上次相同，取自缓存")
+        if county_site.lost:
+            log(
+                f"{county.name}：{len(county_site.lost)} 条上次已发布的记录在内容和修订历史中都已没有"
+                "（可能是改写历史删除的），保留了说明页：" + "、".join(e["path"] for e in county_site.lost)
+            )
+        remove(work)
+        digests = warm.page_digests(pages)
+        kept = {src for src, d in digests.items() if found and d is not None and found["pages"].get(src) == d}
+        # The previous folder matched its fingerprint (previous_county), so its manifest tells the
+        # bytes of every file in it: a data file or attachment with the same hash is taken from there.
+        previous_hashes, previous_search = manifest.file_hashes(manifest.Target(str(final)).manifest()) if found else ({}, None)
+        kept_files = warm.same_files(assets, previous_hashes)
+        # The folder this build replaces is kept as the spare the next build brings up to date;
+        # the one kept last time, when it is as it was put aside, becomes this build's folder (spare.py).
+        spare_home = spare.home(project.root, final)
+        taken_spare = spare.take(spare_home) if found else None
+        if taken_spare is None:
+            spare.discard(spare_home, run.remove_later if run is not None else remove)
         t = time.perf_counter()
         taken = engine.build_site(
             project.root, work, pages=pages, assets=assets, kept=kept, previous=final if kept or kept_files else None,

@@ -359,8 +359,10 @@ class CountySite:
 
     # pages -----------------------------------------------------------------------------
 
-    def build(self) -> list[Page]:
-        """Every page of the county site."""
+    def build(self, documents_ready: Callable[[list[SearchDocument]], Any] | None = None) -> list[Page]:
+        """Every page of the county site. `documents_ready` is called with the search documents
+        as soon as they are complete (after the record pages; site.build_county starts the
+        indexer then)."""
         from . import (
             changes,
             conventions,
@@ -388,6 +390,8 @@ class CountySite:
         record.add_qr_codes(self)  # before save(): a record page is kept with its QR code
         kept.save()
         self.kept_records = kept.hits
+        if documents_ready is not None:
+            documents_ready(self.documents)
         data.build(self)
         conventions.build(self)
         gone.tombstones(self)
