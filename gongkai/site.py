@@ -350,6 +350,7 @@ def build_county(
         taken_spare = spare.take(spare_home) if found else None
         if taken_spare is None:
             spare.discard(spare_home, run.remove_later if run is not None else remove)
+        spare.prune(project.root, run.remove_later if run is not None else remove)
         t = time.perf_counter()
         taken = engine.build_site(
             project.root, work, pages=pages, assets=assets, kept=kept, previous=final if kept or kept_files else None,
@@ -392,7 +393,7 @@ def build_county(
         warm.forget_county(project.root, final)  # from here on, `final` is not what was noted
         # The folder swapped out is kept as the spare when its fingerprint is known (found).
         if replace_dir(folder, final, run, spare_home if found else None) and found:
-            spare.note(spare_home, found["fingerprint"])
+            spare.note(spare_home, found["fingerprint"], final)
         if folder != work:
             remove(work)  # its files were moved into the spare: only folders are left
         times["files"] = time.perf_counter() - t

@@ -61,9 +61,26 @@ def _note(where: Path) -> Path:
     return where.with_name(f"{where.name}.json")
 
 
-def note(where: Path, fingerprint: str) -> None:
-    """Note the fingerprint of the folder just put aside at `where` (warm.fingerprint's)."""
-    store.write_sealed(_note(where), KIND, "1", {"fingerprint": fingerprint})
+def note(where: Path, fingerprint: str, final: Path) -> None:
+    """Note the fingerprint of the folder just put aside at `where` (warm.fingerprint's), and
+    the published folder it is the spare of."""
+    store.write_sealed(_note(where), KIND, "1", {"fingerprint": fingerprint, "for": str(final.resolve())})
+
+
+def prune(root: Path, remove_later: Any) -> None:
+    """Remove the spares of published folders that no longer exist (a site folder deleted or
+    moved): nothing would ever take them, and each holds a whole county site."""
+    if not store.active():
+        return
+    try:
+        notes = sorted((store.cache_root(root) / FOLDER).glob("*.json"))
+    except OSError:
+        return
+    for path in notes:
+        body = store.read_sealed(path, KIND, "1")
+        final = body.get("for") if isinstance(body, dict) else None
+        if isinstance(final, str) and not Path(final).exists():
+            discard(path.with_suffix(""), remove_later)
 
 
 def _forget(where: Path) -> None:

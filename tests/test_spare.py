@@ -10,6 +10,7 @@ that it is never written in place.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -132,6 +133,21 @@ def test_a_build_stopped_half_way_leaves_the_published_folder_as_it_was(builds, 
     assert (PARTIAL in log) == (stop == "while bringing the spare up to date")
     _edit(repo, 5)
     assert PARTIAL in b.same_as_cold(capsys)
+
+
+def test_the_spare_of_a_site_folder_that_is_gone_is_removed(builds, capsys, tmp_path):
+    repo, b = builds
+    b.same_as_cold(capsys)
+    _edit(repo, 2)
+    b.same_as_cold(capsys)
+    gone = _spare_of(b)
+    assert gone.is_dir()
+    b.site = tmp_path / "another-site"  # the old site folder deleted; builds go elsewhere now
+    shutil.rmtree(tmp_path / "warm-site")
+    _edit(repo, 3)
+    b.same_as_cold(capsys)
+    assert not gone.exists() and not gone.with_name(gone.name + ".json").exists()
+    assert not [p for p in gone.parent.iterdir() if p.name.startswith(gone.name)]
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
