@@ -52,6 +52,8 @@ def home(root: Path, final: Path) -> Path | None:
         where.parent.mkdir(parents=True, exist_ok=True)
         if os.stat(where.parent).st_dev != os.stat(final.parent).st_dev:
             return None
+        if final.parent.resolve() in where.resolve().parents:
+            return None  # a cache folder inside the site folder: a spare there would be published
     except OSError:
         return None
     return where

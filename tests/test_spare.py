@@ -150,6 +150,16 @@ def test_the_spare_of_a_site_folder_that_is_gone_is_removed(builds, capsys, tmp_
     assert not [p for p in gone.parent.iterdir() if p.name.startswith(gone.name)]
 
 
+def test_no_spare_is_kept_in_a_cache_folder_inside_the_site_folder(builds, capsys, monkeypatch):
+    repo, b = builds
+    b.cache = b.site / "cache"  # GONGKAI_CACHE inside the site folder: whatever is there is published
+    b.warm(capsys)
+    for n in (2, 3):
+        _edit(repo, n)
+        assert PARTIAL in b.warm(capsys)
+    assert not (b.cache / spare.FOLDER).exists() or not any((b.cache / spare.FOLDER).iterdir())
+
+
 def _tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
