@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import functools
 import gc
 import os
 import shutil
@@ -225,26 +226,32 @@ class Run:
         self._threads: list[threading.Thread] = []
         self._processes: list[tuple[subprocess.Popen[bytes], Path]] = []
         self._errors: list[OSError] = []
+        self._ignored: list[subprocess.Popen[bytes]] = []
 
-    def remove_later(self, path: Path) -> None:
+    def remove_later(self, path: Path, ignore_errors: bool = False) -> None:
         """Start removing a folder (or file) in the background.
 
         With the system's rm where there is one: a process of its own runs on the other core,
         where a thread running shutil.rmtree held the interpreter lock for a per-file loop of
-        Python (the build then waited seconds for it at finish())."""
+        Python (the build then waited seconds for it at finish()). `ignore_errors`: for what
+        only the cache holds (spare.py): a cache that cannot be cleaned never fails a build."""
         if not (path.exists() or path.is_symlink()):
             return
         rm = shutil.which("rm")
         if rm:
             process = subprocess.Popen([rm, "-rf", "--", os.fspath(path)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            self._processes.append((process, path))
+            if not ignore_errors:
+                self._processes.append((process, path))
+            else:
+                self._ignored.append(process)
             return
 
         def work() -> None:
             try:
                 remove(path)
             except OSError as exc:  # raised again by finish(), like remove() in the foreground
-                self._errors.append(exc)
+                if not ignore_errors:
+                    self._errors.append(exc)
 
         thread = threading.Thread(target=work, name=f"remove {path.name}")
         thread.start()
@@ -263,6 +270,9 @@ class Run:
                 except OSError as exc:
                     self._errors.append(exc)
         self._processes.clear()
+        for ignored in self._ignored:
+            ignored.wait()
+        self._ignored.clear()
         if self._errors:
             raise self._errors[0]
 
@@ -348,9 +358,10 @@ def build_county(
         # the one kept last time, when it is as it was put aside, becomes this build's folder (spare.py).
         spare_home = spare.home(project.root, final)
         taken_spare = spare.take(spare_home) if found else None
+        clean = functools.partial(run.remove_later, ignore_errors=True) if run is not None else spare.remove_now
         if taken_spare is None:
-            spare.discard(spare_home, run.remove_later if run is not None else remove)
-        spare.prune(project.root, run.remove_later if run is not None else remove)
+            spare.discard(spare_home, clean)
+        spare.prune(project.root, clean)
         t = time.perf_counter()
         taken = engine.build_site(
             project.root, work, pages=pages, assets=assets, kept=kept, previous=final if kept or kept_files else None,

@@ -52,6 +52,8 @@ def home(root: Path, final: Path) -> Path | None:
         where.parent.mkdir(parents=True, exist_ok=True)
         if os.stat(where.parent).st_dev != os.stat(final.parent).st_dev:
             return None
+        if not os.access(where.parent, os.W_OK | os.X_OK):
+            return None  # a cache folder that cannot be written: no spare (it never fails a build)
         if final.parent.resolve() in where.resolve().parents:
             return None  # a cache folder inside the site folder: a spare there would be published
     except OSError:
@@ -83,13 +85,43 @@ def prune(root: Path, remove_later: Any) -> None:
         final = body.get("for") if isinstance(body, dict) else None
         if isinstance(final, str) and not Path(final).exists():
             discard(path.with_suffix(""), remove_later)
+    # Spares set aside for removal by a build that was stopped before it was done.
+    for aside in (store.cache_root(root) / FOLDER).glob("*.gone-*"):
+        pid = aside.name.rsplit("-", 1)[1]
+        if pid.isdigit() and not _running(int(pid)):
+            remove_later(aside)
 
 
-def _forget(where: Path) -> None:
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # another user's process
+    return True
+
+
+def remove_now(path: Path) -> None:
+    """Remove what only the cache holds, here and now; what cannot be removed stays."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        try:
+            path.unlink()
+        except OSError:
+            pass
+
+
+def _forget(where: Path) -> bool:
+    """Drop the note of the spare at `where`; False when it could not be dropped."""
     try:
         _note(where).unlink()
-    except OSError:
+    except FileNotFoundError:
         pass
+    except OSError:
+        return False
+    return True
 
 
 class Spare:
@@ -127,7 +159,7 @@ def discard(where: Path | None, remove_later: Any) -> None:
     try:
         where.rename(aside)
     except OSError:
-        aside = where
+        return  # a cache folder that cannot be written: what is there stays (take() checks it)
     remove_later(aside)
 
 
@@ -141,9 +173,8 @@ def assemble(
     files taken unchanged from the published folder `final`, whose files `final_files` lists.
     Without a spare the kept files are linked into `work`; with one, the spare is brought up
     to date (the module docstring) and `work` is left with empty folders only."""
-    if spare is None:
+    if spare is None or not _forget(spare.path):  # from here on it is not what was noted
         return work, {**fresh, **_link_all(final, work, kept, final_files)}
-    _forget(spare.path)  # from here on it is not what was noted
     return spare.path, _bring_up_to_date(spare, work, fresh, fresh_folders, final, kept, final_files)
 
 

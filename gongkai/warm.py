@@ -83,17 +83,17 @@ def scan(folder: Path, folders: set[str] | None = None) -> dict[str, Stat]:
     """Every file, link and other non-folder entry under a folder, by posix path relative to it.
 
     One pass of os.scandir with plain strings (pathlib and os.path.relpath were most of the
-    time of walking ~28,000 files). The build's own work folders and lock at the top are
-    not output. A link to a folder is listed as itself and not followed. `folders`, when
-    given, receives every folder under `folder`, by the same relative paths."""
+    time of walking ~28,000 files). Every entry is listed, whatever its name: the build's
+    own work folders lie beside the county folders, never in them (site_fingerprint leaves
+    them out of the site folder), and a stray `.old-…` file in a county folder must show.
+    A link to a folder is listed as itself and not followed. `folders`, when given,
+    receives every folder under `folder`, by the same relative paths."""
     found: dict[str, Stat] = {}
     top = os.fspath(folder)
 
     def walk(path: str, prefix: str) -> None:
         with os.scandir(path) as entries:
             for entry in entries:
-                if not prefix and entry.name.startswith(NOT_OUTPUT_PREFIXES):
-                    continue
                 if entry.is_dir(follow_symlinks=False):
                     if folders is not None:
                         folders.add(prefix + entry.name)

@@ -160,6 +160,58 @@ def test_no_spare_is_kept_in_a_cache_folder_inside_the_site_folder(builds, capsy
     assert not (b.cache / spare.FOLDER).exists() or not any((b.cache / spare.FOLDER).iterdir())
 
 
+def test_stray_files_named_like_work_folders_in_a_county_folder_do_not_come_back(builds, capsys):
+    """A county folder is scanned whole: a stray file whose name starts like the build's
+    work folders (.old-, .build-) changes its fingerprint, and no build keeps it."""
+    repo, b = builds
+    b.same_as_cold(capsys)
+    _edit(repo, 2)
+    b.same_as_cold(capsys)
+    (b.site / "demo" / ".old-stray.html").write_text("<p>旧</p>", "utf-8")
+    (b.site / "demo" / ".build-x").mkdir()
+    (b.site / "demo" / ".build-x" / "f.html").write_text("<p>旧</p>", "utf-8")
+    for n in (3, 4, 5):
+        _edit(repo, n)
+        b.same_as_cold(capsys)  # the same files as a cold build: no stray one among them
+
+
+def test_a_cache_folder_that_cannot_be_written_never_fails_a_build(builds, capsys, monkeypatch):
+    """The spare's note cannot be dropped and nothing in the cache folder can be renamed (a
+    read-only or immutable folder): the builds go on without a spare, as cold ones would."""
+    repo, b = builds
+    b.same_as_cold(capsys)
+    for n in (2, 3):
+        _edit(repo, n)
+        b.same_as_cold(capsys)
+    where = _spare_of(b)
+    assert where.is_dir()
+    rename = Path.rename
+
+    def refused(self, target):
+        if os.fspath(self).startswith(os.fspath(where.parent)) or os.fspath(target).startswith(os.fspath(where.parent)):
+            raise PermissionError(1, "Operation not permitted", os.fspath(self))
+        return rename(self, target)
+
+    monkeypatch.setattr(spare, "_forget", lambda where: False)
+    monkeypatch.setattr(Path, "rename", refused)
+    for n in (4, 5, 6):
+        _edit(repo, n)
+        assert PARTIAL in b.same_as_cold(capsys)  # exit 0 (same_as_cold insists), the unchanged pages still kept
+
+
+def test_a_spare_left_aside_by_a_stopped_build_is_removed(builds, capsys):
+    repo, b = builds
+    b.same_as_cold(capsys)
+    _edit(repo, 2)
+    b.same_as_cold(capsys)
+    left = _spare_of(b).with_name(_spare_of(b).name + ".gone-4194305")  # above any pid: no such process
+    left.mkdir()
+    (left / "index.html").write_text("x", "utf-8")
+    _edit(repo, 3)
+    b.same_as_cold(capsys)
+    assert not left.exists()
+
+
 def _tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
