@@ -236,10 +236,10 @@ def manifest_data(
     built_from = head_commit(root)
     known = known or {}
     folder = os.fspath(site_county_dir)
-    elsewhere = (taken or set(), os.fspath(taken_from) if taken_from is not None else folder)
+    taken, source = taken or set(), os.fspath(taken_from) if taken_from is not None else folder
 
     def where(rel: str) -> str:
-        return os.path.join(elsewhere[1] if rel in elsewhere[0] else folder, rel)
+        return os.path.join(source if rel in taken else folder, rel)
 
     files = sorted(listing, key=_walk_order) if listing is not None else list(_all_files(site_county_dir))
     hashes = {

@@ -403,8 +403,8 @@ def build_county(
         folder, listing = spare.assemble(work, written, written_folders, final, taken, final_files, taken_spare)
         warm.forget_county(project.root, final)  # from here on, `final` is not what was noted
         # The folder swapped out is kept as the spare when its fingerprint is known (found).
-        if replace_dir(folder, final, run, spare_home if found else None) and found:
-            spare.note(spare_home, found["fingerprint"], final)
+        if replace_dir(folder, final, run, spare_home if found else None):
+            spare.note(spare_home, found["fingerprint"], final)  # type: ignore[arg-type,index]  # put aside: both are set
         if folder != work:
             remove(work)  # its files were moved into the spare: only folders are left
         times["files"] = time.perf_counter() - t

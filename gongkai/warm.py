@@ -268,19 +268,3 @@ def forget_county(root: Path, county_dir: Path) -> None:
         _county_entry(root, county_dir).unlink()
     except OSError:
         pass
-
-
-def link_tree(source: Path, target: Path) -> None:
-    """Hard-link every file under source into target (copy where linking fails)."""
-    import shutil
-
-    for path in sorted(source.rglob("*")):
-        dest = target / path.relative_to(source)
-        if path.is_dir():
-            dest.mkdir(parents=True, exist_ok=True)
-        else:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(path, dest)
-            except OSError:
-                shutil.copy2(path, dest)

@@ -31,6 +31,16 @@ def _edit(repo, n: int) -> None:
     commit(repo.root, f"改标题{n}", f"2014-01-{10 + n}")
 
 
+def _with_spare(repo, b, capsys, edits: int = 1) -> Path:
+    """Build cold, then `edits` one-record builds (each the same as cold): from the first of
+    them on, a spare is kept. Returns where."""
+    b.same_as_cold(capsys)
+    for n in range(2, 2 + edits):
+        _edit(repo, n)
+        b.same_as_cold(capsys)
+    return _spare_of(b)
+
+
 def _spare_of(b) -> Path:
     """Where the warm builds keep the spare of the county folder (spare.home, in their cache folder)."""
     return b.cache / spare.FOLDER / store.digest(str((b.site / "demo").resolve()))[:16]
@@ -58,10 +68,7 @@ def test_the_folder_swapped_out_comes_back_up_to_date_two_builds_later(builds, c
 @pytest.mark.parametrize("tamper", ["edited in place", "file added", "file removed", "replaced, same size and time"])
 def test_a_spare_touched_since_it_was_put_aside_is_not_used(builds, capsys, tamper):
     repo, b = builds
-    b.same_as_cold(capsys)
-    _edit(repo, 2)
-    b.same_as_cold(capsys)
-    where = _spare_of(b)
+    where = _with_spare(repo, b, capsys)
     page = next(p for p in sorted(where.rglob("*.html")) if "government" in p.as_posix())
     if tamper == "edited in place":
         # A hard link is shared with the published folder: writing into it changes both,
@@ -95,11 +102,7 @@ def test_a_build_stopped_half_way_leaves_the_published_folder_as_it_was(builds, 
     bytes and files as before, the half-made spare is not taken by the next build, and the
     builds after are the same as cold ones."""
     repo, b = builds
-    b.same_as_cold(capsys)
-    _edit(repo, 2)
-    b.same_as_cold(capsys)
-    _edit(repo, 3)
-    b.same_as_cold(capsys)  # a spare exists and shares files with the published folder
+    _with_spare(repo, b, capsys, edits=2)  # the spare shares files with the published folder
     published = _snapshot(b.site / "demo")
     shared = set(published).intersection(_snapshot(_spare_of(b)))
     assert shared
@@ -137,10 +140,7 @@ def test_a_build_stopped_half_way_leaves_the_published_folder_as_it_was(builds, 
 
 def test_the_spare_of_a_site_folder_that_is_gone_is_removed(builds, capsys, tmp_path):
     repo, b = builds
-    b.same_as_cold(capsys)
-    _edit(repo, 2)
-    b.same_as_cold(capsys)
-    gone = _spare_of(b)
+    gone = _with_spare(repo, b, capsys)
     assert gone.is_dir()
     b.site = tmp_path / "another-site"  # the old site folder deleted; builds go elsewhere now
     shutil.rmtree(tmp_path / "warm-site")
@@ -164,9 +164,7 @@ def test_stray_files_named_like_work_folders_in_a_county_folder_do_not_come_back
     """A county folder is scanned whole: a stray file whose name starts like the build's
     work folders (.old-, .build-) changes its fingerprint, and no build keeps it."""
     repo, b = builds
-    b.same_as_cold(capsys)
-    _edit(repo, 2)
-    b.same_as_cold(capsys)
+    _with_spare(repo, b, capsys)
     (b.site / "demo" / ".old-stray.html").write_text("<p>旧</p>", "utf-8")
     (b.site / "demo" / ".build-x").mkdir()
     (b.site / "demo" / ".build-x" / "f.html").write_text("<p>旧</p>", "utf-8")
@@ -179,11 +177,7 @@ def test_a_cache_folder_that_cannot_be_written_never_fails_a_build(builds, capsy
     """The spare's note cannot be dropped and nothing in the cache folder can be renamed (a
     read-only or immutable folder): the builds go on without a spare, as cold ones would."""
     repo, b = builds
-    b.same_as_cold(capsys)
-    for n in (2, 3):
-        _edit(repo, n)
-        b.same_as_cold(capsys)
-    where = _spare_of(b)
+    where = _with_spare(repo, b, capsys, edits=2)
     assert where.is_dir()
     rename = Path.rename
 
@@ -201,10 +195,8 @@ def test_a_cache_folder_that_cannot_be_written_never_fails_a_build(builds, capsy
 
 def test_a_spare_left_aside_by_a_stopped_build_is_removed(builds, capsys):
     repo, b = builds
-    b.same_as_cold(capsys)
-    _edit(repo, 2)
-    b.same_as_cold(capsys)
-    left = _spare_of(b).with_name(_spare_of(b).name + ".gone-4194305")  # above any pid: no such process
+    where = _with_spare(repo, b, capsys)
+    left = where.with_name(where.name + ".gone-4194305")  # above any pid: no such process
     left.mkdir()
     (left / "index.html").write_text("x", "utf-8")
     _edit(repo, 3)
