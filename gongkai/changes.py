@@ -89,6 +89,9 @@ class RecordHistory:
     revisions: list[Revision] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)  # the last version's fields
     deleted: bool = False
+    # The history as JSON (history_text): from the cache it was read from, or made the first
+    # time it is asked for. _fold drops it whenever it changes the history.
+    text: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def landed(self) -> Revision | None:
@@ -315,6 +318,7 @@ def record_histories(project: Project | None, root, rev: str = "HEAD") -> dict[s
         advance=lambda state, commits: _fold(project, root, state, commits),
         encode=_encode_histories,
         decode=_decode_histories,
+        packed=True,  # JSON texts: msgpack keeps them as they are, JSON would escape every quote
     )
     out = dict(live)
     for h in gone:  # a path deleted and later re-created keeps the newer record under its path
@@ -361,12 +365,14 @@ def _fold(
                 new = version(f.new_blob, f.path)
                 h.revisions.append(revision(project, category, None, new, sha=c.sha, date=date, message=c.subject, path=f.path))
                 h.meta = new[0] if new else h.meta
+                h.text = None
             elif f.status == "D":
                 h = live.pop(f.path, None)
                 if h is None:
                     continue
                 h.revisions.append(revision(project, category, version(f.old_blob, f.path), None, sha=c.sha, date=date, message=c.subject, path=f.path))
                 h.deleted = True
+                h.text = None
                 gone.append(h)
             else:  # M, or R of a known record
                 h = live.pop(f.old_path, None) or RecordHistory(f.path)
@@ -377,6 +383,7 @@ def _fold(
                     )
                     h.meta = new[0]
                 h.path = f.path
+                h.text = None
                 live[f.path] = h
 
 
@@ -470,13 +477,30 @@ def _decode_history(data: list[Any]) -> RecordHistory:
     )
 
 
+def history_text(h: RecordHistory) -> str:
+    """The history as JSON text: what the cache keeps of it, and what pages/memo.py keys a
+    record's page by. Kept on the history, so that of 10,000 histories only those a new
+    commit changed are encoded again (it was a tenth of a one-record build)."""
+    if h.text is None:
+        h.text = json.dumps(_encode_history(h), ensure_ascii=False, separators=(",", ":"))
+    return h.text
+
+
 def _encode_histories(state: tuple[dict[str, RecordHistory], list[RecordHistory]]) -> Any:
     live, gone = state
-    return {"live": [[k, _encode_history(h)] for k, h in live.items()], "gone": [_encode_history(h) for h in gone]}
+    return {"live": [[k, history_text(h)] for k, h in live.items()], "gone": [history_text(h) for h in gone]}
 
 
 def _decode_histories(data: Any) -> tuple[dict[str, RecordHistory], list[RecordHistory]]:
-    return {k: _decode_history(h) for k, h in data["live"]}, [_decode_history(h) for h in data["gone"]]
+    return {k: _decode_text(text) for k, text in data["live"]}, [_decode_text(text) for text in data["gone"]]
+
+
+def _decode_text(text: Any) -> RecordHistory:
+    if not isinstance(text, str):
+        raise TypeError("not a record history")
+    h = _decode_history(json.loads(text))
+    h.text = text
+    return h
 
 
 # Rules for pull requests ---------------------------------------------------------------

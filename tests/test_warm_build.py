@@ -206,6 +206,14 @@ def test_record_pages_kept_by_content_follow_every_input_they_are_made_of(builds
     commit(root, "改错字", "2014-01-23")
     assert f"3 {KEPT_RECORDS}" in b.same_as_cold(capsys)  # kept again under the new settings
 
+    # Its history alone: edited and edited back between two builds, the file has the bytes
+    # it had at the last build, yet its 修订记录 has two more revisions.
+    repo.record("land.md", notice("关于土地整治项目的公告（草稿）", "2014-01-06"), BUREAU)
+    commit(root, "误改标题", "2014-01-24")
+    repo.record("land.md", notice("关于土地整治项目的公告", "2014-01-06"), BUREAU)
+    commit(root, "改回标题", "2014-01-25")
+    assert f"3 {KEPT_RECORDS}" in b.same_as_cold(capsys)  # not its page: made again
+
 
 def test_a_one_record_change_writes_again_only_the_kept_pages_file_of_that_record(builds, capsys):
     from gongkai.pages import memo

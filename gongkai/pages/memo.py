@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from .. import cache, store
+from ..changes import history_text
 from ..model import Record
 from ..search import SearchDocument
 from . import Asset, Page
@@ -180,7 +181,7 @@ class RecordPages:
             if item not in self._items:
                 self._items[item] = _plain(asdict(r.item))
             h = self.site.histories.get(r.path)
-            history = _plain(_history(h)) if h is not None else ""
+            history = history_text(h) if h is not None else ""
             return store.digest(r.path, self._blob(r), r.index_no, self._items[item], history)
         except (TypeError, ValueError, OSError):
             return None
@@ -259,12 +260,6 @@ class RecordPages:
                 store.write_sealed(self._file(n), KIND, self.env, now, packed=True)
             else:
                 self._file(n).unlink(missing_ok=True)
-
-
-def _history(h: Any) -> Any:
-    from ..changes import _encode_history
-
-    return _encode_history(h)
 
 
 def _encode(page: Page, document: SearchDocument, assets: list[Asset]) -> tuple[list[Any], list[Any]]:
