@@ -639,6 +639,15 @@ def write_columns(docs: list[SearchDocument], values: dict[str, list], path: Pat
 # Running it beside MkDocs -------------------------------------------------------------
 
 
+def documents_text(documents: list[SearchDocument]) -> str:
+    """The search documents as JSON: what the indexer reads, and what a build compares with
+    the last one's (warm.documents_digest)."""
+    # vars, not asdict: a document holds text and one flat dict, so the JSON is the same,
+    # and asdict's deep copy of 10,000 documents took seconds (profiled). dumps, not dump:
+    # only dumps uses the C encoder (dump runs the Python one, 4x slower).
+    return json.dumps([vars(d) for d in documents], ensure_ascii=False)
+
+
 class Indexing:
     """The indexer running in a separate process over the records' search documents.
 
@@ -647,20 +656,18 @@ class Indexing:
     """
 
     def __init__(self, documents: list[SearchDocument], previous: Path | None = None, state: Path | None = None,
-                 hand_over: bool = False):
+                 hand_over: bool = False, text: str | None = None):
         """`previous` and `state`: see write_bundle (without them, the bundle is written from scratch).
         `hand_over`: the files taken unchanged from `previous` are not linked into the bundle
-        but named by finish(), for the caller to put in place (write_bundle's `taken`)."""
+        but named by finish(), for the caller to put in place (write_bundle's `taken`).
+        `text`: documents_text(documents), when the caller has it already."""
         self.tmp = Path(tempfile.mkdtemp(prefix="gongkai-search-"))
         self.taken_list = self.tmp / "taken.json" if hand_over else None
         self.sha256: dict[str, str] = {}  # with hand_over: every file of the bundle (as a path inside the site) -> its SHA-256
         source = self.tmp / "documents.json"
         try:
             with source.open("w", encoding="utf-8") as f:
-                # vars, not asdict: a document holds text and one flat dict, so the JSON is the
-                # same, and asdict's deep copy of 10,000 documents took seconds (profiled).
-                # dumps, not dump: only dumps uses the C encoder (dump runs the Python one, 4x slower).
-                f.write(json.dumps([vars(d) for d in documents], ensure_ascii=False))
+                f.write(documents_text(documents) if text is None else text)
         except BaseException:  # a full disk: leave nothing behind
             shutil.rmtree(self.tmp, ignore_errors=True)
             raise

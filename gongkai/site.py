@@ -318,8 +318,23 @@ def build_county(
     # A warm build renders only the pages whose data changed since the build in `final`
     # (warm.py); the others, and an unchanged search index, are taken from there.
     key = warm.county_key(project.root, settings)
-    found = warm.previous_county(project.root, final, key)
-    final_files: dict[str, warm.Stat] = found["files"] if found else {}
+    # The folder this build replaces is kept as the spare the next build brings up to date;
+    # the one kept last time, when it is as it was put aside, becomes this build's folder (spare.py).
+    spare_home = spare.home(project.root, final)
+    # Both folders are scanned beside the page stage; what was built last is known when the
+    # search documents are ready (or after the pages, without search).
+    scanning = warm.Scanning([final, spare_home] if warm.remembers_county(project.root, final) else [])
+    found: dict[str, Any] | None = None
+    final_files: dict[str, warm.Stat] = {}
+    looked = False
+
+    def look_back() -> None:
+        nonlocal found, final_files, looked
+        if not looked:
+            found = warm.previous_county(project.root, final, key, scanning)
+            final_files = found["files"] if found else {}
+            looked = True
+
     indexing: search.Indexing | None = None
     same_search, found_search = False, None
 
@@ -330,10 +345,14 @@ def build_county(
         nonlocal indexing, same_search, found_search
         if not with_search:
             return
-        found_search = warm.documents_digest(documents)
-        same_search = bool(found and found_search is not None and found.get("search") == found_search and (final / search.BUNDLE).is_dir())
+        look_back()
+        text = search.documents_text(documents)  # once, for the comparison and the indexer
+        found_search = warm.documents_digest(text)
+        same_search = bool(found and found.get("search") == found_search and (final / search.BUNDLE).is_dir())
         if not same_search:
-            indexing = search.Indexing(documents, final / search.BUNDLE, search.state_path(project.root, final), hand_over=bool(found))
+            indexing = search.Indexing(
+                documents, final / search.BUNDLE, search.state_path(project.root, final), hand_over=bool(found), text=text
+            )
 
     try:
         t = time.perf_counter()
@@ -348,16 +367,15 @@ def build_county(
                 "（可能是改写历史删除的），保留了说明页：" + "、".join(e["path"] for e in county_site.lost)
             )
         remove(work)
+        look_back()
         digests = warm.page_digests(pages)
         kept = {src for src, d in digests.items() if found and d is not None and found["pages"].get(src) == d}
         # The previous folder matched its fingerprint (previous_county), so its manifest tells the
         # bytes of every file in it: a data file or attachment with the same hash is taken from there.
         previous_hashes, previous_search = manifest.file_hashes(manifest.Target(str(final)).manifest()) if found else ({}, None)
         kept_files = warm.same_files(assets, previous_hashes)
-        # The folder this build replaces is kept as the spare the next build brings up to date;
-        # the one kept last time, when it is as it was put aside, becomes this build's folder (spare.py).
-        spare_home = spare.home(project.root, final)
-        taken_spare = spare.take(spare_home) if found else None
+        taken_spare = spare.take(spare_home, scanning) if found else None
+        scanning.stop()
         clean = functools.partial(run.remove_later, ignore_errors=True) if run is not None else spare.remove_now
         if taken_spare is None:
             spare.discard(spare_home, clean)
@@ -419,6 +437,7 @@ def build_county(
         restore_interrupted(site_dir / county.id)
         raise
     finally:
+        scanning.stop()
         if indexing:
             indexing.cancel()
     return times

@@ -131,8 +131,9 @@ class Spare:
         self.path, self.files, self.folders = path, files, folders
 
 
-def take(where: Path | None) -> Spare | None:
-    """The spare at `where` when its fingerprint is the one noted when it was put aside."""
+def take(where: Path | None, scanning: warm.Scanning | None = None) -> Spare | None:
+    """The spare at `where` when its fingerprint is the one noted when it was put aside
+    (scanned by `scanning`, when it was asked to)."""
     if where is None or where.is_symlink() or not where.is_dir():
         return None
     body = store.read_sealed(_note(where), KIND, "1")
@@ -141,7 +142,7 @@ def take(where: Path | None) -> Spare | None:
         return None
     folders: set[str] = set()
     try:
-        files = warm.scan(where, folders)
+        files = (scanning or warm.Scanning([])).scan(where, folders)
     except OSError:
         return None
     return Spare(where, files, folders) if warm.digest_of(files) == noted else None

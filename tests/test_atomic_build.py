@@ -167,12 +167,24 @@ def start_when_writing(repo: Repo, site: Path, *args: str, cache: Path | None = 
 def test_a_second_build_waits_for_the_first_and_the_site_stays_whole(published):
     repo, site = published
     repo.record("new.md", notice("新的通知"))
-    # The first build starts without a cache, so that it renders every page after it began
-    # writing: a warm one is done before the second has started.
+    # Without a cache the first renders every page after it began writing (a warm one might be
+    # done before it is seen writing).
     first = start_when_writing(repo, site, cache=repo.root.parent / "empty-cache")
-    second = build(repo.root, site)
+    # It is held still while it writes, until the second says it waits: the second
+    # meets the lock however fast the first would have been.
+    os.killpg(first.pid, signal.SIGSTOP)
+    try:
+        second = build(repo.root, site)
+        said = []
+        for line in second.stderr:  # ends early only if the second ends without waiting
+            said.append(line)
+            if "另一个生成正在写入" in line:
+                break
+    finally:
+        os.killpg(first.pid, signal.SIGCONT)
     _, err1 = first.communicate(timeout=300)
     _, err2 = second.communicate(timeout=300)
+    err2 = "".join(said) + err2
     assert (first.returncode, second.returncode) == (0, 0), err1 + err2
     assert f"另一个生成正在写入 {site}，等它结束（最多等 900 秒" in err2
     whole(site)

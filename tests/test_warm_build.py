@@ -499,3 +499,38 @@ def test_the_build_freezes_what_it_read_while_it_writes_and_thaws_it_after(build
     with pytest.raises(ZeroDivisionError):
         b.warm(capsys)
     assert gc.get_freeze_count() == 0
+
+
+def test_scanning_in_a_forked_process_gives_what_a_scan_here_gives(tmp_path):
+    """warm.Scanning scans folders beside the build; whatever happens to its process, each
+    folder's listing is what warm.scan gives, and a folder that cannot be scanned raises as there."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    for folder, n in ((a, 3), (b, 5)):
+        for i in range(n):
+            (folder / f"d{i}" / "e").mkdir(parents=True)
+            (folder / f"d{i}" / "e" / "index.html").write_text("x" * i, "utf-8")
+        (folder / "manifest.json").write_text("{}", "utf-8")
+    (b / "link").symlink_to("d0")
+
+    def here(folder: Path) -> tuple[dict[str, warm.Stat], set[str]]:
+        folders: set[str] = set()
+        return warm.scan(folder, folders), folders
+
+    scanning = warm.Scanning([a, None, b])
+    folders: set[str] = set()
+    assert (scanning.scan(b, folders), folders) == here(b)  # asked out of order
+    assert scanning.scan(a) == here(a)[0]
+    assert scanning.scan(a) == here(a)[0]  # asked again: scanned here
+    scanning.stop()
+
+    scanning = warm.Scanning([a, b])
+    scanning.process.kill()  # the process died before it sent anything
+    folders = set()
+    assert (scanning.scan(b, folders), folders) == here(b)
+    scanning.stop()
+
+    scanning = warm.Scanning([tmp_path / "gone", a])
+    with pytest.raises(FileNotFoundError):
+        scanning.scan(tmp_path / "gone")
+    assert scanning.scan(a) == here(a)[0]
+    scanning.stop()
