@@ -44,15 +44,18 @@ The bundle (site/search-index/):
                       characters), for the excerpt under a result and the check of long
                       terms; the first results of a rare query come from these alone
 
-Record ids follow publication date, newest first, so results come newest first; records
-whose title, 文号 or 索引号 contain the query come before the others. Each filter value
+Record ids follow publication date, oldest first, and the page shows the highest first, so
+results come newest first and a new record takes the next id without moving any other;
+records whose title, 文号 or 索引号 contain the query come before the others. Each filter value
 (类别=村务公开) is a key of its own, so a filter is one more lookup.
 `theme/assets/gongkai-search.js` does the same cutting on the query; tests pin the two.
 
-A build updates the bundle it published before rather than writing it whole when the records
-keep their ids (write_bundle): the cache remembers the documents and the SHA-256 of every
-file; only the buckets holding keys of the changed records are rewritten, and a file is
-taken from the published bundle only when its bytes are the ones remembered.
+A build updates the bundle it published before rather than writing it whole (write_bundle):
+the cache remembers the documents and the SHA-256 of every file; only the buckets holding
+keys of the records that changed, came or went (or moved to another id) are rewritten, and
+a file is taken from the published bundle only when its bytes are the ones remembered. It is
+written whole when the bucket count changes (a power of two: when the index doubles) or
+more than MAX_CHANGED records are concerned (a record deleted or back-dated far down the list).
 """
 
 from __future__ import annotations
@@ -79,7 +82,7 @@ from typing import Any
 
 from . import store
 
-FORMAT = 1
+FORMAT = 2  # 2: record ids oldest first
 BUNDLE = "search-index"
 COLUMNS = "filters.bin"
 # Han characters: the unified blocks, their extensions and the compatibility block, and 〇.
@@ -88,7 +91,7 @@ _UNIT = re.compile(f"[{HAN}]|[^\\W_{HAN}]+")
 _SEPARATORS = re.compile(r"[\W_]+")
 _HAN_SPACE = re.compile(f"(?<=[{HAN}]) | (?=[{HAN}])")
 _HAN_CHAR = re.compile(f"[{HAN}]")
-# Aim for buckets of about this many bytes, so a lookup downloads little.
+# Buckets of at most this many bytes (half of it at least), so a lookup downloads little.
 BUCKET_BYTES = 4096
 # Records per file of what results show: one request brings many of a query's first results.
 BLOCK = 128
@@ -247,13 +250,17 @@ class _Varints:
         return self.table[n] if n < len(self.table) else _varint(n)
 
 
-def encode_ids(ids: list[int], count: int, varints: _Varints | None = None) -> bytes:
+def encode_ids(ids: list[int], varints: _Varints | None = None) -> bytes:
     """Sorted record ids after a varint header: a bitmap when dense (header = bytes * 2 + 1),
-    else the gaps between ids as varints (header = bytes * 2)."""
+    else the gaps between ids as varints (header = bytes * 2).
+
+    Dense: more than one id in eight up to the last one, where the bitmap is no longer than
+    the gaps could be. It depends on the ids alone, not on how many records there are, so a
+    record added at the end changes no other key's bytes (write_bundle updates in place)."""
     v = varints or _Varints(0)
     if not ids:
         return b"\0"
-    if len(ids) * 8 > count:
+    if len(ids) * 8 > ids[-1] + 1:
         bits = bytearray(ids[-1] // 8 + 1)
         for i in ids:
             bits[i >> 3] |= 1 << (i & 7)
@@ -270,9 +277,11 @@ def _json(value: Any) -> str:
 
 
 def _order(documents: list[SearchDocument]) -> list[SearchDocument]:
-    # Newest first; the address breaks ties so two builds give the same ids.
-    by_url = sorted(documents, key=lambda d: d.url)
-    return sorted(by_url, key=lambda d: d.date, reverse=True)
+    # Oldest first, so that a new record takes the next id and no other moves (the page
+    # shows the highest ids first: newest first); among records of one date, the address
+    # decides, the later first, so the page shows them in the address's order.
+    by_url = sorted(documents, key=lambda d: d.url, reverse=True)
+    return sorted(by_url, key=lambda d: d.date)
 
 
 def write_bundle(
@@ -296,14 +305,14 @@ def write_bundle(
     with the SHA-256 of every file of the bundle, taken or written (for the manifest)."""
     docs = _order(documents)
     old = _read_state(state) if state is not None and previous is not None else None
-    changed = _changed(docs, old["docs"]) if old is not None else None
+    changed = _difference(docs, old["docs"]) if old is not None else None
     index = None
     if old is not None and previous is not None and changed is not None:
         index = _update_buckets(docs, old, changed, previous, out, taken)
     if index is None:
         index = _write_buckets(docs, out)
     figures, remembered = index
-    kept = set(range(len(docs))).difference(changed) if changed is not None else set()
+    kept = set(range(changed.shift)).difference(changed.edited) if changed is not None else set()
     filters, remembered["files"] = _write_records(docs, out, previous, old["files"] if old is not None else [], kept, taken)
     meta = {
         "format": FORMAT,
@@ -326,19 +335,31 @@ def write_bundle(
     return figures
 
 
-def _changed(docs: list[SearchDocument], olds: list[Any]) -> list[int] | None:
-    """The ids of the records that differ from the state's, when every record keeps its id
-    (else None: a record came, went or moved, and every id after it shifts)."""
-    if len(olds) != len(docs):
-        return None
-    changed = []
-    for rid, doc in enumerate(docs):
-        before = olds[rid]
+@dataclass
+class _Difference:
+    """How the records differ from the state's, id by id. Ids below `shift` are the same
+    records as before: `edited` are those whose document changed. From `shift` on, the old
+    ids' records all count as gone and the new ids' as come (an added record is the newest,
+    so usually only it)."""
+
+    edited: list[int]
+    shift: int
+    gone: range
+    came: range
+
+    def __len__(self) -> int:
+        return len(self.edited) + len(self.gone) + len(self.came)
+
+
+def _difference(docs: list[SearchDocument], olds: list[Any]) -> _Difference | None:
+    """The records that differ from the state's; None when the state does not read."""
+    shift = 0
+    for before, doc in zip(olds, docs, strict=False):
         if not isinstance(before, dict) or before.get("url") != doc.url:
-            return None
-        if before != vars(doc):
-            changed.append(rid)
-    return changed
+            break
+        shift += 1
+    edited = [rid for rid in range(shift) if olds[rid] != vars(docs[rid])]
+    return _Difference(edited, shift, range(shift, len(olds)), range(shift, len(docs)))
 
 
 def _link(source: str, target: str, digest: Any, taken: list[str] | None = None, name: str = "") -> bool:
@@ -407,14 +428,21 @@ def _heading_keys(doc: SearchDocument) -> set[str]:
     return keys(doc.heading or doc.title)
 
 
+def _both_keys(doc: SearchDocument) -> tuple[set[str], set[str]]:
+    return _posting_keys(doc), _heading_keys(doc)
+
+
 def _bucket_count(total: int) -> int:
-    return max(1, math.ceil(total / BUCKET_BYTES))
+    # A power of two: a bucket holds BUCKET_BYTES at most and half that at least, so the count
+    # changes (every key moves: write_bundle rewrites every bucket) only when the index doubles
+    # or halves, not every few records as with total / BUCKET_BYTES.
+    return 1 << (max(1, math.ceil(total / BUCKET_BYTES)) - 1).bit_length()
 
 
-def _entry(k: str, ids: list[int], heading: list[int], count: int, varints: _Varints | None = None) -> bytes:
+def _entry(k: str, ids: list[int], heading: list[int], varints: _Varints | None = None) -> bytes:
     raw = k.encode("utf-8")
     v = varints or _Varints(0)
-    return b"".join((v[len(raw)], raw, encode_ids(ids, count, v), encode_ids(heading, count, v)))
+    return b"".join((v[len(raw)], raw, encode_ids(ids, v), encode_ids(heading, v)))
 
 
 def _write_buckets(docs: list[SearchDocument], out: Path) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -431,7 +459,7 @@ def _write_buckets(docs: list[SearchDocument], out: Path) -> tuple[dict[str, Any
     entries: dict[str, bytes] = {}
     empty: list[int] = []
     for k in sorted(postings):
-        entries[k] = _entry(k, postings[k], headings.get(k, empty), count, varints)
+        entries[k] = _entry(k, postings[k], headings.get(k, empty), varints)
     total = sum(map(len, entries.values()))
     buckets = _bucket_count(total)
     grouped: dict[int, list[bytes]] = defaultdict(list)
@@ -525,12 +553,12 @@ def _entry_ids(entry: bytes) -> tuple[list[int], list[int]]:
 
 
 def _update_buckets(
-    docs: list[SearchDocument], old: dict[str, Any], changed: list[int], previous: Path, out: Path,
+    docs: list[SearchDocument], old: dict[str, Any], changed: _Difference, previous: Path, out: Path,
     taken: list[str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """The buckets of `previous` brought up to date for the records that changed (ids kept),
-    or None when that is not possible (too many changed, the bucket count changes, a file
-    differs from what the state says it held)."""
+    """The buckets of `previous` brought up to date for the records that changed, came or
+    went, or None when that is not possible (too many of them, the bucket count changes, a
+    file differs from what the state says it held)."""
     olds = old["docs"]
     count, buckets, digests = len(docs), old["buckets"], old["digests"]
     if len(changed) > MAX_CHANGED or len(digests) != buckets:
@@ -539,13 +567,16 @@ def _update_buckets(
     drop: dict[str, set[int]] = defaultdict(set)
     hadd: dict[str, set[int]] = defaultdict(set)
     hdrop: dict[str, set[int]] = defaultdict(set)
-    for rid in changed:
-        try:
-            before = SearchDocument(**olds[rid])
-            was, washead = _posting_keys(before), _heading_keys(before)
-        except (TypeError, AttributeError):
-            return None
-        now, nowhead = _posting_keys(docs[rid]), _heading_keys(docs[rid])
+    nothing: set[str] = set()
+    try:
+        # (id, keys and heading keys before, after): an edited record's differences; a record
+        # gone drops its keys from its old id, one come adds its keys at its new id.
+        moves = [(rid, *_both_keys(SearchDocument(**olds[rid])), *_both_keys(docs[rid])) for rid in changed.edited]
+        moves += [(rid, *_both_keys(SearchDocument(**olds[rid])), nothing, nothing) for rid in changed.gone]
+        moves += [(rid, nothing, nothing, *_both_keys(docs[rid])) for rid in changed.came]
+    except (TypeError, AttributeError):
+        return None
+    for rid, was, washead, now, nowhead in moves:
         for k in now - was:
             add[k].add(rid)
         for k in was - now:
@@ -588,7 +619,7 @@ def _update_buckets(
                     del entries[k]
                 orphans.pop(k, None)
                 if new_ids:
-                    entries[k] = _entry(k, new_ids, new_heading, count, varints)
+                    entries[k] = _entry(k, new_ids, new_heading, varints)
                     total += len(entries[k])
                     nkeys += 1
                 elif new_heading:

@@ -128,7 +128,7 @@ def _ids(data: bytes, pos: int) -> tuple[list[int], int]:
 
 @pytest.mark.parametrize("ids", [[], [0], [5], [3, 4, 200, 70000], list(range(0, 1000, 3)), list(range(900))])
 def test_record_ids_round_trip_as_gaps_or_a_bitmap(ids):
-    data = search.encode_ids(ids, 1000)
+    data = search.encode_ids(ids)
     assert _ids(data, 0) == (ids, len(data))
 
 
@@ -147,20 +147,21 @@ DOCUMENTS = [
 ]
 
 
-def test_the_bundle_holds_records_newest_first_and_every_key(tmp_path):
+def test_the_bundle_holds_records_oldest_first_and_every_key(tmp_path):
     figures = write_bundle(DOCUMENTS, tmp_path)
     meta = json.loads((tmp_path / "meta.json").read_text("utf-8"))
     assert meta["records"] == figures["records"] == 3
     assert meta["filters"]["类别"] == [["村务公开", 3]]
     block = json.loads((tmp_path / "c" / "0.json").read_text("utf-8"))
     assert block["units"] == ["示范村村民委员会"]
-    assert [card[0] for card in block["cards"]] == ["village/cun/r3/", "village/cun/r2/", "village/cun/r1/"]  # newest first
-    assert block["cards"][2] == ["village/cun/r1/", DOCUMENTS[0].title, 0, DOCUMENTS[0].date]
-    assert json.loads((tmp_path / "r" / "2.json").read_text("utf-8")) == {
+    # Oldest first: a new record takes the next id (the page shows the highest first).
+    assert [card[0] for card in block["cards"]] == ["village/cun/r1/", "village/cun/r2/", "village/cun/r3/"]
+    assert block["cards"][0] == ["village/cun/r1/", DOCUMENTS[0].title, 0, DOCUMENTS[0].date]
+    assert json.loads((tmp_path / "r" / "0.json").read_text("utf-8")) == {
         "url": "village/cun/r1/", "title": DOCUMENTS[0].title, "unit": "示范村村民委员会", "date": DOCUMENTS[0].date,
         "summary": DOCUMENTS[0].summary, "text": DOCUMENTS[0].text}
     postings = _read_bundle(tmp_path, meta)
-    assert postings["许振华"] == ([2], [])
+    assert postings["许振华"] == ([0], [])
     assert postings["2013 12号"] == ([1], [1])  # in record 1's heading too: it ranks first
     assert postings["单位=示范村村民委员会"] == ([0, 1, 2], [])
     assert "许政〔2013〕12号" not in postings

@@ -43,6 +43,20 @@ def test_search_returns_every_record_titled_with_the_query(page, server, project
         assert all(u.count("/") >= 3 for u in got), got
 
 
+@pytest.mark.parametrize("query", ["财务收支", "公示"])
+def test_results_holding_the_query_in_their_title_come_newest_first(page, server, project, query):
+    """Records whose title holds the term rank alike (it is in their heading); among them the
+    newest come first, whatever order the index gives them ids in."""
+    compared = 0
+    for county in sorted({r.county for r in project.records if query in r.title}):
+        _, titles = _search(page, server, county, query)
+        subs = page.locator(".gk-results li .gk-sub").all_inner_texts()
+        dates = [sub.rsplit(" · ", 1)[-1] for title, sub in zip(titles, subs, strict=True) if query in title]
+        assert dates == sorted(dates, reverse=True), (county, query, dates)
+        compared += len(set(dates)) > 1
+    assert compared, f"no county has records of several dates titled with {query}"
+
+
 def test_search_page_takes_its_query_from_the_address(page, server, project):
     county = "yanling"
     _, titles = _search(page, server, county, "财务收支")

@@ -350,7 +350,7 @@
       });
       var result = base;
       found[1].forEach(function (p) { result = result ? intersect(result, p.all) : p.all; });
-      var order = filters[COUNTY] && filters[COUNTY] !== src.name ? new Uint32Array(0) : result ? idsOf(result) : allIds(src);
+      var order = filters[COUNTY] && filters[COUNTY] !== src.name ? new Uint32Array(0) : result ? newestFirst(idsOf(result)) : allIds(src);
       if (score.size) {
         var ranks = [];
         for (var i = 0; i < order.length; i++) {
@@ -363,9 +363,15 @@
     });
   }
 
+  // Record ids run oldest first (a new record takes the next id, and no other moves): the
+  // highest, the newest, come first.
+  function newestFirst(ids) {
+    return Uint32Array.from(ids).reverse();
+  }
+
   function allIds(src) {
     var ids = new Uint32Array(src.meta.records);
-    for (var i = 0; i < ids.length; i++) ids[i] = i;
+    for (var i = 0; i < ids.length; i++) ids[i] = ids.length - 1 - i;
     return ids;
   }
 
