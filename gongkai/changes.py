@@ -74,6 +74,10 @@ class Revision:
     fields: list[FieldChange] = field(default_factory=list)
     body: str = ""  # summary of the body edit, e.g. 正文修改：增加 2 行，删除 1 行
     reason: str = ""  # for withdrawn / removed
+    # A body-only edit in place, without a note, small enough to need none (is_typo): 统计
+    # does not count it against the unit. Judged here, from the two versions the history
+    # reads anyway (stats asked git for both again, two processes per revision per build).
+    typo: bool = False
 
     @property
     def kind_zh(self) -> str:
@@ -256,7 +260,9 @@ def revision(
         kind, reason = "withdrawn", _text((nm["withdrawn"] or {}).get("reason"))
     elif om.get("withdrawn") and not nm.get("withdrawn"):
         kind = "restored"
-    return Revision(sha, date, message, kind, path, new_notes(om, nm), fields, body_summary(ob, nb), reason)
+    notes = new_notes(om, nm)
+    typo = kind == "changed" and not fields and not notes and ob.strip() != nb.strip() and is_typo(ob, nb)
+    return Revision(sha, date, message, kind, path, notes, fields, body_summary(ob, nb), reason, typo)
 
 
 def _category(path: str) -> str:
@@ -456,7 +462,8 @@ def forked_pool(processes: int) -> Iterator[Any]:
 
 def _encode_history(h: RecordHistory) -> list[Any]:
     revisions = [
-        [r.sha, r.date, r.message, r.kind, r.path, r.notes, [[list(c.path), c.label, c.old, c.new] for c in r.fields], r.body, r.reason]
+        [r.sha, r.date, r.message, r.kind, r.path, r.notes, [[list(c.path), c.label, c.old, c.new] for c in r.fields], r.body, r.reason,
+         r.typo]
         for r in h.revisions
     ]
     return [h.path, revisions, h.meta, h.deleted]
@@ -469,8 +476,9 @@ def _decode_history(data: list[Any]) -> RecordHistory:
     return RecordHistory(
         path,
         [
-            Revision(sha, date, message, kind, rpath, list(notes), [FieldChange(tuple(p), label, old, new) for p, label, old, new in fields], body, reason)
-            for sha, date, message, kind, rpath, notes, fields, body, reason in revisions
+            Revision(sha, date, message, kind, rpath, list(notes), [FieldChange(tuple(p), label, old, new) for p, label, old, new in fields], body, reason,
+                     typo)
+            for sha, date, message, kind, rpath, notes, fields, body, reason, typo in revisions
         ],
         meta,
         deleted,

@@ -21,7 +21,6 @@ import csv
 import datetime as dt
 import io
 import json
-import subprocess
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 
@@ -220,7 +219,7 @@ def corrections(project: Project, counties: list[str], unit: str | None, histori
             if rev.kind not in ("changed", "renamed") or not (rev.fields or rev.body):
                 continue
             r = current.get(h.path)
-            typo = not rev.fields and not rev.notes and _typo_fix(project, rev)
+            typo = not rev.fields and not rev.notes and rev.typo
             out.append(Correction(h.path, parts[3], r.title if r else str(h.meta.get("title", h.path)), rev.date,
                                   [f.label for f in rev.fields], rev.body, rev.notes, typo))
     return out
@@ -241,20 +240,6 @@ def revised_histories(project: Project) -> dict:
                for c in commits for f in c.files):
         return {}
     return changes.record_histories(project, project.root)
-
-
-def _typo_fix(project: Project, rev: changes.Revision) -> bool:
-    """Whether a body-only revision is a typo fix, read from git (the two versions' bodies)."""
-    from . import history
-    from .load import parse_record_text
-
-    try:
-        old = history.git(project.root, "show", f"{rev.sha}^:{rev.path}")
-        new = history.git(project.root, "show", f"{rev.sha}:{rev.path}")
-    except subprocess.CalledProcessError:  # a renamed or unreadable version: not known to be a typo fix
-        return False
-    a, b = parse_record_text(old, rev.path), parse_record_text(new, rev.path)
-    return bool(a and b and changes.is_typo(a[1], b[1]))
 
 
 def as_json(s: Statistics) -> dict:
