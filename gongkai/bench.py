@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import resource
 import shutil
 import sys
@@ -300,8 +301,21 @@ def warm_run(n: int, commits: int, repo: Path | None = None) -> dict[str, dict[s
         # The second one-record build is the usual one: the first after a cold build has no
         # spare folder yet (spare.py) and links a new county folder file by file.
         changes = {"warm, one record changed": 0, "warm, one more record changed": 1}
-        for label in ("cold", "warm, nothing changed", *changes):
-            if label in changes:
+        # A new record, the commonest change of all: it is the newest, so it tops every list.
+        added = "warm, one record added"
+        for label in ("cold", "warm, nothing changed", *changes, added):
+            if label == added:
+                from .cache import china_today
+
+                model = sorted((root / "content" / "government" / "bench").rglob("*.md"))[2]
+                text = re.sub(r"(?m)^published: .*$", f"published: '{china_today()}'", model.read_text("utf-8"), count=1)
+                text = re.sub(r"(?m)^title: .*$", f"title: 关于新增公示事项的通知（{time.time_ns()}）", text, count=1)
+                text = re.sub(r"(?m)^changes:\n(  - .*\n)*", "", text, count=1)  # a new record has no corrections
+                new = model.with_name(f"added-{time.time_ns()}.md")
+                new.write_text(text, "utf-8")
+                subprocess.run(["git", "-C", str(root), "add", str(new)], check=True, env=env)
+                subprocess.run(["git", "-C", str(root), "commit", "-qm", "新增一条记录"], check=True, env=env)
+            elif label in changes:
                 record = sorted((root / "content" / "government" / "bench").rglob("*.md"))[changes[label]]
                 head, sep, rest = record.read_text("utf-8").partition("\n---\n")
                 head += "" if "\nchanges:" in head else "\nchanges:"
@@ -584,6 +598,7 @@ GOALS = (
     ("build, nothing changed", "build", "warm, nothing changed", 3.0),
     ("build, one record changed (first after cold)", "build", "warm, one record changed", 5.0),
     ("build, one more record changed", "build", "warm, one more record changed", 5.0),
+    ("build, one record added", "build", "warm, one record added", 5.0),
     ("build, cold", "build", "cold", 25.0),
 )
 
