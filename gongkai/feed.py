@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feedgen.feed import FeedGenerator
 
+from . import store
 from .pii import mask_text
 
 if TYPE_CHECKING:
@@ -52,3 +55,47 @@ def atom(
         summary = "；".join(rev.notes) or rev.reason or rev.body or rev.message
         e.summary(mask_text(summary))
     return fg.atom_str(pretty=True)
+
+
+KIND = "atom-feeds"
+
+
+class KeptFeeds:
+    """The feeds of one county site, kept from one build to the next by what they show.
+
+    A county has a feed for itself and one per unit (51 at the benchmark's scale); made
+    with feedgen, they were a third of 变更记录's time in a one-record build, which changes
+    one or two of them. Each is kept under a key of everything atom() reads (the site's
+    and county's names and addresses, the unit, and each entry's revision, title, address
+    and unit name); the code is the file's key (store.code_key), so a code change makes
+    them all again. The byte-identity tests (tests/test_warm_build.py) hold what is taken
+    to what a cold build makes."""
+
+    def __init__(self, root: Path, county: County):
+        self.path = store.cache_root(root) / "feeds" / f"{store.digest(county.id)[:16]}.msgpack"
+        found = store.read_sealed(self.path, KIND, store.code_key(), packed=True)
+        self.old: dict[str, bytes] = found if isinstance(found, dict) else {}
+        self.new: dict[str, bytes] = {}
+        self.made = 0
+
+    def atom(self, project: Project, county: County, entries: list[tuple[Revision, str, str, str]], unit: Unit | None = None) -> bytes:
+        """atom(…), taken from the cache when it holds the feed of the same inputs."""
+        try:
+            key = store.digest(json.dumps([
+                project.site.base_url, project.site.host, county.id, county.name, county.host,
+                [unit.id, unit.name] if unit is not None else None,
+                [[r.sha, r.kind, r.date, r.notes, r.reason, r.body, r.message, title, url, name] for r, title, url, name in entries],
+            ], ensure_ascii=False))
+        except (TypeError, ValueError):  # not plain text: made, never kept
+            return atom(project, county, entries, unit)
+        value = self.old.get(key)
+        if not isinstance(value, bytes):
+            value = atom(project, county, entries, unit)
+            self.made += 1
+        self.new[key] = value
+        return value
+
+    def save(self) -> None:
+        """Keep the feeds of this build (only when they are not the ones kept already)."""
+        if self.new.keys() != self.old.keys():
+            store.write_sealed(self.path, KIND, store.code_key(), self.new, packed=True)

@@ -534,3 +534,27 @@ def test_scanning_in_a_forked_process_gives_what_a_scan_here_gives(tmp_path):
         scanning.scan(tmp_path / "gone")
     assert scanning.scan(a) == here(a)[0]
     scanning.stop()
+
+
+def test_feeds_whose_entries_did_not_change_are_taken_from_the_cache(builds, capsys, monkeypatch):
+    """A one-record edit makes again the county's feed and its unit's, no other (feed.KeptFeeds);
+    every feed is still what a cold build makes."""
+    from gongkai import feed
+
+    repo, b = builds
+    b.same_as_cold(capsys)
+    made = []
+    atom = feed.atom
+
+    def counting(project, county, entries, unit=None):
+        made.append(unit.id if unit is not None else "county")
+        return atom(project, county, entries, unit)
+
+    monkeypatch.setattr(feed, "atom", counting)
+    repo.record("ledger.md", CHANGED_LEDGER)
+    commit(repo.root, "更正12月账目", "2014-01-20")
+    b.warm(capsys)
+    assert sorted(made) == ["county", "cun"]
+    made.clear()
+    b.same_as_cold(capsys)  # nothing new: the warm build makes none; the cold one all
+    assert len(made) == len(list((b.site / "demo" / "units").glob("*/changes.xml"))) + 1

@@ -54,9 +54,11 @@ def build(site: CountySite) -> None:
         return f"{m[:4]}年{int(m[5:7])}月"
 
     site.paged("changes", "变更记录", "changes.html", all_entries, {"deleted": deleted, "lost": lost}, item=item, group=month, empty="暂无变更。", settled=True)
-    site.assets.append(Asset("changes.xml", content=feed.atom(site.project, site.county, all_entries[:100])))
+    feeds = feed.KeptFeeds(site.project.root, site.county)
+    site.assets.append(Asset("changes.xml", content=feeds.atom(site.project, site.county, all_entries[:100])))
     by_unit = defaultdict(list)
     for e in all_entries:
         by_unit[e[2].split("/")[1]].append(e)  # url: <category>/<unit>/<record>/
     for u in site.county.units.values():
-        site.assets.append(Asset(f"units/{u.id}/changes.xml", content=feed.atom(site.project, site.county, by_unit[u.id][:100], u)))
+        site.assets.append(Asset(f"units/{u.id}/changes.xml", content=feeds.atom(site.project, site.county, by_unit[u.id][:100], u)))
+    feeds.save()
