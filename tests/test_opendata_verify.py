@@ -34,3 +34,25 @@ def test_verify_vouches_for_every_download_and_finds_a_tampered_one(tmp_path):
     (site / "demo" / "data" / "units" / "cun.json").unlink()
     found = manifest.verify(repo.root, str(site))
     assert [(d.kind, d.path) for d in found] == [(CHANGED, CSV), (MISSING, "data/units/cun.json")]
+
+
+def test_lists_made_from_rows_are_the_bytes_of_the_whole_list():
+    """list_files joins rows encoded once (list_rows); it must give what list_csv and
+    json_bytes give for the whole list, whatever the rows hold."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from gongkai import opendata
+
+    value = st.one_of(st.text(alphabet=st.sampled_from(['a', '公', '"', ',', '\n', '\r', ' ', '1', '\\']), max_size=5),
+                      st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=False, allow_infinity=False))
+    entry = st.dictionaries(st.sampled_from([k for k, _ in opendata.LIST_COLUMNS] + ["other"]), value)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(max_size=4), st.lists(entry, max_size=6))
+    def same(title, entries):
+        csv_data, json_data = opendata.list_files(title, opendata.list_rows(entries))
+        assert csv_data == opendata.list_csv(entries)
+        assert json_data == opendata.json_bytes({"title": title, "count": len(entries), "records": entries})
+
+    same()

@@ -119,15 +119,16 @@ def _file_name(key: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", key) or "table"
 
 
-def _write_list(site: CountySite, stem: str, title: str, records: list[Record], entries: dict[str, dict[str, Any]]) -> None:
-    rows = [entries[r.path] for r in records]
-    site.assets.append(Asset(f"{stem}.csv", content=opendata.list_csv(rows)))
-    site.assets.append(Asset(f"{stem}.json", content=opendata.json_bytes({"title": title, "count": len(rows), "records": rows})))
+def _write_list(site: CountySite, stem: str, title: str, records: list[Record], entries: dict[str, tuple[str, str]]) -> None:
+    csv_data, json_data = opendata.list_files(title, [entries[r.path] for r in records])
+    site.assets.append(Asset(f"{stem}.csv", content=csv_data))
+    site.assets.append(Asset(f"{stem}.json", content=json_data))
 
 
 def build(site: CountySite) -> None:
     """The list downloads (county, each unit, each catalogue item) and the data/ page."""
-    entries = {r.path: record_entry(site, r) for r in site.records}
+    # Each record's row encoded once, for the three lists it is in.
+    entries = dict(zip((r.path for r in site.records), opendata.list_rows([record_entry(site, r) for r in site.records]), strict=True))
     here = "data/"
     county = f"{site.county.name}全部公开信息"
     _write_list(site, COUNTY_LIST, county, site.records, entries)
