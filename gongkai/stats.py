@@ -103,8 +103,9 @@ def _wanted(r: Record, counties: list[str], year: str | None, unit: str | None) 
 
 
 def compute(project: Project, counties: list[str], as_of: dt.date, year: str | None = None, unit: str | None = None,
-            histories: dict | None = None) -> Statistics:
-    """The statistics of the given counties (and year of publication, and unit), judged at as_of."""
+            histories: dict | None = None, assessments: dict[str, deadlines.Assessment] | None = None) -> Statistics:
+    """The statistics of the given counties (and year of publication, and unit), judged at as_of.
+    `assessments`: deadlines.assess of counties at as_of, where the caller has them already."""
     s = Statistics(as_of.isoformat(), counties, year, unit)
     chosen = [r for r in project.records if _wanted(r, counties, year, unit)]
     counts = Counter((r.county, r.category, _year(r), r.unit) for r in chosen)
@@ -135,7 +136,7 @@ def compute(project: Project, counties: list[str], as_of: dt.date, year: str | N
     units: Counter = Counter()
     for county_id in counties:
         county = project.counties[county_id]
-        a = deadlines.assess(project, county, as_of)
+        a = (assessments or {}).get(county_id) or deadlines.assess(project, county, as_of)
         s.on_time[county_id] = on_time(project, county, a, year, unit)
         for m in a.missing:
             if unit and m.unit.id != unit:

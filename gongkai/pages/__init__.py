@@ -292,6 +292,7 @@ class CountySite:
         self.assets: list[Asset] = []
         self.documents: list[SearchDocument] = []
         self.kept_records = 0  # record pages taken from the cache (pages/memo.py)
+        self._assessment: deadlines_module.Assessment | None = None
 
     # helpers ---------------------------------------------------------------------------
 
@@ -312,6 +313,13 @@ class CountySite:
         """One record as a list entry: title link (marked when withdrawn), unit and date."""
         badge = "内容已删除" if r.meta.get("removed") else "已撤回" if r.meta.get("withdrawn") else ""
         return {"href": rel_url(here, r.url), "title": r.title, "badge": badge, "sub": f"{self.unit(r).name} · {r.published}"}
+
+    def assessment(self) -> deadlines_module.Assessment:
+        """公开时限 of the county at the site's date (deadlines.assess), worked out once for
+        the pages that show it (公开时限 and 统计)."""
+        if self._assessment is None:
+            self._assessment = deadlines_module.assess(self.project, self.county, self.as_of)
+        return self._assessment
 
     def commit_href(self, sha: str) -> str:
         """The commit's address where the portal names its repository, else ""."""

@@ -25,7 +25,7 @@ def _item(i: CatalogueItem) -> dict[str, str]:
 
 def build(site: CountySite) -> None:
     """公开时限: periodic items that are overdue, records published late, series never begun."""
-    a = deadlines.assess(site.project, site.county, site.as_of)
+    a = site.assessment()
     data = {
         "as_of": f"{site.as_of.year}年{site.as_of.month}月{site.as_of.day}日",
         "missing_items": a.missing_items,

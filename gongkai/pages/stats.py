@@ -139,7 +139,8 @@ def _record_url(project: Project, path: str) -> str:
 
 def build(site: CountySite) -> None:
     """The county's 统计 page, judged at the site's date like 公开时限."""
-    s = stats.compute(site.project, [site.county.id], site.as_of, histories=site.histories or None)
+    s = stats.compute(site.project, [site.county.id], site.as_of, histories=site.histories or None,
+                      assessments={site.county.id: site.assessment()})
     site.pages.append(Page(SRC, TITLE, "stats.html", county_values(site, s)))
 
 
