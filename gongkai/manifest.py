@@ -241,7 +241,9 @@ def manifest_data(
     def where(rel: str) -> str:
         return os.path.join(source if rel in taken else folder, rel)
 
-    files = sorted(listing, key=_walk_order) if listing is not None else list(_all_files(site_county_dir))
+    # The listing in any order: the manifest's dicts are written with sorted keys, and
+    # _tree_hash puts the search bundle's files in walk order itself.
+    files = list(listing) if listing is not None else list(_all_files(site_county_dir))
     hashes = {
         rel: known.get(rel) or _hash_file(where(rel))
         for rel in files

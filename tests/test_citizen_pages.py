@@ -186,13 +186,16 @@ def test_without_a_base_url_the_printed_page_gives_the_path_and_no_qr_code(repo:
 def test_a_damaged_or_tampered_qr_cache_is_drawn_again(tmp_path, monkeypatch):
     monkeypatch.setenv("GONGKAI_CACHE", str(tmp_path))
     url = "https://gongkai.example/demo/village/cun/n/"
-    first = qr.codes([url])[url]
-    assert first == qr.draw(url) and qr.codes([url])[url] == first  # the second comes from the cache
+    assert qr.codes([url])[url] == qr.draw(url)
+    assert not list(tmp_path.glob("qr-*")), "a few codes are drawn without the cache"
+    urls = [url] + [f"https://gongkai.example/demo/village/cun/n{i}/" for i in range(qr.FEW)]
+    first = qr.codes(urls)[url]
+    assert first == qr.draw(url) and qr.codes(urls)[url] == first  # the second comes from the cache
     cache = next(tmp_path.glob("qr-*.json.gz"))
     cache.write_bytes(gzip.compress(json.dumps({url: '<svg onload="alert(1)"></svg>'}).encode()))
-    assert qr.codes([url])[url] == first
+    assert qr.codes(urls)[url] == first
     cache.write_bytes(b"not gzip")
-    assert qr.codes([url])[url] == first
+    assert qr.codes(urls)[url] == first
 
 
 # 信息公开指南, 信息公开年报, 依申请公开, 网站地图 ------------------------------------------------
