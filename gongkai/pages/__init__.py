@@ -293,6 +293,7 @@ class CountySite:
         self.documents: list[SearchDocument] = []
         self.kept_records = 0  # record pages taken from the cache (pages/memo.py)
         self._assessment: deadlines_module.Assessment | None = None
+        self.list_rows: dict[str, tuple[str, str]] = {}  # path -> its list row, kept with its page (pages/memo.py)
 
     # helpers ---------------------------------------------------------------------------
 
@@ -424,6 +425,7 @@ class CountySite:
         record.add_qr_codes(self)  # before save(): a record page is kept with its QR code
         kept.save()
         self.kept_records = kept.hits
+        self.list_rows = kept.rows
         if documents_ready is not None:
             documents_ready(self.documents)
         data.build(self)

@@ -127,8 +127,10 @@ def _write_list(site: CountySite, stem: str, title: str, records: list[Record], 
 
 def build(site: CountySite) -> None:
     """The list downloads (county, each unit, each catalogue item) and the data/ page."""
-    # Each record's row encoded once, for the three lists it is in.
-    entries = dict(zip((r.path for r in site.records), opendata.list_rows([record_entry(site, r) for r in site.records]), strict=True))
+    # Each record's row encoded once, for the three lists it is in; kept with its page when
+    # the page was (pages/memo.py, whose key holds everything record_entry reads).
+    rest = [r for r in site.records if r.path not in site.list_rows]
+    entries = {**site.list_rows, **dict(zip((r.path for r in rest), opendata.list_rows([record_entry(site, r) for r in rest]), strict=True))}
     here = "data/"
     county = f"{site.county.name}全部公开信息"
     _write_list(site, COUNTY_LIST, county, site.records, entries)

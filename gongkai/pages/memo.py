@@ -1,6 +1,7 @@
 """Record pages kept from one build to the next, by what they are made of.
 
-A record's page, its search document and its data files (pages/record.py) depend only on
+A record's page, its search document, its data files (pages/record.py) and its row in the
+list downloads (pages/data.py) depend only on
 the record (its path, its file's bytes, which give its fields and body, and its 索引号), its catalogue item, its history, the county
 file (units, 监督电话), site.yml (the address on the printed page) and the code. Of a
 10,000-record county one change touches one record, yet making every record's page again
@@ -33,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from .. import cache, store
+from .. import cache, opendata, store
 from ..changes import history_text
 from ..model import Record
 from ..search import SearchDocument
@@ -168,6 +169,9 @@ class RecordPages:
         self._items: dict[tuple[str, str], str] = {}
         self._blobs: dict[str, str] | None = None
         self.hits = 0
+        # path -> the record's row in the list downloads (pages/data.list_row), kept with its
+        # page: it is made of the same inputs.
+        self.rows: dict[str, tuple[str, str]] = {}
 
     def _file(self, n: int) -> Path:
         return self.folder / f"{n}.msgpack"
@@ -205,7 +209,7 @@ class RecordPages:
         """Add the record's kept page, search document and data files to the site; False when there are none."""
         key = self.key(r)
         entry = self.old.get(r.path)
-        if key is None or not isinstance(entry, list) or len(entry) != 4 or entry[0] != key or not all(isinstance(e, str) for e in entry):
+        if key is None or not isinstance(entry, list) or len(entry) != 6 or entry[0] != key or not all(isinstance(e, str) for e in entry):
             return False
         try:
             page, document, assets = _decode(json.loads(entry[1]), entry[2], entry[3], self.kept_in.get(r.path))
@@ -214,6 +218,7 @@ class RecordPages:
         self.site.pages.append(page)
         self.site.documents.append(document)
         self.site.assets.extend(assets)
+        self.rows[r.path] = (entry[4], entry[5])
         self.new[r.path] = entry
         self.hits += 1
         return True
@@ -229,12 +234,14 @@ class RecordPages:
         made = site.pages[pages:], site.documents[documents:], site.assets[assets:]
         if key is not None and len(made[0]) == 1 and len(made[1]) == 1:
             self._made[r.path] = (key, made[0][0], made[1][0], made[2])
+            self.rows[r.path] = list_row(site, r)
 
     def save(self) -> None:
         """Write the products of the records the site has now (only when something changed)."""
         from ..warm import page_digests
 
         for path, (key, page, document, assets) in self._made.items():
+            row = self.rows[path]
             try:
                 # _encode refuses anything JSON would not give back as it was (a str subclass,
                 # a set, a number key, NaN, bytes that are not UTF-8), so what is kept comes back
@@ -244,7 +251,7 @@ class RecordPages:
                 if digest is None:
                     continue
                 text = json.dumps(head, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-                self.new[path] = [key, text, json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False), digest]
+                self.new[path] = [key, text, json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False), digest, *row]
             except (TypeError, ValueError, UnicodeDecodeError):
                 continue
         self._made.clear()
@@ -260,6 +267,13 @@ class RecordPages:
                 store.write_sealed(self._file(n), KIND, self.env, now, packed=True)
             else:
                 self._file(n).unlink(missing_ok=True)
+
+
+def list_row(site: CountySite, r: Record) -> tuple[str, str]:
+    """The record's row in the list downloads, as CSV and JSON (opendata.list_rows)."""
+    from .data import record_entry
+
+    return opendata.list_rows([record_entry(site, r)])[0]
 
 
 def _encode(page: Page, document: SearchDocument, assets: list[Asset]) -> tuple[list[Any], list[Any]]:
