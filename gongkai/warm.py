@@ -133,7 +133,7 @@ class Scanning:
         self.reader, writer = context.Pipe(duplex=False)
         try:
             with fork_handlers():
-                self.process = context.Process(target=_scan_forked, args=(wanted, writer), daemon=True)
+                self.process = context.Process(target=_scan_forked, args=(wanted, writer, self.reader), daemon=True)
                 self.process.start()
         except OSError:  # no process to be had (memory): each folder is scanned here
             self.process = None
@@ -169,13 +169,18 @@ class Scanning:
         self.process = None
 
 
-def _scan_forked(folders: list[Path], writer: Any) -> None:
+def _scan_forked(folders: list[Path], writer: Any, reader: Any) -> None:
+    # A listing is megabytes: send() blocks until the build reads it. Without its own copy of
+    # the read end, this process meets a closed pipe (and ends) when the build is gone, killed
+    # included; else it would wait for ever, holding the site lock it inherited.
+    reader.close()
     for folder in folders:
         subfolders: set[str] = set()
         try:
-            writer.send((folder, (scan(folder, subfolders), subfolders)))
+            found: Any = (scan(folder, subfolders), subfolders)
         except OSError:  # whatever it is, scan() raises it again in the build
-            writer.send((folder, None))
+            found = None
+        writer.send((folder, found))
 
 
 def stat_of(path: Path) -> Stat:

@@ -559,3 +559,51 @@ def test_feeds_whose_entries_did_not_change_are_taken_from_the_cache(builds, cap
     made.clear()
     b.same_as_cold(capsys)  # nothing new: the warm build makes none; the cold one all
     assert len(made) == len(list((b.site / "demo" / "units").glob("*/changes.xml"))) + 1
+
+
+def test_a_build_killed_while_scanning_leaves_no_process_holding_the_site_lock(tmp_path):
+    """warm.Scanning's process inherits the build's site lock. A listing is more than a pipe
+    holds, so it waits for the build to read it; killed, the build never will. The process
+    must then end (it meets a closed pipe), and free the lock, not wait for ever."""
+    import fcntl
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from tinyrepo import MAIN
+
+    folder, lock = tmp_path / "county", tmp_path / "lock"
+    for i in range(40):
+        (folder / f"unit-{i:02d}").mkdir(parents=True)
+        for j in range(100):
+            (folder / f"unit-{i:02d}" / f"record-with-a-long-name-{j:04d}.html").write_bytes(b"x")
+    script = f"""
+import fcntl, os, signal, sys, time
+sys.path.insert(0, {str(MAIN)!r})
+from pathlib import Path
+from gongkai import warm
+fd = os.open({str(lock)!r}, os.O_RDWR | os.O_CREAT)
+fcntl.flock(fd, fcntl.LOCK_EX)
+scanning = warm.Scanning([Path({str(folder)!r}), Path({str(folder)!r})])
+print(scanning.process.pid, flush=True)
+time.sleep(2)  # scanned, and waiting to send
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+    child = int(subprocess.run([sys.executable, "-c", script], timeout=120, capture_output=True, text=True).stdout)
+    fd = os.open(lock, os.O_RDWR)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                assert time.monotonic() < deadline, "the scanning process still holds the site lock"
+                time.sleep(0.1)
+    finally:
+        os.close(fd)
+        try:
+            os.kill(child, 9)  # had it stayed, it would hold the lock of a test folder for ever
+        except ProcessLookupError:
+            pass
