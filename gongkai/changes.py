@@ -261,7 +261,7 @@ def revision(
     elif om.get("withdrawn") and not nm.get("withdrawn"):
         kind = "restored"
     notes = new_notes(om, nm)
-    typo = kind == "changed" and not fields and not notes and ob.strip() != nb.strip() and is_typo(ob, nb)
+    typo = kind == "changed" and not fields and not notes and is_typo(ob, nb)
     return Revision(sha, date, message, kind, path, notes, fields, body_summary(ob, nb), reason, typo)
 
 

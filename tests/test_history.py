@@ -314,3 +314,18 @@ def test_diff_base_before_history_lists_everything(story):
     result = cli(root, "diff", "--base", "2010-01-01", "--format", "markdown")
     assert result.returncode == 0, result.stderr
     assert "本次修改涉及 4 条记录：新增 4 条。" in result.stdout  # the four records still there
+
+
+def test_a_body_edit_of_whitespace_or_a_few_characters_is_a_typo_fix_and_a_number_is_not():
+    """Revision.typo, judged from the two versions as the history reads them: what 统计 does
+    not count against a unit (an edit in place, without a note, that is_typo allows)."""
+    from gongkai.changes import revision
+
+    meta = {"title": "低保名单", "published": "2014-01-08"}
+
+    def typo(old: str, new: str) -> bool:
+        return revision(None, "village", (meta, old), (dict(meta), new), sha="0" * 40, date="2014-01-09", message="改", path="p.md").typo
+
+    assert typo("救助困难户8户。\n", "救助困难户8户。\n\n")  # a blank line at the end
+    assert typo("救助困难户8户，", "救助困难户8户。")
+    assert not typo("救助困难户8户。", "救助困难户9户。")  # a number changed: needs a note
