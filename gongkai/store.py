@@ -24,8 +24,11 @@ from typing import Any
 
 MAGIC = "gongkai-cache"
 FORMAT = 1
-# The libraries whose output ends up in what is cached (parsed YAML, rendered pages).
-PACKAGES = ("PyYAML", "mkdocs", "mkdocs-material", "Markdown", "nh3", "Jinja2", "pymdown-extensions")
+# The libraries whose output ends up in what is cached (parsed YAML, rendered pages, the
+# Atom feeds feedgen writes with lxml, the QR codes on kept pages, checks' findings, scans
+# of attachments).
+PACKAGES = ("PyYAML", "mkdocs", "mkdocs-material", "Markdown", "nh3", "Jinja2", "pymdown-extensions",
+            "feedgen", "lxml", "segno", "jsonschema", "fastjsonschema", "openpyxl", "xlrd", "pypdf")
 
 
 def cache_root(root: Path) -> Path:

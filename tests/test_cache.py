@@ -596,3 +596,20 @@ def test_a_cached_records_positions_come_from_the_entry_and_otherwise_from_the_f
         d = doc(positions)
         assert d.position(("period",)) == from_file.position(("period",)) and d._doc is not None
     assert doc([["period", 90, 9]]).position(("expense", 1, "amount")) == from_file.position(("expense", 1, "amount"))
+
+
+def test_the_code_key_follows_the_libraries_that_shape_what_is_built(monkeypatch):
+    """A new feedgen (the feeds), lxml (how it writes them) or segno (QR codes on kept pages)
+    makes every cached result a stranger, as a new MkDocs does."""
+    from gongkai import store
+
+    store.code_key.cache_clear()
+    before = store.code_key()
+    for name in ("feedgen", "lxml", "segno", "mkdocs"):
+        real = store.version
+        monkeypatch.setattr(store, "version", lambda n, name=name, real=real: "9.9.9" if n == name else real(n))
+        store.code_key.cache_clear()
+        assert store.code_key() != before, name
+        monkeypatch.setattr(store, "version", real)
+    store.code_key.cache_clear()
+    assert store.code_key() == before
