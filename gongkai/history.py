@@ -323,7 +323,7 @@ def replay(
     if isinstance(cached, dict) and isinstance(cached.get("commit"), str):
         try:
             state = decode(cached.get("state"))
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError):
             state = None  # sealed but not what this code reads: start over
         commits = _since(root, cached["commit"], sha, paths) if state is not None else None
         if commits is None:

@@ -199,6 +199,25 @@ def test_a_sealed_cache_of_the_wrong_shape_is_ignored(started, tmp_path, monkeyp
     assert reads[0] == head(root)
 
 
+def test_a_sealed_history_text_nested_too_deep_is_ignored(started, tmp_path, monkeypatch, reads):
+    """Each record's history is kept as JSON text: one that cannot be parsed (nested past
+    Python's recursion limit) makes the whole history read afresh, not a traceback."""
+    import json
+
+    root, warm = started.root, tmp_path / "warm"
+    read(root, warm, monkeypatch)
+    path = next(p for p in _cache_files(warm) if p.name.startswith("record-histories"))
+    meta = json.loads(path.read_bytes().split(b"\n", 1)[0])
+    deep = "[" * 100_000 + "]" * 100_000
+    store.write_sealed(path, meta["kind"], meta["key"], {"commit": head(root), "state": {"live": [["content/x.md", deep]], "gone": []}},
+                       packed=True)
+    started.record("meeting.md", notice("关于召开第二次村民代表会议的通知"))
+    commit(root, "改标题", "2014-02-01")
+    reads.clear()
+    assert read(root, warm, monkeypatch) == cold(root, tmp_path, monkeypatch)
+    assert reads[0] == head(root)
+
+
 def test_a_catalogue_change_relabels_the_history(started, tmp_path, monkeypatch, reads):
     """Field labels in 修订记录 come from the catalogue: a changed catalogue is a different key."""
     root, warm = started.root, tmp_path / "warm"
