@@ -267,6 +267,7 @@ CALL = """(api, [fn, ...args]) => {
   const posting = ([bytes, k]) => api.parseBucket(Uint8Array.from(bytes)).get(k);
   if (fn === 'bucket') { const p = posting(args); return p && [Array.from(api.idsOf(p.all)), Array.from(api.idsOf(p.heading))]; }
   if (fn === 'meet') return Array.from(api.idsOf(args.map(a => posting(a).all).reduce((a, b) => api.intersect(a, b))));
+  if (fn === 'ids') { const [name, ...rest] = args; return Array.from(api[name](...rest)); }
   return api[fn](...args);
 }"""
 
@@ -332,3 +333,12 @@ def test_javascript_checks_a_result_and_reads_a_query_as_python_does():
     assert got[: len(pairs)] == [relevant(text, term) for text, term in pairs]
     assert got[len(pairs) :] == [[["行政许可", False], ["许振华", False]], [["护林员", False], ["2015", False]],
                                  [["村务 监督", False]], [], [["许政〔2013〕1", True], ["许政〔2013〕1", False]]]
+
+
+def test_javascript_shows_the_newest_first_in_bundles_of_either_format():
+    """Format 2 numbers records oldest first (a new record takes the next id); format 1, left
+    by a county not rebuilt since, newest first. The page shows the newest first in both."""
+    two, one = {"meta": {"format": 2, "records": 4}}, {"meta": {"format": 1, "records": 4}}
+    assert search.FORMAT == 2
+    assert _javascript([["ids", "newestFirst", two, [0, 2, 3]], ["ids", "allIds", two],
+                        ["ids", "newestFirst", one, [0, 2, 3]], ["ids", "allIds", one]]) == [[3, 2, 0], [3, 2, 1, 0], [0, 2, 3], [0, 1, 2, 3]]

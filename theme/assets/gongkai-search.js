@@ -200,6 +200,7 @@
   var api = {
     canonical: canonical, units: units, key: key, queryKeys: queryKeys, queryIsExact: queryIsExact, bucketOf: bucketOf,
     parseBucket: parseBucket, idsOf: idsOf, intersect: intersect, contains: contains, terms: terms,
+    newestFirst: newestFirst, allIds: allIds,
   };
   if (typeof module === "object" && module.exports) module.exports = api;
   if (typeof window !== "undefined") window.gongkaiSearch = api;
@@ -350,7 +351,7 @@
       });
       var result = base;
       found[1].forEach(function (p) { result = result ? intersect(result, p.all) : p.all; });
-      var order = filters[COUNTY] && filters[COUNTY] !== src.name ? new Uint32Array(0) : result ? newestFirst(idsOf(result)) : allIds(src);
+      var order = filters[COUNTY] && filters[COUNTY] !== src.name ? new Uint32Array(0) : result ? newestFirst(src, idsOf(result)) : allIds(src);
       if (score.size) {
         var ranks = [];
         for (var i = 0; i < order.length; i++) {
@@ -364,14 +365,20 @@
   }
 
   // Record ids run oldest first (a new record takes the next id, and no other moves): the
-  // highest, the newest, come first.
-  function newestFirst(ids) {
-    return Uint32Array.from(ids).reverse();
+  // highest, the newest, come first. A bundle of format 1 (a county not rebuilt since) ran
+  // them newest first.
+  function oldestFirst(src) {
+    return (src.meta.format || 1) >= 2;
+  }
+
+  function newestFirst(src, ids) {
+    return oldestFirst(src) ? Uint32Array.from(ids).reverse() : ids;
   }
 
   function allIds(src) {
     var ids = new Uint32Array(src.meta.records);
-    for (var i = 0; i < ids.length; i++) ids[i] = ids.length - 1 - i;
+    var old = oldestFirst(src);
+    for (var i = 0; i < ids.length; i++) ids[i] = old ? ids.length - 1 - i : i;
     return ids;
   }
 
