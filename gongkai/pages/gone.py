@@ -36,6 +36,8 @@ def tombstones(site: CountySite) -> None:
     for h in site.histories.values():
         record = by_path.get(h.path)
         for rev in h.revisions[:-1] if record else []:
+            if rev.path == record.path:  # most revisions: the address it has now
+                continue
             old_url = url_of(rev.path)
             if old_url != record.url and old_url not in current:
                 moved[old_url] = record
