@@ -265,7 +265,12 @@ def _build_in_child(root: Path, site: Path) -> tuple[dict[str, float], str]:
     if proc.returncode != 0 or not proc.stdout.strip():
         print(proc.stderr, file=sys.stderr)
         raise SystemExit("the build failed")
-    return json.loads(proc.stdout.strip().splitlines()[-1]), proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    if result["status"] != 0:
+        # A build that stopped at an error published nothing: its time is no figure of a build.
+        print(proc.stderr, file=sys.stderr)
+        raise SystemExit(f"the build of {root} stopped with status {result['status']}: no figure")
+    return result, proc.stderr
 
 
 def warm_run(n: int, commits: int, repo: Path | None = None) -> dict[str, dict[str, float]]:
@@ -307,7 +312,7 @@ def warm_run(n: int, commits: int, repo: Path | None = None) -> dict[str, dict[s
             if label == added:
                 from .cache import china_today
 
-                model = sorted((root / "content" / "government" / "bench").rglob("*.md"))[2]
+                model = sorted((root / "content" / "government" / "bench").rglob("notice-*.md"))[2]
                 text = re.sub(r"(?m)^published: .*$", f"published: '{china_today()}'", model.read_text("utf-8"), count=1)
                 text = re.sub(r"(?m)^title: .*$", f"title: 关于新增公示事项的通知（{time.time_ns()}）", text, count=1)
                 text = re.sub(r"(?m)^changes:\n(  - .*\n)*", "", text, count=1)  # a new record has no corrections
@@ -316,10 +321,14 @@ def warm_run(n: int, commits: int, repo: Path | None = None) -> dict[str, dict[s
                 subprocess.run(["git", "-C", str(root), "add", str(new)], check=True, env=env)
                 subprocess.run(["git", "-C", str(root), "commit", "-qm", "新增一条记录"], check=True, env=env)
             elif label in changes:
-                record = sorted((root / "content" / "government" / "bench").rglob("*.md"))[changes[label]]
+                from .cache import china_today
+
+                # The generated notices, not records an earlier run added (their names sort first);
+                # a correction dated today, never before the record was published.
+                record = sorted((root / "content" / "government" / "bench").rglob("notice-*.md"))[changes[label]]
                 head, sep, rest = record.read_text("utf-8").partition("\n---\n")
                 head += "" if "\nchanges:" in head else "\nchanges:"
-                record.write_text(head + "\n  - {date: 2026-11-20, note: 更正一处文字}" + sep + rest + "补充说明。\n", "utf-8")
+                record.write_text(head + f"\n  - {{date: {china_today()}, note: 更正一处文字}}" + sep + rest + "补充说明。\n", "utf-8")
                 subprocess.run(["git", "-C", str(root), "commit", "-qam", "更正一条记录"], check=True, env=env)
             result, log = _build_in_child(root, site)
             figures[label] = result
