@@ -310,25 +310,11 @@ def warm_run(n: int, commits: int, repo: Path | None = None) -> dict[str, dict[s
         added = "warm, one record added"
         for label in ("cold", "warm, nothing changed", *changes, added):
             if label == added:
-                from .cache import china_today
-
-                model = sorted((root / "content" / "government" / "bench").rglob("notice-*.md"))[2]
-                text = re.sub(r"(?m)^published: .*$", f"published: '{china_today()}'", model.read_text("utf-8"), count=1)
-                text = re.sub(r"(?m)^title: .*$", f"title: 关于新增公示事项的通知（{time.time_ns()}）", text, count=1)
-                text = re.sub(r"(?m)^changes:\n(  - .*\n)*", "", text, count=1)  # a new record has no corrections
-                new = model.with_name(f"added-{time.time_ns()}.md")
-                new.write_text(text, "utf-8")
+                new = add_record(root)
                 subprocess.run(["git", "-C", str(root), "add", str(new)], check=True, env=env)
                 subprocess.run(["git", "-C", str(root), "commit", "-qm", "新增一条记录"], check=True, env=env)
             elif label in changes:
-                from .cache import china_today
-
-                # The generated notices, not records an earlier run added (their names sort first);
-                # a correction dated today, never before the record was published.
-                record = sorted((root / "content" / "government" / "bench").rglob("notice-*.md"))[changes[label]]
-                head, sep, rest = record.read_text("utf-8").partition("\n---\n")
-                head += "" if "\nchanges:" in head else "\nchanges:"
-                record.write_text(head + f"\n  - {{date: {china_today()}, note: 更正一处文字}}" + sep + rest + "补充说明。\n", "utf-8")
+                correct_record(root, changes[label])
                 subprocess.run(["git", "-C", str(root), "commit", "-qam", "更正一条记录"], check=True, env=env)
             result, log = _build_in_child(root, site)
             figures[label] = result
@@ -347,6 +333,37 @@ def warm_run(n: int, commits: int, repo: Path | None = None) -> dict[str, dict[s
         else:
             os.environ["GONGKAI_CACHE"] = old_cache
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _notices(root: Path) -> list[Path]:
+    """The notices write_county generated, not the records earlier runs added (their names sort first)."""
+    return sorted((root / "content" / "government" / "bench").rglob("notice-*.md"))
+
+
+def correct_record(root: Path, which: int) -> Path:
+    """The which-th generated notice given a correction and its note, dated today: never before
+    the record was published, whatever earlier runs did to the repository."""
+    from .cache import china_today
+
+    record = _notices(root)[which]
+    head, sep, rest = record.read_text("utf-8").partition("\n---\n")
+    head += "" if "\nchanges:" in head else "\nchanges:"
+    record.write_text(head + f"\n  - {{date: {china_today()}, note: 更正一处文字}}" + sep + rest + "补充说明。\n", "utf-8")
+    return record
+
+
+def add_record(root: Path) -> Path:
+    """A new notice published today beside the generated ones (a copy of one, with a new title
+    and no corrections); returns its path."""
+    from .cache import china_today
+
+    model = _notices(root)[2]
+    text = re.sub(r"(?m)^published: .*$", f"published: '{china_today()}'", model.read_text("utf-8"), count=1)
+    text = re.sub(r"(?m)^title: .*$", f"title: 关于新增公示事项的通知（{time.time_ns()}）", text, count=1)
+    text = re.sub(r"(?m)^changes:\n(  - .*\n)*", "", text, count=1)  # a new record has no corrections
+    new = model.with_name(f"added-{time.time_ns()}.md")
+    new.write_text(text, "utf-8")
+    return new
 
 
 def _folder_floor(county: Path, scratch: Path) -> None:
