@@ -166,6 +166,7 @@ _ODD = re.compile(
     rf"|(?P<space>[{_SPACES}])|(?P<hyphen>[{_HYPHENS}])|(?P<dot>[{_DOTS}])"
 )
 _CANON = {"x": "X", "space": " ", "hyphen": "-", "dot": "."}
+_MOST_GROUPS = 24
 _S = r"[ \-.]"  # separators inside a grouped number (after normalisation)
 # Not the continuation of a grouped number: no digit and hyphen or dot, no 4-digit group and
 # space before it ("0374-3312000 138 0013 8000" still holds a mobile number).
@@ -183,12 +184,14 @@ _CANDIDATE = re.compile(
     # card number only when its digits are spaced one by one. Only looked
     # at (zero width), so a run that is no identity number is not used up: a card or a
     # mobile number later in it is still found.
-    rf"|{_ALONE}(?=(?P<groups>[0-9]+(?:{_S}[0-9]+)+[Xx]?)(?![0-9]))"
+    # The groups are looked at up to _MOST_GROUPS (a number has at most 19 digits): a line of
+    # thousands of spaced digits would otherwise be read to its end from each of its digits.
+    rf"|{_ALONE}(?=(?P<groups>[0-9]+(?:{_S}[0-9]+){{1,{_MOST_GROUPS}}}[Xx]?)(?![0-9]))"
 )
 _GROUP = re.compile(r"[0-9]+[Xx]?")
 # A run of 11 or more digits that goes on after a separator (41102319800101 1237): the
 # candidate pattern takes the run whole, so the split it may be part of is looked at here.
-_GROUPS_AT = re.compile(rf"[0-9]+(?:{_S}[0-9]+)+[Xx]?(?![0-9])")
+_GROUPS_AT = re.compile(rf"[0-9]+(?:{_S}[0-9]+){{1,{_MOST_GROUPS}}}[Xx]?(?![0-9])")
 _SPACED = re.compile(rf"[0-9](?:{_S}[0-9])+[Xx]?")
 # What is not a digit of the number in a match's original text: separators and invisibles.
 _NOT_NUMBER = re.compile(rf"[ \-.{_SPACES}{_HYPHENS}{_DOTS}{INVISIBLE}]")
@@ -285,7 +288,7 @@ def _classify(t: str, m: re.Match[str]) -> tuple[str, int, int] | None:
             return (kind, start, end) if kind else None
         return None
     if group == "groups":
-        return _grouped(m.group(group), start)
+        return _grouped(m.group(group), start, _run_begins(t, start))
     digits = _NOT_DIGIT.sub("", m.group(group))
     if group == "mobile":
         return MOBILE, start, end
@@ -297,9 +300,20 @@ def _classify(t: str, m: re.Match[str]) -> tuple[str, int, int] | None:
     return (kind, start, end) if kind else None
 
 
-def _grouped(run: str, start: int) -> tuple[str, int, int] | None:
+def _run_begins(t: str, start: int) -> bool:
+    """True when no group of digits comes just before start (a digit, then one separator)."""
+    return not (start >= 2 and t[start - 1] in " -." and t[start - 2] in _ASCII_DIGITS)
+
+
+# Digits spaced out one by one: at most 19 of them, one separator between two.
+_MOST_SPACED = 2 * 19
+
+
+def _grouped(run: str, start: int, begins: bool = True) -> tuple[str, int, int] | None:
     """The number a grouped run holds: an identity number made of its first groups, or an
-    old identity number or a card number whose digits are spaced out one by one (6 2 2 2 …)."""
+    old identity number or a card number whose digits are spaced out one by one (6 2 2 2 …),
+    the whole run (begins: nothing of it before start; the run is cut at _MOST_GROUPS, so a
+    longer one is no such number) and not the tail of a longer one."""
     digits = ""
     for g in _GROUP.finditer(run):
         digits += g.group()
@@ -307,7 +321,7 @@ def _grouped(run: str, start: int) -> tuple[str, int, int] | None:
             if len(digits) == 18 and is_id18(digits):
                 return ID18, start, start + g.end()
             break
-    if _SPACED.fullmatch(run):
+    if begins and len(run) <= _MOST_SPACED and _SPACED.fullmatch(run):
         # Not a mobile number: eleven single digits in a row of counts start 13… too often.
         digits = _NOT_DIGIT.sub("", run)
         if len(digits) == 15 and is_id15(digits):
@@ -340,7 +354,7 @@ def find(text: str) -> list[Match]:
             found = _classify(t, m)
             if found is None and m.lastgroup == "run":
                 rest = _GROUPS_AT.match(t, m.start("run"))
-                found = _grouped(rest.group(), rest.start()) if rest else None
+                found = _grouped(rest.group(), rest.start(), _run_begins(t, rest.start())) if rest else None
             if found is None:
                 continue
             kind, start, stop = found

@@ -565,3 +565,25 @@ def test_an_identity_number_split_after_a_long_first_group_is_found(cut):
         found = pii.find(text)
         assert [(m.kind, m.masked) for m in found] == [("id18", ID[:6] + "********" + ID[-4:])], repr(text)
         assert text[found[0].start:found[0].end] == f"{ID[:cut]}{sep}{ID[cut:]}"
+
+
+@pytest.mark.parametrize("text", ["1 " * 4000, "１　" * 4000, "12 " * 3000, "1-1 " * 2000])
+def test_a_long_line_of_spaced_digits_holds_no_number_at_its_tail(text):
+    """Digits spaced one by one are a number only as a whole run: the last fifteen of
+    thousands (111111 111111 111 is a valid old identity number) are not one."""
+    assert pii.find(text) == []
+
+
+def test_grouped_runs_are_looked_at_a_bounded_way_ahead():
+    """Each digit of a long spaced line starts a candidate; reading the run to its end from
+    each made the scan quadratic (8,000 characters: 4 s; 60,000: minutes). The look-ahead
+    stops after _MOST_GROUPS groups, which still holds every number (at most 19 digits)."""
+    line = "1 " * 4000
+    longest = max(len(m.group("groups") or "") for m in pii._CANDIDATE.finditer(line))
+    assert longest <= 2 * (pii._MOST_GROUPS + 1)
+    rest = pii._GROUPS_AT.match("12345678901 " * 500)
+    assert rest is not None and len(rest.group()) <= 12 * (pii._MOST_GROUPS + 1)
+    # What the groups are looked at for is still found: an identity number in its first
+    # groups however many follow, a card number spaced one by one.
+    assert [m.kind for m in pii.find("411023 19800101 1237 " + "5 " * 100)] == [pii.ID18]
+    assert [m.kind for m in pii.find("卡号 6 2 2 2 0 2 1 2 3 4 5 6 7 8 9 0 1 2 8")] == [pii.BANKCARD]
