@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import html
 import os
 import re
 import sys
@@ -492,6 +493,51 @@ def _add(findings: Findings, m: Match, file: str, line: int, column: int, field:
     )
 
 
+# What a line of the body shows once rendered, as far as numbers go: HTML comments and tags
+# vanish, character references (&#52; &nbsp; &shy;) become their characters, and Markdown's
+# emphasis and code marks around digits vanish (411023**19800101**1237 shows one number).
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)")
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+_MARKS = re.compile(r"[*_~`]+")
+_MAY_HIDE = re.compile(r"[<&*_~`]")
+
+
+def _as_shown(line: str) -> str:
+    return _MARKS.sub("", html.unescape(_TAG.sub("", _COMMENT.sub("", line))))
+
+
+def _hidden_by_markup(body: str) -> Iterator[tuple[Match, int]]:
+    """Numbers that the body's markup splits or encodes in its source and that show whole on
+    the page (find reads the source): each with its 0-based line."""
+    for i, line in enumerate(body.split("\n")):
+        if not _MAY_HIDE.search(line):
+            continue
+        shown = _as_shown(line)
+        if shown == line:
+            continue
+        seen = Counter(_NOT_NUMBER.sub("", m.text) for m in find(line))
+        for m in find(shown):
+            digits = _NOT_NUMBER.sub("", m.text)
+            if seen[digits]:
+                seen[digits] -= 1  # found in the source too: reported there
+            else:
+                yield m, i
+
+
+def _add_hidden(findings: Findings, m: Match, file: str, line: int) -> None:
+    findings.add(
+        CODES[m.kind],
+        file,
+        f"发现未遮挡的{KIND_ZH[m.kind]} {_shown(m)}…（已隐去）：这一行中的 HTML 字符、注释、标签或加粗等标记"
+        "在网页上会显示成完整号码",
+        line=line,
+        column=1,
+        field="",
+        hint=f"请删去号码中的标记，直接写成遮挡形式：{m.masked}（python build.py fix 不改写带标记的号码）",
+        severity=ERROR,
+    )
+
+
 def _placed(text: str, matches: list[Match]) -> Iterator[tuple[Match, int, int]]:
     """Each match with its 0-based line and 1-based column, counting lines only once."""
     line = pos = line_start = 0
@@ -535,6 +581,8 @@ def scan_record(record: Record, root: Path, findings: Findings) -> None:
     if is_markdown and record.body:
         for m, i, col in _placed(record.body, find(record.body)):
             _add(findings, m, record.path, record.body_line + i, col, "", record.path)
+        for m, i in _hidden_by_markup(record.body):
+            _add_hidden(findings, m, record.path, record.body_line + i)
     for name in _attachments(record, root, findings):
         if name.lower().endswith(TEXT_SUFFIXES):
             scan_attachment(root, name, findings)

@@ -335,6 +335,39 @@ def test_masked_record_has_no_findings(repo):
     assert _scan(repo, path) == []
 
 
+HIDDEN_BY_MARKUP = f"""\
+---
+catalogue: notice
+title: 2013年低保对象公示
+published: 2014-01-08
+---
+王桂兰 {"".join(f"&#{ord(c)};" for c in ID)}
+王会计 138<!-- -->0013<!-- -->8000
+{ID[:6]}&nbsp;{ID[6:14]}&nbsp;{ID[14:]}
+{ID[:6]}**{ID[6:14]}**{ID[14:]}
+电话 <b>138</b>0013<i>8000</i>，另见 `{MOBILE}`
+已遮挡：{ID[:6]}********{ID[-4:]}，138\\*\\*\\*\\*8000，**{ID[:6]}********{ID[-4:]}**
+"""
+
+
+def test_numbers_the_page_shows_whole_though_markup_splits_them_in_the_file(repo):
+    """The body is Markdown: a character reference, an HTML comment or tag, or bold inside
+    a number hides it from a reader of the file, not from a reader of the page."""
+    path = repo.record("hidden.md", HIDDEN_BY_MARKUP)
+    found = [(f.code, f.line, f.column) for f in _scan(repo, path)]
+    assert found == [
+        ("pii-mobile", 10, 34),  # the code span: found in the file as it is
+        ("pii-id-number", 6, 1),
+        ("pii-mobile", 7, 1),
+        ("pii-id-number", 8, 1),
+        ("pii-id-number", 9, 1),
+        ("pii-mobile", 10, 1),
+    ]  # and nothing in the masks of line 11
+    hidden = [f for f in _scan(repo, path) if f.column == 1]
+    assert all("在网页上会显示成完整号码" in f.message and ID not in f.message + f.hint for f in hidden)
+    assert hidden[0].hint.startswith("请删去号码中的标记，直接写成遮挡形式：410102********1234")
+
+
 def test_yaml_record_body_lines_point_inside_the_block(repo):
     text = f"catalogue: notice\ntitle: 通知\npublished: 2014-01-08\nbody: |\n  第一段。\n\n  联系人 {MOBILE}。\n"
     path = repo.record("notice.yml", text)
