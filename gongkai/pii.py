@@ -909,25 +909,32 @@ def _expand(root: Path, paths: Iterable[Path | str]) -> Iterator[tuple[Path, str
             yield p, name
 
 
-def fix_files(root: Path, paths: list[Path]) -> int:
-    """Rewrite files with every unmasked number masked and nothing else changed; return how many were masked."""
+def fix_files(root: Path, paths: list[Path], refused: list[str] | None = None) -> int:
+    """Rewrite files with every unmasked number masked and nothing else changed; return how
+    many were masked. `refused` gets the name of each file that could not be rewritten."""
     total = 0
+    refused = [] if refused is None else refused
+
+    def refuse(name: str, why: str) -> None:
+        print(f"{name}：{why}", file=sys.stderr)
+        refused.append(name)
+
     for path, name in _expand(root, paths):
         if path.is_symlink() or not path.is_file():
-            print(f"{name}：找不到这个文件（或它是符号链接），没有修改", file=sys.stderr)
+            refuse(name, "找不到这个文件（或它是符号链接），没有修改")
             continue
         if not path.name.lower().endswith(RECORD_SUFFIXES + TEXT_SUFFIXES):
-            print(f"{name}：只能处理记录和文本附件（{'、'.join(TEXT_SUFFIXES)}），没有修改", file=sys.stderr)
+            refuse(name, f"只能处理记录和文本附件（{'、'.join(TEXT_SUFFIXES)}），没有修改")
             continue
         data = path.read_bytes()
         bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
         text, encoding = _decode(data[len(bom) :])
         if bom + text.encode(encoding) != data:
-            print(f"{name}：文件编码无法原样保存，没有修改；请手工遮挡", file=sys.stderr)
+            refuse(name, "文件编码无法原样保存，没有修改；请手工遮挡")
             continue
         result = mask_file_text(text, path.suffix)
         if result is None:
-            print(f"{name}：遮挡后 YAML 的内容会改变，没有修改；请按 check 的提示手工遮挡", file=sys.stderr)
+            refuse(name, "遮挡后 YAML 的内容会改变，没有修改；请按 check 的提示手工遮挡")
             continue
         masked, matches = result
         if not matches:

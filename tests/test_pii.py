@@ -468,9 +468,18 @@ def test_fix_refuses_when_the_yaml_would_read_differently(repo, capsys):
     text = "catalogue: notice\ntitle: 通知\npublished: 2014-01-08\ncontact: 卡号 6222 0212 3456\n  7890 128\n"
     path = repo.record("folded.yml", text)
     assert [f.code for f in _scan(repo, path)] == ["pii-bank-card"]
-    assert pii.fix_files(repo.root, [Path(path)]) == 0
+    refused = []
+    assert pii.fix_files(repo.root, [Path(path)], refused) == 0
     assert (repo.root / path).read_text("utf-8") == text
     assert "没有修改" in capsys.readouterr().err
+    assert refused == [path]
+    # The command says so by its exit status too, as the check's hint sends clerks to it.
+    from gongkai.cli import main
+
+    assert main(["--root", str(repo.root), "fix", "--mask", path]) == 1
+    assert "请手工遮挡" in capsys.readouterr().err.splitlines()[-1]
+    a = repo.record("a.md", notice(extra=f"contact: {MOBILE}\n"))
+    assert main(["--root", str(repo.root), "fix", "--mask", a]) == 0
 
 
 def test_fix_leaves_other_files_alone(repo, capsys):
