@@ -134,6 +134,9 @@ def _classify_long(d: str) -> str | None:
 
 
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
+# A currency unit after a number: a sum of money, not a phone number. After a space only
+# as a word of its own (13803741234 元宝村 is a phone number and a village).
+_AMOUNT_AFTER = re.compile(r"(?:元|万|亿|美元|港元)| (?:元|万元|亿元|美元|港元)(?![\u3400-\u9fff])")
 
 # --- finding numbers in text --------------------------------------------------------------
 
@@ -281,7 +284,8 @@ def _classify(t: str, m: re.Match[str]) -> tuple[str, int, int] | None:
         if _decimal_next_to(t, start, end):
             return None
         if n == 11:
-            return (MOBILE, start, end) if _MOBILE.fullmatch(run) else None
+            # 13500000000元 is an amount (fix would otherwise mask the sum away).
+            return (MOBILE, start, end) if _MOBILE.fullmatch(run) and not _AMOUNT_AFTER.match(t, end) else None
         if (n == 13 and run.startswith("86")) or (n == 15 and run.startswith("0086")):
             return (MOBILE, end - 11, end) if _MOBILE.fullmatch(run, n - 11) else None
         if 16 <= n <= 19:

@@ -629,3 +629,14 @@ def test_grouped_runs_are_looked_at_a_bounded_way_ahead():
     # groups however many follow, a card number spaced one by one.
     assert [m.kind for m in pii.find("411023 19800101 1237 " + "5 " * 100)] == [pii.ID18]
     assert [m.kind for m in pii.find("卡号 6 2 2 2 0 2 1 2 3 4 5 6 7 8 9 0 1 2 8")] == [pii.BANKCARD]
+
+
+@pytest.mark.parametrize("text", ["总投资13500000000元", "项目总额 15320130001 元", "共计13800000000万", "13900000000亿元"])
+def test_eleven_digits_before_a_currency_unit_are_a_sum_not_a_mobile(text):
+    assert pii.find(text) == []
+    assert pii.mask_text(text) == text
+
+
+def test_a_mobile_next_to_other_text_is_still_found():
+    assert [m.kind for m in pii.find("王会计13803741234，元旦后联系")] == [pii.MOBILE]
+    assert [m.kind for m in pii.find("电话：13803741234 元宝村")] == [pii.MOBILE]
