@@ -290,8 +290,9 @@ def _classify(t: str, m: re.Match[str]) -> tuple[str, int, int] | None:
             return (MOBILE, end - 11, end) if _MOBILE.fullmatch(run, n - 11) else None
         if 16 <= n <= 19:
             kind = _classify_long(run)
-            return (kind, start, end) if kind else None
-        return None
+            if kind:
+                return kind, start, end
+        return (BANKCARD, start, end) if 12 <= n <= 25 and _account_before(t, start) else None
     if group == "groups":
         return _grouped(m.group(group), start, _run_begins(t, start))
     digits = _NOT_DIGIT.sub("", m.group(group))
@@ -302,7 +303,20 @@ def _classify(t: str, m: re.Match[str]) -> tuple[str, int, int] | None:
     if digits[-1] in "Xx":
         return (ID18, start, end) if is_id18(digits) else None
     kind = _classify_long(digits) if 16 <= len(digits) <= 19 else None
+    if kind is None and digits.isdigit() and _account_before(t, start):
+        kind = BANKCARD
     return (kind, start, end) if kind else None
+
+
+# What names the number after it a person's card or passbook: then any 12 to 25 digits are
+# one, Luhn or not (一卡通 and passbook numbers are often no card numbers; the 2025
+# subsidy-list case leaked them). Not 账号/账户 alone: a unit's account is published on
+# purpose, for payments (the labelled set holds one).
+_ACCOUNT_BEFORE = re.compile(r"(?:卡号|一卡通|存折|折号|银行卡|社保卡)(?:账号|帐号)?(?:号码?)?(?:为|是)?[：:\s]*$")
+
+
+def _account_before(t: str, start: int) -> bool:
+    return _ACCOUNT_BEFORE.search(t, max(0, start - 12), start) is not None
 
 
 def _run_begins(t: str, start: int) -> bool:

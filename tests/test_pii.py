@@ -640,3 +640,16 @@ def test_eleven_digits_before_a_currency_unit_are_a_sum_not_a_mobile(text):
 def test_a_mobile_next_to_other_text_is_still_found():
     assert [m.kind for m in pii.find("王会计13803741234，元旦后联系")] == [pii.MOBILE]
     assert [m.kind for m in pii.find("电话：13803741234 元宝村")] == [pii.MOBILE]
+
+
+@pytest.mark.parametrize("text", ["一卡通账号6228480012345670", "银行卡号：6228 4800 1234 5670", "存折号 123456789012",
+                                  "一卡通为 62284800123456789012345", "社保卡号: 1234567890123456789"])
+def test_a_number_named_a_persons_card_or_passbook_is_one_luhn_or_not(text):
+    (m,) = pii.find(text)
+    assert m.kind == pii.BANKCARD and m.masked.endswith(m.text[-4:]) and set(m.masked[:-4]) == {"*"}
+
+
+@pytest.mark.parametrize("text", ["项目编号6228480012345670", "卡号 1234567", "文号 123456789012345678901",
+                                  "对公账号 41001500510050201234", "非税收入账户：4100 1500 5100 5020 1234"])
+def test_other_long_numbers_stay_unflagged(text):
+    assert pii.find(text) == []
