@@ -308,6 +308,10 @@ def report(
         schema = error.schema if isinstance(error.schema, dict) else {}
         name = str(path[-1]) if path else ""
         title = _title(schema, name)
+        if path and isinstance(path[-1], int) and not isinstance(path[-1], bool):
+            # A list item: the clerk counts rows from 1 (the finding's label says 第13行 too).
+            row = f"第{path[-1] + 1}行"
+            title = f"{schema['title']}·{row}" if schema.get("title") else row
         hint = schema.get("x-hint", "") if isinstance(schema, dict) else ""
         severity = ERROR
         if keyword == "required":

@@ -550,3 +550,13 @@ def test_a_unknown_township_after_a_duplicate_unit_is_reported_at_its_own_line(r
     repo.write("content/counties/demo.yml", text)
     found = {f.code: (f.line, f.field) for f in repo.findings("content/counties/demo.yml")}
     assert found["unit-township-unknown"] == (text.splitlines().index("    township: nosuch") + 1, "units[3].township")
+
+
+def test_a_list_row_of_the_wrong_shape_is_named_by_its_row_counted_from_one(repo):
+    """A row written as a list where the table wants fields: the message names 第2行, as the
+    finding's label does, not the 0-based index 1."""
+    text = BALANCED_LEDGER.replace("  - {subject: 上级转移支付, amount: 5000.00}", "  - {subject: 上级转移支付, amount: 5000.00}\n  - [利息, 12.00]", 1)
+    path = repo.record("row.md", text)
+    (f,) = [f for f in repo.findings(path) if f.code == "field-type"]
+    assert f.field == "income[1]"
+    assert f.message.startswith("「第2行」应填字段组") and "「1」" not in f.message
