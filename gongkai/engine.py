@@ -20,7 +20,8 @@ from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from jinja2 import FileSystemBytecodeCache
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.plugins import BasePlugin
@@ -106,11 +107,13 @@ class GongkaiPages(BasePlugin):
             # Compiling the ~40 templates (Material's and theme/) was a tenth of a one-record
             # build. Jinja keeps their compiled code by name and checks it against a hash of the
             # template's source, so a changed template is compiled again.
-            try:
-                self.templates_cache.mkdir(parents=True, exist_ok=True)
-                env.bytecode_cache = FileSystemBytecodeCache(str(self.templates_cache))
-            except OSError:
-                pass  # compiled as without it
+            key = store.signing_key(self.templates_cache.parent.parent)  # the cache folder
+            if key is not None:
+                try:
+                    self.templates_cache.mkdir(parents=True, exist_ok=True)
+                    env.bytecode_cache = SignedBytecodeCache(self.templates_cache, key)
+                except OSError:
+                    pass  # compiled as without it
         return env
 
     def cache_block(self, name: str, base_url: str, caller: Any) -> str:
@@ -259,6 +262,50 @@ class _QuietDirty(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return "dirty" not in str(record.msg)
+
+
+class SignedBytecodeCache(BytecodeCache):
+    """Jinja's compiled templates kept between builds, each file signed (HMAC-SHA256) with
+    this machine's key (store.signing_key).
+
+    Jinja's own FileSystemBytecodeCache loads whatever its files hold with marshal, which is
+    code: a cache folder restored in CI from another branch could have run its own code in
+    the build and written its own pages. A file whose signature does not hold (made on
+    another machine, damaged, forged) is ignored and the template compiled again."""
+
+    def __init__(self, folder: Path, key: bytes):
+        self.folder = folder
+        self.key = key
+
+    def _path(self, bucket: Bucket) -> Path:
+        return self.folder / f"{bucket.key}.signed"
+
+    def _signature(self, body: bytes) -> bytes:
+        import hashlib
+        import hmac
+
+        return hmac.new(self.key, body, hashlib.sha256).digest()
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        import hmac
+
+        try:
+            data = store.read_file(self._path(bucket), 16 << 20)
+        except OSError:
+            return
+        signature, body = data[:32], data[32:]
+        if len(signature) == 32 and hmac.compare_digest(signature, self._signature(body)):
+            bucket.bytecode_from_string(body)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        body = bucket.bytecode_to_string()
+        path = self._path(bucket)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_bytes(self._signature(body) + body)
+            tmp.replace(path)
+        except OSError:
+            tmp.unlink(missing_ok=True)  # compiled again next time
 
 
 def _templates_cache(root: Path) -> Path | None:

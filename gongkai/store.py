@@ -86,15 +86,67 @@ def active() -> bool:
     return not _off
 
 
+# No cache file is larger (the kept record pages of a county: 90 MB at 10,000 records).
+MAX_FILE = 1 << 30
+
+
+def read_file(path: Path, limit: int = MAX_FILE) -> bytes:
+    """A cache file's bytes. Raises OSError for anything but a regular file of at most
+    `limit` bytes: a cache folder restored or shared from elsewhere may hold a named pipe
+    (reading it would wait for ever), a device such as /dev/zero or a huge file (reading it
+    would fill the memory), and none of them is ours."""
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a pipe opens at once, and is refused below
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(f"not a regular file: {path}")
+        if st.st_size > limit:
+            raise OSError(f"larger than {limit} bytes: {path}")
+        data = f.read(limit + 1)
+        if len(data) > limit:
+            raise OSError(f"larger than {limit} bytes: {path}")
+        return data
+
+
+def signing_key(cache: Path) -> bytes | None:
+    """This machine's key for what the cache keeps that is code (Jinja's compiled templates):
+    32 random bytes in the user's config folder (XDG_CONFIG_HOME, else ~/.config; gongkai/),
+    never in the cache folder. A seal's checksum only catches damage; a cache folder
+    restored from another branch in CI could carry code written to fit it. Such code is
+    signed with this key and run only when the signature holds: a restored folder, made
+    elsewhere, is recompiled. None when the key can be neither read nor made."""
+    folder = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "gongkai"
+    path = folder / "cache-signing-key"
+    try:
+        if path.resolve().is_relative_to(cache.resolve()):
+            return None  # a cache folder set up inside the config folder: the key would travel with it
+        try:
+            key = read_file(path, 64)
+            if len(key) == 32:
+                return key
+        except FileNotFoundError:
+            pass
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".cache-signing-key.{os.getpid()}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(os.urandom(32))
+        os.replace(tmp, path)
+        key = read_file(path, 64)  # another process may have written its own in between: one key for all
+        return key if len(key) == 32 else None
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
 def read_sealed(path: Path, kind: str, key: str, *, packed: bool = False) -> Any | None:
     """The body of a sealed file made for this kind and key; None when absent or untrustworthy.
     `packed`: the body is msgpack (write_sealed's `packed`), not JSON."""
     if _off:
         return None
     try:
-        with open(path, "rb") as f:
-            header_line = f.readline()
-            body = f.read()
+        header_line, _, body = read_file(path).partition(b"\n")
         header = json.loads(header_line)
         if not (
             isinstance(header, dict)

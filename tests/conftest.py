@@ -20,3 +20,11 @@ def _fresh_document_cache(tmp_path_factory):
     import os
 
     os.environ["GONGKAI_CACHE"] = str(tmp_path_factory.mktemp("gongkai-cache"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_config_folder(tmp_path_factory):
+    """The machine's cache-signing key (store.signing_key) is made in a folder of the run's own."""
+    import os
+
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("config"))
