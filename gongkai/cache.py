@@ -58,6 +58,7 @@ from typing import Any
 
 import msgpack
 
+from . import store
 from .findings import Finding
 
 FORMAT = 1
@@ -579,9 +580,12 @@ class RecordCache:
     def _read_file(self, name: str, path: Path) -> Any:
         """The contents of one cache file; None when there is none, False when it is not to be trusted."""
         try:
-            data = path.read_bytes()
-        except OSError:
+            data = store.read_file(path)
+        except FileNotFoundError:
             return None
+        except OSError as exc:  # not a file of ours (a pipe, a device, too large): rewritten
+            self.ignored.append(f"{path.name}: {exc}")
+            return False
         payload, why = self._verified(data, name)
         if why:
             self.ignored.append(f"{path.name}: {why}")

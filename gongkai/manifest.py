@@ -40,6 +40,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, redirect_stderr
@@ -492,7 +493,7 @@ def _comparable(rel: str, data: bytes) -> bytes:
         if rel.endswith(".gz"):
             try:
                 data = gzip.decompress(data)
-            except (OSError, EOFError):
+            except (OSError, EOFError, zlib.error):  # damaged: compared as it is (and differs)
                 return data
         return re.sub(rb"\s*<lastmod>[^<]*</lastmod>", b"", data)
     return data

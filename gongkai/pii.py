@@ -29,6 +29,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from . import store
 from .chars import INVISIBLE, INVISIBLE_BMP, invisible_note
 from .findings import ERROR, WARNING, Findings
 from .model import Record
@@ -754,7 +755,6 @@ def _document_cache(path: Path, kind: str) -> dict[str, Any]:
     written is only slower.
     """
     import hashlib
-    import json
 
     global _VERSION
     if _VERSION is None:
@@ -764,20 +764,14 @@ def _document_cache(path: Path, kind: str) -> dict[str, Any]:
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "gongkai"
     )
     entry = Path(base) / "documents" / _VERSION / f"{digest}-{kind}.json"
-    try:
-        cached = json.loads(entry.read_text("utf-8"))
-        if isinstance(cached, dict) and isinstance(cached.get("found"), list):
-            return cached
-    except (OSError, ValueError):
-        pass
+    # Sealed (store.py) like every cache file: a forged entry saying an attachment holds no
+    # numbers would let one through the check.
+    key = f"{_VERSION}:{digest}:{kind}"
+    cached = store.read_sealed(entry, "document-scan", key)
+    if isinstance(cached, dict) and isinstance(cached.get("found"), list):
+        return cached
     result = _scan_document(path, kind)
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        tmp = entry.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(result, ensure_ascii=False), "utf-8")
-        tmp.replace(entry)
-    except OSError:
-        pass
+    store.write_sealed(entry, "document-scan", key, result)
     return result
 
 

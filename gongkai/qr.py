@@ -21,10 +21,13 @@ import io
 import json
 import os
 import re
+import zlib
 from pathlib import Path
 
 import segno
 from markupsafe import Markup
+
+from . import store
 
 ERROR, MASK, BORDER = "m", 2, 2
 _KEY = f"segno-{segno.__version__}-{ERROR}-{MASK}-{BORDER}"
@@ -70,10 +73,10 @@ def codes(urls: list[str], name: str = "site", keep: list[str] | None = None) ->
         return {u: Markup(drawn[u]) for u in urls}
     path = _cache_file(name)
     try:
-        cached = json.loads(gzip.decompress(path.read_bytes()))
+        cached = json.loads(gzip.decompress(store.read_file(path)))
         if not isinstance(cached, dict):
             cached = {}
-    except (OSError, ValueError, EOFError):
+    except (OSError, ValueError, EOFError, zlib.error):  # a damaged gzip stream raises zlib.error
         cached = {}
     missing = [u for u in wanted if not (isinstance(cached.get(u), str) and _SHAPE.fullmatch(cached[u]))]
     for url in missing:

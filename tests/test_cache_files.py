@@ -1,0 +1,76 @@
+"""Cache files are data from elsewhere: what is not a file of ours is passed over, never
+waited on, read whole into memory or believed (store.read_file, store.read_sealed)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from gongkai import manifest, pii, store
+from gongkai.cache import RecordCache
+
+
+def odd_files(tmp_path: Path) -> dict[str, Path]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # reading it would wait for a writer for ever
+    zero = tmp_path / "zero"
+    zero.symlink_to("/dev/zero")  # reading it would fill the memory
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    return {"pipe": fifo, "device": zero, "folder": folder}
+
+
+@pytest.mark.parametrize("kind", ["pipe", "device", "folder"])
+def test_read_file_refuses_what_is_no_regular_file(tmp_path, kind):
+    with pytest.raises(OSError):
+        store.read_file(odd_files(tmp_path)[kind])
+    assert store.read_sealed(odd_files_again(tmp_path, kind), "k", "key") is None
+
+
+def odd_files_again(tmp_path: Path, kind: str) -> Path:
+    return odd_files(tmp_path / f"again-{kind}")[kind]
+
+
+def test_read_file_refuses_a_file_over_its_limit(tmp_path):
+    big = tmp_path / "big"
+    with open(big, "wb") as f:
+        f.truncate(2048)  # sparse: its size is what counts
+    with pytest.raises(OSError):
+        store.read_file(big, 1024)
+    assert store.read_file(big, 4096) == b"\0" * 2048
+
+
+@pytest.mark.parametrize("kind", ["pipe", "device"])
+def test_the_record_cache_rewrites_a_shard_that_is_no_file(tmp_path, kind):
+    cache = RecordCache(tmp_path / "records")
+    path = odd_files(tmp_path)[kind]
+    assert cache._read_file("shard", path) is False
+    assert cache.ignored and cache.ignored[-1].startswith(path.name)
+
+
+def test_verify_compares_a_damaged_gzip_sitemap_as_it_is():
+    data = bytearray(gzip.compress(b"<urlset>" + b"<url><loc>https://example.org/a/</loc></url>" * 200 + b"</urlset>"))
+    data[len(data) // 2] ^= 1  # inside the deflate stream: zlib.error, not OSError
+    rel = next(r for r in manifest.SITEMAPS if r.endswith(".gz"))
+    assert manifest._comparable(rel, bytes(data)) == bytes(data)
+
+
+def test_a_forged_scan_of_an_attachment_is_not_believed(tmp_path, monkeypatch):
+    """The scan of an attachment is kept by its bytes' hash; an entry that says it holds no
+    numbers, written there by someone else, must not let its numbers through."""
+    from openpyxl import Workbook
+
+    monkeypatch.setenv("GONGKAI_CACHE", str(tmp_path / "cache"))
+    book = Workbook()
+    book.active.append(["王金锁", "410102199001011234"])
+    sheet = tmp_path / "list.xlsx"
+    book.save(sheet)
+    assert [row[1] for row in pii._document_cache(sheet, "xlsx")["found"]] == [pii.ID18]
+    (entry,) = (tmp_path / "cache" / "documents").rglob("*.json")
+    entry.write_text(json.dumps({"found": []}), "utf-8")  # the old, unsealed format
+    assert [row[1] for row in pii._document_cache(sheet, "xlsx")["found"]] == [pii.ID18]
