@@ -137,7 +137,7 @@ def _classify_long(d: str) -> str | None:
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
 # A currency unit after a number: a sum of money, not a phone number. After a space only
 # as a word of its own (13803741234 元宝村 is a phone number and a village).
-_AMOUNT_AFTER = re.compile(r"(?:元|万|亿|美元|港元)| (?:元|万元|亿元|美元|港元)(?![\u3400-\u9fff])")
+_AMOUNT_AFTER = re.compile(r"(?:元|万元|亿元|美元|港元|[万亿](?![\u3400-\u9fff]))| (?:元|万元|亿元|美元|港元)(?![\u3400-\u9fff])")
 
 # --- finding numbers in text --------------------------------------------------------------
 
@@ -282,6 +282,8 @@ def _classify(t: str, m: re.Match[str]) -> tuple[str, int, int] | None:
             return ID15, start, end
         if n == 18 and is_id18(run):
             return ID18, start, end  # identity numbers are checked strictly enough to ignore a decimal point
+        if 12 <= n <= 25 and _account_before(t, start):
+            return BANKCARD, start, end  # named a card: 卡号：8612345678901 is no mobile number either
         if _decimal_next_to(t, start, end):
             return None
         if n == 11:
@@ -291,11 +293,10 @@ def _classify(t: str, m: re.Match[str]) -> tuple[str, int, int] | None:
             return (MOBILE, end - 11, end) if _MOBILE.fullmatch(run, n - 11) else None
         if 16 <= n <= 19:
             kind = _classify_long(run)
-            if kind:
-                return kind, start, end
-        return (BANKCARD, start, end) if 12 <= n <= 25 and _account_before(t, start) else None
+            return (kind, start, end) if kind else None
+        return None
     if group == "groups":
-        return _grouped(m.group(group), start, _run_begins(t, start))
+        return _grouped(m.group(group), start, _run_begins(t, start), _account_before(t, start))
     digits = _NOT_DIGIT.sub("", m.group(group))
     if group == "mobile":
         return MOBILE, start, end
@@ -321,19 +322,24 @@ def _account_before(t: str, start: int) -> bool:
 
 
 def _run_begins(t: str, start: int) -> bool:
-    """True when no group of digits comes just before start (a digit, then one separator)."""
-    return not (start >= 2 and t[start - 1] in " -." and t[start - 2] in _ASCII_DIGITS)
+    """False when start is inside a run of digits spaced one by one (a single digit and a
+    separator just before it); a longer group before it (0374-3312000 4 1 1 0 …) is
+    another number, and the run starts here."""
+    return not (
+        start >= 2 and t[start - 1] in " -." and t[start - 2] in _ASCII_DIGITS and (start < 3 or t[start - 3] not in _ASCII_DIGITS)
+    )
 
 
 # Digits spaced out one by one: at most 19 of them, one separator between two.
 _MOST_SPACED = 2 * 19
 
 
-def _grouped(run: str, start: int, begins: bool = True) -> tuple[str, int, int] | None:
+def _grouped(run: str, start: int, begins: bool = True, account: bool = False) -> tuple[str, int, int] | None:
     """The number a grouped run holds: an identity number made of its first groups, or an
     old identity number or a card number whose digits are spaced out one by one (6 2 2 2 …),
     the whole run (begins: nothing of it before start; the run is cut at _MOST_GROUPS, so a
-    longer one is no such number) and not the tail of a longer one."""
+    longer one is no such number) and not the tail of a longer one. `account`: the text
+    names a card just before it (_account_before): the whole run, 12 to 25 digits, is one."""
     digits = ""
     for g in _GROUP.finditer(run):
         digits += g.group()
@@ -341,6 +347,10 @@ def _grouped(run: str, start: int, begins: bool = True) -> tuple[str, int, int] 
             if len(digits) == 18 and is_id18(digits):
                 return ID18, start, start + g.end()
             break
+    if account and begins:
+        digits = _NOT_DIGIT.sub("", run)
+        if digits.isdigit() and 12 <= len(digits) <= 25:
+            return BANKCARD, start, start + len(run)
     if begins and len(run) <= _MOST_SPACED and _SPACED.fullmatch(run):
         # Not a mobile number: eleven single digits in a row of counts start 13… too often.
         digits = _NOT_DIGIT.sub("", run)
@@ -374,7 +384,7 @@ def find(text: str) -> list[Match]:
             found = _classify(t, m)
             if found is None and m.lastgroup == "run":
                 rest = _GROUPS_AT.match(t, m.start("run"))
-                found = _grouped(rest.group(), rest.start(), _run_begins(t, rest.start())) if rest else None
+                found = _grouped(rest.group(), rest.start(), _run_begins(t, rest.start()), _account_before(t, rest.start())) if rest else None
             if found is None:
                 continue
             kind, start, stop = found
@@ -516,13 +526,20 @@ def _add(findings: Findings, m: Match, file: str, line: int, column: int, field:
 # vanish, character references (&#52; &nbsp; &shy;) become their characters, and Markdown's
 # emphasis and code marks around digits vanish (411023**19800101**1237 shows one number).
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)")
+# Inline tags vanish (<b>139</b>0013 shows 1390013); any other tag parts what it stands
+# between as a line break would (table cells, line breaks, paragraphs).
+_INLINE_TAG = re.compile(r"</?(?:a|abbr|b|big|code|em|font|i|mark|s|small|span|strong|sub|sup|u)(?:\s[^<>]*)?/?>", re.IGNORECASE)
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
-_MARKS = re.compile(r"[*_~`]+")
-_MAY_HIDE = re.compile(r"[<&*_~`]")
+_LINK_TARGET = re.compile(r"\]\([^)]*\)")  # [text](target): the page shows the text
+# Emphasis and code marks; an underscore only where Markdown reads it as one (not inside a
+# word: art_1545_4828903.html shows as typed).
+_MARKS = re.compile(r"[*`]+|(?<![0-9A-Za-z])_+|_+(?![0-9A-Za-z])")
+_MAY_HIDE = re.compile(r"[<&*_`]")
 
 
 def _as_shown(line: str) -> str:
-    return _MARKS.sub("", html.unescape(_TAG.sub("", _COMMENT.sub("", line))))
+    line = _TAG.sub("\n", _INLINE_TAG.sub("", _COMMENT.sub("", _LINK_TARGET.sub("]", line))))
+    return _MARKS.sub("", html.unescape(line))
 
 
 def _hidden_by_markup(body: str) -> Iterator[tuple[Match, int]]:
@@ -949,12 +966,16 @@ def fix_files(root: Path, paths: list[Path], refused: list[str] | None = None) -
             refuse(name, "遮挡后 YAML 的内容会改变，没有修改；请按 check 的提示手工遮挡")
             continue
         masked, matches = result
-        if not matches:
+        hidden = sum(1 for _ in _hidden_by_markup(masked)) if path.suffix.lower() == ".md" else 0
+        if not matches and not hidden:
             print(f"{name}：没有发现未遮挡的号码", file=sys.stderr)
             continue
-        _write(path, bom + masked.encode(encoding))
-        total += len(matches)
-        print(f"{name}：已遮挡 {_summary(matches)}", file=sys.stderr)
+        if matches:
+            _write(path, bom + masked.encode(encoding))
+            total += len(matches)
+            print(f"{name}：已遮挡 {_summary(matches)}", file=sys.stderr)
+        if hidden:
+            refuse(name, f"还有 {hidden} 处号码被 HTML 字符、注释或加粗等标记隔开（网页上会显示成完整号码），无法自动遮挡；请按 check 的提示手工遮挡")
     return total
 
 

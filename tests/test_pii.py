@@ -653,3 +653,36 @@ def test_a_number_named_a_persons_card_or_passbook_is_one_luhn_or_not(text):
                                   "对公账号 41001500510050201234", "非税收入账户：4100 1500 5100 5020 1234"])
 def test_other_long_numbers_stay_unflagged(text):
     assert pii.find(text) == []
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("电话 0374-3312000 4 1 1 0 2 3 5 8 0 9 0 6 0 2 4（已核实）", pii.ID15),  # spaced one by one after another number
+    ("编号 12 3 2 0 1 0 2 6 4 0 5 2 4 8 2 2", pii.ID15),
+    ("联系人 18213374855万先生", pii.MOBILE),  # 万 the surname, not the unit
+    ("卡号：8612345678901", pii.BANKCARD),  # named a card: not a +86 mobile number
+    ("社保卡号 1 2 3 4 5 6 7 8 9 0 1 2 3", pii.BANKCARD),
+])
+def test_numbers_the_rules_of_this_stop_must_not_lose(text, kind):
+    assert [m.kind for m in pii.find(text)] == [kind]
+
+
+@pytest.mark.parametrize("line", [
+    "<table><tr><td>13</td><td>500</td><td>600</td><td>200</td></tr></table>",  # cells stay apart
+    "https://www.example.gov.cn/art/2023/5/6/art_1545_4828903.html",  # an underscore inside a word is no emphasis
+    "[原文](https://x.gov.cn/art_1545_4828903.html)",
+    "文件 ZF_1380_0138000_v2.pdf",
+    "资金规模300000000~400000000元",  # no strikethrough extension: ~ shows as typed
+    "138<br>0013<br>8000",
+])
+def test_markup_that_shows_no_whole_number_is_no_finding(line):
+    assert list(pii._hidden_by_markup(line)) == []
+
+
+def test_fix_masks_what_it_can_and_says_what_markup_hides(repo, capsys):
+    from gongkai.cli import main
+
+    path = repo.record("hidden.md", HIDDEN_BY_MARKUP.replace("王会计 138", f"王会计 {MOBILE}，138"))
+    assert main(["--root", str(repo.root), "fix", "--mask", path]) == 1
+    err = capsys.readouterr().err
+    assert "已遮挡 手机号码" in err and "处号码被 HTML 字符、注释或加粗等标记隔开" in err
+    assert MOBILE not in (repo.root / path).read_text("utf-8")
