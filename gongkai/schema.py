@@ -309,8 +309,9 @@ def report(
         name = str(path[-1]) if path else ""
         title = _title(schema, name)
         if path and isinstance(path[-1], int) and not isinstance(path[-1], bool):
-            # A list item: the clerk counts rows from 1 (the finding's label says 第13行 too).
-            row = f"第{path[-1] + 1}行"
+            # A list item, counted from 1: a table's row (第13行, as the finding's label says),
+            # or an item of a plain list (关键词 第2项: 第2行 would read as a line of the file).
+            row = f"第{path[-1] + 1}{'行' if schema.get('type') == 'object' else '项'}"
             title = f"{schema['title']}·{row}" if schema.get("title") else row
         hint = schema.get("x-hint", "") if isinstance(schema, dict) else ""
         severity = ERROR

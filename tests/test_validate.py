@@ -560,3 +560,9 @@ def test_a_list_row_of_the_wrong_shape_is_named_by_its_row_counted_from_one(repo
     (f,) = [f for f in repo.findings(path) if f.code == "field-type"]
     assert f.field == "income[1]"
     assert f.message.startswith("「第2行」应填字段组") and "「1」" not in f.message
+
+
+def test_an_item_of_a_plain_list_is_named_by_its_number_not_a_row(repo):
+    path = repo.record("kw.md", notice(extra="keywords: [厂务公开, {a: 1}]\n"))
+    found = [f for f in repo.findings(path) if f.field == "keywords[1]"]
+    assert found and all("第2项" in f.message and "第2行" not in f.message for f in found)
