@@ -104,7 +104,7 @@ def read_file(path: Path, limit: int = MAX_FILE) -> bytes:
             raise OSError(f"not a regular file: {path}")
         if st.st_size > limit:
             raise OSError(f"larger than {limit} bytes: {path}")
-        data = f.read(limit + 1)
+        data = f.read(min(st.st_size, limit) + 1)  # not limit + 1: read() reserves what it is asked for
         if len(data) > limit:
             raise OSError(f"larger than {limit} bytes: {path}")
         return data
@@ -117,17 +117,19 @@ def signing_key(cache: Path) -> bytes | None:
     restored from another branch in CI could carry code written to fit it. Such code is
     signed with this key and run only when the signature holds: a restored folder, made
     elsewhere, is recompiled. None when the key can be neither read nor made."""
-    folder = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "gongkai"
-    path = folder / "cache-signing-key"
     try:
+        config = os.environ.get("XDG_CONFIG_HOME", "")
+        # A relative XDG_CONFIG_HOME is to be ignored (XDG base directory spec): it could be the repository.
+        folder = (Path(config) if os.path.isabs(config) else Path.home() / ".config") / "gongkai"
+        path = folder / "cache-signing-key"
         if path.resolve().is_relative_to(cache.resolve()):
             return None  # a cache folder set up inside the config folder: the key would travel with it
         try:
-            key = read_file(path, 64)
+            key = read_file(path, 4096)
             if len(key) == 32:
                 return key
-        except FileNotFoundError:
-            pass
+        except OSError:
+            pass  # none yet, or not one of ours: made anew
         folder.mkdir(parents=True, exist_ok=True)
         tmp = folder / f".cache-signing-key.{os.getpid()}"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -74,3 +74,33 @@ def test_a_forged_scan_of_an_attachment_is_not_believed(tmp_path, monkeypatch):
     (entry,) = (tmp_path / "cache" / "documents").rglob("*.json")
     entry.write_text(json.dumps({"found": []}), "utf-8")  # the old, unsealed format
     assert [row[1] for row in pii._document_cache(sheet, "xlsx")["found"]] == [pii.ID18]
+
+
+def test_read_file_asks_for_no_more_memory_than_the_file_holds(tmp_path):
+    import resource
+
+    small = tmp_path / "small"
+    small.write_bytes(b"x" * 100)
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, hard))  # less than the 1 GiB default limit and the interpreter
+    try:
+        assert store.read_file(small) == b"x" * 100
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+@pytest.mark.parametrize("content", [b"", b"short", b"k" * 33, b"k" * 5000])
+def test_a_key_file_of_any_wrong_length_is_made_anew(tmp_path, monkeypatch, content):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    (tmp_path / "config" / "gongkai").mkdir(parents=True)
+    (tmp_path / "config" / "gongkai" / "cache-signing-key").write_bytes(content)
+    key = store.signing_key(tmp_path / "cache")
+    assert key is not None and len(key) == 32 and store.signing_key(tmp_path / "cache") == key
+
+
+def test_a_relative_config_folder_is_ignored(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", "rel")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert store.signing_key(tmp_path / "cache") is not None
+    assert not (tmp_path / "rel").exists() and (tmp_path / "home" / ".config" / "gongkai" / "cache-signing-key").exists()
