@@ -169,7 +169,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
     fix_files(_root(args), [Path(p) for p in args.mask], refused)
     if refused:
         # A script or the clerk's next step must not take "ran" for "masked".
-        print(f"有 {len(refused)} 个文件没有修改（原因见上）；这些文件中的号码请手工遮挡。", file=sys.stderr)
+        print(f"有 {len(refused)} 个文件没有遮挡完（原因见上）；其中的号码请手工遮挡。", file=sys.stderr)
         return 1
     return 0
 
