@@ -542,16 +542,18 @@ def _as_shown(line: str) -> str:
     return _MARKS.sub("", html.unescape(line))
 
 
-def _hidden_by_markup(body: str) -> Iterator[tuple[Match, int]]:
+def _hidden_by_markup(body: str, found: dict[int, list[Match]] | None = None) -> Iterator[tuple[Match, int]]:
     """Numbers that the body's markup splits or encodes in its source and that show whole on
-    the page (find reads the source): each with its 0-based line."""
+    the page (find reads the source): each with its 0-based line. `found`: what find already
+    found in the source, by line (else each marked-up line is read again)."""
     for i, line in enumerate(body.split("\n")):
         if not _MAY_HIDE.search(line):
             continue
         shown = _as_shown(line)
         if shown == line:
             continue
-        seen = Counter(_NOT_NUMBER.sub("", m.text) for m in find(line))
+        in_source = found.get(i, []) if found is not None else find(line)
+        seen = Counter(_NOT_NUMBER.sub("", m.text) for m in in_source)
         for m in find(shown):
             digits = _NOT_NUMBER.sub("", m.text)
             if seen[digits]:
@@ -615,9 +617,11 @@ def scan_record(record: Record, root: Path, findings: Findings) -> None:
                     break
             _add(findings, m, record.path, line, col, field_path(path), record.path)
     if is_markdown and record.body:
+        by_line: dict[int, list[Match]] = {}
         for m, i, col in _placed(record.body, find(record.body)):
             _add(findings, m, record.path, record.body_line + i, col, "", record.path)
-        for m, i in _hidden_by_markup(record.body):
+            by_line.setdefault(i, []).append(m)
+        for m, i in _hidden_by_markup(record.body, by_line):
             _add_hidden(findings, m, record.path, record.body_line + i)
     for name in _attachments(record, root, findings):
         if name.lower().endswith(TEXT_SUFFIXES):
