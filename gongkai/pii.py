@@ -171,6 +171,30 @@ _ODD = re.compile(
     rf"|(?P<space>[{_SPACES}])|(?P<hyphen>[{_HYPHENS}])|(?P<dot>[{_DOTS}])"
 )
 _CANON = {"x": "X", "space": " ", "hyphen": "-", "dot": "."}
+# A wider gap between two digits than one separator: a tab, spaces in a row, a hyphen or dot
+# with spaces around it (411023\t19800101\t1237, 138  0013  8000, 411023 - 19800101 - 1237).
+# A page shows runs of white space as one space, so the reader sees the number whole; the
+# gap is read as one space (not as its hyphen or dot: "3. 411023…" is a list item, not a
+# decimal number).
+_WS = f" \t{_SPACES}"
+_SEPS = f"\\-.{_HYPHENS}{_DOTS}"
+_GAP = rf"[{_WS}]+(?:[{_SEPS}][{_WS}]*)?|[{_SEPS}][{_WS}]+"
+_MAYBE_GAP = re.compile(r"[0-9](?:[ \t]*\t|[ \-.][ \t]|[ \t][\-.])[ \t]*[0-9]")  # a quick look, ASCII digits
+# Chinese numerals written for digits (身份证号四一一〇二三…, 电话幺三八…, 肆壹壹零…): read as
+# digits where eleven or more of them stand in a row (with gaps as above), the shortest
+# number; years (二〇一三年) and counts (一、二、三) stay text.
+_CN_DIGITS = {
+    **dict.fromkeys("〇零", 0), **dict.fromkeys("一幺壹", 1), **dict.fromkeys("二贰貳", 2),
+    **dict.fromkeys("三叁參叄", 3), **dict.fromkeys("四肆", 4), **dict.fromkeys("五伍", 5),
+    **dict.fromkeys("六陆陸", 6), **dict.fromkeys("七柒", 7), **dict.fromkeys("八捌", 8), **dict.fromkeys("九玖", 9),
+}
+_CN = "".join(_CN_DIGITS)
+_CN_RUN = re.compile(rf"[{_CN}](?:(?:{_GAP})?[{_CN}]){{10,}}")
+_CN_GAP = re.compile(_GAP)
+_IS_DOT = re.compile(f"[.{_DOTS}]")
+_IS_HYPHEN = re.compile(f"[\\-{_HYPHENS}]")
+# Everything _normalise rewrites, in one pass (a single ASCII separator is left as it is).
+_ODD_ALL = re.compile(rf"(?P<gap>(?<=\d)(?![ \-.]\d)(?:{_GAP})(?=\d))|(?P<cn>{_CN_RUN.pattern})|{_ODD.pattern}")
 _MOST_GROUPS = 24
 _S = r"[ \-.]"  # separators inside a grouped number (after normalisation)
 # Not the continuation of a grouped number: no digit and hyphen or dot, no 4-digit group and
@@ -199,15 +223,15 @@ _GROUP = re.compile(r"[0-9]+[Xx]?")
 _GROUPS_AT = re.compile(rf"[0-9]+(?:{_S}[0-9]+){{1,{_MOST_GROUPS}}}[Xx]?(?![0-9])")
 _SPACED = re.compile(rf"[0-9](?:{_S}[0-9])+[Xx]?")
 # What is not a digit of the number in a match's original text: separators and invisibles.
-_NOT_NUMBER = re.compile(rf"[ \-.{_SPACES}{_HYPHENS}{_DOTS}{INVISIBLE}]")
+_NOT_NUMBER = re.compile(rf"[ \t\-.{_SPACES}{_HYPHENS}{_DOTS}{INVISIBLE}]")
 _NOT_DIGIT = re.compile(r"[^0-9Xx]")
 # Every candidate holds one of these shapes (11 digits, 3-4-, 4-4-, 4-4-4, 6-8, 3-8, 6-4-4,
-# 3-3-3, 2-2-2-2, digits spaced one by one), office numbers such as 0374-3312000 do not: searching for the shape first is what
+# 3-3-3, 6-6-, 2-2-2-2, digits spaced one by one), office numbers such as 0374-3312000 do not: searching for the shape first is what
 # keeps ordinary text fast, and the candidate pattern only runs around the shapes it finds.
 # (The first three digits are spelt out: sre skips text faster that way than with {3}.)
 _D = "[0-9]"
 _SHAPE = re.compile(
-    rf"{_D}(?:{_D}{_D}(?:{_D}{{8}}|{_S}{_D}{{4}}{_S}|{_D}{_S}{_D}{{4}}{_S}|{_D}{{3}}{_S}{_D}{{4}}{_S}|{_S}{_D}{{8}}|{_S}{_D}{{3}}{_S}{_D}{{3}})"
+    rf"{_D}(?:{_D}{_D}(?:{_D}{{8}}|{_S}{_D}{{4}}{_S}|{_D}{_S}{_D}{{4}}{_S}|{_D}{{3}}{_S}{_D}{{4}}{_S}|{_S}{_D}{{8}}|{_S}{_D}{{3}}{_S}{_D}{{3}}|{_D}{{3}}{_S}{_D}{{6}}{_S})"
     rf"|{_D}{_S}{_D}{_D}{_S}{_D}{_D}{_S}{_D}{_D}|{_S}{_D}{_S}{_D}{_S}{_D}{_S}{_D})"
 )
 _TAIL = re.compile(rf"(?:[0-9Xx]|{_S})*")
@@ -216,31 +240,68 @@ _ASCII_DIGITS = frozenset("0123456789")
 
 
 def _normalise(text: str) -> tuple[str, list[int], list[int]]:
-    """The text as matched (see _ODD above) and how to map its offsets back.
+    """The text as matched (see _ODD, _WIDE_GAP and _CN_RUN above) and how to map its
+    offsets back.
 
     The two lists are breakpoints: from normalised offset cuts[i] on, the original offset
-    is larger by shifts[i] (the invisible characters taken out before it).
+    is larger by shifts[i] (the characters taken out before it).
     """
-    if text.isascii() or not (_MAYBE_ODD.search(text) or _SEPARATOR_BY_DIGIT.search(text)):
+    if not _needs_normalising(text):
         return text, [], []
     parts: list[str] = []
     cuts: list[int] = []
     shifts: list[int] = []
     pos = removed = 0
-    for m in _ODD.finditer(text):
+
+    def drop(i: int) -> None:  # the character at original offset i is taken out
+        nonlocal removed
+        removed += 1
+        cuts.append(i - removed + 1)
+        shifts.append(removed)
+
+    def gap(i: int, chars: str) -> None:  # the gap at original offset i: one space
+        parts.append(" ")
+        for k in range(1, len(chars)):
+            drop(i + k)
+
+    for m in _ODD_ALL.finditer(text):
         i = m.start()  # (a hit of _MAYBE_ODD beyond the BMP may be no digit and visible)
         parts.append(text[pos:i])
-        if m.lastgroup == "gone":
-            removed += 1
-            cuts.append(i - removed + 1)
-            shifts.append(removed)
-        elif m.lastgroup == "digit":
+        kind = m.lastgroup
+        if kind == "gap":
+            if len(m.group()) == 1:
+                parts.append(_separator(m.group()))
+            else:
+                gap(i, m.group())
+        elif kind == "cn":
+            at = i
+            for g in _CN_GAP.finditer(m.group()):
+                parts.append("".join(str(_CN_DIGITS[c]) for c in text[at : i + g.start()]))
+                gap(i + g.start(), g.group())
+                at = i + g.end()
+            parts.append("".join(str(_CN_DIGITS[c]) for c in text[at : m.end()]))
+        elif kind == "gone":
+            drop(i)
+        elif kind == "digit":
             parts.append(str(unicodedata.decimal(m.group())))
         else:  # a full-width X (a check digit), or a separator
-            parts.append(_CANON[m.lastgroup or "space"])
+            parts.append(_CANON[kind or "space"])
         pos = m.end()
     parts.append(text[pos:])
     return "".join(parts), cuts, shifts
+
+
+def _needs_normalising(text: str) -> bool:
+    if text.isascii():
+        return _MAYBE_GAP.search(text) is not None
+    return bool(_MAYBE_ODD.search(text) or _SEPARATOR_BY_DIGIT.search(text) or _MAYBE_GAP.search(text) or _CN_RUN.search(text))
+
+
+def _separator(c: str) -> str:
+    """One separator character as matched: a space, "-" or "."."""
+    if _IS_DOT.match(c):
+        return "."
+    return "-" if _IS_HYPHEN.match(c) else " "
 
 
 def _original(offset: int, cuts: list[int], shifts: list[int]) -> int:
@@ -347,6 +408,11 @@ def _grouped(run: str, start: int, begins: bool = True, account: bool = False) -
             if len(digits) == 18 and is_id18(digits):
                 return ID18, start, start + g.end()
             break
+    if begins and _GROUP.match(run).end() == 6:
+        # An old identity number after its six-digit county code (410102 800101 123).
+        digits = _NOT_DIGIT.sub("", run)
+        if len(digits) == 15 and is_id15(digits):
+            return ID15, start, start + len(run)
     if account and begins:
         digits = _NOT_DIGIT.sub("", run)
         if digits.isdigit() and 12 <= len(digits) <= 25:
@@ -428,8 +494,8 @@ def scan_value(value: Any, path: tuple = (), raw: dict[tuple, str] | None = None
 def _may_hold_numbers(value: Any) -> bool:
     """A quick look over every string and integer, without keeping paths."""
     def shape(text: str) -> bool:
-        # Full-width digits and invisible characters hide the shape until the text is normalised.
-        return bool(_SHAPE.search(text) or (not text.isascii() and (_MAYBE_ODD.search(text) or _SEPARATOR_BY_DIGIT.search(text))))
+        # Full-width digits, wide gaps and invisible characters hide the shape until the text is normalised.
+        return bool(_SHAPE.search(text) or _needs_normalising(text))
 
     stack = [[value]]
     while stack:

@@ -67,7 +67,7 @@ def test_labelled_set_recall_and_false_positives(capsys):
 def test_labelled_set_covers_every_situation_the_issue_names():
     groups = Counter(e["group"] for e in LABELLED)
     for group in ("id18", "id15", "mobile", "bankcard", "masked", "near-id", "embedded", "codes", "amounts", "dates", "office",
-                  "hotline", "postal", "not-card"):
+                  "hotline", "postal", "not-card", "numerals", "numerals-negative"):
         assert groups[group] >= 5, group
     assert min(Counter(k for e in LABELLED for k in e["kinds"])[k] for k in KINDS) >= 15
 
@@ -79,7 +79,8 @@ GAPS = {
     "full-width hyphen": "\uff0d", "full-width dot": "\uff0e", "middle dot": "\u00b7", "zero-width space": "\u200b",
     "zero-width non-joiner": "\u200c", "zero-width joiner": "\u200d", "soft hyphen": "\u00ad", "BOM": "\ufeff",
     "word joiner": "\u2060", "left-to-right mark": "\u200e", "right-to-left mark": "\u200f", "bidi override": "\u202d",
-    "line separator": "\u2028", "paragraph separator": "\u2029",
+    "line separator": "\u2028", "paragraph separator": "\u2029", "tab": "\t", "two spaces": "  ",
+    "hyphen between spaces": " - ", "two full-width spaces": "\u3000\u3000",
 }
 
 
@@ -139,6 +140,20 @@ def test_no_unmasked_identity_number_passes(number, before, after):
 def test_an_identity_number_with_a_wrong_check_digit_is_not_flagged(number, wrong):
     if wrong != number[-1]:
         assert pii.find(number[:-1] + wrong) == []
+
+
+NUMERALS = ("〇零", "一幺壹", "二贰", "三叁", "四肆", "五伍", "六陆", "七柒", "八捌", "九玖")
+
+
+@settings(max_examples=300, deadline=None)
+@given(number=identity_numbers(), data=st.data())
+def test_an_identity_number_in_chinese_numerals_is_found_and_masked_in_its_own_script(number, data):
+    written = "".join(data.draw(st.sampled_from(NUMERALS[int(d)])) if d.isdigit() else d for d in number)
+    text = f"身份证号：{written}。"
+    assert [(m.kind, m.start, m.end) for m in pii.find(text)] == [("id18", 5, 23)]
+    assert pii.mask_text(text) == f"身份证号：{written[:6]}********{written[-4:]}。"
+    wrong = written[:-1] + ("一" if number[-1] != "1" else "二")
+    assert pii.find(wrong) == []  # the check digit is checked as for digits
 
 
 @settings(max_examples=300, deadline=None)
@@ -589,6 +604,30 @@ def test_fix_masks_numbers_split_by_gaps(repo):
         "catalogue: notice\ntitle: 名单\npublished: 2014-01-08\n"
         "a: 411023********1237\nb: \"411023********1237\"\nc: 138****8000\nd: 1３８****8000\n"
         "e: '***************0128'\n"
+    )
+    assert _scan(repo, path) == []
+
+
+def test_wide_gaps_and_chinese_numerals_are_found_in_fields_and_body_and_fixed(repo):
+    text = (
+        "---\ncatalogue: notice\ntitle: 名单\npublished: 2014-01-08\n"
+        "a: \"411023\t19800101\t1237\"\nb: 138  0374  1234\nc: 幺三八〇三七四幺二三四\n"
+        "---\n户主 411023 - 1980 - 0101 - 1237，身份证号肆壹零壹零贰壹玖玖零零壹零壹壹贰叁肆。\n"
+    )
+    path = repo.record("wide.md", text)
+    found = [(f.code, f.line, f.field) for f in _scan(repo, path)]
+    assert found == [
+        ("pii-id-number", 5, "a"),
+        ("pii-mobile", 6, "b"),
+        ("pii-mobile", 7, "c"),
+        ("pii-id-number", 9, ""),
+        ("pii-id-number", 9, ""),
+    ]
+    assert pii.fix_files(repo.root, [Path(path)]) == 5
+    assert (repo.root / path).read_text("utf-8") == (
+        "---\ncatalogue: notice\ntitle: 名单\npublished: 2014-01-08\n"
+        "a: \"411023********1237\"\nb: 138****1234\nc: 幺三八****幺二三四\n"
+        "---\n户主 411023********1237，身份证号肆壹零壹零贰********壹贰叁肆。\n"
     )
     assert _scan(repo, path) == []
 
