@@ -575,11 +575,11 @@ def _shown(m: Match) -> str:
     return _NOT_NUMBER.sub("", m.text)[: 3 if m.kind == MOBILE else 4]
 
 
-def _add(findings: Findings, m: Match, file: str, line: int, column: int, field: str, fix_target: str) -> None:
+def _add(findings: Findings, m: Match, file: str, line: int, column: int, field: str, fix_target: str, where: str = "") -> None:
     findings.add(
         CODES[m.kind],
         file,
-        f"发现未遮挡的{KIND_ZH[m.kind]} {_shown(m)}…（已隐去）{invisible_note(m.text)}",
+        f"发现未遮挡的{KIND_ZH[m.kind]} {_shown(m)}…（已隐去）{where}{invisible_note(m.text)}",
         line=line,
         column=column,
         field=field,
@@ -654,6 +654,28 @@ def _placed(text: str, matches: list[Match]) -> Iterator[tuple[Match, int, int]]
         yield m, line, m.start - line_start + 1
 
 
+def _comment_start(line: str) -> int | None:
+    """Where a YAML comment starts on a line (a # at its start or after a space, outside
+    quotes), or None. Quotes are followed within the line, which is what a comment needs."""
+    if "#" not in line:
+        return None
+    quote = ""
+    i = 0
+    while i < len(line):
+        c = line[i]
+        if quote:
+            if c == "\\" and quote == '"':
+                i += 1
+            elif c == quote:
+                quote = ""
+        elif c in "\"'" and (i == 0 or line[i - 1] in " \t:[{,-"):
+            quote = c
+        elif c == "#" and (i == 0 or line[i - 1] in " \t"):
+            return i
+        i += 1
+    return None
+
+
 def _file_lines(path: Path) -> list[str]:
     try:
         data = path.read_bytes()
@@ -667,8 +689,8 @@ def scan_record(record: Record, root: Path, findings: Findings) -> None:
     """Add a finding for every unmasked number in a record's fields, body and text attachments."""
     hits = list(scan_value(record.meta, (), record.doc.raw))
     is_markdown = record.path.endswith(".md")
+    lines = _file_lines(root / record.path)
     if hits:
-        lines = _file_lines(root / record.path)
         searched: dict[tuple, tuple[int, int]] = {}
         for path, m in hits:
             line, col = record.doc.position(path)
@@ -682,6 +704,20 @@ def scan_record(record: Record, root: Path, findings: Findings) -> None:
                     searched[path] = (k, at + len(m.text))
                     break
             _add(findings, m, record.path, line, col, field_path(path), record.path)
+    # Comments are in no field, and no page shows them, but the file is public in the
+    # repository: a number in one is reported there (once: what a field holds is not again).
+    in_fields = Counter(_NOT_NUMBER.sub("", m.text) for _, m in hits)
+    for k, line in enumerate(lines[: record.body_line - 1] if is_markdown and record.body_line else lines):
+        at = _comment_start(line)
+        if at is None:
+            continue
+        for m in find(line[at:]):
+            digits = _NOT_NUMBER.sub("", m.text)
+            if in_fields[digits]:
+                in_fields[digits] -= 1
+            else:
+                _add(findings, m, record.path, k + 1, at + m.start + 1, "", record.path,
+                     "，在 # 注释中：注释不显示在网页上，但随记录文件一起公开")
     if is_markdown and record.body:
         by_line: dict[int, list[Match]] = {}
         for m, i, col in _placed(record.body, find(record.body)):

@@ -632,6 +632,24 @@ def test_wide_gaps_and_chinese_numerals_are_found_in_fields_and_body_and_fixed(r
     assert _scan(repo, path) == []
 
 
+def test_a_number_in_a_yaml_comment_is_reported_on_its_line_and_fixed(repo):
+    text = (
+        "---\ncatalogue: notice\ntitle: \"名单 # 不是注释 13803741234\"\npublished: 2014-01-08  # 经办人 139 0374 1234\n"
+        "# 户主身份证 411023198001011237\nnote: |\n  # 标题 13603741234\n---\n正文\n"
+    )
+    path = repo.record("comment.md", text)
+    found = [(f.code, f.line, f.column, f.field, "注释" in f.message) for f in _scan(repo, path)]
+    assert found == [
+        ("pii-mobile", 3, 19, "title", False),
+        ("pii-mobile", 7, 8, "note", False),
+        ("pii-mobile", 4, 30, "", True),
+        ("pii-id-number", 5, 9, "", True),
+    ]
+    assert pii.fix_files(repo.root, [Path(path)]) == 4
+    assert _scan(repo, path) == []
+    assert "# 户主身份证 411023********1237\n" in (repo.root / path).read_text("utf-8")
+
+
 def test_a_field_whose_only_number_is_grouped_by_unusual_spaces_is_looked_at():
     for value in ("王金锁 410102\u00a01990\u00a00101\u00a01234", "电话 138\u30000374\u30001234", "410102·1990·0101·1234"):
         assert [p for p, m in pii.scan_value({"rows": [{"note": value}]})] == [("rows", 0, "note")], value
