@@ -465,6 +465,117 @@ def find(text: str) -> list[Match]:
     return out
 
 
+# --- account columns -------------------------------------------------------------------------
+
+# A column named for a card, passbook or account in a table of people (a column names a
+# person: 姓名, 户主, 领取人 …): every number of 12 to 25 digits in it is one, Luhn or not (a
+# subsidy list's 银行账号 column is the leak the 2025 case was about). A unit's own accounts,
+# for payments, stand alone in a field (账号：…) or in a table of accounts, not of people,
+# and are not read this way.
+_ACCOUNT_HEADER = re.compile(r"卡号|账号|帐号|账户|帳號|存折|折号|一卡通|社保卡|银行卡|card|account|acct|passbook", re.IGNORECASE)
+_PERSON_HEADER = re.compile(r"姓名|户主|领取人|收款人|申请人|持卡人|对象|name", re.IGNORECASE)
+_CELL_NUMBER = re.compile(r"[0-9]+(?:[ \-][0-9]+)*")
+_MD_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
+_MD_CELL = re.compile(r"(?:\\.|`[^`]*`|[^|\\`])+|(?<=\|)(?=\|)")
+_CSV_CELL = re.compile(r'"(?:[^"]|"")*"|[^,\n]*')
+_TSV_CELL = re.compile(r"[^\t\n]*")
+
+
+def _account_cell(text: str, start: int, end: int) -> Match | None:
+    """The number a cell of an account column holds, 12 to 25 digits, as a bank card match."""
+    cell = text[start:end]
+    inner = cell.strip().strip('"').strip()
+    if not inner:
+        return None
+    at = start + cell.index(inner)
+    t, cuts, shifts = _normalise(inner)
+    if not _CELL_NUMBER.fullmatch(t):
+        return None
+    digits = _NOT_DIGIT.sub("", t)
+    if not 12 <= len(digits) <= 25:
+        return None
+    return Match(BANKCARD, at, at + len(inner), inner, _mask(BANKCARD, _NOT_NUMBER.sub("", inner)))
+
+
+Span = tuple[int, int]
+
+
+def _tables(text: str, kind: str) -> Iterator[tuple[list[Span], list[list[Span]]]]:
+    """Each table of the text: its header cells and its rows of cells, as spans of the text.
+    kind: "md" (Markdown pipe tables: a header row, a delimiter row, rows), "csv" or "tsv"
+    (the first line that is not empty is the header)."""
+    lines = text.split("\n")
+    offsets = [0]
+    for line in lines[:-1]:
+        offsets.append(offsets[-1] + len(line) + 1)
+
+    def cells(i: int) -> list[Span]:
+        line, base = lines[i], offsets[i]
+        if kind == "md":
+            body = line.strip()
+            lead = len(line) - len(line.lstrip())
+            first = lead + (1 if body.startswith("|") else 0)
+            last = lead + len(body) - (1 if body.endswith("|") and len(body) > 1 else 0)
+            return [(base + first + m.start(), base + first + m.end()) for m in _MD_CELL.finditer(line[first:last])]
+        pattern = _CSV_CELL if kind == "csv" else _TSV_CELL
+        spans: list[Span] = []
+        pos = 0
+        while pos <= len(line):
+            m = pattern.match(line, pos)
+            spans.append((base + m.start(), base + m.end()))
+            pos = m.end() + 1
+        return spans
+
+    if kind != "md":
+        head = next((i for i, line in enumerate(lines) if line.strip()), None)
+        if head is not None:
+            yield cells(head), [cells(i) for i in range(head + 1, len(lines)) if lines[i].strip()]
+        return
+    i = 0
+    while i + 1 < len(lines):
+        if "|" in lines[i] and "-" in lines[i + 1] and _MD_DELIMITER.match(lines[i + 1]):
+            head, i = i, i + 2
+            rows = []
+            while i < len(lines) and "|" in lines[i]:
+                rows.append(cells(i))
+                i += 1
+            yield cells(head), rows
+        else:
+            i += 1
+
+
+def account_columns(text: str, kind: str) -> list[Match]:
+    """The numbers in the account columns of the text's tables (see _ACCOUNT_HEADER)."""
+    if not _ACCOUNT_HEADER.search(text):
+        return []
+    out: list[Match] = []
+    for header, rows in _tables(text, kind):
+        named = [j for j, (a, b) in enumerate(header) if _ACCOUNT_HEADER.search(text, a, b)]
+        if not any(_PERSON_HEADER.search(text, a, b) for a, b in header):
+            continue
+        for row in rows if named else ():
+            for j in named:
+                m = _account_cell(text, *row[j]) if j < len(row) else None
+                if m is not None:
+                    out.append(m)
+    return out
+
+
+def find_in(text: str, tables: str | None) -> list[Match]:
+    """find(text), and with tables ("md", "csv", "tsv") the numbers of its account columns."""
+    found = find(text)
+    if tables is None:
+        return found
+    extra = [m for m in account_columns(text, tables) if not any(f.start < m.end and m.start < f.end for f in found)]
+    return sorted(found + extra, key=lambda m: m.start) if extra else found
+
+
+def tables_of(name: str) -> str | None:
+    """The kind of tables a file of that name holds, for find_in."""
+    suffix = os.path.splitext(name)[1].lower()
+    return {".md": "md", ".csv": "csv", ".tsv": "tsv"}.get(suffix)
+
+
 def mask_text(text: str) -> str:
     """The text with every match replaced by its mask; nothing else changes."""
     return _apply(text, find(text))
@@ -720,7 +831,7 @@ def scan_record(record: Record, root: Path, findings: Findings) -> None:
                      "，在 # 注释中：注释不显示在网页上，但随记录文件一起公开")
     if is_markdown and record.body:
         by_line: dict[int, list[Match]] = {}
-        for m, i, col in _placed(record.body, find(record.body)):
+        for m, i, col in _placed(record.body, find_in(record.body, "md")):
             _add(findings, m, record.path, record.body_line + i, col, "", record.path)
             by_line.setdefault(i, []).append(m)
         for m, i in _hidden_by_markup(record.body, by_line):
@@ -776,7 +887,7 @@ def scan_attachment(root: Path, name: str, findings: Findings) -> None:
     except OSError:
         return
     text, _ = _decode(data.removeprefix(b"\xef\xbb\xbf"))
-    for m, i, col in _placed(text, find(text)):
+    for m, i, col in _placed(text, find_in(text, tables_of(name))):
         _add(findings, m, name, i + 1, col, "", name)
 
 
@@ -1009,13 +1120,13 @@ def mask_file_text(text: str, suffix: str) -> tuple[str, list[Match]] | None:
             front = _mask_yaml(text[span[0] : span[1]])
             if front is None:
                 return None
-            body_matches = find(text[span[1] :])
+            body_matches = find_in(text[span[1] :], "md")
             body = _apply(text[span[1] :], body_matches)
             # Offsets in the returned matches are the file's, as for any other file.
             shifted = [m._replace(start=m.start + span[0], end=m.end + span[0]) for m in front[1]]
             shifted += [m._replace(start=m.start + span[1], end=m.end + span[1]) for m in body_matches]
             return text[: span[0]] + front[0] + body, shifted
-    matches = find(text)
+    matches = find_in(text, tables_of("file" + suffix))
     return _apply(text, matches), matches
 
 

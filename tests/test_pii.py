@@ -743,3 +743,57 @@ def test_fix_masks_what_it_can_and_says_what_markup_hides(repo, capsys):
     err = capsys.readouterr().err
     assert "已遮挡 手机号码" in err and "处号码被 HTML 字符、注释或加粗等标记隔开" in err
     assert MOBILE not in (repo.root / path).read_text("utf-8")
+
+
+# Account columns: a table column named for a person's card or account ---------------------
+
+ACCOUNT = "41050100123456789"  # 17 digits, fails Luhn: no card number by its digits alone
+
+
+def test_a_number_in_an_account_column_of_a_markdown_table_is_one_luhn_or_not():
+    table = (
+        "| 序号 | 姓名 | 银行账号 | 金额（元） |\n|---|---|:---:|---:|\n"
+        f"| 1 | 王*英 | 6217 0000 1234 5678 901 | 1,200.00 |\n| 2 | 李*强 | {ACCOUNT} | 800.00 |\n"
+        "| 3 | 张*三 | ***************8901 | 800.00 |\n| 4 | 赵*四 | 410501001234567890123 | 2013 |\n"
+        "\n| 户主 | 编号 |\n|---|---|\n| 王 | 410501001234567890123 |\n"
+        f"\n| 账号 | 开户行 |\n|---|---|\n| {ACCOUNT} | 农业银行 |\n"
+    )
+    found = pii.find_in(table, "md")
+    assert [(m.kind, m.text, m.masked) for m in found] == [
+        ("bankcard", "6217 0000 1234 5678 901", "***************8901"),
+        ("bankcard", ACCOUNT, "*************6789"),
+        ("bankcard", "410501001234567890123", "*****************0123"),
+    ]
+    assert pii.find(table) == []  # without the column's name, none of them is a card
+    masked = pii._apply(table, found)
+    assert pii.find_in(masked, "md") == []
+    assert "| 1,200.00 |" in masked and "| 2013 |" in masked
+
+
+@pytest.mark.parametrize("header", ["银行卡号", "存折号", "一卡通账号", "社保卡号", "账户", "Account No.", "帐号"])
+def test_every_name_of_an_account_column_is_read(header):
+    assert [m.kind for m in pii.find_in(f"姓名,{header}\n王*英,{ACCOUNT}\n", "csv")] == ["bankcard"]
+
+
+@pytest.mark.parametrize("text", [
+    f"姓名,金额,编号\n王*英,100,{ACCOUNT}\n",  # no account column
+    "姓名,银行账号\n王*英,6217\n",  # too short to be an account
+    "姓名,银行账号\n王*英,工商银行许昌分行\n",
+    "姓名,银行账号\n王*英,*************6789\n",  # masked
+    f"单位账号：{ACCOUNT}\n",  # a unit's account for payments: no table
+    f"账户,开户行,余额\n{ACCOUNT},农业银行,2013.00\n",  # a table of the unit's accounts, not of people
+])
+def test_other_cells_and_a_lone_account_stay_unflagged(text):
+    assert pii.find_in(text, "csv") == [] and pii.find_in(text, "md") == []
+
+
+def test_account_columns_in_a_body_and_a_csv_attachment_are_found_and_fixed(repo):
+    repo.write(f"{VILLAGE}/list.csv", f"序号,姓名,存折号,金额\r\n1,王*英,\"{ACCOUNT}\",100\r\n")
+    body = f"| 姓名 | 银行卡号 |\n|---|---|\n| 王*英 | {ACCOUNT} |\n"
+    path = repo.record("accounts.md", notice(extra="attachments:\n  - {file: list.csv, title: 名单}\n") + body)
+    found = [(f.code, f.file, f.column) for f in _scan(repo, path)]
+    assert found == [("pii-bank-card", path, 9), ("pii-bank-card", f"{VILLAGE}/list.csv", 8)]
+    assert pii.fix_files(repo.root, [Path(path), Path(VILLAGE) / "list.csv"]) == 2
+    assert (repo.root / VILLAGE / "list.csv").read_bytes().decode("utf-8") == "序号,姓名,存折号,金额\r\n1,王*英,\"*************6789\",100\r\n"
+    assert "| 王*英 | *************6789 |" in (repo.root / path).read_text("utf-8")
+    assert _scan(repo, path) == []
