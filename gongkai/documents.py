@@ -76,6 +76,34 @@ def _cell_text(value: Any) -> str | None:
     return None  # dates, errors, images
 
 
+# A cell of a column named for a card or account in a sheet of people (pii._ACCOUNT_HEADER,
+# pii._PERSON_HEADER): its place ends with this, and the scan reads any 12 to 25 digits in it
+# as an account number, Luhn or not.
+ACCOUNT_COLUMN = "（账号列）"
+
+
+class _Columns:
+    """The account columns of one sheet, known from its header row (the first row that names
+    both an account and a person: title rows above it are common)."""
+
+    def __init__(self) -> None:
+        self.accounts: set[int] | None = None
+
+    def see(self, row: list[tuple[int, str]]) -> None:
+        """A row's (column, text) cells; the header row sets the account columns."""
+        if self.accounts is not None:
+            return
+        from .pii import _ACCOUNT_HEADER, _PERSON_HEADER
+
+        if any(_PERSON_HEADER.search(text) for _, text in row):
+            named = {c for c, text in row if _ACCOUNT_HEADER.search(text)}
+            if named:
+                self.accounts = named
+
+    def mark(self, column: int, header_seen: bool) -> str:
+        return ACCOUNT_COLUMN if header_seen and self.accounts and column in self.accounts else ""
+
+
 def _zip_guard(path: Path) -> zipfile.ZipFile:
     z = zipfile.ZipFile(path)
     if sum(i.file_size for i in z.infolist()) > MAX_UNPACKED_BYTES:
@@ -94,16 +122,19 @@ def _xlsx(path: Path) -> Iterator[tuple[str, str]]:
         for ws in wb.worksheets:
             hidden = "（隐藏的工作表）" if ws.sheet_state != "visible" else ""
             ws.reset_dimensions()  # the file's own stated size may be wrong: read every row
+            columns = _Columns()
             for row in ws.iter_rows():
                 # A row is padded with empty cells up to its last one: a cell in column XFD on
                 # each of a million rows is a small file and billions of cells. Stop in time.
                 cells += len(row)
                 if cells > MAX_CELLS:
                     raise Unreadable(f"表格超过 {MAX_CELLS // 10000} 万个单元格，没有全部检查，其中的个人信息可能没有发现")
-                for cell in row:
-                    text = _cell_text(getattr(cell, "value", None))
+                texts = [(getattr(cell, "column", 0), _cell_text(getattr(cell, "value", None))) for cell in row]
+                header_seen = columns.accounts is not None
+                columns.see([(c, t) for c, t in texts if t])
+                for cell, (column, text) in zip(row, texts, strict=True):
                     if text:
-                        yield f"工作表“{ws.title}”{hidden} {_column(cell.column)}{cell.row} 单元格", text
+                        yield f"工作表“{ws.title}”{hidden} {_column(column)}{cell.row} 单元格{columns.mark(column, header_seen)}", text
     finally:
         wb.close()
     yield from _xlsx_comments(path)
@@ -135,11 +166,14 @@ def _xls(path: Path) -> Iterator[tuple[str, str]]:
         for index in range(book.nsheets):
             sheet = book.sheet_by_index(index)
             hidden = "（隐藏的工作表）" if sheet.visibility else ""
+            columns = _Columns()
             for r in range(sheet.nrows):
-                for c, value in enumerate(sheet.row_values(r)):
-                    text = _cell_text(value)
+                texts = [(c + 1, _cell_text(value)) for c, value in enumerate(sheet.row_values(r))]
+                header_seen = columns.accounts is not None
+                columns.see([(c, t) for c, t in texts if t])
+                for column, text in texts:
                     if text:
-                        yield f"工作表“{sheet.name}”{hidden} {_column(c + 1)}{r + 1} 单元格", text
+                        yield f"工作表“{sheet.name}”{hidden} {_column(column)}{r + 1} 单元格{columns.mark(column, header_seen)}", text
             book.unload_sheet(index)
     finally:
         book.release_resources()

@@ -953,7 +953,10 @@ def _scan_document(path: Path, kind: str) -> dict[str, Any]:
         for where, text in documents.pieces(path, kind):
             before = where.endswith(documents.BEFORE_CHANGES)
             # A number the paragraph still shows is reported once, not again as it read before.
-            found.extend([where, m.kind, _shown(m), m.masked, invisible_note(m.text)] for m in find(text) if not (before and m.text in last))
+            matches = find(text)
+            if not matches and where.endswith(documents.ACCOUNT_COLUMN):
+                matches = [m for m in [_account_cell(text, 0, len(text))] if m is not None]
+            found.extend([where, m.kind, _shown(m), m.masked, invisible_note(m.text)] for m in matches if not (before and m.text in last))
             last = "" if before else text
     except documents.Unreadable as exc:
         out["unreadable"] = str(exc)

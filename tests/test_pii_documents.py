@@ -260,3 +260,22 @@ def test_a_note_on_a_spreadsheet_cell_is_read(repo):
 
     found = _attach(repo, "list.xlsx", _xlsx(build))
     assert _placed(found) == [("pii-id-number", "list.xlsx", "批注（B7 单元格）"), ("pii-mobile", "list.xlsx", "批注（B7 单元格）")]
+
+
+def test_an_account_column_of_a_sheet_of_people_is_read_as_accounts(repo):
+    account = "41050100123456789"  # fails Luhn: no card number by its digits alone
+
+    def build(wb):
+        ws = wb.active
+        ws.title = "花名册"
+        ws.append(["2013年低保金发放名单"])  # a title row above the header
+        ws.append(["序号", "户主姓名", "银行账号", "金额", "备注"])
+        ws.append([1, "王*英", account, 73.14, account])  # the same number outside the column: not read
+        ws.append([2, "李*强", "*************6789", 73.14, None])
+        accounts = wb.create_sheet("单位账户")  # the unit's own accounts: no person column
+        accounts.append(["账号", "开户行"])
+        accounts.append([account, "农业银行"])
+
+    found = _attach(repo, "list.xlsx", _xlsx(build))
+    assert _placed(found) == [("pii-bank-card", "list.xlsx", "工作表“花名册” C3 单元格（账号列）")]
+    assert "*************6789" in found[0].hint and account not in found[0].message + found[0].hint
