@@ -88,20 +88,24 @@ class _Columns:
 
     def __init__(self) -> None:
         self.accounts: set[int] | None = None
+        self.people: set[int] = set()
 
-    def see(self, row: list[tuple[int, str]]) -> None:
-        """A row's (column, text) cells; the header row sets the account columns."""
-        if self.accounts is not None:
-            return
-        from .pii import _ACCOUNT_HEADER, _PERSON_HEADER
+    def marks(self, row: list[tuple[int, str | None]]) -> dict[int, str]:
+        """A row's (column, text) cells -> the mark of each cell in an account column. The
+        header row sets the columns; a row whose person cells all name an organisation is a
+        unit's own account, not a person's."""
+        from .pii import _ACCOUNT_HEADER, _ORGANISATION, _PERSON_HEADER
 
-        if any(_PERSON_HEADER.search(text) for _, text in row):
-            named = {c for c, text in row if _ACCOUNT_HEADER.search(text)}
-            if named:
-                self.accounts = named
-
-    def mark(self, column: int, header_seen: bool) -> str:
-        return ACCOUNT_COLUMN if header_seen and self.accounts and column in self.accounts else ""
+        if self.accounts is None:
+            people = {c for c, text in row if text and _PERSON_HEADER.search(text)}
+            named = {c for c, text in row if text and _ACCOUNT_HEADER.search(text)}
+            if people and named:
+                self.accounts, self.people = named, people
+            return {}
+        names = [text.strip() for c, text in row if c in self.people and text and text.strip()]
+        if names and all(_ORGANISATION.search(n) for n in names):
+            return {}
+        return dict.fromkeys(self.accounts, ACCOUNT_COLUMN)
 
 
 def _zip_guard(path: Path) -> zipfile.ZipFile:
@@ -130,11 +134,10 @@ def _xlsx(path: Path) -> Iterator[tuple[str, str]]:
                 if cells > MAX_CELLS:
                     raise Unreadable(f"表格超过 {MAX_CELLS // 10000} 万个单元格，没有全部检查，其中的个人信息可能没有发现")
                 texts = [(getattr(cell, "column", 0), _cell_text(getattr(cell, "value", None))) for cell in row]
-                header_seen = columns.accounts is not None
-                columns.see([(c, t) for c, t in texts if t])
+                marks = columns.marks(texts)
                 for cell, (column, text) in zip(row, texts, strict=True):
                     if text:
-                        yield f"工作表“{ws.title}”{hidden} {_column(column)}{cell.row} 单元格{columns.mark(column, header_seen)}", text
+                        yield f"工作表“{ws.title}”{hidden} {_column(column)}{cell.row} 单元格{marks.get(column, '')}", text
     finally:
         wb.close()
     yield from _xlsx_comments(path)
@@ -169,11 +172,10 @@ def _xls(path: Path) -> Iterator[tuple[str, str]]:
             columns = _Columns()
             for r in range(sheet.nrows):
                 texts = [(c + 1, _cell_text(value)) for c, value in enumerate(sheet.row_values(r))]
-                header_seen = columns.accounts is not None
-                columns.see([(c, t) for c, t in texts if t])
+                marks = columns.marks(texts)
                 for column, text in texts:
                     if text:
-                        yield f"工作表“{sheet.name}”{hidden} {_column(column)}{r + 1} 单元格{columns.mark(column, header_seen)}", text
+                        yield f"工作表“{sheet.name}”{hidden} {_column(column)}{r + 1} 单元格{marks.get(column, '')}", text
             book.unload_sheet(index)
     finally:
         book.release_resources()

@@ -119,8 +119,27 @@ def _is_numeric_credit_code(d: str) -> bool:
     """An all-digit 统一社会信用代码 (GB 32100) of an enterprise or social organisation."""
     if d[0] not in "59" or d[1] not in "1239" or d[2:4] not in PROVINCES:
         return False
+    return _credit_check(d)
+
+
+def _credit_check(d: str) -> bool:
+    """The GB 32100 check character of 17 digits and a last character (a digit or a letter)."""
     total = sum(w * int(c) for w, c in zip(_USCC_WEIGHTS, d[:17], strict=True))
     return _USCC_CHARS[(31 - total % 31) % 31] == d[17]
+
+
+def _credit_code_at(t: str, start: int, end: int) -> bool:
+    """True when 17 digits at start..end and the letter after them are a 统一社会信用代码
+    (93411025300836900C): a code, whatever Luhn says of its digits."""
+    return (
+        end - start == 17
+        and end < len(t)
+        and t[end] in _USCC_CHARS[10:]
+        and t[start] in "123456789"
+        and t[start + 2 : start + 4] in PROVINCES
+        and _credit_check(t[start : end + 1])
+        and not (t[end + 1 : end + 2].isalnum() and t[end + 1 : end + 2].isascii())
+    )
 
 
 def _classify_long(d: str) -> str | None:
@@ -135,6 +154,8 @@ def _classify_long(d: str) -> str | None:
 
 
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
+# ".0" after eleven digits, as a spreadsheet or pandas writes a number column out (".00" is money).
+_FLOAT_EXPORT = re.compile(r"\.0(?![0-9])")
 # A currency unit after a number: a sum of money, not a phone number. After a space only
 # as a word of its own (13803741234 元宝村 is a phone number and a village).
 _AMOUNT_AFTER = re.compile(r"(?:元|万元|亿元|美元|港元|[万亿](?![\u3400-\u9fff]))| (?:元|万元|亿元|美元|港元)(?![\u3400-\u9fff])")
@@ -163,28 +184,32 @@ _BMP_DIGITS = (
     "\u1b50-\u1b59\u1bb0-\u1bb9\u1c40-\u1c49\u1c50-\u1c59\ua620-\ua629\ua8d0-\ua8d9\ua900-\ua909\ua9d0-\ua9d9"
     "\ua9f0-\ua9f9\uaa50-\uaa59\uabf0-\uabf9\uff10-\uff19"
 )
-_MAYBE_ODD = re.compile(f"[{_BMP_DIGITS}{INVISIBLE_BMP}Ｘｘ\U00010000-\U0010ffff]")
+# What a check digit X is typed as besides X: full-width Ｘ, the multiplication sign, the
+# Roman numeral ten, Cyrillic х.
+_X_LIKE = "Ｘｘ×ⅩⅹХх"
+_MAYBE_ODD = re.compile(f"[{_BMP_DIGITS}{INVISIBLE_BMP}{_X_LIKE}\U00010000-\U0010ffff]")
 _ODD_SEPARATOR = f"[{_SPACES}{_HYPHENS}{_DOTS}]"
 _SEPARATOR_BY_DIGIT = re.compile(f"{_ODD_SEPARATOR}(?:(?=[0-9])|(?<=[0-9].))")  # starts with a class: scans fast
 _ODD = re.compile(
-    rf"(?P<digit>[^\D0-9])|(?P<gone>[{INVISIBLE}])|(?P<x>[Ｘｘ])"
+    rf"(?P<digit>[^\D0-9])|(?P<gone>[{INVISIBLE}])|(?P<x>[{_X_LIKE}])"
     rf"|(?P<space>[{_SPACES}])|(?P<hyphen>[{_HYPHENS}])|(?P<dot>[{_DOTS}])"
 )
 _CANON = {"x": "X", "space": " ", "hyphen": "-", "dot": "."}
-# A wider gap between two digits than one separator: a tab, spaces in a row, a hyphen or dot
-# with spaces around it (411023\t19800101\t1237, 138  0013  8000, 411023 - 19800101 - 1237).
-# A page shows runs of white space as one space, so the reader sees the number whole; the
-# gap is read as one space (not as its hyphen or dot: "3. 411023…" is a list item, not a
-# decimal number).
-_WS = f" \t{_SPACES}"
+# A wider gap between two digits than one separator: spaces in a row, a hyphen or dot with
+# spaces around it (138  0013  8000, 411023 - 19800101 - 1237). A page shows runs of spaces
+# as one, so the reader sees the number whole; the gap is read as one space (not as its
+# hyphen or dot: "3. 411023…" is a list item, not a decimal number). Not a tab: it parts
+# the columns of a pasted spreadsheet row or a TSV file (合计\t156\t2300\t4500 is no phone).
+_WS = f" {_SPACES}"
 _SEPS = f"\\-.{_HYPHENS}{_DOTS}"
 _GAP = rf"[{_WS}]+(?:[{_SEPS}][{_WS}]*)?|[{_SEPS}][{_WS}]+"
-_MAYBE_GAP = re.compile(r"[0-9](?:[ \t]*\t|[ \-.][ \t]|[ \t][\-.])[ \t]*[0-9]")  # a quick look, ASCII digits
-# Chinese numerals written for digits (身份证号四一一〇二三…, 电话幺三八…, 肆壹壹零…): read as
+_MAYBE_GAP = re.compile(r"[0-9](?:[ \-.] | [\-.]) *[0-9]")  # a quick look, ASCII digits
+# Chinese numerals written for digits (身份证号四一一〇二三…, 电话幺三八…, 肆壹壹零…; ○, the
+# circle typed for 〇, too): read as
 # digits where eleven or more of them stand in a row (with gaps as above), the shortest
 # number; years (二〇一三年) and counts (一、二、三) stay text.
 _CN_DIGITS = {
-    **dict.fromkeys("〇零", 0), **dict.fromkeys("一幺壹", 1), **dict.fromkeys("二贰貳", 2),
+    **dict.fromkeys("〇零○", 0), **dict.fromkeys("一幺壹", 1), **dict.fromkeys("二贰貳", 2),
     **dict.fromkeys("三叁參叄", 3), **dict.fromkeys("四肆", 4), **dict.fromkeys("五伍", 5),
     **dict.fromkeys("六陆陸", 6), **dict.fromkeys("七柒", 7), **dict.fromkeys("八捌", 8), **dict.fromkeys("九玖", 9),
 }
@@ -223,7 +248,7 @@ _GROUP = re.compile(r"[0-9]+[Xx]?")
 _GROUPS_AT = re.compile(rf"[0-9]+(?:{_S}[0-9]+){{1,{_MOST_GROUPS}}}[Xx]?(?![0-9])")
 _SPACED = re.compile(rf"[0-9](?:{_S}[0-9])+[Xx]?")
 # What is not a digit of the number in a match's original text: separators and invisibles.
-_NOT_NUMBER = re.compile(rf"[ \t\-.{_SPACES}{_HYPHENS}{_DOTS}{INVISIBLE}]")
+_NOT_NUMBER = re.compile(rf"[ \-.{_SPACES}{_HYPHENS}{_DOTS}{INVISIBLE}]")
 _NOT_DIGIT = re.compile(r"[^0-9Xx]")
 # Every candidate holds one of these shapes (11 digits, 3-4-, 4-4-, 4-4-4, 6-8, 3-8, 6-4-4,
 # 3-3-3, 6-6-, 2-2-2-2, digits spaced one by one), office numbers such as 0374-3312000 do not: searching for the shape first is what
@@ -284,7 +309,7 @@ def _normalise(text: str) -> tuple[str, list[int], list[int]]:
             drop(i)
         elif kind == "digit":
             parts.append(str(unicodedata.decimal(m.group())))
-        else:  # a full-width X (a check digit), or a separator
+        else:  # an X-like letter (a check digit), or a separator
             parts.append(_CANON[kind or "space"])
         pos = m.end()
     parts.append(text[pos:])
@@ -343,8 +368,12 @@ def _classify(t: str, m: re.Match[str]) -> tuple[str, int, int] | None:
             return ID15, start, end
         if n == 18 and is_id18(run):
             return ID18, start, end  # identity numbers are checked strictly enough to ignore a decimal point
+        if _credit_code_at(t, start, end):
+            return None
         if 12 <= n <= 25 and _account_before(t, start):
             return BANKCARD, start, end  # named a card: 卡号：8612345678901 is no mobile number either
+        if n == 11 and _FLOAT_EXPORT.match(t, end) and _MOBILE.fullmatch(run):
+            return MOBILE, start, end  # 13803741234.0: a phone number a spreadsheet saved as a number
         if _decimal_next_to(t, start, end):
             return None
         if n == 11:
@@ -375,11 +404,14 @@ def _classify(t: str, m: re.Match[str]) -> tuple[str, int, int] | None:
 # one, Luhn or not (一卡通 and passbook numbers are often no card numbers; the 2025
 # subsidy-list case leaked them). Not 账号/账户 alone: a unit's account is published on
 # purpose, for payments (the labelled set holds one).
-_ACCOUNT_BEFORE = re.compile(r"(?:卡号|一卡通|存折|折号|银行卡|社保卡)(?:账号|帐号)?(?:号码?)?(?:为|是)?[：:\s]*$")
+_ACCOUNT_BEFORE = re.compile(
+    r"(?:卡号|一卡通|一折通|惠农卡|存折|折号|折子号?|银行卡|社保卡)(?:账号|帐号)?(?:号码?)?"
+    r"(?:（[^（）\n]{1,12}）|\([^()\n]{1,12}\))?(?:为|是)?[：:\s]*$"
+)
 
 
 def _account_before(t: str, start: int) -> bool:
-    return _ACCOUNT_BEFORE.search(t, max(0, start - 12), start) is not None
+    return _ACCOUNT_BEFORE.search(t, max(0, start - 30), start) is not None
 
 
 def _run_begins(t: str, start: int) -> bool:
@@ -416,6 +448,13 @@ def _grouped(run: str, start: int, begins: bool = True, account: bool = False) -
     if account and begins:
         digits = _NOT_DIGIT.sub("", run)
         if digits.isdigit() and 12 <= len(digits) <= 25:
+            # A card number its first groups make, when the run goes on into the next column
+            # (卡号 6222 0212 3456 7890 128 1200): the mask keeps the card's own last digits.
+            prefix = ""
+            for g in _GROUP.finditer(run):
+                prefix += g.group()
+                if 16 <= len(prefix) <= 19 and g.end() < len(run) and luhn(prefix):
+                    return BANKCARD, start, start + g.end()
             return BANKCARD, start, start + len(run)
     if begins and len(run) <= _MOST_SPACED and _SPACED.fullmatch(run):
         # Not a mobile number: eleven single digits in a row of counts start 13… too often.
@@ -472,8 +511,10 @@ def find(text: str) -> list[Match]:
 # subsidy list's 银行账号 column is the leak the 2025 case was about). A unit's own accounts,
 # for payments, stand alone in a field (账号：…) or in a table of accounts, not of people,
 # and are not read this way.
-_ACCOUNT_HEADER = re.compile(r"卡号|账号|帐号|账户|帳號|存折|折号|一卡通|社保卡|银行卡|card|account|acct|passbook", re.IGNORECASE)
-_PERSON_HEADER = re.compile(r"姓名|户主|领取人|收款人|申请人|持卡人|对象|name", re.IGNORECASE)
+_ACCOUNT_HEADER = re.compile(r"卡号|账号|帐号|账户|帳號|存折|折号|折子|一卡通|一折通|惠农卡|社保卡|银行卡|card|account|acct|passbook", re.IGNORECASE)
+_PERSON_HEADER = re.compile(r"姓名|户主|户名|领取人|收款人|申请人|持卡人|对象|name", re.IGNORECASE)
+# A row whose person cells all name an organisation is a unit's account (户名: 某村民委员会).
+_ORGANISATION = re.compile(r"委员会|村委|居委|政府|办事处|局|办公室|中心|公司|合作社|银行|学校|医院|支部|党委|财政|所$|站$|队$")
 _CELL_NUMBER = re.compile(r"[0-9]+(?:[ \-][0-9]+)*")
 _MD_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 _MD_CELL = re.compile(r"(?:\\.|`[^`]*`|[^|\\`])+|(?<=\|)(?=\|)")
@@ -551,9 +592,13 @@ def account_columns(text: str, kind: str) -> list[Match]:
     out: list[Match] = []
     for header, rows in _tables(text, kind):
         named = [j for j, (a, b) in enumerate(header) if _ACCOUNT_HEADER.search(text, a, b)]
-        if not any(_PERSON_HEADER.search(text, a, b) for a, b in header):
+        people = [j for j, (a, b) in enumerate(header) if _PERSON_HEADER.search(text, a, b)]
+        if not named or not people:
             continue
-        for row in rows if named else ():
+        for row in rows:
+            names = [text[slice(*row[j])].strip() for j in people if j < len(row)]
+            if names and all(_ORGANISATION.search(n) for n in names if n) and any(names):
+                continue
             for j in named:
                 m = _account_cell(text, *row[j]) if j < len(row) else None
                 if m is not None:

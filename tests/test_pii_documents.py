@@ -279,3 +279,16 @@ def test_an_account_column_of_a_sheet_of_people_is_read_as_accounts(repo):
     found = _attach(repo, "list.xlsx", _xlsx(build))
     assert _placed(found) == [("pii-bank-card", "list.xlsx", "工作表“花名册” C3 单元格（账号列）")]
     assert "*************6789" in found[0].hint and account not in found[0].message + found[0].hint
+
+
+def test_the_unit_rows_of_a_sheet_of_account_holders_are_not_read_as_people(repo):
+    account = "41050100123456789"
+
+    def build(wb):
+        ws = wb.active
+        ws.title = "发放明细"
+        ws.append(["户名", "一折通账号"])
+        ws.append(["许昌县某某村民委员会", account])
+        ws.append(["张*三", account])
+
+    assert _placed(_attach(repo, "list.xlsx", _xlsx(build))) == [("pii-bank-card", "list.xlsx", "工作表“发放明细” B3 单元格（账号列）")]
