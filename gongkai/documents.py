@@ -76,36 +76,17 @@ def _cell_text(value: Any) -> str | None:
     return None  # dates, errors, images
 
 
-# A cell of a column named for a card or account in a sheet of people (pii._ACCOUNT_HEADER,
-# pii._PERSON_HEADER): its place ends with this, and the scan reads any 12 to 25 digits in it
-# as an account number, Luhn or not.
+# A cell of a column named for a card or account in a sheet of people (pii.AccountColumns):
+# its place ends with this, and the scan reads any 12 to 25 digits in it as an account
+# number, Luhn or not.
 ACCOUNT_COLUMN = "（账号列）"
 
 
-class _Columns:
-    """The account columns of one sheet, known from its header row (the first row that names
-    both an account and a person: title rows above it are common)."""
+def _columns() -> Any:
+    """A reader of one sheet's account columns (pii.AccountColumns), row by row."""
+    from .pii import AccountColumns
 
-    def __init__(self) -> None:
-        self.accounts: set[int] | None = None
-        self.people: set[int] = set()
-
-    def marks(self, row: list[tuple[int, str | None]]) -> dict[int, str]:
-        """A row's (column, text) cells -> the mark of each cell in an account column. The
-        header row sets the columns; a row whose person cells all name an organisation is a
-        unit's own account, not a person's."""
-        from .pii import _ACCOUNT_HEADER, _ORGANISATION, _PERSON_HEADER
-
-        if self.accounts is None:
-            people = {c for c, text in row if text and _PERSON_HEADER.search(text)}
-            named = {c for c, text in row if text and _ACCOUNT_HEADER.search(text)}
-            if people and named:
-                self.accounts, self.people = named, people
-            return {}
-        names = [text.strip() for c, text in row if c in self.people and text and text.strip()]
-        if names and all(_ORGANISATION.search(n) for n in names):
-            return {}
-        return dict.fromkeys(self.accounts, ACCOUNT_COLUMN)
+    return AccountColumns()
 
 
 def _zip_guard(path: Path) -> zipfile.ZipFile:
@@ -126,7 +107,7 @@ def _xlsx(path: Path) -> Iterator[tuple[str, str]]:
         for ws in wb.worksheets:
             hidden = "（隐藏的工作表）" if ws.sheet_state != "visible" else ""
             ws.reset_dimensions()  # the file's own stated size may be wrong: read every row
-            columns = _Columns()
+            columns = _columns()
             for row in ws.iter_rows():
                 # A row is padded with empty cells up to its last one: a cell in column XFD on
                 # each of a million rows is a small file and billions of cells. Stop in time.
@@ -134,10 +115,10 @@ def _xlsx(path: Path) -> Iterator[tuple[str, str]]:
                 if cells > MAX_CELLS:
                     raise Unreadable(f"表格超过 {MAX_CELLS // 10000} 万个单元格，没有全部检查，其中的个人信息可能没有发现")
                 texts = [(getattr(cell, "column", 0), _cell_text(getattr(cell, "value", None))) for cell in row]
-                marks = columns.marks(texts)
+                accounts = columns.row([(c, t) for c, t in texts if t])
                 for cell, (column, text) in zip(row, texts, strict=True):
                     if text:
-                        yield f"工作表“{ws.title}”{hidden} {_column(column)}{cell.row} 单元格{marks.get(column, '')}", text
+                        yield f"工作表“{ws.title}”{hidden} {_column(column)}{cell.row} 单元格{ACCOUNT_COLUMN if column in accounts else ''}", text
     finally:
         wb.close()
     yield from _xlsx_comments(path)
@@ -169,13 +150,13 @@ def _xls(path: Path) -> Iterator[tuple[str, str]]:
         for index in range(book.nsheets):
             sheet = book.sheet_by_index(index)
             hidden = "（隐藏的工作表）" if sheet.visibility else ""
-            columns = _Columns()
+            columns = _columns()
             for r in range(sheet.nrows):
                 texts = [(c + 1, _cell_text(value)) for c, value in enumerate(sheet.row_values(r))]
-                marks = columns.marks(texts)
+                accounts = columns.row([(c, t) for c, t in texts if t])
                 for column, text in texts:
                     if text:
-                        yield f"工作表“{sheet.name}”{hidden} {_column(column)}{r + 1} 单元格{marks.get(column, '')}", text
+                        yield f"工作表“{sheet.name}”{hidden} {_column(column)}{r + 1} 单元格{ACCOUNT_COLUMN if column in accounts else ''}", text
             book.unload_sheet(index)
     finally:
         book.release_resources()

@@ -116,8 +116,9 @@ _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
 def _is_numeric_credit_code(d: str) -> bool:
-    """An all-digit 统一社会信用代码 (GB 32100) of an enterprise or social organisation."""
-    if d[0] not in "59" or d[1] not in "1239" or d[2:4] not in PROVINCES:
+    """An all-digit 统一社会信用代码 (GB 32100): a registration authority (1-9), an organisation
+    type (1-5, 9), a division, the check character."""
+    if d[0] == "0" or d[1] not in "123459" or d[2:4] not in PROVINCES:
         return False
     return _credit_check(d)
 
@@ -264,15 +265,16 @@ _BIG = 10**10
 _ASCII_DIGITS = frozenset("0123456789")
 
 
-def _normalise(text: str) -> tuple[str, list[int], list[int]]:
+def _normalise(text: str) -> tuple[str, list[int], list[int], list[int]]:
     """The text as matched (see _ODD, _WIDE_GAP and _CN_RUN above) and how to map its
     offsets back.
 
-    The two lists are breakpoints: from normalised offset cuts[i] on, the original offset
-    is larger by shifts[i] (the characters taken out before it).
+    The first two lists are breakpoints: from normalised offset cuts[i] on, the original
+    offset is larger by shifts[i] (the characters taken out before it). The third holds the
+    normalised offsets of the spaces that stand for a wide gap.
     """
     if not _needs_normalising(text):
-        return text, [], []
+        return text, [], [], []
     parts: list[str] = []
     cuts: list[int] = []
     shifts: list[int] = []
@@ -284,7 +286,10 @@ def _normalise(text: str) -> tuple[str, list[int], list[int]]:
         cuts.append(i - removed + 1)
         shifts.append(removed)
 
+    wide: list[int] = []
+
     def gap(i: int, chars: str) -> None:  # the gap at original offset i: one space
+        wide.append(i - removed)
         parts.append(" ")
         for k in range(1, len(chars)):
             drop(i + k)
@@ -302,7 +307,10 @@ def _normalise(text: str) -> tuple[str, list[int], list[int]]:
             at = i
             for g in _CN_GAP.finditer(m.group()):
                 parts.append("".join(str(_CN_DIGITS[c]) for c in text[at : i + g.start()]))
-                gap(i + g.start(), g.group())
+                if len(g.group()) == 1:
+                    parts.append(_separator(g.group()))
+                else:
+                    gap(i + g.start(), g.group())
                 at = i + g.end()
             parts.append("".join(str(_CN_DIGITS[c]) for c in text[at : m.end()]))
         elif kind == "gone":
@@ -313,7 +321,7 @@ def _normalise(text: str) -> tuple[str, list[int], list[int]]:
             parts.append(_CANON[kind or "space"])
         pos = m.end()
     parts.append(text[pos:])
-    return "".join(parts), cuts, shifts
+    return "".join(parts), cuts, shifts, wide
 
 
 def _needs_normalising(text: str) -> bool:
@@ -365,14 +373,16 @@ def _classify(t: str, m: re.Match[str]) -> tuple[str, int, int] | None:
                 return None  # shaped like an identity number, but the check digit is wrong
             run, n, end = run[:-1], n - 1, end - 1  # a letter after the digits, not a check digit
         if n == 15 and is_id15(run):
-            return ID15, start, end
+            return None if _code_before(t, start) else (ID15, start, end)  # 纳税人识别号：511323790404796
         if n == 18 and is_id18(run):
             return ID18, start, end  # identity numbers are checked strictly enough to ignore a decimal point
+        if n == 17 and t[end : end + 1] in ("*", "＊") and run[:2] in PROVINCES and _birth18(run):
+            return ID18, start, end + 1  # the check digit starred: the other 17 give it away
         if _credit_code_at(t, start, end):
             return None
         if 12 <= n <= 25 and _account_before(t, start):
             return BANKCARD, start, end  # named a card: 卡号：8612345678901 is no mobile number either
-        if n == 11 and _FLOAT_EXPORT.match(t, end) and _MOBILE.fullmatch(run):
+        if n == 11 and _FLOAT_EXPORT.match(t, end) and _MOBILE.fullmatch(run) and not _AMOUNT_AFTER.match(t, end + 2):
             return MOBILE, start, end  # 13803741234.0: a phone number a spreadsheet saved as a number
         if _decimal_next_to(t, start, end):
             return None
@@ -383,6 +393,8 @@ def _classify(t: str, m: re.Match[str]) -> tuple[str, int, int] | None:
             return (MOBILE, end - 11, end) if _MOBILE.fullmatch(run, n - 11) else None
         if 16 <= n <= 19:
             kind = _classify_long(run)
+            if kind == BANKCARD and (_in_code(t, start, end) or _code_before(t, start)):
+                return None
             return (kind, start, end) if kind else None
         return None
     if group == "groups":
@@ -404,10 +416,29 @@ def _classify(t: str, m: re.Match[str]) -> tuple[str, int, int] | None:
 # one, Luhn or not (一卡通 and passbook numbers are often no card numbers; the 2025
 # subsidy-list case leaked them). Not 账号/账户 alone: a unit's account is published on
 # purpose, for payments (the labelled set holds one).
+# A card's own name (一卡通, 存折 …) names its number only with 号/账号 or a colon after it
+# (通过惠农一卡通 202401150001 批次发放 is a batch); 卡号 names one by itself, except a
+# card that is no bank's (加油卡号, 会员卡号).
+_CARD = r"[“\"]?(?:一卡通|一折通|惠农卡|存折|折子|银行卡|社保卡)[”\"]?"
+_BRACKETS = r"(?:（[^（）\n]{1,12}）|\([^()\n]{1,12}\))?"
 _ACCOUNT_BEFORE = re.compile(
-    r"(?:卡号|一卡通|一折通|惠农卡|存折|折号|折子号?|银行卡|社保卡)(?:账号|帐号)?(?:号码?)?"
-    r"(?:（[^（）\n]{1,12}）|\([^()\n]{1,12}\))?(?:为|是)?[：:\s]*$"
+    rf"(?:{_CARD}(?:账号|帐号|卡号|号码?)|(?<!加油)(?<!会员)(?<!购物)(?<!公交)(?<!校园)卡号码?|折号|折子号){_BRACKETS}(?:为|是)?[：: \t\u3000]*$"
+    rf"|{_CARD}{_BRACKETS}(?:[：:]|为|是)[ \t\u3000]*$"
 )
+
+
+# What names the number after it a code, not a person's: a tax or registration number, an
+# order, contract, batch or project number.
+_CODE_BEFORE = re.compile(r"(?:识别号|税号|代码|编码|编号|注册号|登记号|批次号?|订单号|合同号|流水号)[：:\s]*$")
+
+
+def _code_before(t: str, start: int) -> bool:
+    return _CODE_BEFORE.search(t, max(0, start - 12), start) is not None
+
+
+def _in_code(t: str, start: int, end: int) -> bool:
+    """True when letters touch the digits: part of a code (N3411023838614914W), not a card."""
+    return (start > 0 and t[start - 1].isascii() and t[start - 1].isalpha()) or (end < len(t) and t[end].isascii() and t[end].isalpha())
 
 
 def _account_before(t: str, start: int) -> bool:
@@ -471,7 +502,7 @@ def find(text: str) -> list[Match]:
     """Every unmasked identity, mobile and bank-card number in the text, in order."""
     if len(text) < 11:
         return []  # the shortest number, a mobile, has 11 digits (a spreadsheet has many short cells)
-    t, cuts, shifts = _normalise(text)
+    t, cuts, shifts, wide = _normalise(text)
     hit = _SHAPE.search(t)
     out: list[Match] = []
     done = 0  # where the last match ended: a grouped run is looked at from several places
@@ -495,6 +526,13 @@ def find(text: str) -> list[Match]:
             kind, start, stop = found
             if start < done:
                 continue
+            if wide and kind != ID18 and bisect.bisect_left(wide, start) < bisect.bisect_left(wide, stop) and not (
+                kind == BANKCARD and _account_before(t, start)
+            ):
+                # Columns aligned with runs of spaces (合计      156      2300      4500) look like
+                # a grouped phone or card number: across a wide gap only what is checked
+                # strictly (an identity number's check digit, a number named a card) counts.
+                continue
             done = stop
             if cuts:
                 start, stop = _original(start, cuts, shifts), _original(stop - 1, cuts, shifts) + 1
@@ -509,12 +547,88 @@ def find(text: str) -> list[Match]:
 # A column named for a card, passbook or account in a table of people (a column names a
 # person: 姓名, 户主, 领取人 …): every number of 12 to 25 digits in it is one, Luhn or not (a
 # subsidy list's 银行账号 column is the leak the 2025 case was about). A unit's own accounts,
-# for payments, stand alone in a field (账号：…) or in a table of accounts, not of people,
-# and are not read this way.
-_ACCOUNT_HEADER = re.compile(r"卡号|账号|帐号|账户|帳號|存折|折号|折子|一卡通|一折通|惠农卡|社保卡|银行卡|card|account|acct|passbook", re.IGNORECASE)
-_PERSON_HEADER = re.compile(r"姓名|户主|户名|领取人|收款人|申请人|持卡人|对象|name", re.IGNORECASE)
-# A row whose person cells all name an organisation is a unit's account (户名: 某村民委员会).
-_ORGANISATION = re.compile(r"委员会|村委|居委|政府|办事处|局|办公室|中心|公司|合作社|银行|学校|医院|支部|党委|财政|所$|站$|队$")
+# for payments, stand alone in a field (账号：…), in a table of accounts or of organisations
+# (a column 名称, 全称, 单位名 …: a treasury payment list, suppliers with a contact's name),
+# or in a row whose holder is an organisation, and are not read this way.
+_ACCOUNT_HEADER = re.compile(
+    r"卡号|账号|帐号|账户|帐户|帳號|存折|折号|折子|折（卡）|卡（折）|折\(卡\)|卡\(折\)|一卡通|一折通|惠农卡|社保卡|银行卡"
+    r"|card|account|acct|passbook",
+    re.IGNORECASE,
+)
+_PERSON_HEADER = re.compile(
+    r"姓名|户主|户名|农户|领取人|领款人|收款人|申请人|持卡人|开户人|受助人|救助人|享受人|对象|人员|name", re.IGNORECASE
+)
+_NOT_PERSON_HEADER = re.compile(r"开户行|开户银行|银行名|行号|地址|电话|代码|编号|身份证")
+_ORG_HEADER = re.compile(r"名称|全称|单位名|收款单位|付款单位|企业|公司|供应商|施工单位|合作社|机构")
+# What names an organisation, not a person (许庄村第三村民小组, 某某专业合作社, 五金店 …); a
+# name of seven characters or more without a middle dot is one too (people's names are
+# shorter; 阿卜杜拉·买买提 has its dot).
+_ORGANISATION = re.compile(
+    r"委员会|村委|居委|政府|办事处|局|办公室|中心|公司|集团|合作|联合|联社|经济|组织|社区|小组|银行|信用社"
+    r"|学校|小学|中学|大学|医院|卫生|敬老院|福利院|支部|党委|团委|共青团|财政|法院|检察院|武装部"
+    r"|协会|学会|商会|总会|红十字|图书馆|文化馆|博物馆|纪念馆|(?:部|店|厂|场|所|站|队|处|院|馆|社|村|组)$"
+)
+_ACCOUNT_HINT = re.compile(r"[卡折账帐帳]|card|acct|account|passbook", re.IGNORECASE)  # a quick look
+_REMARK = re.compile(r"（[^（）]*）|\([^()]*\)|\s+")
+
+
+def _header_kind(cell: str) -> tuple[bool, bool, bool]:
+    """(names a person, names an account, names an organisation) for a header cell; spaces
+    inside it (姓  名, 卡\u3000号) do not count."""
+    c = "".join(cell.split())
+    account = bool(_ACCOUNT_HEADER.search(c))
+    organisation = bool(_ORG_HEADER.search(c))
+    person = bool(_PERSON_HEADER.search(c)) and not (account or organisation or _NOT_PERSON_HEADER.search(c))
+    return person, account, organisation
+
+
+def _is_organisation(name: str) -> bool:
+    name = _REMARK.sub("", name)  # 李*华（村委代领） is 李*华
+    return bool(name) and (bool(_ORGANISATION.search(name)) or (len(name) >= 7 and "·" not in name and "•" not in name))
+
+
+class AccountColumns:
+    """The account columns of one table, read row by row (Markdown, CSV, TSV, a sheet).
+
+    The header is the first row of two cells or more that names a person and an account in
+    different cells (a title row above it is common), or two rows together when a merged
+    heading stands over them (姓名 | 补贴发放信息 over 一卡通账号). A header that names an
+    organisation column makes the table one of organisations: nothing in it is read. `first`:
+    only the first row may be the header (Markdown says which row is)."""
+
+    def __init__(self, first: bool = False) -> None:
+        self.first = first
+        self.accounts: set[int] | None = None
+        self.people: set[int] = set()
+        self.closed = False
+        self._above: tuple[set[int], set[int], bool] | None = None
+
+    def row(self, cells: list[tuple[int, str]]) -> set[int]:
+        """A row's (column, text) cells that are not empty; the columns of this row to read as accounts."""
+        if self.accounts is not None:
+            names = [text for column, text in cells if column in self.people]
+            return set() if names and all(_is_organisation(n) for n in names) else self.accounts
+        if self.closed or len(cells) < 2:
+            self._above = None
+            return set()
+        kinds = {column: _header_kind(text) for column, text in cells}
+        people = {c for c, k in kinds.items() if k[0]}
+        named = {c for c, k in kinds.items() if k[1]}
+        organisation = any(k[2] for k in kinds.values())
+        if self._above is not None and not (people and named):
+            above_people, above_named, above_organisation = self._above
+            people, named, organisation = people | above_people, named | above_named, organisation or above_organisation
+        if people and named and people - named:
+            if organisation:
+                self.closed = True
+            else:
+                self.accounts, self.people = named - people, people - named
+            return set()
+        self._above = (people, named, organisation)
+        self.closed = self.first
+        return set()
+
+
 _CELL_NUMBER = re.compile(r"[0-9]+(?:[ \-][0-9]+)*")
 _MD_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 _MD_CELL = re.compile(r"(?:\\.|`[^`]*`|[^|\\`])+|(?<=\|)(?=\|)")
@@ -523,28 +637,28 @@ _TSV_CELL = re.compile(r"[^\t\n]*")
 
 
 def _account_cell(text: str, start: int, end: int) -> Match | None:
-    """The number a cell of an account column holds, 12 to 25 digits, as a bank card match."""
+    """The number a cell of an account column holds, 12 to 25 digits, as a bank card match:
+    the one long run of digits in it, whatever stands around it (农行24157954220587915,
+    '24157954220587915, ="…", …（农商行）, a float export's .0)."""
     cell = text[start:end]
-    inner = cell.strip().strip('"').strip()
-    if not inner:
+    t, cuts, shifts, _ = _normalise(cell)
+    runs = [m for m in _CELL_NUMBER.finditer(t) if len(_NOT_DIGIT.sub("", m.group())) >= 12]
+    if len(runs) != 1 or len(_NOT_DIGIT.sub("", runs[0].group())) > 25:
         return None
-    at = start + cell.index(inner)
-    t, cuts, shifts = _normalise(inner)
-    if not _CELL_NUMBER.fullmatch(t):
-        return None
-    digits = _NOT_DIGIT.sub("", t)
-    if not 12 <= len(digits) <= 25:
-        return None
-    return Match(BANKCARD, at, at + len(inner), inner, _mask(BANKCARD, _NOT_NUMBER.sub("", inner)))
+    a, b = runs[0].span()
+    if cuts:
+        a, b = _original(a, cuts, shifts), _original(b - 1, cuts, shifts) + 1
+    number = cell[a:b]
+    return Match(BANKCARD, start + a, start + b, number, _mask(BANKCARD, _NOT_NUMBER.sub("", number)))
 
 
 Span = tuple[int, int]
 
 
-def _tables(text: str, kind: str) -> Iterator[tuple[list[Span], list[list[Span]]]]:
-    """Each table of the text: its header cells and its rows of cells, as spans of the text.
-    kind: "md" (Markdown pipe tables: a header row, a delimiter row, rows), "csv" or "tsv"
-    (the first line that is not empty is the header)."""
+def _tables(text: str, kind: str) -> Iterator[tuple[bool, list[list[Span]]]]:
+    """Each table of the text: whether its first row is its header (Markdown) and its rows
+    of cells, as spans of the text. kind: "md" (pipe tables: a header row, a delimiter row,
+    rows), "csv" or "tsv" (the whole file, the header somewhere near its top)."""
     lines = text.split("\n")
     offsets = [0]
     for line in lines[:-1]:
@@ -568,38 +682,31 @@ def _tables(text: str, kind: str) -> Iterator[tuple[list[Span], list[list[Span]]
         return spans
 
     if kind != "md":
-        head = next((i for i, line in enumerate(lines) if line.strip()), None)
-        if head is not None:
-            yield cells(head), [cells(i) for i in range(head + 1, len(lines)) if lines[i].strip()]
+        yield False, [cells(i) for i in range(len(lines)) if lines[i].strip()]
         return
     i = 0
     while i + 1 < len(lines):
         if "|" in lines[i] and "-" in lines[i + 1] and _MD_DELIMITER.match(lines[i + 1]):
-            head, i = i, i + 2
-            rows = []
+            rows = [cells(i)]
+            i += 2
             while i < len(lines) and "|" in lines[i]:
                 rows.append(cells(i))
                 i += 1
-            yield cells(head), rows
+            yield True, rows
         else:
             i += 1
 
 
 def account_columns(text: str, kind: str) -> list[Match]:
-    """The numbers in the account columns of the text's tables (see _ACCOUNT_HEADER)."""
-    if not _ACCOUNT_HEADER.search(text):
+    """The numbers in the account columns of the text's tables (see AccountColumns)."""
+    if not _ACCOUNT_HINT.search(text):
         return []
     out: list[Match] = []
-    for header, rows in _tables(text, kind):
-        named = [j for j, (a, b) in enumerate(header) if _ACCOUNT_HEADER.search(text, a, b)]
-        people = [j for j, (a, b) in enumerate(header) if _PERSON_HEADER.search(text, a, b)]
-        if not named or not people:
-            continue
+    for first, rows in _tables(text, kind):
+        columns = AccountColumns(first=first)
         for row in rows:
-            names = [text[slice(*row[j])].strip() for j in people if j < len(row)]
-            if names and all(_ORGANISATION.search(n) for n in names if n) and any(names):
-                continue
-            for j in named:
+            filled = [(j, text[a:b].strip().strip('"')) for j, (a, b) in enumerate(row)]
+            for j in sorted(columns.row([(j, cell) for j, cell in filled if cell])):
                 m = _account_cell(text, *row[j]) if j < len(row) else None
                 if m is not None:
                     out.append(m)

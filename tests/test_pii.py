@@ -612,22 +612,21 @@ def test_wide_gaps_and_chinese_numerals_are_found_in_fields_and_body_and_fixed(r
     # (A tab is no gap: it parts the cells of a pasted row; the labelled set holds such rows.)
     text = (
         "---\ncatalogue: notice\ntitle: 名单\npublished: 2014-01-08\n"
-        "a: \"411023\u3000\u300019800101\u3000\u30001237\"\nb: 138  0374  1234\nc: 幺三八〇三七四幺二三四\n"
+        "a: \"411023\u3000\u300019800101\u3000\u30001237\"\nb: 合计  156  2300  4500\nc: 幺三八〇三七四幺二三四\n"
         "---\n户主 411023 - 1980 - 0101 - 1237，身份证号肆壹零壹零贰壹玖玖零零壹零壹壹贰叁肆。\n"
     )
     path = repo.record("wide.md", text)
     found = [(f.code, f.line, f.field) for f in _scan(repo, path)]
     assert found == [
         ("pii-id-number", 5, "a"),
-        ("pii-mobile", 6, "b"),
-        ("pii-mobile", 7, "c"),
+        ("pii-mobile", 7, "c"),  # b: columns aligned with spaces, no phone number
         ("pii-id-number", 9, ""),
         ("pii-id-number", 9, ""),
     ]
-    assert pii.fix_files(repo.root, [Path(path)]) == 5
+    assert pii.fix_files(repo.root, [Path(path)]) == 4
     assert (repo.root / path).read_text("utf-8") == (
         "---\ncatalogue: notice\ntitle: 名单\npublished: 2014-01-08\n"
-        "a: \"411023********1237\"\nb: 138****1234\nc: 幺三八****幺二三四\n"
+        "a: \"411023********1237\"\nb: 合计  156  2300  4500\nc: 幺三八****幺二三四\n"
         "---\n户主 411023********1237，身份证号肆壹零壹零贰********壹贰叁肆。\n"
     )
     assert _scan(repo, path) == []
@@ -806,3 +805,27 @@ def test_a_table_of_account_holders_is_read_but_not_the_rows_of_organisations():
         f"| 张*三 | {ACCOUNT} | 100 |\n| 许昌县某某村民委员会 | {ACCOUNT} | 100 |\n| 某某专业合作社 | {ACCOUNT} | 100 |\n"
     )
     assert [(m.kind, table[: m.start].count("\n")) for m in pii.find_in(table, "md")] == [("bankcard", 2)]
+
+
+A_UNIT = "41001500510052914177"  # a unit's account, 20 digits
+
+
+@pytest.mark.parametrize("table, kind, read", [
+    # A treasury payment list: the payee is named in a 全称 column, an organisation.
+    (f"| 支付日期 | 收款人全称 | 收款人账号 | 收款人开户行 | 金额 |\n|---|---|---|---|---|\n| 2024-03-05 | 建安区五女店镇人民政府 | {A_UNIT} | 农行建安支行 | 120000.00 |\n", "md", 0),
+    (f"| 序号 | 户名 | 开户行 | 账号 |\n|---|---|---|---|\n| 1 | 许庄村第三村民小组 | 农行 | {A_UNIT} |\n| 2 | 五金店 | 农行 | {A_UNIT} |\n| 3 | 许庄村 | 农行 | {A_UNIT} |\n", "md", 0),
+    (f"| 合作社名称 | 法定代表人姓名 | 开户行 | 账号 |\n|---|---|---|---|\n| 建安区丰源种植专业合作社 | 李建国 | 农商行 | {A_UNIT} |\n", "md", 0),
+    (f"收款人名称,收款人账号,收款人开户银行\n许昌县财政局,{A_UNIT},农行\n", "csv", 0),
+    # Headers spaced out, other names of a person or an account, text around the number.
+    (f"| 序号 | 姓  名 | 卡\u3000号 | 金额 |\n|---|---|---|---|\n| 1 | 王*英 | {ACCOUNT} | 1200 |\n", "md", 1),
+    (f"| 序号 | 农户 | 一折通账号 | 金额 |\n|---|---|---|---|\n| 1 | 王*英 | {ACCOUNT} | 1200 |\n", "md", 1),
+    (f"| 序号 | 姓名 | 银行帐户 |\n|---|---|---|\n| 1 | 王*英 | 农行{ACCOUNT} |\n| 2 | 李*华（村委代领） | {ACCOUNT}（农商行） |\n", "md", 2),
+    # A title line above the header; a float export; Excel's ways to keep digits as text.
+    (f"XX镇2024年耕地地力保护补贴发放表,,,\n序号,姓名,一卡通账号,金额\n1,王*英,{ACCOUNT},1200\n", "csv", 1),
+    (f"序号,姓名,一折通账号\n1.0,王*英,{ACCOUNT}.0\n2.0,李*华,\n", "csv", 1),
+    (f"序号,姓名,卡号\n1,王*英,=\"{ACCOUNT}\"\n2,李*华,'{ACCOUNT}\n", "csv", 2),
+])
+def test_account_columns_are_read_in_tables_of_people_only(table, kind, read):
+    found = pii.find_in(table, kind)
+    assert [m.kind for m in found] == ["bankcard"] * read
+    assert all(m.text.replace(" ", "") in (ACCOUNT, A_UNIT) for m in found)

@@ -292,3 +292,17 @@ def test_the_unit_rows_of_a_sheet_of_account_holders_are_not_read_as_people(repo
         ws.append(["张*三", account])
 
     assert _placed(_attach(repo, "list.xlsx", _xlsx(build))) == [("pii-bank-card", "list.xlsx", "工作表“发放明细” B3 单元格（账号列）")]
+
+
+def test_a_two_row_header_and_a_title_naming_both_are_understood(repo):
+    account = "24157954220587915"
+
+    def build(wb):
+        ws = wb.active
+        ws.title = "名单"
+        ws.append(["XX镇2024年低保对象一卡通发放明细表"])  # one cell: a title, not the header
+        ws.append(["序号", "姓名", "补贴发放信息", None])  # a merged heading over two columns
+        ws.append([None, None, "一卡通账号", "金额"])
+        ws.append([1, "王*全", account, 73.14])
+
+    assert _placed(_attach(repo, "list.xlsx", _xlsx(build))) == [("pii-bank-card", "list.xlsx", "工作表“名单” C4 单元格（账号列）")]
