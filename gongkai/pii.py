@@ -422,7 +422,7 @@ def _classify(t: str, m: re.Match[str]) -> tuple[str, int, int] | None:
 _CARD = r"[“\"]?(?:一卡通|一折通|惠农卡|存折|折子|银行卡|社保卡)[”\"]?"
 _BRACKETS = r"(?:（[^（）\n]{1,12}）|\([^()\n]{1,12}\))?"
 _ACCOUNT_BEFORE = re.compile(
-    rf"(?:{_CARD}(?:账号|帐号|卡号|号码?)|(?<!加油)(?<!会员)(?<!购物)(?<!公交)(?<!校园)卡号码?|折号|折子号){_BRACKETS}(?:为|是)?[：: \t\u3000]*$"
+    rf"(?:{_CARD}(?:账号|帐号|卡号|号码?)|卡号码?|折号|折子号){_BRACKETS}(?:为|是)?[：: \t\u3000]*$"
     rf"|{_CARD}{_BRACKETS}(?:[：:]|为|是)[ \t\u3000]*$"
 )
 
@@ -442,7 +442,8 @@ def _in_code(t: str, start: int, end: int) -> bool:
 
 
 def _account_before(t: str, start: int) -> bool:
-    return _ACCOUNT_BEFORE.search(t, max(0, start - 30), start) is not None
+    m = _ACCOUNT_BEFORE.search(t, max(0, start - 30), start)
+    return m is not None and not _NOT_BANK_BEFORE.search(t, max(0, m.start() - 4), m.start())
 
 
 def _run_begins(t: str, start: int) -> bool:
@@ -547,89 +548,112 @@ def find(text: str) -> list[Match]:
 # A column named for a card, passbook or account in a table of people (a column names a
 # person: 姓名, 户主, 领取人 …): every number of 12 to 25 digits in it is one, Luhn or not (a
 # subsidy list's 银行账号 column is the leak the 2025 case was about). A unit's own accounts,
-# for payments, stand alone in a field (账号：…), in a table of accounts or of organisations
-# (a column 名称, 全称, 单位名 …: a treasury payment list, suppliers with a contact's name),
-# or in a row whose holder is an organisation, and are not read this way.
+# for payments, stand alone in a field (账号：…), in a table of accounts, or in a row held by
+# an organisation (a 单位/企业 column filled in, or a holder named as one), and are not read
+# this way. The balance leans to reading: a unit's account read as a person's is an error a
+# clerk sees and can take up with the office; a person's read as a unit's is published.
 _ACCOUNT_HEADER = re.compile(
-    r"卡号|账号|帐号|账户|帐户|帳號|存折|折号|折子|折（卡）|卡（折）|折\(卡\)|卡\(折\)|一卡通|一折通|惠农卡|社保卡|银行卡"
-    r"|card|account|acct|passbook",
+    r"卡|折|账|帐|帳|一本通|银行信息|收款信息|card|account|acct|passbook",
     re.IGNORECASE,
 )
+# Cards that are no bank's (资产卡号, SIM卡号, 门禁卡号, 加油卡号 …), and columns of counts or sums.
+_NOT_BANK = r"资产|物联网|SIM|IC|门禁|就餐|饭|借书|读者|充值|油|会员|购物|公交|校园|电话|流量|上网|储值|礼品|消费|折合|折扣|折旧"
+_NOT_BANK_BEFORE = re.compile(f"(?:{_NOT_BANK})$", re.IGNORECASE)
+_NOT_ACCOUNT_HEADER = re.compile(f"{_NOT_BANK}|数$|数量|率$|额$|金额|日期|时间", re.IGNORECASE)
 _PERSON_HEADER = re.compile(
-    r"姓名|户主|户名|农户|领取人|领款人|收款人|申请人|持卡人|开户人|受助人|救助人|享受人|对象|人员|name", re.IGNORECASE
+    r"姓名|名字|人名|户主|户名|开户名|农户|领取人|领款人|收款人|申请人|申领人|签领人|代领人|持卡人|持折人|开户人|受助人|救助人"
+    r"|受益人|补助人|享受人|监护人|承包方|养殖户|种植户|村民|群众|农民|老人|学生|残疾人|家庭成员|对象|人员|name",
+    re.IGNORECASE,
 )
-_NOT_PERSON_HEADER = re.compile(r"开户行|开户银行|银行名|行号|地址|电话|代码|编号|身份证")
-_ORG_HEADER = re.compile(r"名称|全称|单位名|收款单位|付款单位|企业|公司|供应商|施工单位|合作社|机构")
-# What names an organisation, not a person (许庄村第三村民小组, 某某专业合作社, 五金店 …); a
-# name of seven characters or more without a middle dot is one too (people's names are
-# shorter; 阿卜杜拉·买买提 has its dot).
+# Columns that name someone other than the account's holder, or no one: the clerk, a contact
+# of a unit, a bank, a village group, a count.
+_NOT_PERSON_HEADER = re.compile(
+    r"开户行|开户银行|银行名|行号|地址|经办|审核|复核|制表|填表|记账|出纳|会计|联系人|负责人|法定代表人|法人|代表人"
+    r"|项目经理|小组|村组|组别|数$|数量"
+)
+# A column naming the unit that holds the account (对方单位, 收款单位, 企业名称 …); 工作单位 and
+# 所在单位 name a person's employer.
+_UNIT_HEADER = re.compile(r"(?<!工作)(?<!所在)(?<!所属)(?<!计量)单位|企业|公司|供应商|商户|机构名称|法人名称")
+# What names an organisation, not a person. Strong words anywhere; weak endings (店, 村, 社 …)
+# only in names of four characters or more (王建社 and 赵新村 are people); a name of seven
+# characters or more is one too, unless it has a dot or a space (阿卜杜热合曼・买买提); a
+# masked name (王*英) is a person's.
 _ORGANISATION = re.compile(
-    r"委员会|村委|居委|政府|办事处|局|办公室|中心|公司|集团|合作|联合|联社|经济|组织|社区|小组|银行|信用社"
-    r"|学校|小学|中学|大学|医院|卫生|敬老院|福利院|支部|党委|团委|共青团|财政|法院|检察院|武装部"
-    r"|协会|学会|商会|总会|红十字|图书馆|文化馆|博物馆|纪念馆|(?:部|店|厂|场|所|站|队|处|院|馆|社|村|组)$"
+    r"委员会|村委|居委|政府|办事处|公司|集团|有限|合作社|联合社|经济联合|经济合作|股份|银行|信用社|农商|农信|邮政|国库"
+    r"|学校|小学|中学|大学|幼儿园|医院|卫生院|卫生室|敬老院|福利院|支部|党委|团委|共青团|财政|法院|检察院|武装部"
+    r"|协会|学会|商会|总会|红十字|图书馆|文化馆|博物馆|纪念馆|超市|门市|商店|饭店|酒店|宾馆|物业|集体|社区|村民小组"
+    r"|移动|联通|电信|电网|供电|自来水|水务|燃气|保险|人寿|电视台|办公室|管理处|服务站|专户"
 )
+_WEAK_ENDING = re.compile(r"(?:部|店|厂|场|所|站|队|处|院|馆|社|村|组|局|办|中心|行|科)$")
 _ACCOUNT_HINT = re.compile(r"[卡折账帐帳]|card|acct|account|passbook", re.IGNORECASE)  # a quick look
-_REMARK = re.compile(r"（[^（）]*）|\([^()]*\)|\s+")
+_REMARK = re.compile(r"（[^（）]*）|\([^()]*\)")
+_NAME_DOTS = re.compile(r"[·•・．.‧\-\s]")
 
 
 def _header_kind(cell: str) -> tuple[bool, bool, bool]:
-    """(names a person, names an account, names an organisation) for a header cell; spaces
-    inside it (姓  名, 卡\u3000号) do not count."""
-    c = "".join(cell.split())
-    account = bool(_ACCOUNT_HEADER.search(c))
-    organisation = bool(_ORG_HEADER.search(c))
-    person = bool(_PERSON_HEADER.search(c)) and not (account or organisation or _NOT_PERSON_HEADER.search(c))
-    return person, account, organisation
+    """(names the holder as a person, names an account, names the holder as a unit) for a
+    header cell; spaces inside it (姓  名, 卡\u3000号) and remarks in brackets do not count."""
+    c = _REMARK.sub("", "".join(cell.split())) or "".join(cell.split())
+    account = bool(_ACCOUNT_HEADER.search(c)) and not _NOT_ACCOUNT_HEADER.search(c)
+    unit = bool(_UNIT_HEADER.search(c)) and not account
+    person = bool(_PERSON_HEADER.search(c)) and not (account or unit or _NOT_PERSON_HEADER.search(c))
+    return person, account, unit
 
 
 def _is_organisation(name: str) -> bool:
-    name = _REMARK.sub("", name)  # 李*华（村委代领） is 李*华
-    return bool(name) and (bool(_ORGANISATION.search(name)) or (len(name) >= 7 and "·" not in name and "•" not in name))
+    name = _REMARK.sub("", name).strip()  # 李*华（村委代领） is 李*华
+    if not name or "*" in name or "＊" in name:
+        return False
+    plain = _NAME_DOTS.sub("", name)
+    return bool(
+        _ORGANISATION.search(plain)
+        or (len(plain) >= 4 and _WEAK_ENDING.search(plain))
+        or (len(plain) >= 7 and not _NAME_DOTS.search(name))
+    )
 
 
 class AccountColumns:
     """The account columns of one table, read row by row (Markdown, CSV, TSV, a sheet).
 
     The header is the first row of two cells or more that names a person and an account in
-    different cells (a title row above it is common), or two rows together when a merged
-    heading stands over them (姓名 | 补贴发放信息 over 一卡通账号). A header that names an
-    organisation column makes the table one of organisations: nothing in it is read. `first`:
-    only the first row may be the header (Markdown says which row is)."""
+    different cells (a title row, or pandas' Unnamed: 0 row, above it is common), or two
+    rows together when a merged heading stands over them (姓名 | 补贴发放信息 over
+    一卡通账号). A row is a unit's when a unit column of it is filled in, or when every
+    person cell of it names an organisation."""
 
-    def __init__(self, first: bool = False) -> None:
-        self.first = first
+    def __init__(self) -> None:
         self.accounts: set[int] | None = None
         self.people: set[int] = set()
-        self.closed = False
-        self._above: tuple[set[int], set[int], bool] | None = None
+        self.units: set[int] = set()
+        self._above: tuple[set[int], set[int], set[int]] | None = None
 
     def row(self, cells: list[tuple[int, str]]) -> set[int]:
         """A row's (column, text) cells that are not empty; the columns of this row to read as accounts."""
         if self.accounts is not None:
+            if any(column in self.units for column, _ in cells):
+                return set()
             names = [text for column, text in cells if column in self.people]
             return set() if names and all(_is_organisation(n) for n in names) else self.accounts
-        if self.closed or len(cells) < 2:
+        if len(cells) < 2:
             self._above = None
             return set()
         kinds = {column: _header_kind(text) for column, text in cells}
         people = {c for c, k in kinds.items() if k[0]}
         named = {c for c, k in kinds.items() if k[1]}
-        organisation = any(k[2] for k in kinds.values())
+        units = {c for c, k in kinds.items() if k[2]}
         if self._above is not None and not (people and named):
-            above_people, above_named, above_organisation = self._above
-            people, named, organisation = people | above_people, named | above_named, organisation or above_organisation
-        if people and named and people - named:
-            if organisation:
-                self.closed = True
-            else:
-                self.accounts, self.people = named - people, people - named
+            above_people, above_named, above_units = self._above
+            people, named, units = people | above_people, named | above_named, units | above_units
+        if people and named:
+            self.accounts, self.people, self.units = named, people, units
             return set()
-        self._above = (people, named, organisation)
-        self.closed = self.first
+        self._above = (people, named, units)
         return set()
 
 
 _CELL_NUMBER = re.compile(r"[0-9]+(?:[ \-][0-9]+)*")
+# A float's exponent: the sheet kept no account number there.
+_FLOAT_REPR = re.compile(r"[0-9][eE][+-]?[0-9]+\s*$")
 _MD_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 _MD_CELL = re.compile(r"(?:\\.|`[^`]*`|[^|\\`])+|(?<=\|)(?=\|)")
 _CSV_CELL = re.compile(r'"(?:[^"]|"")*"|[^,\n]*')
@@ -641,10 +665,12 @@ def _account_cell(text: str, start: int, end: int) -> Match | None:
     the one long run of digits in it, whatever stands around it (农行24157954220587915,
     '24157954220587915, ="…", …（农商行）, a float export's .0)."""
     cell = text[start:end]
+    if _FLOAT_REPR.search(cell):
+        return None  # 7.10100123456789e+16: the sheet lost the digits, and shows none of them
     t, cuts, shifts, _ = _normalise(cell)
     runs = [m for m in _CELL_NUMBER.finditer(t) if len(_NOT_DIGIT.sub("", m.group())) >= 12]
-    if len(runs) != 1 or len(_NOT_DIGIT.sub("", runs[0].group())) > 25:
-        return None
+    if len(runs) != 1 or len(_NOT_DIGIT.sub("", runs[0].group())) > 25 or "-" in runs[0].group():
+        return None  # (hyphens make dates and office numbers: 2024-01-05 2024-02-05, 0371-65432100)
     a, b = runs[0].span()
     if cuts:
         a, b = _original(a, cuts, shifts), _original(b - 1, cuts, shifts) + 1
@@ -702,8 +728,8 @@ def account_columns(text: str, kind: str) -> list[Match]:
     if not _ACCOUNT_HINT.search(text):
         return []
     out: list[Match] = []
-    for first, rows in _tables(text, kind):
-        columns = AccountColumns(first=first)
+    for _, rows in _tables(text, kind):
+        columns = AccountColumns()
         for row in rows:
             filled = [(j, text[a:b].strip().strip('"')) for j, (a, b) in enumerate(row)]
             for j in sorted(columns.row([(j, cell) for j, cell in filled if cell])):

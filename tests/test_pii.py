@@ -813,7 +813,25 @@ A_UNIT = "41001500510052914177"  # a unit's account, 20 digits
 @pytest.mark.parametrize("table, kind, read", [
     # A treasury payment list: the payee is named in a 全称 column, an organisation.
     (f"| 支付日期 | 收款人全称 | 收款人账号 | 收款人开户行 | 金额 |\n|---|---|---|---|---|\n| 2024-03-05 | 建安区五女店镇人民政府 | {A_UNIT} | 农行建安支行 | 120000.00 |\n", "md", 0),
-    (f"| 序号 | 户名 | 开户行 | 账号 |\n|---|---|---|---|\n| 1 | 许庄村第三村民小组 | 农行 | {A_UNIT} |\n| 2 | 五金店 | 农行 | {A_UNIT} |\n| 3 | 许庄村 | 农行 | {A_UNIT} |\n", "md", 0),
+    # Rows held by units (a strong word, a weak ending in four characters or more) are not read;
+    # 王建社 and 赵新村 are people.
+    (f"| 序号 | 户名 | 开户行 | 账号 |\n|---|---|---|---|\n| 1 | 许庄村第三村民小组 | 农行 | {A_UNIT} |\n| 2 | 鑫源五金店 | 农行 | {A_UNIT} |\n"
+     f"| 3 | 中国移动 | 农行 | {A_UNIT} |\n| 4 | 王建社 | 农行 | {ACCOUNT} |\n| 5 | 赵新村 | 农行 | {ACCOUNT} |\n", "md", 2),
+    (f"| 日期 | 摘要 | 对方单位 | 对方账号 | 金额 | 经办人员 |\n|---|---|---|---|---|---|\n| 2024-03-05 | 电费 | 国网建安供电公司 | {A_UNIT} | 1200 | 王会计 |\n", "md", 0),
+    (f"| 单位 | 联系人姓名 | 账号 |\n|---|---|---|\n| 县住建局 | 王会计 | {A_UNIT} |\n", "md", 0),
+    ("| 姓名 | 职务 | 账号 | 办公电话 |\n|---|---|---|---|\n| 王建国 | 镇长 | 0371-65432100 |\n", "md", 0),
+    ("| 人员 | 设备 | SIM卡号 |\n|---|---|---|\n| 网格员 | 执法记录仪 | 89860412345678901234 |\n", "md", 0),
+    ("| 乡镇 | 救助对象人数 | 一卡通开户数 | 发放金额 |\n|---|---|---|---|\n| 合计 | 12345 | 123456789012 | |\n", "md", 0),
+    # What the third probe found missed: a bank or village name column, names of people that
+    # end like a unit's, dotted names, other words for the holder and the card, remarks.
+    (f"| 序号 | 开户银行名称 | 村名称 | 姓名 | 一卡通账号 | 金额 |\n|---|---|---|---|---|---|\n| 1 | 农商行 | 许庄村 | 王*英 | {ACCOUNT} | 100 |\n", "md", 1),
+    (f"收款人名称,收款人账号,金额\n王*英,{ACCOUNT},100\n", "csv", 1),
+    (f"姓名,一卡通账号,金额\n王建社,{ACCOUNT},100\n李卫生,{ACCOUNT},100\n王*社,{ACCOUNT},100\n", "csv", 3),
+    (f"姓名,一卡通账号\n阿卜杜热合曼・买买提,{ACCOUNT}\n阿卜杜热合曼 买买提,{ACCOUNT}\n", "csv", 2),
+    (f"| 序号 | 受益人 | 社会保障卡 | 金额 |\n|---|---|---|---|\n| 1 | 王*英 | {ACCOUNT} | 100 |\n", "md", 1),
+    (f"| 序号 | 姓名（联系电话） | 一卡通账号 |\n|---|---|---|\n| 1 | 王*英 | {ACCOUNT} |\n", "md", 1),
+    (f"姓名,一卡通账号\n王*英、李*华,{ACCOUNT}\n王*英（已故）由子代领,{ACCOUNT}\n", "csv", 2),
+    (f"| Unnamed: 0 | Unnamed: 1 | Unnamed: 2 |\n|---|---|---|\n| 序号 | 姓名 | 一卡通账号 |\n| 1 | 王*英 | {ACCOUNT} |\n", "md", 1),
     (f"| 合作社名称 | 法定代表人姓名 | 开户行 | 账号 |\n|---|---|---|---|\n| 建安区丰源种植专业合作社 | 李建国 | 农商行 | {A_UNIT} |\n", "md", 0),
     (f"收款人名称,收款人账号,收款人开户银行\n许昌县财政局,{A_UNIT},农行\n", "csv", 0),
     # Headers spaced out, other names of a person or an account, text around the number.
