@@ -177,14 +177,33 @@ _WORD_PARTS = [
 ]
 
 
-def _paragraphs(element: Any) -> Iterator[tuple[str, str]]:
-    """(text now, text before tracked changes) of each paragraph under element, in order;
-    a paragraph nested in another (a text box) is its own."""
+def _paragraphs(element: Any) -> Iterator[tuple[str, str, str]]:
+    """(text now, text before tracked changes, mark) of each paragraph under element, in
+    order; a paragraph nested in another (a text box) is its own. The mark is ACCOUNT_COLUMN
+    for a paragraph in a table cell of an account column (pii.AccountColumns)."""
     for child in element:
         if child.tag == f"{_W}p":
-            yield from _paragraph(child)
+            for now, before in _paragraph(child):
+                yield now, before, ""
+        elif child.tag == f"{_W}tbl":
+            yield from _table(child)
         else:
             yield from _paragraphs(child)
+
+
+def _table(table: Any) -> Iterator[tuple[str, str, str]]:
+    """The paragraphs of a Word table, row by row, those of its account columns marked."""
+    columns = _columns()
+    for child in table:
+        if child.tag != f"{_W}tr":
+            yield from _paragraphs(child)
+            continue
+        cells = [tc for tc in child if tc.tag == f"{_W}tc"]
+        texts = ["".join(now for now, _, _ in _paragraphs(tc)).strip() for tc in cells]
+        accounts = columns.row([(j, text) for j, text in enumerate(texts) if text])
+        for j, tc in enumerate(cells):
+            for now, before, mark in _paragraphs(tc):
+                yield now, before, mark or (ACCOUNT_COLUMN if j in accounts else "")
 
 
 def _paragraph(p: Any) -> Iterator[tuple[str, str]]:
@@ -227,10 +246,10 @@ def _docx(path: Path) -> Iterator[tuple[str, str]]:
         for pattern, label in _WORD_PARTS:
             for name in sorted(n for n in names if pattern.fullmatch(n)):
                 root = ElementTree.fromstring(z.read(name))
-                for i, (now, before) in enumerate(_paragraphs(root), start=1):
+                for i, (now, before, mark) in enumerate(_paragraphs(root), start=1):
                     where = f"{label}第 {i} 段" if label == "正文" else label
                     if now.strip() or before != now:
-                        yield where, now
+                        yield where + mark, now
                     if before != now and before.strip():
                         yield where + BEFORE_CHANGES, before
 

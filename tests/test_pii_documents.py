@@ -306,3 +306,14 @@ def test_a_two_row_header_and_a_title_naming_both_are_understood(repo):
         ws.append([1, "王*全", account, 73.14])
 
     assert _placed(_attach(repo, "list.xlsx", _xlsx(build))) == [("pii-bank-card", "list.xlsx", "工作表“名单” C4 单元格（账号列）")]
+
+
+def test_an_account_column_of_a_word_table_is_read_as_accounts(repo):
+    account = "24157954220587915"
+
+    def row(*cells):
+        return "<w:tr>" + "".join(f"<w:tc><w:p><w:r><w:t>{c}</w:t></w:r></w:p></w:tc>" for c in cells) + "</w:tr>"
+
+    body = "<w:p><w:r><w:t>耕地地力保护补贴发放名单</w:t></w:r></w:p><w:tbl>" + row("序号", "姓名", "一折通账号") + row("1", "王*英", account) + "</w:tbl>"
+    found = _attach(repo, "list.docx", _docx(body))
+    assert _placed(found) == [("pii-bank-card", "list.docx", "正文第 7 段（账号列）")]
