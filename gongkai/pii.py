@@ -656,6 +656,9 @@ _CELL_NUMBER = re.compile(r"[0-9]+(?:[ \-][0-9]+)*")
 _FLOAT_REPR = re.compile(r"[0-9][eE][+-]?[0-9]+\s*$")
 _MD_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 _MD_CELL = re.compile(r"(?:\\.|`[^`]*`|[^|\\`])+|(?<=\|)(?=\|)")
+_HTML_TABLE = re.compile(r"<table\b.*?</table\s*>", re.IGNORECASE | re.DOTALL)
+_HTML_ROW = re.compile(r"<tr\b.*?(?:</tr\s*>|(?=<tr\b)|(?=</table))", re.IGNORECASE | re.DOTALL)
+_HTML_CELL = re.compile(r"<t[dh]\b[^>]*>(.*?)(?:</t[dh]\s*>|(?=<t[dh]\b)|(?=</tr))", re.IGNORECASE | re.DOTALL)
 _CSV_CELL = re.compile(r'"(?:[^"]|"")*"|[^,\n]*')
 _TSV_CELL = re.compile(r"[^\t\n]*")
 
@@ -710,6 +713,10 @@ def _tables(text: str, kind: str) -> Iterator[tuple[bool, list[list[Span]]]]:
     if kind != "md":
         yield False, [cells(i) for i in range(len(lines)) if lines[i].strip()]
         return
+    # HTML tables, as a body pasted from Word or a web page holds them.
+    for table in _HTML_TABLE.finditer(text):
+        rows = [[m.span(1) for m in _HTML_CELL.finditer(text, *row.span())] for row in _HTML_ROW.finditer(text, *table.span())]
+        yield False, [r for r in rows if r]
     i = 0
     while i + 1 < len(lines):
         if "|" in lines[i] and "-" in lines[i + 1] and _MD_DELIMITER.match(lines[i + 1]):

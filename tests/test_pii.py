@@ -832,6 +832,9 @@ A_UNIT = "41001500510052914177"  # a unit's account, 20 digits
     (f"| 序号 | 姓名（联系电话） | 一卡通账号 |\n|---|---|---|\n| 1 | 王*英 | {ACCOUNT} |\n", "md", 1),
     (f"姓名,一卡通账号\n王*英、李*华,{ACCOUNT}\n王*英（已故）由子代领,{ACCOUNT}\n", "csv", 2),
     (f"| Unnamed: 0 | Unnamed: 1 | Unnamed: 2 |\n|---|---|---|\n| 序号 | 姓名 | 一卡通账号 |\n| 1 | 王*英 | {ACCOUNT} |\n", "md", 1),
+    # An HTML table in a body (pasted from Word or a web page).
+    (f"<table><tr><th>姓名</th><th>一卡通账号</th></tr><tr><td>王*英</td><td><span>{ACCOUNT}</span></td></tr>"
+     f"<tr><td>许昌县某某村民委员会</td><td>{A_UNIT}</td></tr></table>\n", "md", 1),
     (f"| 合作社名称 | 法定代表人姓名 | 开户行 | 账号 |\n|---|---|---|---|\n| 建安区丰源种植专业合作社 | 李建国 | 农商行 | {A_UNIT} |\n", "md", 0),
     (f"收款人名称,收款人账号,收款人开户银行\n许昌县财政局,{A_UNIT},农行\n", "csv", 0),
     # Headers spaced out, other names of a person or an account, text around the number.
