@@ -206,9 +206,8 @@ _SEPS = f"\\-.{_HYPHENS}{_DOTS}"
 _GAP = rf"[{_WS}]+(?:[{_SEPS}][{_WS}]*)?|[{_SEPS}][{_WS}]+"
 _MAYBE_GAP = re.compile(r"[0-9](?:[ \-.] | [\-.]) *[0-9]")  # a quick look, ASCII digits
 # Chinese numerals written for digits (身份证号四一一〇二三…, 电话幺三八…, 肆壹壹零…; ○, the
-# circle typed for 〇, too): read as
-# digits where eleven or more of them stand in a row (with gaps as above), the shortest
-# number; years (二〇一三年) and counts (一、二、三) stay text.
+# circle typed for 〇, too): read as digits where eleven or more of them stand in a row
+# (with gaps as above), the shortest number; years (二〇一三年) and counts (一、二、三) stay text.
 _CN_DIGITS = {
     **dict.fromkeys("〇零○", 0), **dict.fromkeys("一幺壹", 1), **dict.fromkeys("二贰貳", 2),
     **dict.fromkeys("三叁參叄", 3), **dict.fromkeys("四肆", 4), **dict.fromkeys("五伍", 5),
@@ -266,7 +265,7 @@ _ASCII_DIGITS = frozenset("0123456789")
 
 
 def _normalise(text: str) -> tuple[str, list[int], list[int], list[int]]:
-    """The text as matched (see _ODD, _WIDE_GAP and _CN_RUN above) and how to map its
+    """The text as matched (see _ODD, _GAP and _CN_RUN above) and how to map its
     offsets back.
 
     The first two lists are breakpoints: from normalised offset cuts[i] on, the original
@@ -684,10 +683,10 @@ def _account_cell(text: str, start: int, end: int) -> Match | None:
 Span = tuple[int, int]
 
 
-def _tables(text: str, kind: str) -> Iterator[tuple[bool, list[list[Span]]]]:
-    """Each table of the text: whether its first row is its header (Markdown) and its rows
-    of cells, as spans of the text. kind: "md" (pipe tables: a header row, a delimiter row,
-    rows), "csv" or "tsv" (the whole file, the header somewhere near its top)."""
+def _tables(text: str, kind: str) -> Iterator[list[list[Span]]]:
+    """Each table of the text as its rows of cells, spans of the text (AccountColumns finds
+    the header among them). kind: "md" (HTML tables, and pipe tables: a header row, a
+    delimiter row, rows) or "csv"/"tsv" (the whole file)."""
     lines = text.split("\n")
     offsets = [0]
     for line in lines[:-1]:
@@ -711,12 +710,12 @@ def _tables(text: str, kind: str) -> Iterator[tuple[bool, list[list[Span]]]]:
         return spans
 
     if kind != "md":
-        yield False, [cells(i) for i in range(len(lines)) if lines[i].strip()]
+        yield [cells(i) for i in range(len(lines)) if lines[i].strip()]
         return
     # HTML tables, as a body pasted from Word or a web page holds them.
     for table in _HTML_TABLE.finditer(text):
         rows = [[m.span(1) for m in _HTML_CELL.finditer(text, *row.span())] for row in _HTML_ROW.finditer(text, *table.span())]
-        yield False, [r for r in rows if r]
+        yield [r for r in rows if r]
     i = 0
     while i + 1 < len(lines):
         if "|" in lines[i] and "-" in lines[i + 1] and _MD_DELIMITER.match(lines[i + 1]):
@@ -725,7 +724,7 @@ def _tables(text: str, kind: str) -> Iterator[tuple[bool, list[list[Span]]]]:
             while i < len(lines) and "|" in lines[i]:
                 rows.append(cells(i))
                 i += 1
-            yield True, rows
+            yield rows
         else:
             i += 1
 
@@ -735,7 +734,7 @@ def account_columns(text: str, kind: str) -> list[Match]:
     if not _ACCOUNT_HINT.search(text):
         return []
     out: list[Match] = []
-    for _, rows in _tables(text, kind):
+    for rows in _tables(text, kind):
         columns = AccountColumns()
         for row in rows:
             filled = [(j, text[a:b].strip().strip('"')) for j, (a, b) in enumerate(row)]
