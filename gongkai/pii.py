@@ -555,14 +555,22 @@ _ACCOUNT_HEADER = re.compile(
     r"卡|折|账|帐|帳|一本通|银行信息|收款信息|card|account|acct|passbook",
     re.IGNORECASE,
 )
-# Cards that are no bank's (资产卡号, SIM卡号, 门禁卡号, 加油卡号 …), and columns of counts or sums.
-_NOT_BANK = r"资产|物联网|SIM|IC|门禁|就餐|饭|借书|读者|充值|油|会员|购物|公交|校园|电话|流量|上网|储值|礼品|消费|折合|折扣|折旧"
+# Cards that are no bank's (资产卡号, SIM卡号, 门禁卡号, 加油卡号, 燃气卡号, 医保卡号 …), and
+# columns of counts, sums, codes or ledgers (卡片编号, 建档立卡, 记账凭证号, 一卡通账户（户）).
+_NOT_BANK = (
+    r"资产|物联网|SIM|IC|门禁|就餐|饭|借书|读者|充值|油|会员|购物|公交|校园|电话|手机|流量|上网|储值|礼品|消费|折合|折扣|折旧"
+    r"|智能|有线|电视|燃气|电费|电卡|水费|气费|医保|就诊|优待|ETC|税控"
+)
 _NOT_BANK_BEFORE = re.compile(f"(?:{_NOT_BANK})$", re.IGNORECASE)
-_NOT_ACCOUNT_HEADER = re.compile(f"{_NOT_BANK}|数$|数量|率$|额$|金额|日期|时间", re.IGNORECASE)
+_NOT_ACCOUNT_HEADER = re.compile(
+    f"{_NOT_BANK}|数$|数量|率$|额$|金额|日期|时间|卡片|立卡|记账|账面|账目|凭证|编号|编码|代码|批次|项目|流水", re.IGNORECASE
+)
+_MEASURE = re.compile(r"[（(](?:户|元|人|个|万元|亿元|张|次|%|％)[）)]")  # 一卡通账户（户）: a count
+# Words for the holder of a person's account. Not categories (发放对象, 缴费人员, 村民), which
+# head columns of kinds of people in tables of a unit's accounts.
 _PERSON_HEADER = re.compile(
     r"姓名|名字|人名|户主|户名|开户名|农户|领取人|领款人|收款人|申请人|申领人|签领人|代领人|持卡人|持折人|开户人|受助人|救助人"
-    r"|受益人|补助人|享受人|监护人|承包方|养殖户|种植户|村民|群众|农民|老人|学生|残疾人|家庭成员|对象|人员|name",
-    re.IGNORECASE,
+    r"|受益人|补助人|享受人|监护人|养殖户|种植户|家庭成员"
 )
 # Columns that name someone other than the account's holder, or no one: the clerk, a contact
 # of a unit, a bank, a village group, a count.
@@ -582,18 +590,25 @@ _ORGANISATION = re.compile(
     r"|学校|小学|中学|大学|幼儿园|医院|卫生院|卫生室|敬老院|福利院|支部|党委|团委|共青团|财政|法院|检察院|武装部"
     r"|协会|学会|商会|总会|红十字|图书馆|文化馆|博物馆|纪念馆|超市|门市|商店|饭店|酒店|宾馆|物业|集体|社区|村民小组"
     r"|移动|联通|电信|电网|供电|自来水|水务|燃气|保险|人寿|电视台|办公室|管理处|服务站|专户"
+    r"|工会|妇联|残联|科协|县委|两委|慈善|建材|农资|印刷|电器|五金|家电|商贸|贸易|加工|门诊|诊所|药店|药房"
+    r"|^[县镇乡市].{2}"  # 县残联, 镇财政所: no surname is 县, 镇, 乡 or 市
 )
 _WEAK_ENDING = re.compile(r"(?:部|店|厂|场|所|站|队|处|院|馆|社|村|组|局|办|中心|行|科)$")
+_SHORT_ENDING = re.compile(r"[局委]$")  # 民政局, 团县委: no one's given name ends so
 _ACCOUNT_HINT = re.compile(r"[卡折账帐帳]|card|acct|account|passbook", re.IGNORECASE)  # a quick look
 _REMARK = re.compile(r"（[^（）]*）|\([^()]*\)")
+_DATA_CELL = re.compile(r"\s*[0-9][0-9.,:：/\- ]*\s*")  # a number, a sum, a date: a row of data
 _NAME_DOTS = re.compile(r"[·•・．.‧\-\s]")
 
 
 def _header_kind(cell: str) -> tuple[bool, bool, bool]:
     """(names the holder as a person, names an account, names the holder as a unit) for a
     header cell; spaces inside it (姓  名, 卡\u3000号) and remarks in brackets do not count."""
-    c = _REMARK.sub("", "".join(cell.split())) or "".join(cell.split())
-    account = bool(_ACCOUNT_HEADER.search(c)) and not _NOT_ACCOUNT_HEADER.search(c)
+    whole = "".join(cell.split())
+    c = _REMARK.sub("", whole) or whole
+    account = bool(_ACCOUNT_HEADER.search(c.replace("持卡人", "").replace("持折人", ""))) and not (
+        _NOT_ACCOUNT_HEADER.search(c) or _MEASURE.search(whole)
+    )
     unit = bool(_UNIT_HEADER.search(c)) and not account
     person = bool(_PERSON_HEADER.search(c)) and not (account or unit or _NOT_PERSON_HEADER.search(c))
     return person, account, unit
@@ -607,6 +622,7 @@ def _is_organisation(name: str) -> bool:
     return bool(
         _ORGANISATION.search(plain)
         or (len(plain) >= 4 and _WEAK_ENDING.search(plain))
+        or (len(plain) >= 3 and _SHORT_ENDING.search(plain))
         or (len(plain) >= 7 and not _NAME_DOTS.search(name))
     )
 
@@ -633,8 +649,8 @@ class AccountColumns:
                 return set()
             names = [text for column, text in cells if column in self.people]
             return set() if names and all(_is_organisation(n) for n in names) else self.accounts
-        if len(cells) < 2:
-            self._above = None
+        if len(cells) < 2 or any(_DATA_CELL.fullmatch(text) for _, text in cells):
+            self._above = None  # a data row, not a header (its 银行转账 names no column)
             return set()
         kinds = {column: _header_kind(text) for column, text in cells}
         people = {c for c, k in kinds.items() if k[0]}
