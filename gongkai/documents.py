@@ -82,11 +82,30 @@ def _cell_text(value: Any) -> str | None:
 ACCOUNT_COLUMN = "（账号列）"
 
 
-def _columns() -> Any:
-    """A reader of one sheet's account columns (pii.AccountColumns), row by row."""
-    from .pii import AccountColumns
+# A cell of a column of codes (pii.CodeColumns: 项目编号, 地块编码 …): the scan does not read
+# a code there as a card or an old identity number (nor, in a land code column, as an
+# identity number).
+CODE_COLUMN = "（编码列）"
+LAND_CODE_COLUMN = "（地块、承包方编码列）"
 
-    return AccountColumns()
+
+class _Columns:
+    """The account and code columns of one sheet or table, row by row: the mark of each cell."""
+
+    def __init__(self) -> None:
+        from .pii import AccountColumns, CodeColumns
+
+        self.accounts, self.codes = AccountColumns(), CodeColumns()
+
+    def marks(self, row: list[tuple[int, str | None]]) -> dict[int, str]:
+        filled = [(c, t) for c, t in row if t]
+        marks = {c: (LAND_CODE_COLUMN if land else CODE_COLUMN) for c, land in self.codes.row(filled).items()}
+        marks.update(dict.fromkeys(self.accounts.row(filled), ACCOUNT_COLUMN))
+        return marks
+
+
+def _columns() -> _Columns:
+    return _Columns()
 
 
 def _zip_guard(path: Path) -> zipfile.ZipFile:
@@ -115,10 +134,10 @@ def _xlsx(path: Path) -> Iterator[tuple[str, str]]:
                 if cells > MAX_CELLS:
                     raise Unreadable(f"表格超过 {MAX_CELLS // 10000} 万个单元格，没有全部检查，其中的个人信息可能没有发现")
                 texts = [(getattr(cell, "column", 0), _cell_text(getattr(cell, "value", None))) for cell in row]
-                accounts = columns.row([(c, t) for c, t in texts if t])
+                marks = columns.marks(texts)
                 for cell, (column, text) in zip(row, texts, strict=True):
                     if text:
-                        yield f"工作表“{ws.title}”{hidden} {_column(column)}{cell.row} 单元格{ACCOUNT_COLUMN if column in accounts else ''}", text
+                        yield f"工作表“{ws.title}”{hidden} {_column(column)}{cell.row} 单元格{marks.get(column, '')}", text
     finally:
         wb.close()
     yield from _xlsx_comments(path)
@@ -153,10 +172,10 @@ def _xls(path: Path) -> Iterator[tuple[str, str]]:
             columns = _columns()
             for r in range(sheet.nrows):
                 texts = [(c + 1, _cell_text(value)) for c, value in enumerate(sheet.row_values(r))]
-                accounts = columns.row([(c, t) for c, t in texts if t])
+                marks = columns.marks(texts)
                 for column, text in texts:
                     if text:
-                        yield f"工作表“{sheet.name}”{hidden} {_column(column)}{r + 1} 单元格{ACCOUNT_COLUMN if column in accounts else ''}", text
+                        yield f"工作表“{sheet.name}”{hidden} {_column(column)}{r + 1} 单元格{marks.get(column, '')}", text
             book.unload_sheet(index)
     finally:
         book.release_resources()
@@ -192,7 +211,7 @@ def _paragraphs(element: Any) -> Iterator[tuple[str, str, str]]:
 
 
 def _table(table: Any) -> Iterator[tuple[str, str, str]]:
-    """The paragraphs of a Word table, row by row, those of its account columns marked."""
+    """The paragraphs of a Word table, row by row, those of its account and code columns marked."""
     columns = _columns()
     for child in table:
         if child.tag != f"{_W}tr":
@@ -200,10 +219,10 @@ def _table(table: Any) -> Iterator[tuple[str, str, str]]:
             continue
         cells = [tc for tc in child if tc.tag == f"{_W}tc"]
         texts = ["".join(now for now, _, _ in _paragraphs(tc)).strip() for tc in cells]
-        accounts = columns.row([(j, text) for j, text in enumerate(texts) if text])
+        marks = columns.marks(list(enumerate(texts)))
         for j, tc in enumerate(cells):
             for now, before, mark in _paragraphs(tc):
-                yield now, before, mark or (ACCOUNT_COLUMN if j in accounts else "")
+                yield now, before, mark or marks.get(j, "")
 
 
 def _paragraph(p: Any) -> Iterator[tuple[str, str]]:

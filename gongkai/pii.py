@@ -595,6 +595,7 @@ _ORGANISATION = re.compile(
 )
 _WEAK_ENDING = re.compile(r"(?:部|店|厂|场|所|站|队|处|院|馆|社|村|组|局|办|中心|行|科)$")
 _SHORT_ENDING = re.compile(r"[局委]$")  # 民政局, 团县委: no one's given name ends so
+_CODE_HINT = re.compile(r"[码号次证水标块]")  # a quick look for a code column's header
 _ACCOUNT_HINT = re.compile(r"[卡折账帐帳]|card|acct|account|passbook", re.IGNORECASE)  # a quick look
 _REMARK = re.compile(r"（[^（）]*）|\([^()]*\)")
 _DATA_CELL = re.compile(r"\s*[0-9][0-9.,:：/\- ]*\s*")  # a number, a sum, a date: a row of data
@@ -664,6 +665,37 @@ class AccountColumns:
             return set()
         self._above = (people, named, units)
         return set()
+
+
+# Columns of codes (地块编码, 项目编号, 耳标号 …): a code of 16 to 19 digits passes Luhn one
+# time in ten, and one of 15 reads as an old identity number one time in twenty, so in such
+# a column neither is a person's; nor is an 18-digit one in a column of land or contract
+# codes (承包方编码 is a county code, a date-like number and a check digit).
+_CODE_HEADER = re.compile(r"编码|编号|代码|批次|凭证|流水|耳标|合同号|项目号|订单号|单元号|宗地|地块|序列号|条码")
+_NOT_CODE_HEADER = re.compile(r"身份|证件|证号|公民|卡|账|帐|折|电话|手机|联系|号码")
+_LAND_CODE = re.compile(r"承包|发包|地块|宗地|不动产")
+
+
+class CodeColumns:
+    """The code columns of one table, read row by row like AccountColumns: column -> whether
+    an 18-digit number in it is a land or contract code too."""
+
+    def __init__(self) -> None:
+        self.codes: dict[int, bool] | None = None
+
+    def row(self, cells: list[tuple[int, str]]) -> dict[int, bool]:
+        if self.codes is not None:
+            return self.codes
+        if len(cells) >= 2 and not any(_DATA_CELL.fullmatch(text) for _, text in cells):
+            codes = {c: bool(_LAND_CODE.search(t)) for c, t in cells if _CODE_HEADER.search(t) and not _NOT_CODE_HEADER.search(t)}
+            if codes:
+                self.codes = codes
+        return {}
+
+
+def _a_code(m: Match, land: bool) -> bool:
+    """True when a match in a code column is that column's code, not a person's number."""
+    return m.kind in (BANKCARD, ID15) or (land and m.kind == ID18)
 
 
 _CELL_NUMBER = re.compile(r"[0-9]+(?:[ \-][0-9]+)*")
@@ -761,11 +793,28 @@ def account_columns(text: str, kind: str) -> list[Match]:
     return out
 
 
+def _code_spans(text: str, kind: str) -> list[tuple[int, int, bool]]:
+    """(start, end, land) of every cell of the code columns of the text's tables."""
+    out: list[tuple[int, int, bool]] = []
+    for rows in _tables(text, kind):
+        columns = CodeColumns()
+        for row in rows:
+            filled = [(j, text[a:b].strip().strip('"')) for j, (a, b) in enumerate(row)]
+            for j, land in columns.row([(j, cell) for j, cell in filled if cell]).items():
+                if j < len(row):
+                    out.append((*row[j], land))
+    return out
+
+
 def find_in(text: str, tables: str | None) -> list[Match]:
-    """find(text), and with tables ("md", "csv", "tsv") the numbers of its account columns."""
+    """find(text), and with tables ("md", "csv", "tsv") the numbers of its account columns,
+    less the codes of its code columns."""
     found = find(text)
     if tables is None:
         return found
+    if found and _CODE_HINT.search(text):
+        spans = _code_spans(text, tables)
+        found = [m for m in found if not any(a <= m.start and m.end <= b and _a_code(m, land) for a, b, land in spans)]
     extra = [m for m in account_columns(text, tables) if not any(f.start < m.end and m.start < f.end for f in found)]
     return sorted(found + extra, key=lambda m: m.start) if extra else found
 
@@ -1156,6 +1205,8 @@ def _scan_document(path: Path, kind: str) -> dict[str, Any]:
             matches = find(text)
             if not matches and where.endswith(documents.ACCOUNT_COLUMN):
                 matches = [m for m in [_account_cell(text, 0, len(text))] if m is not None]
+            elif where.endswith((documents.CODE_COLUMN, documents.LAND_CODE_COLUMN)):
+                matches = [m for m in matches if not _a_code(m, where.endswith(documents.LAND_CODE_COLUMN))]
             found.extend([where, m.kind, _shown(m), m.masked, invisible_note(m.text)] for m in matches if not (before and m.text in last))
             last = "" if before else text
     except documents.Unreadable as exc:

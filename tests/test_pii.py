@@ -850,3 +850,22 @@ def test_account_columns_are_read_in_tables_of_people_only(table, kind, read):
     found = pii.find_in(table, kind)
     assert [m.kind for m in found] == ["bankcard"] * read
     assert all(m.text.replace(" ", "") in (ACCOUNT, A_UNIT) for m in found)
+
+
+def _md(header, *rows):
+    return "| " + " | ".join(header) + " |\n|" + "---|" * len(header) + "\n" + "".join("| " + " | ".join(r) + " |\n" for r in rows)
+
+
+@pytest.mark.parametrize("table, kinds", [
+    # Codes that pass Luhn, read as old identity numbers, or have an ID's shape (a fourth probe).
+    (_md(["承包方代表", "地块编码", "确权面积（亩）"], ["王*英", "4110232002010500006", "1.35"]), []),
+    (_md(["承包方代表", "承包方编码", "家庭成员数"], ["王*英", "411023200201050003", "4"]), []),
+    (_md(["序号", "养殖户", "耳标号", "理赔金额"], ["1", "王*英", "141102310512345", "1500"]), []),
+    (_md(["项目编号", "项目名称"], ["4110232024000125", "道路硬化工程"]), []),
+    # A person's numbers beside a code column, or in a column that is no code's, are still found.
+    (_md(["序号", "姓名", "编号", "身份证号"], ["1", "王*英", "4110232024000125", "411023198001011237"]), ["id18"]),
+    (_md(["序号", "编号", "姓名", "联系电话"], ["1", "411023198001011237", "王*英", "13803741234"]), ["id18", "mobile"]),
+])
+def test_codes_in_a_code_column_are_codes(table, kinds):
+    assert [m.kind for m in pii.find_in(table, "md")] == kinds
+    assert pii.find(table) != []  # without its columns, each of these reads as a person's number

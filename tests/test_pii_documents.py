@@ -317,3 +317,13 @@ def test_an_account_column_of_a_word_table_is_read_as_accounts(repo):
     body = "<w:p><w:r><w:t>耕地地力保护补贴发放名单</w:t></w:r></w:p><w:tbl>" + row("序号", "姓名", "一折通账号") + row("1", "王*英", account) + "</w:tbl>"
     found = _attach(repo, "list.docx", _docx(body))
     assert _placed(found) == [("pii-bank-card", "list.docx", "正文第 7 段（账号列）")]
+
+
+def test_a_land_code_column_of_a_sheet_holds_codes_not_numbers_of_people(repo):
+    def build(wb):
+        ws = wb.active
+        ws.title = "确权"
+        ws.append(["承包方代表", "承包方编码", "地块编码", "联系电话"])
+        ws.append(["王*英", "411023200201050003", "4110232002010500006", "13803741234"])
+
+    assert _placed(_attach(repo, "land.xlsx", _xlsx(build))) == [("pii-mobile", "land.xlsx", "工作表“确权” D2 单元格")]
