@@ -617,8 +617,8 @@ def _header_kind(cell: str) -> tuple[bool, bool, bool]:
 
 def _is_organisation(name: str) -> bool:
     name = _REMARK.sub("", name).strip()  # 李*华（村委代领） is 李*华
-    if not name or "*" in name or "＊" in name:
-        return False
+    if not name or "*" in name or "＊" in name or not any(c.isalpha() for c in name):
+        return False  # a masked name is a person's; digits alone name no one (and must not flip once masked)
     plain = _NAME_DOTS.sub("", name)
     return bool(
         _ORGANISATION.search(plain)
@@ -722,6 +722,8 @@ def _account_cell(text: str, start: int, end: int) -> Match | None:
     if len(runs) != 1 or len(_NOT_DIGIT.sub("", runs[0].group())) > 25 or "-" in runs[0].group():
         return None  # (hyphens make dates and office numbers: 2024-01-05 2024-02-05, 0371-65432100)
     a, b = runs[0].span()
+    if t[b : b + 1] in ("*", "＊") or (a > 0 and t[a - 1] in "*＊"):
+        return None  # the digits a mask left (2468 0399****7761 after a mobile in it was masked)
     if cuts:
         a, b = _original(a, cuts, shifts), _original(b - 1, cuts, shifts) + 1
     number = cell[a:b]
