@@ -90,22 +90,16 @@ LAND_CODE_COLUMN = "（地块、承包方编码列）"
 
 
 class _Columns:
-    """The account and code columns of one sheet or table, row by row: the mark of each cell."""
+    """pii.TableColumns, its marks as the places of findings end (ACCOUNT_COLUMN …)."""
 
     def __init__(self) -> None:
-        from .pii import AccountColumns, CodeColumns
+        from . import pii
 
-        self.accounts, self.codes = AccountColumns(), CodeColumns()
+        self.table = pii.TableColumns()
+        self.words = {pii.ACCOUNT: ACCOUNT_COLUMN, pii.CODE: CODE_COLUMN, pii.LAND_CODE: LAND_CODE_COLUMN}
 
     def marks(self, row: list[tuple[int, str | None]]) -> dict[int, str]:
-        filled = [(c, t) for c, t in row if t]
-        marks = {c: (LAND_CODE_COLUMN if land else CODE_COLUMN) for c, land in self.codes.row(filled).items()}
-        marks.update(dict.fromkeys(self.accounts.row(filled), ACCOUNT_COLUMN))
-        return marks
-
-
-def _columns() -> _Columns:
-    return _Columns()
+        return {c: self.words[mark] for c, mark in self.table.marks(row).items()}
 
 
 def _zip_guard(path: Path) -> zipfile.ZipFile:
@@ -126,7 +120,7 @@ def _xlsx(path: Path) -> Iterator[tuple[str, str]]:
         for ws in wb.worksheets:
             hidden = "（隐藏的工作表）" if ws.sheet_state != "visible" else ""
             ws.reset_dimensions()  # the file's own stated size may be wrong: read every row
-            columns = _columns()
+            columns = _Columns()
             for row in ws.iter_rows():
                 # A row is padded with empty cells up to its last one: a cell in column XFD on
                 # each of a million rows is a small file and billions of cells. Stop in time.
@@ -169,7 +163,7 @@ def _xls(path: Path) -> Iterator[tuple[str, str]]:
         for index in range(book.nsheets):
             sheet = book.sheet_by_index(index)
             hidden = "（隐藏的工作表）" if sheet.visibility else ""
-            columns = _columns()
+            columns = _Columns()
             for r in range(sheet.nrows):
                 texts = [(c + 1, _cell_text(value)) for c, value in enumerate(sheet.row_values(r))]
                 marks = columns.marks(texts)
@@ -212,7 +206,7 @@ def _paragraphs(element: Any) -> Iterator[tuple[str, str, str]]:
 
 def _table(table: Any) -> Iterator[tuple[str, str, str]]:
     """The paragraphs of a Word table, row by row, those of its account and code columns marked."""
-    columns = _columns()
+    columns = _Columns()
     for child in table:
         if child.tag != f"{_W}tr":
             yield from _paragraphs(child)

@@ -779,45 +779,47 @@ def _tables(text: str, kind: str) -> Iterator[list[list[Span]]]:
             i += 1
 
 
-def account_columns(text: str, kind: str) -> list[Match]:
-    """The numbers in the account columns of the text's tables (see AccountColumns)."""
-    if not _ACCOUNT_HINT.search(text):
-        return []
-    out: list[Match] = []
-    for rows in _tables(text, kind):
-        columns = AccountColumns()
-        for row in rows:
-            filled = [(j, text[a:b].strip().strip('"')) for j, (a, b) in enumerate(row)]
-            for j in sorted(columns.row([(j, cell) for j, cell in filled if cell])):
-                m = _account_cell(text, *row[j]) if j < len(row) else None
-                if m is not None:
-                    out.append(m)
-    return out
+ACCOUNT, CODE, LAND_CODE = "account", "code", "land code"
 
 
-def _code_spans(text: str, kind: str) -> list[tuple[int, int, bool]]:
-    """(start, end, land) of every cell of the code columns of the text's tables."""
-    out: list[tuple[int, int, bool]] = []
-    for rows in _tables(text, kind):
-        columns = CodeColumns()
-        for row in rows:
-            filled = [(j, text[a:b].strip().strip('"')) for j, (a, b) in enumerate(row)]
-            for j, land in columns.row([(j, cell) for j, cell in filled if cell]).items():
-                if j < len(row):
-                    out.append((*row[j], land))
-    return out
+class TableColumns:
+    """The account and code columns of one table, sheet or Word table, read row by row:
+    what each cell of a row is (ACCOUNT, CODE or LAND_CODE), for find_in and documents."""
+
+    def __init__(self) -> None:
+        self.accounts, self.codes = AccountColumns(), CodeColumns()
+
+    def marks(self, row: list[tuple[int, str | None]]) -> dict[int, str]:
+        filled = [(c, t) for c, t in row if t]
+        marks = {c: (LAND_CODE if land else CODE) for c, land in self.codes.row(filled).items()}
+        marks.update(dict.fromkeys(self.accounts.row(filled), ACCOUNT))
+        return marks
 
 
 def find_in(text: str, tables: str | None) -> list[Match]:
     """find(text), and with tables ("md", "csv", "tsv") the numbers of its account columns,
     less the codes of its code columns."""
     found = find(text)
-    if tables is None:
+    if tables is None or not (_ACCOUNT_HINT.search(text) or (found and _CODE_HINT.search(text))):
         return found
-    if found and _CODE_HINT.search(text):
-        spans = _code_spans(text, tables)
-        found = [m for m in found if not any(a <= m.start and m.end <= b and _a_code(m, land) for a, b, land in spans)]
-    extra = [m for m in account_columns(text, tables) if not any(f.start < m.end and m.start < f.end for f in found)]
+    accounts: list[Match] = []
+    codes: list[tuple[int, int, bool]] = []
+    for rows in _tables(text, tables):
+        columns = TableColumns()
+        for row in rows:
+            marks = columns.marks([(j, text[a:b].strip().strip('"')) for j, (a, b) in enumerate(row)])
+            for j, mark in sorted(marks.items()):
+                if j >= len(row):
+                    continue
+                if mark == ACCOUNT:
+                    m = _account_cell(text, *row[j])
+                    if m is not None:
+                        accounts.append(m)
+                else:
+                    codes.append((*row[j], mark == LAND_CODE))
+    if codes:
+        found = [m for m in found if not any(a <= m.start and m.end <= b and _a_code(m, land) for a, b, land in codes)]
+    extra = [m for m in accounts if not any(f.start < m.end and m.start < f.end for f in found)]
     return sorted(found + extra, key=lambda m: m.start) if extra else found
 
 
