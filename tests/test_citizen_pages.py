@@ -198,6 +198,52 @@ def test_a_damaged_or_tampered_qr_cache_is_drawn_again(tmp_path, monkeypatch):
     assert qr.codes(urls)[url] == first
 
 
+
+def _addresses(n: int) -> list[str]:
+    return [f"https://gongkai.example/demo/village/cun/n{i}/" for i in range(n)]
+
+
+def test_many_codes_are_drawn_by_two_processes_and_all_come_out_right(tmp_path, monkeypatch):
+    monkeypatch.setenv("GONGKAI_CACHE", str(tmp_path))
+    urls = _addresses(qr.FEW + 3 * qr.CHUNK)
+    drawing = qr.Drawing(urls, "demo")
+    assert drawing.process is not None, "many codes start a process"
+    got = qr.codes(urls, "demo", drawing=drawing)
+    assert got == {u: qr.draw(u) for u in urls}
+    assert drawing.process is None, "finished"
+    # The cache now holds them all: the next build's process finds nothing to draw.
+    again = qr.Drawing(urls, "demo")
+    assert again.finish(qr._read_cache(qr._cache_file("demo"))) == {}
+    assert qr.codes(urls, "demo", drawing=qr.Drawing(urls, "demo")) == got
+
+
+def test_codes_a_drawing_process_did_not_send_or_forged_are_drawn_here(tmp_path, monkeypatch):
+    monkeypatch.setenv("GONGKAI_CACHE", str(tmp_path))
+    urls = _addresses(qr.FEW + 2 * qr.CHUNK)
+
+    def forger(urls, path, counter, writer, reader):
+        # Takes every chunk, draws none, and sends markup of its own for the first address.
+        with counter.get_lock():
+            counter.value = len(urls)
+        writer.send({urls[0]: '<svg onload="alert(1)"></svg>', 7: "x"})
+
+    monkeypatch.setattr(qr, "_draw_forked", forger)
+    got = qr.codes(urls, "demo", drawing=qr.Drawing(urls, "demo"))
+    assert got == {u: qr.draw(u) for u in urls}
+    killed = qr.Drawing(_addresses(qr.FEW + 1), "other")  # ended before it sends anything
+    killed.process.kill()
+    assert qr.codes(killed.urls, "other", drawing=killed) == {u: qr.draw(u) for u in killed.urls}
+
+
+def test_a_drawing_for_a_build_that_needs_few_codes_is_stopped(tmp_path, monkeypatch):
+    monkeypatch.setenv("GONGKAI_CACHE", str(tmp_path))
+    drawing = qr.Drawing(_addresses(qr.FEW + 1), "demo")
+    url = _addresses(1)[0]
+    assert qr.codes([url], "demo", drawing=drawing) == {url: qr.draw(url)}
+    assert drawing.process is None and not list(tmp_path.glob("qr-*")), "a few codes are drawn without the cache"
+    assert qr.Drawing(_addresses(qr.FEW), "demo").process is None, "no process for a few"
+
+
 # 信息公开指南, 信息公开年报, 依申请公开, 网站地图 ------------------------------------------------
 
 GUIDE_ITEMS = """

@@ -418,11 +418,16 @@ class CountySite:
         listing.units(self)
         listing.catalogue(self)
         kept = RecordPages(self)
-        for r in self.records:
-            if not kept.take(r):
-                with kept.keeping(r):
-                    record.build(self, r)
-        record.add_qr_codes(self)  # before save(): a record page is kept with its QR code
+        drawing = record.start_qr_codes(self, kept.old)  # beside the record pages, on the other core
+        try:
+            for r in self.records:
+                if not kept.take(r):
+                    with kept.keeping(r):
+                        record.build(self, r)
+            record.add_qr_codes(self, drawing)  # before save(): a record page is kept with its QR code
+        finally:
+            if drawing is not None:
+                drawing.stop()
         kept.save()
         self.kept_records = kept.hits
         self.list_rows = kept.rows

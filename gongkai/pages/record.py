@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html as html_module
 import re
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -111,8 +112,19 @@ def print_view(site: CountySite, r: Record) -> dict[str, Any]:
     }
 
 
-def add_qr_codes(site: CountySite) -> None:
-    """A QR code on each record page whose full address is known (site.yml's base_url), in one batch."""
+def start_qr_codes(site: CountySite, remembered: Collection[str]) -> qr.Drawing | None:
+    """Start drawing the QR codes of the record pages that are likely to be made anew (those
+    whose path is not in `remembered`, the kept pages, pages/memo.py) in a forked process,
+    when there are many (a cold build); add_qr_codes takes them."""
+    if not site.project.site.base_url.startswith(("http://", "https://")):
+        return None
+    urls = [record_url(site, r) for r in site.records if r.path not in remembered]
+    return qr.Drawing(urls, site.county.id) if len(urls) > qr.FEW else None
+
+
+def add_qr_codes(site: CountySite, drawing: qr.Drawing | None = None) -> None:
+    """A QR code on each record page whose full address is known (site.yml's base_url), in one
+    batch; `drawing` is what start_qr_codes started."""
     # A page kept from an earlier build (pages/memo.py) has its code already; reading its data
     # would parse it. Its address stays in the code cache all the same.
     records = [p for p in site.pages if p.kind == "record"]
@@ -120,7 +132,7 @@ def add_qr_codes(site: CountySite) -> None:
     views = [p.data["print"] for p in records if p.kept_digest is None and "print" in p.data]
     full = ("http://", "https://")
     views = [v for v in views if v["url"].startswith(full)]
-    codes = qr.codes([v["url"] for v in views], site.county.id, keep=[u for u in kept if u.startswith(full)])
+    codes = qr.codes([v["url"] for v in views], site.county.id, keep=[u for u in kept if u.startswith(full)], drawing=drawing)
     for v in views:
         v["qr"] = codes[v["url"]]
 
