@@ -82,6 +82,9 @@ def collector_paused(for_good: bool = False) -> Iterator[None]:
 
 
 def _check(root: Path, published_numbers: dict[str, str] | None, cache: RecordCache | None, fresh: set[str] | None) -> Project:
+    # A cold cache reads git's whole log for the 索引号 ledger and the landing times: git
+    # walks it on the other core while the records are read (history.prefetch).
+    history.prefetch(root)
     project = load(root, cache, fresh)
     validate(project)
     settled = cache.settled if cache is not None else {}

@@ -171,6 +171,24 @@ def read_sealed(path: Path, kind: str, key: str, *, packed: bool = False) -> Any
         return None
 
 
+def sealed_as(path: Path, kind: str, key: str) -> bool:
+    """True when the header of a sealed file says it was made for this kind and key: a quick
+    guess, reading its first line only, of whether read_sealed will take it (which checks it all)."""
+    import stat
+
+    if _off:
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return False
+            header = json.loads(f.readline(4096))
+    except (OSError, ValueError, RecursionError):
+        return False
+    return isinstance(header, dict) and header.get("magic") == MAGIC and header.get("kind") == kind and header.get("key") == key
+
+
 def write_sealed(path: Path, kind: str, key: str, body: Any, *, packed: bool = False) -> None:
     """Write a sealed file atomically; a cache that cannot be written only makes the next run slower.
 

@@ -309,3 +309,50 @@ def test_the_parsing_pool_ends_when_the_pool_ends_it(monkeypatch):
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
     assert set(seen) == {(signal.SIG_DFL, signal.SIG_DFL, signal.SIG_IGN)}
+
+
+def test_a_cold_check_takes_the_log_git_read_beside_it(started, tmp_path, monkeypatch, reads):
+    from gongkai import check
+
+    monkeypatch.setenv("GONGKAI_CACHE", str(tmp_path / "cache"))
+    history._reading.clear()
+    history.prefetch(started.root)
+    assert len(history._reading) == 1, "a cold cache: the whole log is read in a thread"
+    next(iter(history._reading.values())).result(timeout=60)
+    project = check(started.root)
+    assert not history._reading and reads == [head(started.root)], "the check took that read and read nothing more"
+    # The same findings and 索引号 as a check that reads the log itself.
+    monkeypatch.setattr(history, "prefetch", lambda *a, **k: None)
+    monkeypatch.setenv("GONGKAI_CACHE", str(tmp_path / "other"))
+    history._log.cache_clear()
+    plain = check(started.root)
+    assert list(project.findings) == list(plain.findings)
+    assert {r.path: r.index_no for r in project.records} == {r.path: r.index_no for r in plain.records}
+
+
+def test_no_log_is_read_ahead_when_the_kept_states_serve(started, tmp_path, monkeypatch, reads):
+    from gongkai import check
+
+    monkeypatch.setenv("GONGKAI_CACHE", str(tmp_path / "cache"))
+    check(started.root)
+    history._reading.clear()
+    history._log.cache_clear()
+    reads.clear()
+    history.prefetch(started.root)
+    assert not history._reading
+    check(started.root)
+    assert reads == [], "nothing new: the kept states serve"
+
+
+def test_an_error_of_the_log_read_ahead_is_raised_where_the_log_is_asked_for(started, tmp_path, monkeypatch):
+    monkeypatch.setenv("GONGKAI_CACHE", str(tmp_path / "cache"))
+
+    def broken(root, rev, paths):
+        raise subprocess.CalledProcessError(128, ["git", "log"], stderr="fatal: bad object")
+
+    monkeypatch.setattr(history, "_read_log", broken)
+    history._log.cache_clear()
+    history._reading.clear()
+    history.prefetch(started.root)
+    with pytest.raises(subprocess.CalledProcessError):
+        history.log(started.root, head(started.root))
