@@ -33,6 +33,7 @@ from .findings import WARNING, Findings
 from .load import Project
 from .model import CATEGORIES, COMMON_FIELDS, LEVELS, PERIODS, CatalogueItem, Record
 from .periods import PERIOD_SHAPES, due_date
+from .urls import leaves_site
 
 
 class Validator:
@@ -758,6 +759,9 @@ class _MarkupScanner(HTMLParser):
             scheme = _unsafe_scheme(value)
             if scheme:
                 self.found.append(_scheme_markup(line, scheme))
+            elif tag == "img" and name == "src" and leaves_site(value):
+                # The sanitiser drops it (pages/body.py): the picture would be lost without a word.
+                self.found.append(Markup(line, value.strip().lower()[:40] or "src", "指向其他网站的图片（网页不会显示它，图片要作为附件上传）"))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)

@@ -293,6 +293,43 @@ def test_body_findings_are_on_the_file_line(repo):
     ]
 
 
+
+# Addresses that reach another host once a browser reads them: backslashes are slashes,
+# blanks at the ends and tabs or line breaks inside are dropped.
+OUTSIDE_IMAGES = [
+    "![图](https://evil.example/a.png)",
+    "![图](/\\evil.example/a.png)",
+    '<img src="\\\\evil.example/a.png">',
+    '<img src=" //evil.example/a.png">',
+    '<img src="&#9;//evil.example/a.png">',
+    '<img src="/&#10;/evil.example/a.png">',
+    '<img src="HTTPS://evil.example/a.png">',
+    '<img src="ftp://evil.example/a.png">',
+]
+
+
+@pytest.mark.parametrize("image", OUTSIDE_IMAGES)
+def test_an_image_from_another_host_is_named_and_never_reaches_the_page(repo, image):
+    from gongkai.pages.body import body_html
+
+    path = repo.record("a.md", NOTICE.replace("正文。\n", f"第一段。\n\n{image}\n"))
+    (f,) = repo.findings(path)
+    assert (f.code, f.severity, f.line, f.field) == ("unsafe-markup", ERROR, 8, "body")
+    assert "指向其他网站的图片" in f.message and "附件" in f.message
+    assert "evil.example" not in body_html(f"第一段。\n\n{image}\n")
+
+
+def test_images_inside_the_site_stay(repo):
+    from gongkai.pages.body import body_html
+    from gongkai.urls import leaves_site
+
+    for inside in ["a.png", "/media/a.png", "../a.png", "./a%5C/b.png", "data:image/png;base64,AAAA"]:
+        assert not leaves_site(inside), inside
+    path = repo.record("a.md", NOTICE.replace("正文。\n", "![图](../media/a.png)\n"))
+    assert repo.findings(path) == []
+    assert 'src="../media/a.png"' in body_html("![图](../media/a.png)")
+
+
 def test_body_of_a_yaml_record_counts_lines_from_its_block(repo):
     text = "catalogue: notice\ntitle: 关于召开会议的通知\npublished: 2014-01-08\nbody: |\n  第一行\n  <style>body{display:none}</style>\n"
     path = repo.record("a.yml", text)

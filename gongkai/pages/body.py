@@ -13,6 +13,7 @@ from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
 from .. import pii
+from ..urls import leaves_site
 
 
 class _CellLabels(Treeprocessor):
@@ -45,7 +46,7 @@ _ALLOWED_TAGS = {
 
 
 def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
-    if tag == "img" and attr == "src" and (value.startswith(("http:", "https:", "//")) or ":" in value.split("/")[0]):
+    if tag == "img" and attr == "src" and leaves_site(value):
         return None  # an outside image would make the reader's browser reach another host
     return value
 
