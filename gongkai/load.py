@@ -152,6 +152,16 @@ def read_yaml(path: Path, name: str, findings: Findings, text: str | None = None
             field=schemas.field_path(dup_path),
             hint="删除重复的一行，或把两处内容合并。",
         )
+    for tag_path, line, col, tag in doc.tags:
+        findings.add(
+            "yaml-tag",
+            name,
+            f"这里写了 YAML 标签「{tag}」：公开记录中的值只能是文字、数字、日期、列表或字段，不能用标签指定类型",
+            line=line,
+            column=col,
+            field=schemas.field_path(tag_path),
+            hint=f"删去「{tag}」，只写内容；如果内容本身以 ! 开头，请给整段文字加引号。",
+        )
     if doc.duplicates:
         return None
     return doc

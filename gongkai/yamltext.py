@@ -70,6 +70,9 @@ class Document:
     duplicates: list[tuple[Path, int, int]] = field(default_factory=list)
     # The line each text value's first line stands on (after `|` or `>`, the next line).
     text_lines: dict[Path, int] = field(default_factory=dict)
+    # Values written with an explicit YAML tag (`!!binary`, `!!python/object`, `!foo`): path,
+    # line, column, the tag as written. Their scalars are kept as the text typed after the tag.
+    tags: list[tuple[Path, int, int, str]] = field(default_factory=list)
 
     def position(self, path: Path) -> tuple[int, int]:
         """Line and column of the path, or of its nearest written ancestor."""
@@ -155,11 +158,22 @@ def parse(text: str, first_line: int = 1) -> Document:
     if root is None:
         return doc
     counter = [0]
+    lines = text.split("\n")
+
+    def tag_written(node: yaml.Node) -> str | None:
+        # The composer keeps only the resolved tag; one written in the text starts the node.
+        mark = node.start_mark
+        line = lines[mark.line] if mark.line < len(lines) else ""
+        written = _TAG.match(line, mark.column)
+        return written.group() if written else None
 
     def build(node: yaml.Node, path: Path, depth: int) -> Any:
         counter[0] += 1
         if counter[0] > MAX_NODES or depth > MAX_DEPTH:
             raise _too_large(at(node.start_mark), node.start_mark.column + 1)
+        tag = tag_written(node)
+        if tag is not None:
+            doc.tags.append((path, at(node.start_mark), node.start_mark.column + 1, tag))
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
@@ -190,6 +204,8 @@ def parse(text: str, first_line: int = 1) -> Document:
         if not node.style:  # plain scalar (libyaml says '', pure PyYAML None): keep the text as typed
             doc.raw[path] = node.value
         doc.text_lines[path] = min(at(node.start_mark) + (1 if node.style in ("|", ">") else 0), last_line)
+        if tag is not None:
+            return node.value  # `!!binary` would give bytes, which no page, JSON or history can hold
         try:
             return _scalar(node)
         except (yaml.YAMLError, ValueError):
@@ -198,6 +214,10 @@ def parse(text: str, first_line: int = 1) -> Document:
     doc.positions[()] = (at(root.start_mark), root.start_mark.column + 1)
     doc.data = build(root, (), 0)
     return doc
+
+
+# A tag as YAML writes one: `!`, `!!name`, `!name`, `!<verbatim>` (then a space or the end).
+_TAG = re.compile(r"!(?:<[^>]*>|[^\s,\[\]{}]*)")
 
 
 def _too_large(line: int, column: int) -> YamlProblem:

@@ -356,3 +356,17 @@ def test_an_error_of_the_log_read_ahead_is_raised_where_the_log_is_asked_for(sta
     history.prefetch(started.root)
     with pytest.raises(subprocess.CalledProcessError):
         history.log(started.root, head(started.root))
+
+
+def test_a_tagged_value_in_an_old_version_is_read_as_text(started, tmp_path, monkeypatch):
+    """!!binary gave bytes, which no history could be kept with: every later build failed."""
+    root = started.root
+    started.record("meeting.md", notice("关于召开村民代表会议的通知").replace("published:", "remarks: !!binary aGVsbG8=\npublished:"))
+    commit(root, "带标签的版本", "2014-02-01")
+    started.record("meeting.md", notice("关于召开村民代表会议的通知（更正）"))
+    commit(root, "去掉标签", "2014-02-02")
+    histories, _ = cold(root, tmp_path, monkeypatch)
+    (h,) = [h for p, h in histories.items() if p.endswith("meeting.md")]
+    assert len(h.revisions) == 3
+    warm, _ = read(root, tmp_path / "cold-0", monkeypatch)  # and back from the cache it wrote
+    assert [r.sha for r in warm[h.path].revisions] == [r.sha for r in h.revisions]

@@ -272,6 +272,26 @@ def test_yes_no_in_chinese_is_a_type_finding_that_shows_what_was_typed(typed):
     assert "「是」" in findings[0].message and "true" in findings[0].message
 
 
+
+@pytest.mark.parametrize(
+    "value, tag",
+    [("!!binary aGVsbG8=", "!!binary"), ("!!python/object/apply:os.system [ls]", "!!python/object/apply:os.system"),
+     ("!foo 文字", "!foo"), ("!<tag:yaml.org,2002:str> 文字", "!<tag:yaml.org,2002:str>")],
+)
+def test_a_yaml_tag_is_an_error_at_its_place_and_the_value_stays_text(repo, value, tag):
+    path = repo.record("tag.md", notice(extra=f"contact: {value}\n"))
+    f = repo.findings(path)[0]  # a list after the tag is also not the text the field wants
+    assert (f.code, f.severity, f.line, f.column, f.field) == ("yaml-tag", ERROR, 5, 10, "contact")
+    assert f"「{tag}」" in f.message and is_chinese(f.message) and "加引号" in f.hint
+    (record,) = [r for r in repo.check().records if r.path == path]
+    assert not isinstance(record.meta["contact"], bytes)
+
+
+def test_text_that_only_looks_like_a_tag_is_text(repo):
+    path = repo.record("bang.md", notice(extra="contact: '!!binary 王会计!'\n"))
+    assert repo.findings(path) == []
+
+
 # Unsafe markup ----------------------------------------------------------------------------
 
 
