@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,17 @@ if TYPE_CHECKING:
 CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
+# What XML 1.0 cannot hold (lxml refuses the whole feed): control characters, surrogates,
+# U+FFFE and U+FFFF. A commit message may carry any of them, and an old version of a
+# record may too (the check names them today; history keeps what was).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _text(value: str) -> str:
+    """Text as a feed can hold it: characters XML 1.0 does not allow are left out."""
+    return _NOT_XML.sub("", value)
+
+
 def _when(date: str) -> dt.datetime:
     return dt.datetime.fromisoformat(date).replace(tzinfo=CHINA)
 
@@ -34,26 +46,26 @@ def atom(
     fg = FeedGenerator()
     if unit is None:
         fg.id(f"{site}changes.xml")
-        fg.title(f"{county.name}党务政务公开 · 变更记录")
+        fg.title(_text(f"{county.name}党务政务公开 · 变更记录"))
         fg.link(href=f"{site}changes/", rel="alternate")
         fg.link(href=f"{site}changes.xml", rel="self")
     else:
         fg.id(f"{site}units/{unit.id}/changes.xml")
-        fg.title(f"{unit.name} · 公开信息更新")
+        fg.title(_text(f"{unit.name} · 公开信息更新"))
         fg.link(href=f"{site}units/{unit.id}/", rel="alternate")
         fg.link(href=f"{site}units/{unit.id}/changes.xml", rel="self")
     fg.language("zh-CN")
-    fg.author({"name": county.host or project.site.host or county.name})
+    fg.author({"name": _text(county.host or project.site.host or county.name)})
     fg.updated(_when(entries[0][0].date) if entries else dt.datetime(2000, 1, 1, tzinfo=CHINA))
     for rev, title, url, unit_name in reversed(entries):  # feedgen lists the last added first
         e = fg.add_entry()
         e.id(f"{site}{url}#{rev.sha[:12]}-{rev.kind}")
-        e.title(f"【{rev.kind_zh}】{title}")
+        e.title(_text(f"【{rev.kind_zh}】{title}"))
         e.link(href=f"{site}{url}")
         e.updated(_when(rev.date))
-        e.author({"name": unit_name})
+        e.author({"name": _text(unit_name)})
         summary = "；".join(rev.notes) or rev.reason or rev.body or rev.message
-        e.summary(mask_text(summary))
+        e.summary(_text(mask_text(summary)))
     return fg.atom_str(pretty=True)
 
 

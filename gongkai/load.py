@@ -162,6 +162,16 @@ def read_yaml(path: Path, name: str, findings: Findings, text: str | None = None
             field=schemas.field_path(tag_path),
             hint=f"删去「{tag}」，只写内容；如果内容本身以 ! 开头，请给整段文字加引号。",
         )
+    for bad_path, line, col, char in doc.controls:
+        findings.add(
+            "yaml-control-character",
+            name,
+            f"双引号中的转义写出了控制字符 {describe(char)}，公开内容中不能有这种字符",
+            line=line,
+            column=col,
+            field=schemas.field_path(bad_path),
+            hint="删去这个反斜杠转义（如 \\0、\\e、\\x1b、\\uffff）；换行请直接换行书写，不要用转义。",
+        )
     if doc.duplicates:
         return None
     return doc

@@ -73,6 +73,10 @@ class Document:
     # Values written with an explicit YAML tag (`!!binary`, `!!python/object`, `!foo`): path,
     # line, column, the tag as written. Their scalars are kept as the text typed after the tag.
     tags: list[tuple[Path, int, int, str]] = field(default_factory=list)
+    # Texts holding a character no record may hold (a control character, U+FFFF …), which a
+    # double-quoted escape (`"\\e"`, `"\\0"`, `"\\uffff"`) lets past the file's own check:
+    # path, line, column, the first such character.
+    controls: list[tuple[Path, int, int, str]] = field(default_factory=list)
 
     def position(self, path: Path) -> tuple[int, int]:
         """Line and column of the path, or of its nearest written ancestor."""
@@ -152,7 +156,7 @@ def parse(text: str, first_line: int = 1) -> Document:
         ) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(
-            "yaml-syntax", f"YAML 格式错误：格式无法识别（{exc}）", first_line, 0, "检查缩进、冒号和引号；每个文件只写一条记录。"
+            "yaml-syntax", f"YAML 格式错误：{_problem_zh(str(exc))}", first_line, 0, "检查缩进、冒号和引号；每个文件只写一条记录。"
         ) from None
     doc = Document(None)
     if root is None:
@@ -206,6 +210,10 @@ def parse(text: str, first_line: int = 1) -> Document:
         doc.text_lines[path] = min(at(node.start_mark) + (1 if node.style in ("|", ">") else 0), last_line)
         if tag is not None:
             return node.value  # `!!binary` would give bytes, which no page, JSON or history can hold
+        if node.style == '"':
+            bad = _CONTROL.search(node.value) or _NOT_YAML.search(node.value)
+            if bad:
+                doc.controls.append((path, at(node.start_mark), node.start_mark.column + 1, bad.group()))
         try:
             return _scalar(node)
         except (yaml.YAMLError, ValueError):
@@ -254,6 +262,7 @@ _PROBLEMS_ZH = {
     "did not find expected ',' or ']'": "方括号 [ ] 中的列表没有正确结束（缺少逗号或右括号）",
     "did not find expected ',' or '}'": "花括号 { } 中的内容没有正确结束（缺少逗号或右括号）",
     "did not find expected alphabetic or numeric character": "以 * 或 & 开头的文字会被当作 YAML 锚点；请给整段文字加引号",
+    "found invalid Unicode character escape code": "双引号中的 \\u 转义写的不是一个有效的字符；请直接写出这个字符，或改用单引号",
     "found unknown escape character": "双引号中的反斜杠 \\ 用法不对；请改用单引号，或写成两个反斜杠",
     "mapping values are not allowed here": "这里不能出现冒号（冒号后的文字请加引号，或检查缩进）",
     "could not find expected ':'": "缺少冒号",

@@ -329,3 +329,21 @@ def test_a_body_edit_of_whitespace_or_a_few_characters_is_a_typo_fix_and_a_numbe
     assert typo("救助困难户8户。\n", "救助困难户8户。\n\n")  # a blank line at the end
     assert typo("救助困难户8户，", "救助困难户8户。")
     assert not typo("救助困难户8户。", "救助困难户9户。")  # a number changed: needs a note
+
+
+def test_characters_xml_cannot_hold_never_break_the_feeds(tmp_path):
+    """An old version may hold a control character (written as an escape: the check names it
+    today, history keeps what was); lxml refused the whole feed, and so the build."""
+    import xml.dom.minidom
+
+    repo = buildable(make_repo(tmp_path / "repo"))
+    root = repo.root
+    git(root, "init", "-q", "-b", "main")
+    repo.record("meeting.md", notice('"关于召开\\e村民\\0代表会议的通知"'))
+    commit(root, "首次公开", "2014-01-08")
+    (root / VILLAGE / "meeting.md").unlink()
+    commit(root, "删除", "2014-01-20")
+    assert build_all(root, tmp_path / "site", search=False) == 0
+    feed = (tmp_path / "site" / "demo" / "changes.xml").read_bytes()
+    xml.dom.minidom.parseString(feed)  # well-formed
+    assert "关于召开村民代表会议的通知".encode() in feed

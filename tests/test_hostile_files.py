@@ -287,6 +287,26 @@ def test_a_yaml_tag_is_an_error_at_its_place_and_the_value_stays_text(repo, valu
     assert not isinstance(record.meta["contact"], bytes)
 
 
+
+@pytest.mark.parametrize("escape", ["\\0", "\\e", "\\x1b", "\\x7f", "\\x9b", "\\uffff", "\\a"])
+def test_a_control_character_written_as_an_escape_is_named_at_its_field(repo, escape):
+    path = repo.record("esc.md", notice(title=f'"关于召开{escape}会议的通知"'))
+    (f,) = repo.findings(path)
+    assert (f.code, f.severity, f.line, f.field) == ("yaml-control-character", ERROR, 3, "title")
+    assert "控制字符 U+" in f.message and "转义" in f.hint
+
+
+def test_escapes_of_line_breaks_and_tabs_are_text(repo):
+    path = repo.record("esc.md", notice(extra='contact: "王会计\\t李会计\\n张会计"\n'))
+    assert repo.findings(path) == []
+
+
+def test_an_invalid_unicode_escape_is_explained_in_chinese(repo):
+    path = repo.record("esc.md", notice(title='"关于\\ud800的通知"'))
+    (f,) = repo.findings(path)
+    assert f.code == "yaml-syntax" and "\\u 转义" in f.message and "found" not in f.message
+
+
 def test_text_that_only_looks_like_a_tag_is_text(repo):
     path = repo.record("bang.md", notice(extra="contact: '!!binary 王会计!'\n"))
     assert repo.findings(path) == []
