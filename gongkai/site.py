@@ -36,7 +36,7 @@ from .changes import RecordHistory
 from .findings import Findings, render_terminal
 from .load import Project, load_counties
 from .model import County
-from .pages import CountySite, Page
+from .pages import CountySite, Page, RecordPageError
 from .pages import inspection as inspection_page
 from .pages import stats as stats_page
 from .pages.search import portal as portal_search
@@ -763,6 +763,9 @@ def _write_counties(
                 log(f"生成{county.name}网站时出错：{folder_problem(exc, site_dir)}")
                 return 2
             log(f"生成{county.name}网站时出错（{type(exc).__name__}: {exc}）；已发布的网站保持不变。")
+            return 1
+        except RecordPageError as exc:
+            log(f"生成{county.name}网站时出错：{exc}；已发布的网站保持不变。请先运行 python build.py check 检查这个文件。")
             return 1
         except Exception as exc:  # the engine failed: say so plainly; the published site is untouched
             log(f"生成{county.name}网站时出错（{type(exc).__name__}: {exc}）；已发布的网站保持不变。")

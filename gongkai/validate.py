@@ -381,11 +381,23 @@ class Validator:
             )
 
     def body_too_complex(self, r: Record) -> bool:
-        """A body that would take Markdown minutes to convert (unpaired brackets); True when so."""
+        """A body that would take Markdown minutes to convert (unpaired brackets), or that it
+        could not convert at all (nesting too deep); True when so."""
+        first = r.doc.text_lines.get(("body",), r.body_line) if r.path.endswith((".yml", ".yaml")) else r.body_line
+        depth, deepest = nesting_depth(r.body)
+        if depth > MAX_NESTING:
+            self.findings.add(
+                "body-too-complex",
+                r.path,
+                f"正文中的列表嵌套太深（{depth} 层，最多 {MAX_NESTING} 层），无法生成网页",
+                line=max(first, 1) + deepest,
+                field="body",
+                hint="列表每深一层要多缩进 4 个空格；检查是否误把整段文字缩进了很多层。大的层级结构请作为附件上传。",
+            )
+            return True
         cost, offset = markdown_cost(r.body)
         if cost <= MAX_MARKDOWN_COST:
             return False
-        first = r.doc.text_lines.get(("body",), r.body_line) if r.path.endswith((".yml", ".yaml")) else r.body_line
         self.findings.add(
             "body-too-complex",
             r.path,
@@ -825,6 +837,27 @@ MAX_MARKDOWN_COST = 1_000_000
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _BRACKETS = re.compile(r"[\[\]()<>]")
 _COST_PER_TAG = 64
+
+
+# Python-Markdown nests a list in a list by recursion: about 230 levels exhaust Python's
+# stack (RecursionError) and the build fails. No disclosure needs more than a few levels.
+# (Quotes nest without recursion: 1,000 `>` convert.)
+MAX_NESTING = 40
+_LEAD = re.compile(r"[ \t>]*")
+
+
+def nesting_depth(text: str) -> tuple[int, int]:
+    """(deepest nesting of lists, its line offset): a level per 4 columns of indent before a
+    line's text (inside quotes too), as Markdown nests list items."""
+    deepest, at = 0, 0
+    for i, line in enumerate(text.split("\n")):
+        lead = _LEAD.match(line).group()  # type: ignore[union-attr]  # matches every line
+        if len(lead) < 4 * MAX_NESTING // 2 and "\t" not in lead:
+            continue  # the common case: too shallow to count
+        depth = len(lead.replace(">", "").expandtabs(4)) // 4
+        if depth > deepest:
+            deepest, at = depth, i
+    return deepest, at
 
 
 def markdown_cost(text: str) -> tuple[int, int]:

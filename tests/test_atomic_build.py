@@ -571,3 +571,28 @@ def test_a_county_named_portal_is_built_beside_the_portal(tmp_path):
     assert "门户县的通知" in "".join(p.read_text("utf-8") for p in (tmp_path / "site" / "portal").rglob("index.html"))
     portal = (tmp_path / "site" / "index.html").read_text("utf-8")
     assert "门户县" in portal and "示范县" in portal
+
+
+def test_a_record_whose_page_cannot_be_made_is_named(tmp_path, monkeypatch, capsys):
+    """Whatever fails in a record's page (a defect the check did not foresee), the clerk of
+    a county of thousands of records is told which one."""
+    from gongkai.pages import record
+    from gongkai.site import build_all
+
+    repo = buildable(make_repo(tmp_path / "repo"))
+    repo.record("a.md", notice("关于第一次会议的通知"))
+    bad = repo.record("b.md", notice("关于第二次会议的通知"))
+    real = record.build
+
+    def failing(site, r):
+        if r.path == bad:
+            raise ValueError("something went wrong")
+        return real(site, r)
+
+    monkeypatch.setattr(record, "build", failing)
+    monkeypatch.setenv("GONGKAI_CACHE", str(tmp_path / "cache"))
+    assert build_all(repo.root, tmp_path / "site", search=False) == 1
+    err = capsys.readouterr().err
+    assert f"记录 {bad} 的页面无法生成（ValueError: something went wrong）" in err
+    assert "已发布的网站保持不变" in err and "build.py check" in err
+    assert not (tmp_path / "site" / "demo").exists()

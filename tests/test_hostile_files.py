@@ -312,6 +312,22 @@ def test_text_that_only_looks_like_a_tag_is_text(repo):
     assert repo.findings(path) == []
 
 
+
+def test_lists_nested_too_deep_for_markdown_are_named_and_never_break_a_page(repo):
+    from gongkai.pages.body import body_html
+    from gongkai.validate import MAX_NESTING
+
+    deep = "".join("    " * i + f"- 第{i}项\n" for i in range(300))
+    path = repo.record("deep.md", NOTICE.replace("正文。\n", "说明：\n\n" + deep))
+    (f,) = repo.findings(path)
+    assert (f.code, f.severity, f.field) == ("body-too-complex", ERROR, "body")
+    assert f.line == 8 + 299 and "（299 层" in f.message and "4 个空格" in f.hint
+    html = body_html(deep)  # a build of the past shows it all the same, as plain text
+    assert "第299项" in html and "第0项" in html
+    shallow = "".join("    " * i + f"- 第{i}项\n" for i in range(MAX_NESTING))
+    assert repo.findings(repo.record("ok.md", NOTICE.replace("正文。\n", "说明：\n\n" + shallow))) == []
+
+
 # Unsafe markup ----------------------------------------------------------------------------
 
 

@@ -35,7 +35,7 @@ from ..model import CATEGORIES, County, Record, Unit
 from ..search import SearchDocument
 from .body import body_html
 
-__all__ = ["Asset", "CountySite", "Page", "body_html", "county_pages", "rel_url"]
+__all__ = ["Asset", "CountySite", "Page", "RecordPageError", "body_html", "county_pages", "rel_url"]
 
 PER_PAGE = 50
 
@@ -263,6 +263,14 @@ def settled_pager(base: str, here: str, k: int, last: int, count: int, shown: in
     return {"settled": True, "count": count, "shown": shown, "n": k, "total": last, "links": links}
 
 
+class RecordPageError(Exception):
+    """A record's page could not be made; names the record (the message is Chinese)."""
+
+    def __init__(self, path: str, cause: BaseException):
+        self.path = path
+        super().__init__(f"记录 {path} 的页面无法生成（{type(cause).__name__}: {cause}）")
+
+
 class CountySite:
     """Builds the page list of one county from the validated project."""
 
@@ -422,8 +430,13 @@ class CountySite:
         try:
             for r in self.records:
                 if not kept.take(r):
-                    with kept.keeping(r):
-                        record.build(self, r)
+                    try:
+                        with kept.keeping(r):
+                            record.build(self, r)
+                    except OSError:
+                        raise  # the disk or the folder, not the record (site.py names it)
+                    except Exception as exc:  # say which record: the clerk has thousands
+                        raise RecordPageError(r.path, exc) from exc
             record.add_qr_codes(self, drawing)  # before save(): a record page is kept with its QR code
         finally:
             if drawing is not None:

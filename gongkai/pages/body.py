@@ -6,6 +6,8 @@ the result is the one value, besides build-time SVG, that templates print unesca
 
 from __future__ import annotations
 
+import html as html_module
+
 import markdown
 import nh3
 from markdown.extensions import Extension
@@ -55,7 +57,12 @@ def body_html(text: str) -> Markup:
     """A record body (Markdown) as sanitised HTML, safe to print as it is."""
     if not text.strip():
         return Markup("")
-    html = _md.reset().convert(pii.protect_masks(text))
+    try:
+        html = _md.reset().convert(pii.protect_masks(text))
+    except RecursionError:
+        # Lists nested too deep for Markdown (the check names them: body-too-complex); a
+        # build of the past (--as-of) still shows every word, as plain paragraphs.
+        html = "".join(f"<p>{html_module.escape(line)}</p>" for line in text.split("\n") if line.strip())
     return Markup(
         nh3.clean(
             html,
