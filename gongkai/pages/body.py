@@ -39,7 +39,16 @@ class _CellLabelsExtension(Extension):
         md.treeprocessors.register(_CellLabels(md), "gk_cell_labels", 0)
 
 
-_md = markdown.Markdown(extensions=["tables", "sane_lists", _CellLabelsExtension()], output_format="html")
+def _converter() -> markdown.Markdown:
+    return markdown.Markdown(extensions=["tables", "sane_lists", _CellLabelsExtension()], output_format="html")
+
+
+_md = _converter()
+
+
+def _fresh_converter() -> None:
+    global _md
+    _md = _converter()
 _ALLOWED_TAGS = {
     "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "u", "s", "sub", "sup",
     "blockquote", "code", "pre", "ul", "ol", "li", "dl", "dt", "dd", "a", "img",
@@ -61,7 +70,9 @@ def body_html(text: str) -> Markup:
         html = _md.reset().convert(pii.protect_masks(text))
     except RecursionError:
         # Lists nested too deep for Markdown (the check names them: body-too-complex); a
-        # build of the past (--as-of) still shows every word, as plain paragraphs.
+        # build of the past (--as-of) still shows every word, as plain paragraphs. The
+        # converter is left mid-parse (reset() does not clear its block state): a new one.
+        _fresh_converter()
         html = "".join(f"<p>{html_module.escape(line)}</p>" for line in text.split("\n") if line.strip())
     return Markup(
         nh3.clean(
