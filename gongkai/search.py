@@ -75,7 +75,6 @@ import threading
 import time
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -214,18 +213,6 @@ class SearchDocument:
     filters: dict[str, str]
     text: str  # everything searchable, as plain text (title, unit, fields, body)
     heading: str = ""  # what names the record (title, 文号, 索引号): matches here rank first
-
-
-def flatten(value: Any) -> Iterable[str]:
-    """Every scalar inside a record's fields, as text (ledger numbers, names, places)."""
-    if isinstance(value, dict):
-        for v in value.values():
-            yield from flatten(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from flatten(v)
-    elif value is not None and not isinstance(value, bool):
-        yield str(value)
 
 
 # The bundle ----------------------------------------------------------------------------

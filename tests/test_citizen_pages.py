@@ -339,3 +339,18 @@ def test_two_tables_whose_keys_make_one_file_name_both_get_a_file(repo: Repo):
     assert read_csv(files[ours[1]])[1] == ["1"] and read_csv(files[ours[0]])[1] == ["2"]
     hrefs = re.findall(r'<a href="([^"]+)" download>下载 CSV</a>', pages["village/cun/n/"].content)
     assert [linked(pages["village/cun/n/"], h) for h in hrefs] == [ours[1], ours[0]]
+
+
+def test_an_amount_is_found_as_the_page_shows_it(repo: Repo):
+    """The page shows 4063.9 as 4,063.90元: a citizen types that, with or without the commas."""
+    from gongkai.search import keys, query_keys
+    from tinyrepo import BALANCED_LEDGER
+
+    repo.record("2013-12-ledger.md", BALANCED_LEDGER)
+    project = repo.check()
+    _, _, documents = county_pages(project, project.counties["demo"])
+    (ledger,) = [d for d in documents if "ledger" in d.url]
+    shown = "6,200.50元"  # income_total: 6200.50 in the record file
+    index = keys(ledger.text)
+    for query in (shown, "6,200.50", "6200.50", "6200.5", "6200.50元"):
+        assert all(k in index for k in query_keys(query, prefix=True)), query

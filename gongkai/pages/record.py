@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import html as html_module
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .. import pii, qr
 from ..changes import RecordHistory, Revision
 from ..model import CATEGORIES, Record
-from ..render import render_fields
-from ..search import SearchDocument, flatten
+from ..render import render_fields, value_text
+from ..search import SearchDocument
 from . import Asset, Page, rel_url
 from .body import body_html
 from .data import address, record_downloads, record_url
@@ -149,7 +149,7 @@ def search_document(site: CountySite, r: Record, body: str, *, with_content: boo
     parts = [r.title]
     if with_content:
         parts += [
-            body_text, " ".join(flatten(r.fields)), " ".join(map(str, m.get("keywords") or [])),
+            body_text, " ".join(searchable(r.fields, r.item.schema)), " ".join(map(str, m.get("keywords") or [])),
             " ".join(str(a.get("title", "")) for a in m.get("attachments") or []),
         ]
     parts += [
@@ -167,6 +167,28 @@ def search_document(site: CountySite, r: Record, body: str, *, with_content: boo
         text="\n".join(p for p in parts if p),
         heading="\n".join(p for p in (r.title, str(m.get("doc_number") or ""), r.index_no) if p),
     )
+
+
+def searchable(value: Any, schema: Any) -> Iterator[str]:
+    """Every scalar inside a record's fields as text: as written, and an amount also as the
+    page shows it (4063.9 is shown 4,063.90元; a citizen types what the page shows, with or
+    without the commas)."""
+    if isinstance(value, dict):
+        props = schema.get("properties") if isinstance(schema, dict) else None
+        for k, v in value.items():
+            yield from searchable(v, props.get(k) if isinstance(props, dict) else None)
+    elif isinstance(value, list):
+        items = schema.get("items") if isinstance(schema, dict) else None
+        for v in value:
+            yield from searchable(v, items)
+    elif value is not None and not isinstance(value, bool):
+        written = str(value)
+        yield written
+        if isinstance(value, int | float):
+            shown = value_text(value, schema)
+            for form in dict.fromkeys((shown, shown.replace(",", ""))):
+                if form != written:
+                    yield form
 
 
 def dates(published: str, h: RecordHistory | None) -> dict[str, Any]:
