@@ -343,8 +343,9 @@ def test_two_tables_whose_keys_make_one_file_name_both_get_a_file(repo: Repo):
 
 def test_an_amount_is_found_as_the_page_shows_it(repo: Repo):
     """The page shows 4063.9 as 4,063.90元: a citizen types that, with or without the commas."""
-    from gongkai.search import keys, query_keys
     from tinyrepo import BALANCED_LEDGER
+
+    from gongkai.search import keys, query_keys
 
     repo.record("2013-12-ledger.md", BALANCED_LEDGER)
     project = repo.check()

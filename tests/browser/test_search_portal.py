@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+import pytest
 from searchpage import show_every_result
 
 from gongkai.pages import county_pages
@@ -230,3 +231,23 @@ def test_a_county_whose_index_cannot_be_read_is_named_and_left_out(page, server,
     assert {where(server, h) for h in hrefs} == {("xuchangxian", "government/zfb/xuxianzheng-2013-8/")}
     assert "暂时无法搜索：许昌市本级" in page.inner_text("#gk-search")
     assert "许昌市本级" not in page.locator("#gk-filter-县区 option").all_inner_texts()[1:]
+
+
+def test_counts_of_a_query_the_index_cannot_answer_exactly_say_about(page, server):
+    """A term of more than three units is found by its three-unit runs and each result is
+    checked only when shown: its filter counts are of candidates, so they say 约."""
+    page.goto(f"{server}xuchang/search/?q={quote('许昌市人民政府')}")
+    page.wait_for_selector("#gk-search[data-counted]")
+    options = page.locator("#gk-filter-类别 option").all_inner_texts()
+    assert options[0].startswith("全部（约") and all("（约" in o for o in options), options
+    page.goto(f"{server}xuchang/search/?q={quote('农补')}")
+    page.wait_for_selector("#gk-search[data-counted]")
+    assert not any("约" in o for o in page.locator("#gk-filter-类别 option").all_inner_texts())
+
+
+@pytest.mark.parametrize("query", ["！！！", "。，、", "😀", "#"])
+def test_a_query_with_nothing_to_search_says_so(page, server, query):
+    page.goto(f"{server}xuchang/search/?q={quote(query)}")
+    page.wait_for_function("document.getElementById('gk-status').textContent.includes('没有可以搜索的文字')")
+    assert page.locator("#gk-status").inner_text() == f"「{query}」中没有可以搜索的文字：请输入汉字、字母或数字。"
+    assert page.locator(".gk-results li").count() == 0

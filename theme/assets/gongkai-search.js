@@ -585,10 +585,13 @@
   // A filter's options: 全部 with how many the other filters leave, then each value with how
   // many results it would leave (`counts`: value -> count; null: the whole site's counts).
   // Values that would leave nothing are left out, except the one chosen.
-  function fillOptions(sel, name, counts, all) {
+  // approx: the counts are of the candidates of a query the index cannot answer exactly
+  // (each result is checked against its text only when shown), so they may be too high.
+  function fillOptions(sel, name, counts, all, approx) {
     var chosen = sel.value || params.get(name) || "";
+    var about = approx ? "约" : "";
     sel.innerHTML = "";
-    var first = text("option", "", "全部" + (all === null ? "" : "（" + all + "）"));
+    var first = text("option", "", "全部" + (all === null ? "" : "（" + about + all + "）"));
     first.value = "";
     sel.appendChild(first);
     var values = filterValues(name);
@@ -596,7 +599,7 @@
     values.forEach(function (pair) {
       var n = counts ? counts.get(pair[0]) || 0 : pair[1];
       if (!n && pair[0] !== chosen) return;
-      var opt = text("option", "", pair[0] + "（" + n + "）");
+      var opt = text("option", "", pair[0] + "（" + (counts ? about : "") + n + "）");
       opt.value = pair[0];
       sel.appendChild(opt);
     });
@@ -659,7 +662,7 @@
       });
       FILTERS.forEach(function (n) {
         var sel = document.getElementById("gk-filter-" + n);
-        if (sel) fillOptions(sel, n, counts[n], all[n]);
+        if (sel) fillOptions(sel, n, counts[n], all[n], !s.exact);
       });
       root.setAttribute("data-counted", "true");
     });
@@ -684,7 +687,8 @@
     var phrases = terms(q);
     current = null;
     if (!phrases.length && !Object.keys(filters).length) {
-      status.textContent = "";
+      // Only punctuation, symbols or spaces: nothing the index holds. Say so, not nothing.
+      status.textContent = q ? "「" + q + "」中没有可以搜索的文字：请输入汉字、字母或数字。" : "";
       FILTERS.forEach(function (n) {
         var sel = document.getElementById("gk-filter-" + n);
         if (sel) fillOptions(sel, n, null, null);
