@@ -306,24 +306,33 @@ def assign(project: Project, book: Ledger | None = None) -> None:
     identities: dict[str, int] = {}
     for r in records:
         identities[r.path] = book.paths[r.path] if r.path in book.paths else book.new(r.path)
+    # The first number each record showed (the ledger owns numbers in the order they landed).
+    first: dict[int, str] = {}
+    for k, identity in book.owner.items():
+        first.setdefault(identity, k)
     pending = []
     for r in records:
         identity = identities[r.path]
         number = _explicit(r.meta)
         if number:
             r.index_no = number
+            shown = first.get(identity)
             if not book.take(number, identity):
                 owner = book.owner[key(number)]
                 if any(identities[w.path] == owner for w in writers[key(number)] if w is not r):
                     continue  # both files write it: validate reports the later one
                 r.valid = False
                 report_taken(project.findings, r, number, book, owner)
+            elif shown is not None and shown != key(number):
+                report_renumbered(project.findings, r, number, shown)
             else:
                 _other_units_code(project, r, number)
         elif not r.valid:
             continue
         elif identity in book.held:
             r.index_no = book.held[identity]
+            if identity in first and key(r.index_no) != first[identity] and r.path not in book.pinned:
+                r.index_no = first[identity]  # a later number written over it changed nothing published
             r.index_no_generated = identity in book.generated
         else:
             pending.append(r)
@@ -362,6 +371,20 @@ def _other_units_code(project: Project, r: Record, number: str) -> None:
         column=col,
         field="index_no",
         hint=f"索引号以本单位的代码开头，例如 {unit.code}/{r.published[:4] or '2014'}-00001；不写 index_no 时系统自动生成。",
+    )
+
+
+def report_renumbered(findings: Findings, r: Record, number: str, shown: str) -> None:
+    """The finding for a record that writes a number other than the one it was published with."""
+    line, col = r.doc.position(("index_no",))
+    findings.add(
+        "record-index-no-changed",
+        r.path,
+        f"这条记录已经以索引号 {shown} 公开，现在写的是 {number}；索引号一经公开就不能更改",
+        line=line,
+        column=col,
+        field="index_no",
+        hint=f"把 index_no 改回 {shown}，或删去 index_no 这一行（沿用已公开的索引号）。需要更正的是别的内容时，请在修订说明中写明。",
     )
 
 

@@ -390,3 +390,35 @@ def test_a_record_may_not_write_a_number_in_another_units_series(repo):
     assert found == [("c.md", "record-index-no-unit", 5, "index_no")]
     message = next(f.message for f in repo.check().findings if f.code == "record-index-no-unit")
     assert "示范县国土资源局" in message and VILLAGE_CODE in message
+
+
+def test_a_published_number_cannot_be_written_over(repo):
+    """Published as …/2014-00001 (generated), then index_no: …/2014-00050 written in: the
+    record would have dropped the number citizens and the printed 公开栏 know it by."""
+    root = repo.root
+    git(root, "init", "-q", "-b", "main")
+    path = repo.record("a.md", notice())
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "公开", date="2014-01-08T10:00:00+08:00")
+    first, other = f"{VILLAGE_CODE}/2014-00001", f"{VILLAGE_CODE}/2014-00050"
+    repo.record("a.md", notice(extra=f"index_no: {other}\n"))
+    git(root, "commit", "-qam", "补写索引号", date="2014-01-09T10:00:00+08:00")
+    (f,) = repo.findings(path)
+    assert (f.code, f.severity, f.line, f.field) == ("record-index-no-changed", "error", 5, "index_no")
+    assert first in f.message and other in f.message and first in f.hint
+    repo.record("a.md", notice(extra=f"index_no: {first}\n"))  # written back: fine
+    project = repo.check()
+    assert project.findings == [] and numbers(project) == {"a.md": first}
+    repo.record("a.md", notice())  # or the line taken out: the published number, not the later one
+    project = repo.check()
+    assert project.findings == [] and numbers(project) == {"a.md": first}
+
+
+def test_a_number_written_from_the_start_stays_and_may_be_written_the_other_way(repo):
+    root = repo.root
+    git(root, "init", "-q", "-b", "main")
+    path = repo.record("a.md", notice(extra=f"index_no: {VILLAGE_CODE}/201400007\n"))
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "公开", date="2014-01-08T10:00:00+08:00")
+    repo.record("a.md", notice(extra=f"index_no: {VILLAGE_CODE}/2014-00007\n"))  # the same number
+    assert repo.findings(path) == []
