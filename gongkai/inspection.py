@@ -54,6 +54,7 @@ CATEGORY_OF = {
     "record-dates-order": "数据不一致",
     "record-period-duplicate": "数据不一致",
     "record-index-no-duplicate": "数据不一致",
+    "record-index-no-changed": "数据不一致",
     "check-request-reply-in-time": "依申请公开答复超期",
     "unsafe-markup": "网页安全和附件",
     "body-too-complex": "网页安全和附件",
