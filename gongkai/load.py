@@ -7,6 +7,7 @@ becomes a finding and is skipped; the run goes on and everything else is still c
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -507,6 +508,17 @@ def load_records(root: Path, counties: dict[str, County], findings: Findings, ca
                         )
                     continue
                 if suffix not in RECORD_SUFFIXES:
+                    meant = _meant_as_record(fname)
+                    if meant:
+                        # Windows hides extensions and some editors save .MD or .markdown: the
+                        # clerk believes it published, and nothing would say otherwise.
+                        findings.add(
+                            "file-record-extension",
+                            name,
+                            f"文件名以「{meant[0]}」结尾，不会被当作记录读取，也不会公开",
+                            hint=f"把文件改名为「{meant[1]}」（记录文件以小写的 .md、.yml 或 .yaml 结尾）；"
+                            "Windows 资源管理器中请先打开「文件扩展名」显示。",
+                        )
                     continue  # an attachment; checked when a record lists it
                 todo.append((here, fname, name, category, *below))
     # Read once the whole tree is walked: the cache can then tell which counties it holds
@@ -522,6 +534,20 @@ def load_records(root: Path, counties: dict[str, County], findings: Findings, ca
         if record is not None:
             records.append(record)
     return records
+
+
+_NEAR_RECORD = re.compile(r"(?i)(\.(?:md|yml|yaml|markdown|mdown|mkd))(\.txt)?$")
+
+
+def _meant_as_record(name: str) -> tuple[str, str] | None:
+    """(the ending, the name it should have) of a file that looks meant as a record but whose
+    ending is not read as one (`a.MD`, `a.markdown`, `a.md.txt`); None for anything else."""
+    m = _NEAR_RECORD.search(name)
+    if not m or name[: m.start()] in ("", "."):
+        return None
+    stem, ext = name[: m.start()], m.group(1).lower()
+    right = ".md" if ext in (".md", ".markdown", ".mdown", ".mkd") else ext
+    return m.group(0), stem + right
 
 
 def _suffix(name: str) -> str:

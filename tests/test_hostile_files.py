@@ -755,3 +755,19 @@ def test_a_pdf_that_runs_or_carries_something_when_opened_is_an_error(repo, cata
     (f,) = [f for f in repo.findings() if f.code != "pii-attachment-unchecked"]
     assert (f.file, f.code, f.severity, f.field) == (path, "record-attachment-type", ERROR, "attachments[0].file")
     assert why in f.message
+
+
+@pytest.mark.parametrize("name, right", [("a.MD", "a.md"), ("a.md.txt", "a.md"), ("a.markdown", "a.md"), ("a.yml.txt", "a.yml"), ("a.Yml", "a.yml")])
+def test_a_record_file_with_an_ending_that_is_not_read_is_named(repo, name, right):
+    """Windows hides extensions; some editors save .MD or .markdown: the clerk believed it published."""
+    repo.record(name, NOTICE)
+    (f,) = repo.findings()
+    assert (f.file, f.code, f.severity) == (f"{VILLAGE}/{name}", "file-record-extension", ERROR)
+    assert f"「{right}」" in f.hint and "不会公开" in f.message
+    assert not repo.check().records
+
+
+def test_attachments_are_not_mistaken_for_records(repo):
+    repo.record("说明.txt", "附件说明")
+    repo.record("list.pdf", pdf([["名单"]]))
+    assert repo.findings() == []
