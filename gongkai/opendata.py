@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from typing import Any
 
 from . import pii
@@ -179,14 +180,31 @@ def plain(value: Any) -> Any:
     return value
 
 
+# A text cell Excel or WPS would read as a formula when the CSV is opened: =HYPERLINK(…)
+# in a title sends whoever clicks it elsewhere, and some formulas run commands. Such a cell
+# starts with ' (OWASP's advice), which the spreadsheet shows as text and the JSON never has.
+_FORMULA = re.compile(r"[=@\t\r]|[+-](?![\d.,]*$)")
+
+
+def _csv_cell(c: Any) -> Any:
+    """A value as a CSV cell: None empty, booleans 是/否 as the page shows them, a text a
+    spreadsheet would take for a formula kept as text."""
+    if c is None:
+        return ""
+    if isinstance(c, bool):
+        return "是" if c else "否"
+    if isinstance(c, str) and _FORMULA.match(c):
+        return "'" + c
+    return c
+
+
 def csv_bytes(columns: list[str], rows: list[list[Any]]) -> bytes:
     """A table as CSV, UTF-8 with BOM; text quoted, numbers not (csv.QUOTE_NONNUMERIC)."""
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
-    writer.writerow(columns)
+    writer.writerow([_csv_cell(c) for c in columns])
     for row in rows:
-        # None would be written as "" anyway; booleans as 是/否, as the page shows them.
-        writer.writerow(["" if c is None else ("是" if c else "否") if isinstance(c, bool) else c for c in row])
+        writer.writerow([_csv_cell(c) for c in row])
     return (BOM + out.getvalue()).encode("utf-8")
 
 
@@ -213,7 +231,7 @@ def list_rows(entries: list[dict[str, Any]]) -> list[tuple[str, str]]:
     for e in entries:
         out.seek(0)
         out.truncate()
-        writer.writerow(["" if c is None else ("是" if c else "否") if isinstance(c, bool) else c for c in (e.get(key, "") for key, _ in LIST_COLUMNS)])
+        writer.writerow([_csv_cell(e.get(key, "")) for key, _ in LIST_COLUMNS])
         rows.append((out.getvalue(), json.dumps(e, ensure_ascii=False, separators=(",", ":"))))
     return rows
 

