@@ -104,3 +104,38 @@ def test_a_relative_config_folder_is_ignored(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert store.signing_key(tmp_path / "cache") is not None
     assert not (tmp_path / "rel").exists() and (tmp_path / "home" / ".config" / "gongkai" / "cache-signing-key").exists()
+
+
+def _built(tmp_path: Path, name: str, monkeypatch, cache: Path) -> dict[str, bytes]:
+    from tinyrepo import buildable, make_repo, notice
+
+    from gongkai.site import build_all
+
+    repo = tmp_path / "repo"
+    if not repo.exists():
+        r = buildable(make_repo(repo))
+        for i in range(3):
+            r.record(f"n{i}.md", notice(f"关于第{i}次会议的通知"))
+    monkeypatch.setenv("GONGKAI_CACHE", str(cache))
+    site = tmp_path / name
+    assert build_all(repo, site, search=False) == 0
+    return {str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file() and "sitemap" not in p.name}
+
+
+@pytest.mark.parametrize("what", ["the cache folder", "pages", "history", "records", "spare", "sources", "templates", "feeds"])
+def test_a_cache_folder_that_is_a_file_only_makes_the_build_slower(tmp_path, monkeypatch, what):
+    """'A cache folder that cannot be written never fails a build': not when it, or a folder
+    in it, is a file either (the build stopped with NotADirectoryError)."""
+    clean = _built(tmp_path, "clean", monkeypatch, tmp_path / "fresh")
+    cache = tmp_path / "cache"
+    if what == "the cache folder":
+        cache.write_text("x")
+    else:
+        _built(tmp_path, "first", monkeypatch, cache)
+        store_path = cache / what
+        if store_path.is_dir():
+            import shutil
+
+            shutil.rmtree(store_path)
+        store_path.write_text("x")
+    assert _built(tmp_path, "again", monkeypatch, cache) == clean

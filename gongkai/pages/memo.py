@@ -155,7 +155,10 @@ class RecordPages:
         except (TypeError, ValueError):
             self.env = None
         for earlier in (".json", ".msgpack"):  # the single file of earlier versions (90 MB)
-            self.folder.with_suffix(earlier).unlink(missing_ok=True)
+            try:
+                self.folder.with_suffix(earlier).unlink(missing_ok=True)
+            except OSError:
+                pass  # a cache folder that cannot be changed is only slower (store.py)
         self.shards: list[dict[str, Any]] = []  # as read, file by file
         self.old: dict[str, Any] = {}
         self.kept_in: dict[str, Path] = {}
