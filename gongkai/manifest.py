@@ -378,6 +378,7 @@ def file_hashes(data: Any) -> tuple[dict[str, str], str | None]:
 
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+_HEX40 = re.compile(r"[0-9a-f]{40}")
 
 
 # Verifying a published site ---------------------------------------------------------------
@@ -577,9 +578,26 @@ def examine(
             return Published(county_id, target, manifest, None, found)
         if manifest:
             found.append(Discrepancy(county_id, UNVERIFIABLE, MANIFEST, "manifest.json 没有记录提交；改为与当前检出的提交对照"))
+    elif not on_main_line(root, commit):
+        # Byte for byte what that commit builds, yet no review put it on the branch: an
+        # unmerged branch, or history rewritten since.
+        found.append(Discrepancy(county_id, SOURCE, MANIFEST, f"网站生成自提交 {commit[:12]}，它不在当前检出分支的主线上"
+                                 "（未经合并的分支，或此后被改写的历史）；请检出发布所用的分支（通常是 main）再核对"))
     if manifest.get("dirty"):
         found.append(Discrepancy(county_id, UNVERIFIABLE, MANIFEST, "网站是从有未提交修改的工作区生成的，git 中没有它的来源"))
+    if not target.is_url and Path(target.location).is_symlink():
+        found.append(Discrepancy(county_id, CHANGED, "", f"网站文件夹是符号链接（指向 {os.readlink(target.location)}）；生成的网站从不是链接"))
     return Published(county_id, target, manifest, commit, found)
+
+
+def on_main_line(root: Path, commit: str) -> bool:
+    """True when the commit is on the first-parent line of the checked-out commit (what
+    publishing builds: main after each merge), or when git cannot say (no HEAD)."""
+    head = head_commit(root)
+    if head is None or commit == head:
+        return True
+    out = _git(root, "rev-list", "--first-parent", head)
+    return out is None or commit in out.split()
 
 
 def rebuild(
@@ -899,5 +917,21 @@ def verify_command(root: Path, target: str, county: str | None = None) -> int:
         print(f"共 {len(differences)} 处与 git 不符（核对用时 {seconds:.1f} 秒）。")
         return 1
     lost = f"；另有 {len(found)} 条记录只有清单证明曾经发布（见上）" if found else ""
-    print(f"已发布的网站与 git 中的内容一致{lost}（核对用时 {seconds:.1f} 秒）。")
+    print(f"已发布的网站与 git 中的内容一致{lost}（{_checked_against(root, target)}核对用时 {seconds:.1f} 秒）。")
     return 0
+
+
+def _checked_against(root: Path, target: str) -> str:
+    """Which commit the site was found to be built from, for the inspector: "生成自提交 …，"."""
+    try:
+        claimed = Target(target).manifest()
+    except (OSError, urllib.error.URLError):
+        claimed = None
+    commit = claimed.get("built_from") if isinstance(claimed, dict) else None
+    if not isinstance(commit, str) or not _HEX40.fullmatch(commit):
+        return ""
+    head = head_commit(root)
+    when = (_git(root, "log", "-1", "--format=%cd", "--date=format:%Y-%m-%d %H:%M", commit) or "").strip()
+    latest = "，即主线最新的提交" if commit == head else "；主线此后还有新的提交，网站尚未按最新内容生成"
+    return f"网站生成自提交 {commit[:12]}（{when}）{latest}；"
+

@@ -260,7 +260,8 @@ def test_verify_command_prints_one_line_per_page_in_chinese(published, site, cap
     assert lines[1] == "缺失\tdemo/units/index.html"
     assert lines[2].startswith("共 2 处与 git 不符（核对用时 ")
     assert manifest.verify_command(published["root"], str(published["site"])) == 0
-    assert capsys.readouterr().out.startswith("已发布的网站与 git 中的内容一致（核对用时 ")
+    out = capsys.readouterr().out
+    assert out.startswith("已发布的网站与 git 中的内容一致（网站生成自提交 ") and "即主线最新的提交；核对用时 " in out
 
 
 def test_a_site_published_without_search_is_verified_without_it(published, tmp_path):
@@ -485,3 +486,32 @@ def test_source_hashes_are_remembered_by_blob_id_and_verify_trusts_none_of_it(tm
     assert build("three") == "0" * 64
     found = manifest.verify(root, str(site / "demo"))
     assert [(d.kind, d.path) for d in found if d.kind == SOURCE] == [(SOURCE, ledger)]
+
+
+def test_a_site_built_from_a_commit_off_the_main_line_does_not_pass(tmp_path):
+    """Byte for byte what an unmerged branch builds is still not what was reviewed."""
+    repo = buildable(make_repo(tmp_path / "repo"))
+    root = repo.root
+    git(root, "init", "-q", "-b", "main")
+    repo.record("ledger.md", BALANCED_LEDGER)
+    commit(root, "村务公开", "2014-01-08")
+    git(root, "checkout", "-q", "-b", "unreviewed")
+    repo.record("land.md", notice("关于土地整治项目的公告（请转账至 6222）", "2014-01-20"), BUREAU)
+    off = commit(root, "未经审核", "2014-01-20")
+    site = publish(root, tmp_path / "site")
+    git(root, "checkout", "-q", "main")
+    found = manifest.verify(root, str(site / "demo"))
+    assert [(d.kind, d.path) for d in found] == [(SOURCE, "manifest.json")]
+    assert off[:12] in found[0].detail and "不在当前检出分支的主线上" in found[0].detail
+    assert manifest.verify_command(root, str(site / "demo")) == 1
+    git(root, "checkout", "-q", "unreviewed")  # checked out as published: it matches
+    assert manifest.verify(root, str(site / "demo")) == []
+
+
+def test_a_county_folder_that_is_a_link_does_not_pass(published, site, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    (site / "demo").rename(elsewhere)
+    (site / "demo").symlink_to(elsewhere)
+    found = manifest.verify(published["root"], str(site / "demo"))
+    assert [(d.kind, d.path) for d in found] == [(CHANGED, "")] and "符号链接" in found[0].detail
+    assert any(d.county == "demo" and "符号链接" in d.detail for d in manifest.verify(published["root"], str(site)))
