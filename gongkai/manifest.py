@@ -399,6 +399,10 @@ class Discrepancy:
         return KIND_ZH[self.kind]
 
 
+# The largest file verify reads from a site (a county's manifest is ~7 MB at 10,000 records).
+MAX_READ = 256 * 1024 * 1024
+
+
 class Target:
     """A published county site, read from a folder or over HTTP."""
 
@@ -414,11 +418,14 @@ class Target:
             url = urllib.parse.urljoin(self.location, urllib.parse.quote(rel))
             try:
                 with urllib.request.urlopen(urllib.request.Request(url, headers={"User-Agent": "gongkai-verify"}), timeout=30) as r:
-                    return r.read()
+                    data = r.read(MAX_READ + 1)
+                if len(data) > MAX_READ:  # a server that never stops sending would fill the memory
+                    raise OSError(f"{rel} 超过 {MAX_READ // 1024 // 1024} MB，不是生成的网站文件")
+                return data
             except urllib.error.HTTPError as exc:
                 if exc.code in (403, 404, 410):
                     return None
-                raise
+                raise OSError(f"服务器返回 HTTP {exc.code}（{exc.reason}）") from exc
         path = Path(self.location) / rel
         if path.is_symlink():  # builds make no links: a link is never what git says
             return f"-> {os.readlink(path)}".encode()
@@ -472,6 +479,9 @@ def previous_manifests(location: str, counties: list[str]) -> dict[str, dict[str
     for c in counties:
         is_url = location.startswith(("http://", "https://"))
         sub = urllib.parse.urljoin(location.rstrip("/") + "/", f"{c}/") if is_url else str(Path(location) / c)
+        if not is_url and os.path.lexists(Path(sub) / MANIFEST) and not (Path(sub) / MANIFEST).is_file():
+            # A folder (or a broken link) where the manifest goes is not "never published".
+            raise ManifestUnavailable(f"上次发布的 {c}/{MANIFEST} 不是文件，无法读取")
         try:
             data = Target(sub).read(MANIFEST)
         except (OSError, urllib.error.URLError) as exc:
@@ -480,10 +490,13 @@ def previous_manifests(location: str, counties: list[str]) -> dict[str, dict[str
             continue
         try:
             m = json.loads(data)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested beyond the parser's depth
             raise ManifestUnavailable(f"上次发布的 {c}/{MANIFEST} 不是有效的 JSON") from exc
         if not isinstance(m, dict) or m.get("county") not in (None, c):
             raise ManifestUnavailable(f"上次发布的 {c}/{MANIFEST} 不是这个县的清单")
+        wrong = [k for k, kind in (("records", list), ("lost", list), ("built_from", str)) if k in m and not isinstance(m[k], kind)]
+        if wrong:
+            raise ManifestUnavailable(f"上次发布的 {c}/{MANIFEST} 内容不对（{'、'.join(wrong)} 的类型不对），可能被改动过")
         out[c] = m
     return out
 

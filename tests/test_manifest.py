@@ -515,3 +515,48 @@ def test_a_county_folder_that_is_a_link_does_not_pass(published, site, tmp_path)
     found = manifest.verify(published["root"], str(site / "demo"))
     assert [(d.kind, d.path) for d in found] == [(CHANGED, "")] and "符号链接" in found[0].detail
     assert any(d.county == "demo" and "符号链接" in d.detail for d in manifest.verify(published["root"], str(site)))
+
+
+@pytest.mark.parametrize(
+    "damage, words",
+    [("[" * 100000 + "]" * 100000, "不是有效的 JSON"), ('{"county": "demo", "records": 5}', "records"),
+     ('{"county": "demo", "lost": {"a": 1}}', "lost"), ("folder", "不是文件")],
+)
+def test_a_damaged_previous_manifest_stops_the_build_with_its_name(published, site, tmp_path, damage, words):
+    """Building on without it would drop the pages of records only the manifest remembers."""
+    target = site / "demo" / "manifest.json"
+    target.unlink()
+    if damage == "folder":
+        target.mkdir()
+    else:
+        target.write_text(damage, "utf-8")
+    with pytest.raises(manifest.ManifestUnavailable) as caught:
+        manifest.previous_manifests(str(site), ["demo"])
+    assert "demo/manifest.json" in str(caught.value) and words in str(caught.value)
+
+
+def test_verify_reads_no_more_than_a_site_file_can_be(published, monkeypatch):
+    import http.server
+    import threading
+
+    class Endless(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the standard library's name)
+            self.send_response(200)
+            self.end_headers()
+            try:
+                while True:
+                    self.wfile.write(b"[" * 65536)
+            except OSError:
+                pass
+
+        def log_message(self, *args):
+            pass
+
+    monkeypatch.setattr(manifest, "MAX_READ", 1 << 20)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Endless)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(OSError, match="超过"):
+            manifest.Target(f"http://127.0.0.1:{server.server_port}/demo/").read("manifest.json")
+    finally:
+        server.shutdown()

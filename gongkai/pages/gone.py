@@ -85,10 +85,14 @@ def lost_records(site: CountySite) -> None:
         known_paths.add(h.path)
     taken = {p.url for p in site.pages}
     last_build = str(site.previous.get("built_from") or "")
-    entries = [e for e in site.previous.get("lost") or [] if isinstance(e, dict)]
+    def listed(name: str) -> list[dict[str, Any]]:  # a tampered manifest may hold anything
+        value = site.previous.get(name)
+        return [e for e in value if isinstance(e, dict)] if isinstance(value, list) else []
+
+    entries = listed("lost")
     # A manifest written from uncommitted files lists drafts nobody published.
     if not site.previous.get("dirty"):
-        entries += [{**r, "last_built_from": last_build} for r in site.previous.get("records") or [] if isinstance(r, dict)]
+        entries += [{**r, "last_built_from": last_build} for r in listed("records")]
     seen: set[str] = set()
     county = site.county.id
     for raw in sorted(entries, key=lambda e: str(e.get("path"))):
