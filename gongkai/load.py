@@ -590,6 +590,18 @@ def read_record(root: Path, path: Path, category: str, county: str, unit: str, f
     if path.suffix != ".md" and isinstance(meta.get("body"), str):
         body = meta["body"]
         body_line = doc.position(("body",))[0]
+    elif path.suffix == ".md" and "body" in meta:
+        # The body of a Markdown record is what follows the second ---: this one would vanish.
+        line, column = doc.position(("body",))
+        findings.add(
+            "record-body-in-front-matter",
+            name,
+            "Markdown 记录的正文写在第二个 --- 之后；前面写的 body 不会出现在网页上",
+            line=line,
+            column=column,
+            field="body",
+            hint="把 body 的内容移到第二个 --- 下面的正文里，再删去 body 这一行。",
+        )
     return Record(
         id=path.stem,
         path=name,

@@ -771,3 +771,10 @@ def test_attachments_are_not_mistaken_for_records(repo):
     repo.record("说明.txt", "附件说明")
     repo.record("list.pdf", pdf([["名单"]]))
     assert repo.findings() == []
+
+
+def test_a_body_field_in_the_front_matter_of_a_markdown_record_is_named(repo):
+    path = repo.record("b.md", notice(extra="body: 前置中的正文\n"))
+    (f,) = repo.findings(path)
+    assert (f.code, f.severity, f.line, f.field) == ("record-body-in-front-matter", ERROR, 5, "body")
+    assert "第二个 ---" in f.message and "删去 body" in f.hint
