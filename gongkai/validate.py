@@ -27,7 +27,7 @@ import markdown
 
 from . import history, indexno
 from . import schema as schemas
-from .chars import name_problem, plain_name
+from .chars import INVISIBLE_RE, describe, name_problem, plain_name
 from .checks import PARTIAL, RECORD_RULES, RULE_SEVERITY, RULES, SERIES_RULES, CheckedFields
 from .findings import WARNING, Findings
 from .load import Project
@@ -136,6 +136,7 @@ class Validator:
                     hint=f"删除这一行的字段名，用英文重新输入 {plain_name(key)}: （这种字符常随复制粘贴或中文输入法带入）。",
                 )
         self.unsafe_markup(r, as_markdown=not self.body_too_complex(r))
+        self.title_shown(r)
         common = {k: v for k, v in meta.items() if k in COMMON_FIELDS}
         common = schemas.coerce(common, p.record_schema, r.doc)
         meta.update(common)
@@ -379,6 +380,23 @@ class Validator:
                 field="repealed",
                 hint="添加一行 repealed: YYYY-MM-DD。",
             )
+
+    def title_shown(self, r: Record) -> None:
+        """A title a reader can see as written: not only invisible characters and spaces, and
+        without the controls that turn text around (U+202E shows 「通知‮gnp.exe」 reversed)."""
+        title = r.meta.get("title")
+        if not isinstance(title, str):
+            return  # a missing or odd title is the schema's to report
+        line, col = r.doc.position(("title",))
+        turned = _BIDI_CONTROL.search(title)
+        if title.strip() and not INVISIBLE_RE.sub("", title).strip(" \t\u3000\u00a0"):
+            problem, hint = "标题只有看不见的字符或空格，网页上会是一个空标题", "删去这一行的标题，重新输入文字。"
+        elif turned:
+            problem = f"标题中有改变文字方向的控制字符 {describe(turned.group())}，网页上显示的标题会与写的不同"
+            hint = "删去这一行的标题，重新输入（这种字符常随复制粘贴带入，也可能是有意伪装）。"
+        else:
+            return
+        self.findings.add("record-title-hidden", r.path, problem, line=line, column=col, field="title", hint=hint)
 
     def body_too_complex(self, r: Record) -> bool:
         """A body that would take Markdown minutes to convert (unpaired brackets), or that it
@@ -843,6 +861,8 @@ _COST_PER_TAG = 64
 # stack (RecursionError) and the build fails. No disclosure needs more than a few levels.
 # (Quotes nest without recursion: 1,000 `>` convert.)
 MAX_NESTING = 40
+# Bidirectional embeddings, overrides and isolates: they reorder what follows them.
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _LEAD = re.compile(r"[ \t>]*")
 
 

@@ -778,3 +778,11 @@ def test_a_body_field_in_the_front_matter_of_a_markdown_record_is_named(repo):
     (f,) = repo.findings(path)
     assert (f.code, f.severity, f.line, f.field) == ("record-body-in-front-matter", ERROR, 5, "body")
     assert "第二个 ---" in f.message and "删去 body" in f.hint
+
+
+@pytest.mark.parametrize("title, words", [('"\\u200b\\u200b\\u200b"', "看不见"), ('"\\u3000\\u200b"', "看不见"),
+                                          ('"关于\\u202egnp.exe的通知"', "改变文字方向")])
+def test_a_title_a_reader_cannot_see_as_written_is_named(repo, title, words):
+    path = repo.record("t.md", notice(title=title))
+    found = [f for f in repo.findings(path) if f.code == "record-title-hidden"]
+    assert [(f.line, f.field) for f in found] == [(3, "title")] and words in found[0].message
