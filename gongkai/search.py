@@ -90,6 +90,10 @@ _UNIT = re.compile(f"[{HAN}]|[^\\W_{HAN}]+")
 _SEPARATORS = re.compile(r"[\W_]+")
 _HAN_SPACE = re.compile(f"(?<=[{HAN}]) | (?=[{HAN}])")
 _HAN_CHAR = re.compile(f"[{HAN}]")
+# Where runs of units stop (segments): line breaks and Chinese sentence punctuation, as
+# written (before NFKC, which makes ， a comma: 4,063.90 is one number).
+BARRIERS = "\n\r，。、；：！？"
+_BARRIER = re.compile(f"[{BARRIERS}]")
 # Buckets of at most this many bytes (half of it at least), so a lookup downloads little.
 BUCKET_BYTES = 4096
 # Records per file of what results show: one request brings many of a query's first results.
@@ -132,8 +136,22 @@ def key(run: list[str]) -> str:
     return canonical(" ".join(run))
 
 
+def segments(text: str) -> list[str]:
+    """The parts of a text no run of units crosses: lines (a record's fields go in on lines of
+    their own) and what Chinese sentence punctuation (，。、；：！？) separates. Without them
+    有限公司，法人 held 司法, and 杨某、某财产 held 杨某某, ranked first as in a title."""
+    return _BARRIER.split(text)
+
+
 def keys(text: str) -> set[str]:
-    """Every key the index holds for a text: all runs of one, two and three units."""
+    """Every key the index holds for a text: all runs of one, two and three units of each segment."""
+    found: set[str] = set()
+    for part in segments(text):
+        found |= _segment_keys(part)
+    return found
+
+
+def _segment_keys(text: str) -> set[str]:
     canon = canonical(text)
     spans = [m.span() for m in _UNIT.finditer(canon)]
     starts = [a for a, _ in spans]

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from .search import BUNDLE, HAN, continues, units
+from .search import BUNDLE, HAN, continues, segments, units
 
 _WORD = f"[^\\W_{HAN}]"
 
@@ -64,19 +64,21 @@ def query_terms(query: str) -> list[tuple[str, bool]]:
     """The terms of a query (quoted phrases and whitespace-separated words), each with
     whether its last number or word may continue: unquoted, and something before it."""
     found = re.findall(r'(["“”「」『』])([^"“”「」『』]*)["“”「」『』]?|([^\s"“”「」『』]+)', query)
-    return [(term, not quote and continues(units(term))) for quote, quoted, bare in found if (term := normalise(quoted or bare))]
+    # Sentence punctuation ends a term as a space does (no key runs across it: search.segments).
+    return [(term, not quote and continues(units(term)))
+            for quote, quoted, bare in found for piece in segments(quoted or bare) if (term := normalise(piece))]
 
 
 def relevant(text: str, query: str) -> bool:
     """Whether a record's text contains every term of the query (the ground truth)."""
-    norm = normalise(text)
+    parts = [normalise(part) for part in segments(text)]
     for term, prefix in query_terms(query):
         pattern = re.escape(term)
         if re.match(_WORD, term):
             pattern = f"(?<!{_WORD})" + pattern
         if re.search(_WORD + "$", term) and not prefix:
             pattern += f"(?!{_WORD})"
-        if not re.search(pattern, norm):
+        if not any(re.search(pattern, part) for part in parts):
             return False
     return True
 

@@ -99,7 +99,9 @@ HAN_TEXT = st.text(alphabet="许振华国政村务监督委员会补贴农一卡
 @settings(max_examples=300, deadline=None)
 @given(text=HAN_TEXT, start=st.integers(0, 40), length=st.integers(1, 12))
 def test_every_piece_of_a_text_is_found_by_its_keys(text, start, length):
-    us = units(text)
+    # A piece of one segment: no key runs across sentence punctuation (search.segments).
+    parts = search.segments(text)
+    us = units(parts[start % len(parts)])
     piece = search.key(us[start : start + length]) if us[start : start + length] else ""
     assert set(query_keys(piece)) <= keys(text)
     if piece:
@@ -328,11 +330,14 @@ def test_javascript_checks_a_result_and_reads_a_query_as_python_does():
              ("王振华许振国", "许振华"), ("村务监督委员会", "监督委"), ("许政2013 121号", "许政〔2013〕1"), ("许政2013 31号", "许政〔2013〕1"),
              ("机关党委2013年", "机关党委20"), ("2013 1", "2013/12"), ("abc123", "abc1"), ("x abc123", "x/abc1")]
     calls = [["contains", canonical(text), canonical(term), query_terms(term)[0][1]] for text, term in pairs]
-    calls += [["terms", q] for q in ('"行政许可" 许振华', "  护林员　2015 ", "“村务 监督”", '"', '许政〔2013〕1 "许政〔2013〕1"')]
+    calls += [["terms", q] for q in ('"行政许可" 许振华', "  护林员　2015 ", "“村务 监督”", '"', '许政〔2013〕1 "许政〔2013〕1"',
+                                     "财务收支，王秀梅", "“经讨论通过，现将”")]
     got = _javascript(calls)
     assert got[: len(pairs)] == [relevant(text, term) for text, term in pairs]
     assert got[len(pairs) :] == [[["行政许可", False], ["许振华", False]], [["护林员", False], ["2015", False]],
-                                 [["村务 监督", False]], [], [["许政〔2013〕1", True], ["许政〔2013〕1", False]]]
+                                 [["村务 监督", False]], [], [["许政〔2013〕1", True], ["许政〔2013〕1", False]],
+                                 [["财务收支", False], ["王秀梅", False]], [["经讨论通过", False], ["现将", False]]]
+    assert [[list(t) for t in query_terms(q)] for q in ("财务收支，王秀梅", "“经讨论通过，现将”")] == got[-2:]
 
 
 def test_javascript_shows_the_newest_first_in_bundles_of_either_format():
@@ -342,3 +347,14 @@ def test_javascript_shows_the_newest_first_in_bundles_of_either_format():
     assert search.FORMAT == 2
     assert _javascript([["ids", "newestFirst", two, [0, 2, 3]], ["ids", "allIds", two],
                         ["ids", "newestFirst", one, [0, 2, 3]], ["ids", "allIds", one]]) == [[3, 2, 0], [3, 2, 1, 0], [0, 2, 3], [0, 1, 2, 3]]
+
+
+
+def test_no_key_runs_across_a_line_or_sentence_punctuation():
+    """有限公司，法人 held 司法 and 杨某、某财产 held 杨某某: records without the text were found,
+    one ranked first as a title match. A record's fields go in on lines of their own."""
+    text = "马某某与杨某、某财产保险公司纠纷\n某有限公司\n法人或其他组织"
+    found = keys(text)
+    assert "杨某某" not in found and "司法" not in found and "公司" in found and "杨某" in found
+    assert not relevant(text, "杨某某") and not relevant(text, "司法") and relevant(text, "保险公司 法人")
+    assert relevant(text, "杨某、某财产") and all(k in found for t, p in query_terms("杨某、某财产") for k in query_keys(t, p))

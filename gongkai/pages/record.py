@@ -137,26 +137,34 @@ def add_qr_codes(site: CountySite, drawing: qr.Drawing | None = None) -> None:
         v["qr"] = codes[v["url"]]
 
 
+_BLOCK_END = re.compile(r"</(?:p|li|td|th|tr|h[1-6]|div|blockquote|pre|dt|dd|caption)>|<br\s*/?>", re.IGNORECASE)
+
+
 def search_document(site: CountySite, r: Record, body: str, *, with_content: bool = True) -> SearchDocument:
     """What the search index holds for a record: every word a citizen might type."""
     u = site.unit(r)
     m = r.meta
     assert r.item is not None
-    body_text = html_module.unescape(re.sub(r"<[^>]+>", " ", body))
-    body_text = re.sub(r"\s+", " ", body_text).strip()
+    # A block (paragraph, list item, table cell, heading) ends a line: no search key runs
+    # from one cell or paragraph into the next (search.segments).
+    body_text = html_module.unescape(re.sub(r"<[^>]+>", " ", _BLOCK_END.sub("\n", body)))
+    body_text = re.sub(r"\s*\n\s*", "\n", re.sub(r"[^\S\n]+", " ", body_text)).strip()
     # The record's own words first, then what the site says about it: the excerpt under
     # a search result shows the first place after the title that holds the query.
     parts = [r.title]
     if with_content:
         parts += [
-            body_text, " ".join(searchable(r.fields, r.item.schema)), " ".join(map(str, m.get("keywords") or [])),
-            " ".join(str(a.get("title", "")) for a in m.get("attachments") or []),
+            # Each field's value and each keyword on a line of its own: no search key runs
+            # from one into the next (search.segments).
+            body_text, "\n".join(searchable(r.fields, r.item.schema)), "\n".join(map(str, m.get("keywords") or [])),
+            "\n".join(str(a.get("title", "")) for a in m.get("attachments") or []),
         ]
     parts += [
         u.name, r.item.name, r.index_no, str(m.get("doc_number") or ""), r.published,
         str(m.get("written") or ""), str(m.get("period") or ""),
     ]
-    summary = body_text[:120] + ("……" if len(body_text) > 120 else "") if body_text else f"{r.item.name} {m.get('period') or ''}"
+    flat = body_text.replace("\n", " ")
+    summary = flat[:120] + ("……" if len(flat) > 120 else "") if flat else f"{r.item.name} {m.get('period') or ''}"
     return SearchDocument(
         url=r.url,
         title=r.title,

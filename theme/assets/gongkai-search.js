@@ -14,6 +14,9 @@
   var SPACE_AFTER_HAN = new RegExp("([" + HAN + "]) ", "gu");
   var SPACE_BEFORE_HAN = new RegExp(" (?=[" + HAN + "])", "gu");
   var HAN_CHAR = new RegExp("^[" + HAN + "]", "u");
+  // Where runs of units stop: line breaks and Chinese sentence punctuation, as written
+  // (search.BARRIERS): a term never runs across them, in the index or in a record's text.
+  var BARRIER = /[\n\r，。、；：！？]/;
   var LONG = 8;
   var MAX_KEYS = 16;
   var PREFIX = 4;
@@ -170,6 +173,12 @@
     return WORD_CHAR.test(c);
   }
 
+  // A record's text as contains() reads it: each segment canonical, one per line, so that no
+  // term is found across a line break or sentence punctuation.
+  function segmentsCanonical(text) {
+    return text.split(BARRIER).map(canonical).join("\n");
+  }
+
   // Whether a canonical text holds a canonical term on unit boundaries (12号 is not in 112号);
   // with `prefix`, the term's last number or word may continue (许政2013 1 is in 许政2013 12).
   function contains(text, term, prefix) {
@@ -191,8 +200,11 @@
     var re = /["“”「」『』]([^"“”「」『』]*)["“”「」『』]?|([^\s"“”「」『』]+)/g;
     for (var m = re.exec(q); m; m = re.exec(q)) {
       var quoted = m[1] !== undefined;
-      var t = (quoted ? m[1] : m[2]).trim();
-      if (canonical(t)) out.push([t, !quoted && continues(units(t))]);
+      // Sentence punctuation ends a term as a space does (no key runs across it).
+      (quoted ? m[1] : m[2]).split(BARRIER).forEach(function (piece) {
+        var t = piece.trim();
+        if (canonical(t)) out.push([t, !quoted && continues(units(t))]);
+      });
     }
     return out;
   }
@@ -540,7 +552,7 @@
         return detail(item.card.src, item.card.id).then(function (rec) {
           if (s !== current) return;
           s.checked++;
-          var canon = canonical(rec.text);
+          var canon = segmentsCanonical(rec.text);
           // A very long record's file holds only the start of its text ("cut"): trust the index.
           if (s.exact || rec.cut || s.terms.every(function (t) { return contains(canon, t[0], t[1]); })) {
             excerpt(item.li.querySelector(".gk-summary"), rec, item.card.title, s.phrases[0]);
