@@ -12,6 +12,9 @@ record's text, so what is shown is exact too.
 Punctuation and spaces are not units: they only keep two numbers or words apart. So
 许政〔2013〕12号, 许政[2013]12号 and 许政2013 12号 are the same units, and 12号 does not match
 121号. Text is NFKC-normalised (full-width digits and letters become ASCII) and lower-cased.
+But no run crosses a line (a record's fields, keywords and body blocks go in on lines of
+their own) or Chinese sentence punctuation (，。、；：！？): 有限公司，法人 does not hold
+司法 (segments). A query splits there as at a space.
 
 Numbers are also found by their beginning: a citizen who types 许政〔2013〕1 or 机关党委20 has
 not finished the number (or does not remember it), and a whole-unit key for 1 or 20 holds
