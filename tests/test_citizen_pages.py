@@ -355,3 +355,16 @@ def test_an_amount_is_found_as_the_page_shows_it(repo: Repo):
     index = keys(ledger.text)
     for query in (shown, "6,200.50", "6200.50", "6200.5", "6200.50元"):
         assert all(k in index for k in query_keys(query, prefix=True)), query
+
+
+def test_a_date_is_found_as_citizens_write_it(repo: Repo):
+    from gongkai.search import keys, query_keys
+    from gongkai.searchbench import query_terms
+
+    repo.record("n.md", notice(published="2014-01-08"))
+    project = repo.check()
+    _, _, documents = county_pages(project, project.counties["demo"])
+    (document,) = documents
+    index = keys(document.text)
+    for query in ("2014-01-08", "2014年1月8日", "20140108", "2014.01.08"):
+        assert all(k in index for t, p in query_terms(query) for k in query_keys(t, p)), query

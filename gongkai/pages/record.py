@@ -137,6 +137,21 @@ def add_qr_codes(site: CountySite, drawing: qr.Drawing | None = None) -> None:
         v["qr"] = codes[v["url"]]
 
 
+_ISO_DAY = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
+
+
+def date_forms(text: str) -> list[str]:
+    """A date or month as written and as citizens write it: 2013-06-07 also as 2013年6月7日
+    and 20130607; 2013-05 also as 2013年5月 (each on a line of its own)."""
+    m = _ISO_DAY.fullmatch(text.strip())
+    if not m:
+        return [text] if text else []
+    year, month, day = m.group(1), int(m.group(2)), m.group(3)
+    if day is None:
+        return [text, f"{year}年{month}月"]
+    return [text, f"{year}年{month}月{int(day)}日", f"{year}{m.group(2)}{day}"]
+
+
 _BLOCK_END = re.compile(r"</(?:p|li|td|th|tr|h[1-6]|div|blockquote|pre|dt|dd|caption)>|<br\s*/?>", re.IGNORECASE)
 
 
@@ -160,8 +175,8 @@ def search_document(site: CountySite, r: Record, body: str, *, with_content: boo
             "\n".join(str(a.get("title", "")) for a in m.get("attachments") or []),
         ]
     parts += [
-        u.name, r.item.name, r.index_no, str(m.get("doc_number") or ""), r.published,
-        str(m.get("written") or ""), str(m.get("period") or ""),
+        u.name, r.item.name, r.index_no, str(m.get("doc_number") or ""),
+        *date_forms(r.published), *date_forms(str(m.get("written") or "")), *date_forms(str(m.get("period") or "")),
     ]
     flat = body_text.replace("\n", " ")
     summary = flat[:120] + ("……" if len(flat) > 120 else "") if flat else f"{r.item.name} {m.get('period') or ''}"
