@@ -44,8 +44,8 @@ class Finding:
 
 def field_text(f: Finding) -> str:
     """How a finding names its field: 「label」（key path）, or 「key path」 when nothing labels it."""
-    if not f.field:
-        return ""
+    if not f.field or f"（{f.field}）" in f.message:
+        return ""  # the message names it already (the schema's 「发布日期（published）」…)
     if f.label and f.label != f.field:
         return f"「{f.label}」（{f.field}）"
     return f"「{f.field}」"
