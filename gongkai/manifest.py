@@ -509,7 +509,8 @@ def _comparable(rel: str, data: bytes) -> bytes:
                 data = gzip.decompress(data)
             except (OSError, EOFError, zlib.error):  # damaged: compared as it is (and differs)
                 return data
-        return re.sub(rb"\s*<lastmod>[^<]*</lastmod>", b"", data)
+        # Only a build date is left out: anything else written there differs, as it should.
+        return re.sub(rb"\s*<lastmod>\d{4}-\d{2}-\d{2}</lastmod>", b"", data)
     return data
 
 
@@ -704,7 +705,7 @@ def compare(root: Path, site: Published, expected: dict[str, bytes]) -> list[Dis
                 found.append(Discrepancy(county_id, UNVERIFIABLE, rel, f"读取失败：{error}"))
             elif rel not in expected:
                 if data is not None:
-                    found.append(Discrepancy(county_id, EXTRA, rel, "git 中没有这个页面"))
+                    found.append(Discrepancy(county_id, EXTRA, rel, "git 中没有这个页面" if rel.endswith(".html") else "git 中没有这个文件"))
             elif rel == MANIFEST and manifest_reported:
                 continue  # already said: the manifest is missing, or the site was not built from git
             elif data is None:

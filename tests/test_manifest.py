@@ -175,6 +175,9 @@ def test_sitemap_build_date_is_not_a_difference(published, site):
     assert manifest.verify(published["root"], str(site)) == []
     sitemap.write_text(text.replace("village/cun/ledger/", "village/cun/fake/"), "utf-8")
     assert [(d.kind, d.path) for d in manifest.verify(published["root"], str(site))] == [(CHANGED, "sitemap.xml")]
+    # A build date is all a <lastmod> may hold: words written there are a difference.
+    sitemap.write_text(re.sub(r"<lastmod>[^<]*</lastmod>", "<lastmod>请访问 evil.example 领取补贴</lastmod>", text, count=1), "utf-8")
+    assert [(d.kind, d.path) for d in manifest.verify(published["root"], str(site))] == [(CHANGED, "sitemap.xml")]
 
 
 def test_site_built_from_an_older_commit_is_rebuilt_from_that_commit(published, tmp_path):
