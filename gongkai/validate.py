@@ -16,6 +16,7 @@ import difflib
 import html as html_module
 import math
 import re
+import unicodedata
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterator
@@ -559,6 +560,28 @@ class Validator:
                     hint="索引号一经发布不能重复使用；删除这一行，系统会自动生成新的索引号。",
                 )
 
+        by_doc: dict[tuple, list[Record]] = defaultdict(list)
+        for r in self.project.records:
+            number = r.meta.get("doc_number") if r.valid and r.item and r.county not in settled else None
+            if isinstance(number, str) and number.strip() and not r.meta.get("withdrawn") and not r.meta.get("removed"):
+                by_doc[(r.county, r.unit, r.item.id, doc_number_key(number))].append(r)
+        for group in by_doc.values():
+            if len(group) > 1:
+                landed = self._landed(group[0].county, landed)
+                group.sort(key=lambda r: (landed.get(r.path, never), r.published, r.path))
+            for r in group[1:]:
+                line, col = r.doc.position(("doc_number",))
+                self.findings.add(
+                    "record-doc-number-duplicate",
+                    r.path,
+                    f"文号 {r.meta['doc_number']} 已由 {group[0].path} 公开过",
+                    line=line,
+                    column=col,
+                    field="doc_number",
+                    hint="同一份文件只公开一次：核对文号是否写错；是同一文件的更正，请更正原记录并写修订说明。",
+                    severity=WARNING,
+                )
+
     def _landed(self, county: str, landed: dict[str, int] | None) -> dict[str, int]:
         """When each record first landed in git (empty outside git or in a shallow clone),
         for a group of the county's records: its findings now read the history."""
@@ -864,6 +887,14 @@ MAX_NESTING = 40
 # Bidirectional embeddings, overrides and isolates: they reorder what follows them.
 _BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _LEAD = re.compile(r"[ \t>]*")
+
+
+_DOC_BRACKETS = str.maketrans({c: "〔" for c in "[(（【〔"} | {c: "〕" for c in "])）】〕"})
+
+
+def doc_number_key(number: str) -> str:
+    """One spelling per 文号: 许政〔2013〕12号, 许政[2013]12号 and 许政（2013）12 号 are the same."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", number).translate(_DOC_BRACKETS))
 
 
 def nesting_depth(text: str) -> tuple[int, int]:

@@ -566,3 +566,12 @@ def test_an_item_of_a_plain_list_is_named_by_its_number_not_a_row(repo):
     path = repo.record("kw.md", notice(extra="keywords: [厂务公开, {a: 1}]\n"))
     found = [f for f in repo.findings(path) if f.field == "keywords[1]"]
     assert found and all("第2项" in f.message and "第2行" not in f.message for f in found)
+
+
+def test_the_same_document_number_twice_in_a_unit_is_a_warning_on_the_later(repo):
+    first = repo.record("a.md", notice(extra="doc_number: 许政〔2013〕12号\n"))
+    later = repo.record("b.md", notice(published="2014-01-09", extra="doc_number: 许政〔2013〕12号\n"))
+    repo.record("c.md", notice(extra="doc_number: 许政〔2013〕121号\n"))  # another number
+    found = [f for f in repo.findings() if f.code == "record-doc-number-duplicate"]
+    assert [(f.file, f.severity, f.line, f.field) for f in found] == [(later, "warning", 5, "doc_number")]
+    assert first in found[0].message
