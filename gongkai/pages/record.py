@@ -167,17 +167,20 @@ def search_document(site: CountySite, r: Record, body: str, *, with_content: boo
     # The record's own words first, then what the site says about it: the excerpt under
     # a search result shows the first place after the title that holds the query.
     parts = [r.title]
+    other_forms: list[str] = []  # at the end: what a citizen may type but the page does not show
     if with_content:
         parts += [
             # Each field's value and each keyword on a line of its own: no search key runs
             # from one into the next (search.segments).
-            body_text, "\n".join(searchable(r.fields, r.item.schema)), "\n".join(map(str, m.get("keywords") or [])),
+            body_text, "\n".join(searchable(r.fields, r.item.schema, other_forms)), "\n".join(map(str, m.get("keywords") or [])),
             "\n".join(str(a.get("title", "")) for a in m.get("attachments") or []),
         ]
-    parts += [
-        u.name, r.item.name, r.index_no, str(m.get("doc_number") or ""),
-        *date_forms(r.published), *date_forms(str(m.get("written") or "")), *date_forms(str(m.get("period") or "")),
-    ]
+    parts += [u.name, r.item.name, r.index_no, str(m.get("doc_number") or "")]
+    for date in (r.published, str(m.get("written") or ""), str(m.get("period") or "")):
+        forms = date_forms(date)
+        parts += forms[:1]
+        other_forms += forms[1:]
+    parts += other_forms
     flat = body_text.replace("\n", " ")
     summary = flat[:120] + ("……" if len(flat) > 120 else "") if flat else f"{r.item.name} {m.get('period') or ''}"
     return SearchDocument(
@@ -192,26 +195,26 @@ def search_document(site: CountySite, r: Record, body: str, *, with_content: boo
     )
 
 
-def searchable(value: Any, schema: Any) -> Iterator[str]:
-    """Every scalar inside a record's fields as text: as written, and an amount also as the
-    page shows it (4063.9 is shown 4,063.90元; a citizen types what the page shows, with or
-    without the commas)."""
+def searchable(value: Any, schema: Any, other_forms: list[str]) -> Iterator[str]:
+    """Every scalar inside a record's fields as the page shows it (4063.9 as 4,063.90元);
+    the other forms a citizen may type (4063.9, 4063.90元) go to other_forms, which the
+    search text holds after everything else, so that an excerpt shows what the page shows."""
     if isinstance(value, dict):
         props = schema.get("properties") if isinstance(schema, dict) else None
         for k, v in value.items():
-            yield from searchable(v, props.get(k) if isinstance(props, dict) else None)
+            yield from searchable(v, props.get(k) if isinstance(props, dict) else None, other_forms)
     elif isinstance(value, list):
         items = schema.get("items") if isinstance(schema, dict) else None
         for v in value:
-            yield from searchable(v, items)
+            yield from searchable(v, items, other_forms)
     elif value is not None and not isinstance(value, bool):
         written = str(value)
-        yield written
         if isinstance(value, int | float):
             shown = value_text(value, schema)
-            for form in dict.fromkeys((shown, shown.replace(",", ""))):
-                if form != written:
-                    yield form
+            yield shown
+            other_forms.extend(f for f in dict.fromkeys((written, shown.replace(",", ""))) if f != shown)
+        else:
+            yield written
 
 
 def dates(published: str, h: RecordHistory | None) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from urllib.parse import quote
 
@@ -106,3 +107,14 @@ def test_listing_pages_do_not_scroll_sideways_on_a_phone(browser, server, page_u
     # Wide tables may scroll inside their own box; the page itself must not.
     assert pg.evaluate("document.documentElement.scrollWidth") <= 375 + 1
     context.close()
+
+
+def test_an_excerpt_keeps_what_separates_the_match_from_the_text_before_it(page, server):
+    """The 凭证张数 7 before a name read as part of it (7王秀梅): the space before the match was trimmed."""
+    page.goto(f"{server}xuchangxian/search/?q={quote('王秀梅')}")
+    page.wait_for_selector(".gk-summary mark")
+    befores = page.eval_on_selector_all(".gk-summary mark", "ms => ms.map(m => m.previousSibling ? m.previousSibling.textContent : '')")
+    assert befores and all(not b or b[-1] == " " for b in befores), befores
+    # What shows is what the page shows (4,063.90元), not the other forms the index holds.
+    shown = " ".join(page.locator(".gk-summary").all_inner_texts())
+    assert "元" in shown and not re.search(r"\d,\d{3}\.\d\d元 \d+\.\d\d元", shown), shown

@@ -459,9 +459,10 @@
       if (k < last || !(tail[0] === want[last] || (phrase[1] && tail[0].indexOf(want[last]) === 0))) continue;
       var start = spans[i][1], end = tail[2];
       var from = Math.max(skip, start - 30), to = Math.min(shown.length, end + 60);
-      p.appendChild(document.createTextNode((from > skip ? "……" : "") + shown.slice(from, start).trim()));
+      // The space (or line) before the match stays: 7 王秀梅 is a count and a name, 7王秀梅 is not.
+      p.appendChild(document.createTextNode((from > skip ? "……" : "") + shown.slice(from, start).replace(/\s+/g, " ").replace(/^ /, "")));
       p.appendChild(text("mark", "", shown.slice(start, end)));
-      p.appendChild(document.createTextNode(shown.slice(end, to) + (to < shown.length ? "……" : "")));
+      p.appendChild(document.createTextNode(shown.slice(end, to).replace(/\s+/g, " ") + (to < shown.length ? "……" : "")));
       return;
     }
     p.textContent = rec.summary || "";
