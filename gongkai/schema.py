@@ -366,7 +366,11 @@ def report(
             expected = error.validator_value
             types = expected if isinstance(expected, list) else [expected]
             msg = f"「{title}」应填{'或'.join(TYPE_ZH.get(t, t) for t in types)}，现在是「{shown}」"
-            if "number" in types or "integer" in types:
+            if value is None and "null" not in types:
+                # `issuer:` with nothing after the colon: empty, not a wrong type.
+                msg = f"「{title}」是空的，应填{'或'.join(TYPE_ZH.get(t, t) for t in types)}"
+                hint = hint or "在冒号后面空一格，填上内容；不需要这个字段时，删去这一行（必填字段除外）。"
+            elif "number" in types or "integer" in types:
                 hint = hint or "只填数字，不要带单位、逗号或空格，例如 1200.50。"
             if "boolean" in types:
                 hint = hint or "「是」写 true，「否」写 false（小写英文，不加引号）。"

@@ -575,3 +575,9 @@ def test_the_same_document_number_twice_in_a_unit_is_a_warning_on_the_later(repo
     found = [f for f in repo.findings() if f.code == "record-doc-number-duplicate"]
     assert [(f.file, f.severity, f.line, f.field) for f in found] == [(later, "warning", 5, "doc_number")]
     assert first in found[0].message
+
+
+def test_an_empty_field_says_it_is_empty_and_what_to_do(repo):
+    path = repo.record("e.md", notice(extra="contact:\n"))
+    (f,) = repo.findings(path)
+    assert (f.line, f.field) == (5, "contact") and "是空的" in f.message and "冒号后面" in f.hint
