@@ -150,6 +150,17 @@ def segments(text: str) -> list[str]:
     return _BARRIER.split(text)
 
 
+# In a query, half-width sentence punctuation ends a term too (typed in half-width mode, or
+# pasted), except inside a number: 4,063.90 and 2013.06.21 stay whole.
+_QUERY_BARRIER = re.compile(r"[,.;:!?](?!\d)|(?<!\d)[,.;:!?]")
+
+
+def query_pieces(term: str) -> list[str]:
+    """A query word cut where no key runs: at the barriers (segments), and at half-width
+    sentence punctuation outside a number. The page's script does the same."""
+    return [piece for part in segments(term) for piece in _QUERY_BARRIER.split(part)]
+
+
 def keys(text: str) -> set[str]:
     """Every key the index holds for a text: all runs of one, two and three units of each segment.
 
@@ -235,6 +246,9 @@ class SearchDocument:
     filters: dict[str, str]
     text: str  # everything searchable, as plain text (title, unit, fields, body)
     heading: str = ""  # what names the record (title, 文号, 索引号): matches here rank first
+    # Other forms of what the page shows, which a citizen may type (4063.9元, 2014年1月8日):
+    # searched like the text, never shown in an excerpt.
+    also: str = ""
 
 
 # The bundle ----------------------------------------------------------------------------
@@ -417,6 +431,8 @@ def _write_records(
             continue
         record = {"url": doc.url, "title": doc.title, "unit": doc.unit, "date": doc.date, "summary": doc.summary,
                   "text": doc.text[:TEXT_LIMIT]}
+        if doc.also:
+            record["also"] = doc.also[:TEXT_LIMIT]
         if len(doc.text) > TEXT_LIMIT:
             record["cut"] = True
         data = _json(record).encode("utf-8")
@@ -428,7 +444,7 @@ def _write_records(
 
 def _posting_keys(doc: SearchDocument) -> set[str]:
     """The keys whose postings hold this record: its text's keys and its filter values."""
-    found = keys(doc.text)
+    found = keys(f"{doc.text}\n{doc.also}" if doc.also else doc.text)
     found.update(filter_key(name, value) for name, value in doc.filters.items() if value)
     return found
 

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from .search import BUNDLE, HAN, continues, segments, units
+from .search import BUNDLE, HAN, continues, query_pieces, segments, units
 
 _WORD = f"[^\\W_{HAN}]"
 
@@ -66,7 +66,7 @@ def query_terms(query: str) -> list[tuple[str, bool]]:
     found = re.findall(r'(["“”「」『』])([^"“”「」『』]*)["“”「」『』]?|([^\s"“”「」『』]+)', query)
     # Sentence punctuation ends a term as a space does (no key runs across it: search.segments).
     return [(term, not quote and continues(units(term)))
-            for quote, quoted, bare in found for piece in segments(quoted or bare) if (term := normalise(piece))]
+            for quote, quoted, bare in found for piece in query_pieces(quoted or bare) if (term := normalise(piece))]
 
 
 def relevant(text: str, query: str) -> bool:
@@ -195,7 +195,7 @@ def measure(county: Path, base: str, qs: list[Query], runs: int, counties: int =
                                     args=["--no-sandbox", "--disable-gpu", "--no-first-run",
                                           "--disable-background-networking", "--disable-component-update"])
         for q in qs:
-            urls = {r["url"] for r in records if relevant(r["text"], q.text)}
+            urls = {r["url"] for r in records if relevant(r["text"] + "\n" + r.get("also", ""), q.text)}
             if q.filters:
                 urls = {r["url"] for r in records if r["url"] in urls and r["unit"] == q.filters["单位"]}
             expected = {(c, u) for c in range(counties) for u in urls}  # (county, address)

@@ -352,8 +352,9 @@ def test_an_amount_is_found_as_the_page_shows_it(repo: Repo):
     _, _, documents = county_pages(project, project.counties["demo"])
     (ledger,) = [d for d in documents if "ledger" in d.url]
     shown = "6,200.50元"  # income_total: 6200.50 in the record file
-    index = keys(ledger.text)
-    for query in (shown, "6,200.50", "6200.50", "6200.5", "6200.50元"):
+    index = keys(ledger.text + "\n" + ledger.also)
+    assert "6200.5元" not in ledger.text, "other forms are searched, never shown in an excerpt"
+    for query in (shown, "6,200.50", "6200.50", "6200.5", "6200.50元", "6200.5元"):
         assert all(k in index for k in query_keys(query, prefix=True)), query
 
 
@@ -365,6 +366,6 @@ def test_a_date_is_found_as_citizens_write_it(repo: Repo):
     project = repo.check()
     _, _, documents = county_pages(project, project.counties["demo"])
     (document,) = documents
-    index = keys(document.text)
+    index = keys(document.text + "\n" + document.also)
     for query in ("2014-01-08", "2014年1月8日", "20140108", "2014.01.08"):
         assert all(k in index for t, p in query_terms(query) for k in query_keys(t, p)), query

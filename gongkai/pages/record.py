@@ -167,7 +167,7 @@ def search_document(site: CountySite, r: Record, body: str, *, with_content: boo
     # The record's own words first, then what the site says about it: the excerpt under
     # a search result shows the first place after the title that holds the query.
     parts = [r.title]
-    other_forms: list[str] = []  # at the end: what a citizen may type but the page does not show
+    other_forms: list[str] = []  # what a citizen may type but the page does not show (SearchDocument.also)
     if with_content:
         parts += [
             # Each field's value and each keyword on a line of its own: no search key runs
@@ -180,7 +180,6 @@ def search_document(site: CountySite, r: Record, body: str, *, with_content: boo
         forms = date_forms(date)
         parts += forms[:1]
         other_forms += forms[1:]
-    parts += other_forms
     flat = body_text.replace("\n", " ")
     summary = flat[:120] + ("……" if len(flat) > 120 else "") if flat else f"{r.item.name} {m.get('period') or ''}"
     return SearchDocument(
@@ -191,14 +190,15 @@ def search_document(site: CountySite, r: Record, body: str, *, with_content: boo
         summary=summary,
         filters={"类别": CATEGORIES[r.category], "单位": u.name, "事项": r.item.name, "年份": r.year},
         text="\n".join(p for p in parts if p),
+        also="\n".join(dict.fromkeys(f for f in other_forms if f)),
         heading="\n".join(p for p in (r.title, str(m.get("doc_number") or ""), r.index_no) if p),
     )
 
 
 def searchable(value: Any, schema: Any, other_forms: list[str]) -> Iterator[str]:
     """Every scalar inside a record's fields as the page shows it (4063.9 as 4,063.90元);
-    the other forms a citizen may type (4063.9, 4063.90元) go to other_forms, which the
-    search text holds after everything else, so that an excerpt shows what the page shows."""
+    the other forms a citizen may type (4063.9, 4063.9元, 4063.90元, a date as 2013年6月18日)
+    go to other_forms (SearchDocument.also: searched, never shown in an excerpt)."""
     if isinstance(value, dict):
         props = schema.get("properties") if isinstance(schema, dict) else None
         for k, v in value.items():
@@ -211,10 +211,13 @@ def searchable(value: Any, schema: Any, other_forms: list[str]) -> Iterator[str]
         written = str(value)
         if isinstance(value, int | float):
             shown = value_text(value, schema)
+            unit = schema.get("x-unit", "") if isinstance(schema, dict) else ""
             yield shown
-            other_forms.extend(f for f in dict.fromkeys((written, shown.replace(",", ""))) if f != shown)
+            # As written, with its unit, and as shown without the commas: 4063.9, 4063.9元, 4063.90元.
+            other_forms.extend(f for f in dict.fromkeys((written, written + unit, shown.replace(",", ""))) if f != shown)
         else:
             yield written
+            other_forms.extend(date_forms(written)[1:])  # a date in a field: 2013年6月18日, 20130618
 
 
 def dates(published: str, h: RecordHistory | None) -> dict[str, Any]:

@@ -118,3 +118,13 @@ def test_an_excerpt_keeps_what_separates_the_match_from_the_text_before_it(page,
     # What shows is what the page shows (4,063.90元), not the other forms the index holds.
     shown = " ".join(page.locator(".gk-summary").all_inner_texts())
     assert "元" in shown and not re.search(r"\d,\d{3}\.\d\d元 \d+\.\d\d元", shown), shown
+
+
+
+def test_an_excerpt_never_shows_the_other_forms_a_record_is_found_by(page, server):
+    """2013年6月7日 finds a record published 2013-06-07; its excerpt is what the page shows."""
+    page.goto(f"{server}xuchangxian/search/?q={quote('2013年6月7日')}")
+    page.wait_for_selector(".gk-results li")
+    show_every_result(page)
+    shown = " ".join(page.locator(".gk-summary").all_inner_texts())
+    assert page.locator(".gk-results li").count() and "20130607" not in shown, shown

@@ -29,7 +29,7 @@ def expected(project, query):
     """Every record of every county whose indexed text holds the query: (county, address)."""
     out = set()
     for county in project.counties.values():
-        out |= {(county.id, d.url) for d in county_pages(project, county)[2] if relevant(d.text, query)}
+        out |= {(county.id, d.url) for d in county_pages(project, county)[2] if relevant(d.text + "\n" + d.also, query)}
     return out
 
 

@@ -17,6 +17,7 @@
   // Where runs of units stop: line breaks and Chinese sentence punctuation, as written
   // (search.BARRIERS): a term never runs across them, in the index or in a record's text.
   var BARRIER = /[\n\r，。、；：！？]/;
+  var BARRIER_ALL = /[\n\r，。、；：！？]/g;
   var LONG = 8;
   var MAX_KEYS = 16;
   var PREFIX = 4;
@@ -173,6 +174,23 @@
     return WORD_CHAR.test(c);
   }
 
+  // A query word cut where no key runs: at the barriers, and at half-width sentence
+  // punctuation outside a number (4,063.90 stays whole), as search.query_pieces does.
+  function queryPieces(term) {
+    var out = [];
+    term.split(BARRIER_ALL).forEach(function (part) {
+      var from = 0;
+      for (var i = 0; i < part.length; i++) {
+        if (",.;:!?".indexOf(part.charAt(i)) < 0) continue;
+        if (/\d/.test(part.charAt(i - 1)) && /\d/.test(part.charAt(i + 1))) continue;
+        out.push(part.slice(from, i));
+        from = i + 1;
+      }
+      out.push(part.slice(from));
+    });
+    return out;
+  }
+
   // A record's text as contains() reads it: each segment canonical, one per line, so that no
   // term is found across a line break or sentence punctuation.
   function segmentsCanonical(text) {
@@ -201,7 +219,7 @@
     for (var m = re.exec(q); m; m = re.exec(q)) {
       var quoted = m[1] !== undefined;
       // Sentence punctuation ends a term as a space does (no key runs across it).
-      (quoted ? m[1] : m[2]).split(BARRIER).forEach(function (piece) {
+      queryPieces(quoted ? m[1] : m[2]).forEach(function (piece) {
         var t = piece.trim();
         if (canonical(t)) out.push([t, !quoted && continues(units(t))]);
       });
@@ -212,7 +230,7 @@
   var api = {
     canonical: canonical, units: units, key: key, queryKeys: queryKeys, queryIsExact: queryIsExact, bucketOf: bucketOf,
     parseBucket: parseBucket, idsOf: idsOf, intersect: intersect, contains: contains, terms: terms,
-    newestFirst: newestFirst, allIds: allIds,
+    newestFirst: newestFirst, allIds: allIds, queryPieces: queryPieces,
   };
   if (typeof module === "object" && module.exports) module.exports = api;
   if (typeof window !== "undefined") window.gongkaiSearch = api;
@@ -458,6 +476,7 @@
       var tail = spans[i + last];
       if (k < last || !(tail[0] === want[last] || (phrase[1] && tail[0].indexOf(want[last]) === 0))) continue;
       var start = spans[i][1], end = tail[2];
+      if (BARRIER.test(shown.slice(start, end))) continue; // the search does not cross a line either
       var from = Math.max(skip, start - 30), to = Math.min(shown.length, end + 60);
       // The space (or line) before the match stays: 7 王秀梅 is a count and a name, 7王秀梅 is not.
       p.appendChild(document.createTextNode((from > skip ? "……" : "") + shown.slice(from, start).replace(/\s+/g, " ").replace(/^ /, "")));
@@ -553,7 +572,7 @@
         return detail(item.card.src, item.card.id).then(function (rec) {
           if (s !== current) return;
           s.checked++;
-          var canon = segmentsCanonical(rec.text);
+          var canon = segmentsCanonical(rec.also ? rec.text + "\n" + rec.also : rec.text);
           // A very long record's file holds only the start of its text ("cut"): trust the index.
           if (s.exact || rec.cut || s.terms.every(function (t) { return contains(canon, t[0], t[1]); })) {
             excerpt(item.li.querySelector(".gk-summary"), rec, item.card.title, s.phrases[0]);
