@@ -19,7 +19,7 @@ import re
 import unicodedata
 import zipfile
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -30,7 +30,7 @@ from . import history, indexno
 from . import schema as schemas
 from .chars import INVISIBLE_RE, describe, name_problem, plain_name
 from .checks import PARTIAL, RECORD_RULES, RULE_SEVERITY, RULES, SERIES_RULES, CheckedFields
-from .findings import WARNING, Findings
+from .findings import ERROR, WARNING, Findings
 from .load import Project
 from .model import CATEGORIES, COMMON_FIELDS, LEVELS, PERIODS, CatalogueItem, Record
 from .periods import PERIOD_SHAPES, due_date
@@ -503,6 +503,7 @@ class Validator:
         by_key: dict[tuple, list[Record]] = defaultdict(list)
         by_period: dict[tuple, list[Record]] = defaultdict(list)
         settled = self.settled
+        self._landed_times: dict[str, int] | None = None  # read once, when a group needs it (_later)
         for r in self.project.records:
             if r.county in settled:
                 continue  # every key below is within one county
@@ -519,68 +520,45 @@ class Validator:
                     f"与 {group[0].path} 的记录编号（文件名）相同",
                     hint="同一单位的记录文件名（不含扩展名）必须不同。",
                 )
-        landed: dict[str, int] | None = None
-        never = 1 << 62
-        for (*_, item, period), group in by_period.items():
-            if len(group) > 1:
-                # The record that arrived first keeps the period; the finding goes to the one
-                # that came later (landed later in git, or not landed yet), at its period line.
-                landed = self._landed(group[0].county, landed)
-                group.sort(key=lambda r: (landed.get(r.path, never), r.published, r.path))
-            for r in group[1:]:
-                line, col = r.doc.position(("period",))
-                self.findings.add(
-                    "record-period-duplicate",
-                    r.path,
-                    f"「{r.item.name if r.item else item}」{period} 已由 {group[0].path} 公开过",
-                    line=line,
-                    column=col,
-                    field="period",
-                    hint="同一期间只公开一次；更正原记录（并写修订说明），或把旧记录的有效性改为「失效」。",
-                )
+        # The record that arrived first keeps its period, 索引号 or 文号; the finding goes to
+        # each that came later (landed later in git, or not landed yet), at that field's line.
+        for first, r in self._later(by_period.values()):
+            period = str(r.meta["period"])
+            self._duplicate(r, "period", "record-period-duplicate",
+                            f"「{r.item.name if r.item else r.meta.get('catalogue')}」{period} 已由 {first.path} 公开过",
+                            "同一期间只公开一次；更正原记录（并写修订说明），或把旧记录的有效性改为「失效」。")
         by_number: dict[tuple[str, str], list[Record]] = defaultdict(list)
-        for r in self.project.records:
-            index_no = r.meta.get("index_no") if r.valid and r.county not in settled else None
-            if index_no:
-                by_number[(r.county, indexno.key(str(index_no)))].append(r)
-        for group in by_number.values():
-            if len(group) > 1:
-                # As for periods: the number stays with the record that arrived first.
-                landed = self._landed(group[0].county, landed)
-                group.sort(key=lambda r: (landed.get(r.path, never), r.published, r.path))
-            for r in group[1:]:
-                line, col = r.doc.position(("index_no",))
-                self.findings.add(
-                    "record-index-no-duplicate",
-                    r.path,
-                    f"索引号 {r.meta['index_no']} 已被 {group[0].path} 使用",
-                    line=line,
-                    column=col,
-                    field="index_no",
-                    hint="索引号一经发布不能重复使用；删除这一行，系统会自动生成新的索引号。",
-                )
-
         by_doc: dict[tuple, list[Record]] = defaultdict(list)
         for r in self.project.records:
-            number = r.meta.get("doc_number") if r.valid and r.item and r.county not in settled else None
-            if isinstance(number, str) and number.strip() and not r.meta.get("withdrawn") and not r.meta.get("removed"):
+            if not r.valid or r.county in settled:
+                continue
+            index_no = r.meta.get("index_no")
+            if index_no:
+                by_number[(r.county, indexno.key(str(index_no)))].append(r)
+            number = r.meta.get("doc_number")
+            if r.item and isinstance(number, str) and number.strip() and not r.meta.get("withdrawn") and not r.meta.get("removed"):
                 by_doc[(r.county, r.unit, r.item.id, doc_number_key(number))].append(r)
-        for group in by_doc.values():
+        for first, r in self._later(by_number.values()):
+            self._duplicate(r, "index_no", "record-index-no-duplicate", f"索引号 {r.meta['index_no']} 已被 {first.path} 使用",
+                            "索引号一经发布不能重复使用；删除这一行，系统会自动生成新的索引号。")
+        for first, r in self._later(by_doc.values()):
+            self._duplicate(r, "doc_number", "record-doc-number-duplicate", f"文号 {r.meta['doc_number']} 已由 {first.path} 公开过",
+                            "同一份文件只公开一次：核对文号是否写错；是同一文件的更正，请更正原记录并写修订说明。", WARNING)
+
+    def _later(self, groups: Iterable[list[Record]]) -> Iterator[tuple[Record, Record]]:
+        """(the first, a later one) for every record of each group but the one that arrived
+        first: landed first in git, else published first, else by path."""
+        never = 1 << 62
+        for group in groups:
             if len(group) > 1:
-                landed = self._landed(group[0].county, landed)
+                landed = self._landed_times = self._landed(group[0].county, self._landed_times)
                 group.sort(key=lambda r: (landed.get(r.path, never), r.published, r.path))
             for r in group[1:]:
-                line, col = r.doc.position(("doc_number",))
-                self.findings.add(
-                    "record-doc-number-duplicate",
-                    r.path,
-                    f"文号 {r.meta['doc_number']} 已由 {group[0].path} 公开过",
-                    line=line,
-                    column=col,
-                    field="doc_number",
-                    hint="同一份文件只公开一次：核对文号是否写错；是同一文件的更正，请更正原记录并写修订说明。",
-                    severity=WARNING,
-                )
+                yield group[0], r
+
+    def _duplicate(self, r: Record, name: str, code: str, message: str, hint: str, severity: str = ERROR) -> None:
+        line, col = r.doc.position((name,))
+        self.findings.add(code, r.path, message, line=line, column=col, field=name, hint=hint, severity=severity)
 
     def _landed(self, county: str, landed: dict[str, int] | None) -> dict[str, int]:
         """When each record first landed in git (empty outside git or in a shallow clone),
