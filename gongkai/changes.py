@@ -16,7 +16,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -447,6 +447,42 @@ def fork_handlers() -> Iterator[None]:
     finally:
         for sig, handler in saved.items():
             signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+
+
+class Forked:
+    """A forked process that reports by a pipe, for work beside the build (warm.Scanning,
+    qr.Drawing). The target is called with its arguments, the pipe's write end and its read
+    end (to close: without its own copy, the process meets a closed pipe, and ends, when the
+    build is gone). `process` is None when no process could be had: the caller does the work."""
+
+    process: Any = None
+
+    def start(self, target: Callable[..., None], *args: Any) -> None:
+        import multiprocessing
+
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return
+        context = multiprocessing.get_context("fork")
+        self.reader, writer = context.Pipe(duplex=False)
+        try:
+            with fork_handlers():
+                self.process = context.Process(target=target, args=(*args, writer, self.reader), daemon=True)
+                self.process.start()
+        except OSError:  # no process to be had (memory)
+            self.process = None
+            self.reader.close()
+        finally:
+            writer.close()
+
+    def stop(self) -> None:
+        """End the process if it still runs (the build is done with it, or was stopped)."""
+        if self.process is None:
+            return
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+        self.reader.close()
+        self.process = None
 
 
 @contextmanager

@@ -34,6 +34,7 @@ import segno
 from markupsafe import Markup
 
 from . import store
+from .changes import Forked
 
 ERROR, MASK, BORDER = "m", 2, 2
 _KEY = f"segno-{segno.__version__}-{ERROR}-{MASK}-{BORDER}"
@@ -83,7 +84,7 @@ def _valid(code: Any) -> bool:
 CHUNK = 64
 
 
-class Drawing:
+class Drawing(Forked):
     """The codes of many addresses, drawn by a forked process while the build goes on.
 
     Started with every address a county's record pages may show, before the pages are made;
@@ -94,26 +95,10 @@ class Drawing:
     def __init__(self, urls: list[str], name: str = "site"):
         import multiprocessing
 
-        from .changes import fork_handlers
-
         self.urls = list(dict.fromkeys(urls))
-        self.process: Any = None
-        if len(self.urls) <= FEW or "fork" not in multiprocessing.get_all_start_methods():
-            return
-        context = multiprocessing.get_context("fork")
-        self.counter = context.Value("q", 0)
-        self.reader, writer = context.Pipe(duplex=False)
-        try:
-            with fork_handlers():
-                self.process = context.Process(
-                    target=_draw_forked, args=(self.urls, _cache_file(name), self.counter, writer, self.reader), daemon=True
-                )
-                self.process.start()
-        except OSError:  # no process to be had (memory): codes() draws them all
-            self.process = None
-            self.reader.close()
-        finally:
-            writer.close()
+        if len(self.urls) > FEW and "fork" in multiprocessing.get_all_start_methods():
+            self.counter = multiprocessing.get_context("fork").Value("q", 0)
+            self.start(_draw_forked, self.urls, _cache_file(name), self.counter)  # no process: codes() draws them all
 
     def finish(self, cached: dict[str, Any]) -> dict[str, str]:
         """Draw the chunks the process has not taken (skipping what `cached` holds), then add
@@ -129,16 +114,6 @@ class Drawing:
         if isinstance(got, dict):
             drawn.update({u: c for u, c in got.items() if isinstance(u, str) and _valid(c)})
         return drawn
-
-    def stop(self) -> None:
-        """End the process if it still runs (the build is done with it, or was stopped)."""
-        if self.process is None:
-            return
-        if self.process.is_alive():
-            self.process.terminate()
-        self.process.join()
-        self.reader.close()
-        self.process = None
 
 
 def _draw_chunks(urls: list[str], counter: Any, cached: dict[str, Any]) -> dict[str, str]:

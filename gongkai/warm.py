@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from . import store
+from .changes import Forked
 from .manifest import BUILD_INPUTS as INPUTS
 from .manifest import _hash_file
 
@@ -106,7 +107,7 @@ def scan(folder: Path, folders: set[str] | None = None) -> dict[str, Stat]:
     return found
 
 
-class Scanning:
+class Scanning(Forked):
     """scan() of some folders, made by a forked process while the build goes on.
 
     A one-record build of a 10,000-record county scans two folders of ~43,000 files: the
@@ -120,26 +121,10 @@ class Scanning:
     the folder is scanned here, as without this, and an error is raised here as scan() raises it."""
 
     def __init__(self, folders: list[Path | None]):
-        import multiprocessing
-
-        from .changes import fork_handlers
-
         self.got: dict[Path, Any] = {}
-        self.process: Any = None
         wanted = [f for f in folders if f is not None]
-        if not wanted or "fork" not in multiprocessing.get_all_start_methods():
-            return
-        context = multiprocessing.get_context("fork")
-        self.reader, writer = context.Pipe(duplex=False)
-        try:
-            with fork_handlers():
-                self.process = context.Process(target=_scan_forked, args=(wanted, writer, self.reader), daemon=True)
-                self.process.start()
-        except OSError:  # no process to be had (memory): each folder is scanned here
-            self.process = None
-            self.reader.close()
-        finally:
-            writer.close()
+        if wanted:
+            self.start(_scan_forked, wanted)  # no process: each folder is scanned here
 
     def scan(self, folder: Path, folders: set[str] | None = None) -> dict[str, Stat]:
         """scan(folder, folders), as the process made it when it did."""
@@ -157,16 +142,6 @@ class Scanning:
         if folders is not None:
             folders.update(subfolders)
         return files
-
-    def stop(self) -> None:
-        """End the process if it still runs (the build is done with it, or was stopped)."""
-        if self.process is None:
-            return
-        if self.process.is_alive():
-            self.process.terminate()
-        self.process.join()
-        self.reader.close()
-        self.process = None
 
 
 def _scan_forked(folders: list[Path], writer: Any, reader: Any) -> None:
