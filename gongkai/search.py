@@ -155,6 +155,27 @@ def segments(text: str) -> list[str]:
 _QUERY_BARRIER = re.compile(r"[,.;:!?](?!\d)|(?<!\d)[,.;:!?]")
 
 
+# A date typed in another spelling than the index holds (pages/record.date_forms): zero-padded
+# (2013年06月21日), with 号 for 日, or with / . - between its parts (2013/6/21, 2013.06.21).
+_TYPED_DATE = re.compile(
+    r"((?:19|20)[0-9]{2})\s*(?:年\s*([0-9]{1,2})\s*月(?:\s*([0-9]{1,2})\s*[日号])?|([./-])\s*([0-9]{1,2})\s*\4\s*([0-9]{1,2}))"
+)
+
+
+def date_spelling(term: str) -> str:
+    """A query word that is a whole date, as 2013年6月21日 (2013年6月 for a month): the form the
+    index holds for every date field and official texts use. The ISO form the pages show
+    (2013-06-21) stays as typed, and so does anything that is not a real month or day. The
+    page's script does the same (dateSpelling)."""
+    m = _TYPED_DATE.fullmatch(unicodedata.normalize("NFKC", term).strip())
+    if not m or (m.group(4) == "-" and len(m.group(5)) == len(m.group(6)) == 2):
+        return term
+    year, month, day = m.group(1), int(m.group(2) or m.group(5)), m.group(3) or m.group(6)
+    if not 1 <= month <= 12 or (day is not None and not 1 <= int(day) <= 31):
+        return term
+    return f"{year}年{month}月" + (f"{int(day)}日" if day is not None else "")
+
+
 def query_pieces(term: str) -> list[str]:
     """A query word cut where no key runs: at the barriers (segments), and at half-width
     sentence punctuation outside a number. The page's script does the same."""

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from .search import BUNDLE, HAN, continues, query_pieces, segments, units
+from .search import BUNDLE, HAN, continues, date_spelling, query_pieces, segments, units
 
 _WORD = f"[^\\W_{HAN}]"
 
@@ -66,7 +66,7 @@ def query_terms(query: str) -> list[tuple[str, bool]]:
     found = re.findall(r'(["“”「」『』])([^"“”「」『』]*)["“”「」『』]?|([^\s"“”「」『』]+)', query)
     # Sentence punctuation ends a term as a space does (no key runs across it: search.segments).
     return [(term, not quote and continues(units(term)))
-            for quote, quoted, bare in found for piece in query_pieces(quoted or bare) if (term := normalise(piece))]
+            for quote, quoted, bare in found for piece in query_pieces(quoted or bare) if (term := normalise(date_spelling(piece)))]
 
 
 def relevant(text: str, query: str) -> bool:
