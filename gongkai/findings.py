@@ -66,8 +66,13 @@ class Findings(list):
         hint: str = "",
         severity: str = ERROR,
     ) -> Finding:
-        """Record one finding and return it."""
-        f = Finding(file, line, column, code, severity, field, message, hint)
+        """Record one finding and return it.
+
+        A message or hint that quotes what a record holds (a value that breaks a pattern, a
+        duplicate, a title) is masked as pii.fix would mask the record: findings are printed
+        in the public logs of a pull request's checks, and a number a clerk must not publish
+        must not be published there either."""
+        f = Finding(file, line, column, code, severity, field, _masked(message), _masked(hint))
         self.append(f)
         return f
 
@@ -79,6 +84,12 @@ class Findings(list):
     def for_file(self, file: str) -> list[Finding]:
         """The findings about one file."""
         return [f for f in self if f.file == file]
+
+
+def _masked(text: str) -> str:
+    from .pii import mask_text  # pii reports its findings through this module
+
+    return mask_text(text) if text else text
 
 
 # Finding's own order (its fields in turn), as one tuple per finding: the dataclass's __lt__

@@ -127,3 +127,14 @@ def test_a_value_with_full_width_digits_or_an_invisible_character_is_named(repo)
     assert "全角" in by_file["a.md"].message and "２０１３" in by_file["a.md"].message and "0-9" in by_file["a.md"].hint
     assert "U+200B（零宽空格）" in by_file["b.md"].message and by_file["b.md"].field == "period"
     assert "全角" in by_file["c.md"].message and by_file["c.md"].field == "opening_balance"
+
+
+def test_a_finding_that_quotes_a_value_masks_the_personal_numbers_in_it(repo):
+    # A pattern error quotes the value; the pull request's check prints it in a public log.
+    repo.record("a.md", notice(published="2013-06-07 13803741234"))
+    repo.record("b.md", notice(extra='doc_number: "411023198001011237"\n'))
+    for f in repo.findings():
+        text = render_github([f]) + render_terminal([f]) + render_json([f])
+        assert "13803741234" not in text and "411023198001011237" not in text and "19800101" not in text, text
+    out = render_terminal(repo.findings())
+    assert "138****1234" in out and "411023********1237" in out
