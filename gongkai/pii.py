@@ -170,7 +170,8 @@ _AMOUNT_AFTER = re.compile(r"(?:元|万元|亿元|美元|港元|[万亿](?![\u34
 # out, so 4110\u200b23\u00a01980 0101 1237 is read as the number it shows. Offsets are
 # mapped back, so a match and its mask cover the original characters.
 _SPACES = "\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
-_HYPHENS = "\u2010-\u2013\u2212\ufe58\ufe63\uff0d"
+# The em dash and horizontal bar too: a Chinese input method types —— for the hyphen key.
+_HYPHENS = "\u2010-\u2015\u2212\ufe58\ufe63\uff0d"
 _DOTS = "\u00b7\u2027\u30fb\uff0e\uff65"
 # A quick look for what needs normalising: the decimal digits of the Basic Multilingual
 # Plane other than ASCII (tests check the list against unicodedata), its invisible
@@ -203,8 +204,10 @@ _CANON = {"x": "X", "space": " ", "hyphen": "-", "dot": "."}
 # the columns of a pasted spreadsheet row or a TSV file (合计\t156\t2300\t4500 is no phone).
 _WS = f" {_SPACES}"
 _SEPS = f"\\-.{_HYPHENS}{_DOTS}"
-_GAP = rf"[{_WS}]+(?:[{_SEPS}][{_WS}]*)?|[{_SEPS}][{_WS}]+"
-_MAYBE_GAP = re.compile(r"[0-9](?:[ \-.] | [\-.]) *[0-9]")  # a quick look, ASCII digits
+# A line break is such a gap too (4110231980⏎01011237): a Markdown paragraph shows it as a
+# space, and a narrow table cell of a PDF or Word file wraps a number there.
+_GAP = rf"[{_WS}]*\r?\n[{_WS}]*|[{_WS}]+(?:[{_SEPS}][{_WS}]*)?|[{_SEPS}][{_WS}]+"
+_MAYBE_GAP = re.compile(r"[0-9](?:[ \-.] | [\-.]| *\r?\n) *[0-9]")  # a quick look, ASCII digits
 # Chinese numerals written for digits (身份证号四一一〇二三…, 电话幺三八…, 肆壹壹零…; ○, the
 # circle typed for 〇, too): read as digits where eleven or more of them stand in a row
 # (with gaps as above), the shortest number; years (二〇一三年) and counts (一、二、三) stay text.
@@ -219,7 +222,10 @@ _CN_GAP = re.compile(_GAP)
 _IS_DOT = re.compile(f"[.{_DOTS}]")
 _IS_HYPHEN = re.compile(f"[\\-{_HYPHENS}]")
 # Everything _normalise rewrites, in one pass (a single ASCII separator is left as it is).
-_ODD_ALL = re.compile(rf"(?P<gap>(?<=\d)(?![ \-.]\d)(?:{_GAP})(?=\d))|(?P<cn>{_CN_RUN.pattern})|{_ODD.pattern}")
+# The Chinese dash —— (two em dashes, or two bars) between digits is one hyphen.
+_ODD_ALL = re.compile(
+    rf"(?P<gap>(?<=\d)(?![ \-.]\d)(?:{_GAP})(?=\d))|(?P<dash2>(?<=\d)(?:——|――)(?=\d))|(?P<cn>{_CN_RUN.pattern})|{_ODD.pattern}"
+)
 _MOST_GROUPS = 24
 _S = r"[ \-.]"  # separators inside a grouped number (after normalisation)
 # Not the continuation of a grouped number: no digit and hyphen or dot, no 4-digit group and
@@ -297,8 +303,11 @@ def _normalise(text: str) -> tuple[str, list[int], list[int], list[int]]:
         i = m.start()  # (a hit of _MAYBE_ODD beyond the BMP may be no digit and visible)
         parts.append(text[pos:i])
         kind = m.lastgroup
-        if kind == "gap":
-            if len(m.group()) == 1:
+        if kind == "dash2":
+            parts.append("-")
+            drop(i + 1)
+        elif kind == "gap":
+            if len(m.group()) == 1 and m.group() != "\n":
                 parts.append(_separator(m.group()))
             else:
                 gap(i, m.group())
@@ -964,12 +973,14 @@ _LINK_TARGET = re.compile(r"\]\([^)]*\)")  # [text](target): the page shows the 
 # Emphasis and code marks; an underscore only where Markdown reads it as one (not inside a
 # word: art_1545_4828903.html shows as typed).
 _MARKS = re.compile(r"[*`]+|(?<![0-9A-Za-z])_+|_+(?![0-9A-Za-z])")
-_MAY_HIDE = re.compile(r"[<&*_`]")
+_MAY_HIDE = re.compile(r"[<&*_`\\]")
+# A backslash escape shows only the character after it (138\-0374\-1234 shows 138-0374-1234).
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 def _as_shown(line: str) -> str:
     line = _TAG.sub("\n", _INLINE_TAG.sub("", _COMMENT.sub("", _LINK_TARGET.sub("]", line))))
-    return _MARKS.sub("", html.unescape(line))
+    return _MARKS.sub("", html.unescape(_ESCAPE.sub(r"\1", line)))
 
 
 def _hidden_by_markup(body: str, found: dict[int, list[Match]] | None = None) -> Iterator[tuple[Match, int]]:

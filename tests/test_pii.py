@@ -383,6 +383,13 @@ def test_numbers_the_page_shows_whole_though_markup_splits_them_in_the_file(repo
     assert hidden[0].hint.startswith("请删去号码中的标记，直接写成遮挡形式：410102********1234")
 
 
+def test_a_backslash_escape_inside_a_number_hides_it_from_the_file_only():
+    """Markdown shows 138\\-0374\\-1234 as 138-0374-1234."""
+    found = list(pii._hidden_by_markup("联系电话 138\\-0374\\-1234，身份证 411023\\-19800101\\-1237"))
+    assert [(m.kind, m.masked) for m, _ in found] == [("mobile", "138****1234"), ("id18", "411023********1237")]
+    assert list(pii._hidden_by_markup("第1\\.2\\.3条 \\*注\\*")) == []
+
+
 def test_yaml_record_body_lines_point_inside_the_block(repo):
     text = f"catalogue: notice\ntitle: 通知\npublished: 2014-01-08\nbody: |\n  第一段。\n\n  联系人 {MOBILE}。\n"
     path = repo.record("notice.yml", text)
