@@ -548,7 +548,38 @@ def find(text: str) -> list[Match]:
             original = text[start:stop]
             out.append(Match(kind, start, stop, original, _mask(kind, _NOT_NUMBER.sub("", original))))
         hit = _SHAPE.search(t, end)
+    if "*" in t or "＊" in t:
+        out = _half_masked(text, t, cuts, shifts, out)
     return out
+
+
+# An identity number masked in part only, so that some of the birth date shows
+# (41102319800101****, 4110231980****1237): the date, digits 7 to 14, must be hidden at least.
+_HALF_MASKED = re.compile(r"(?<![0-9A-Za-z*＊])([0-9]{6})([0-9*＊]{8})([0-9*＊]{3}[0-9Xx*＊])(?![0-9A-Za-z*＊])")
+
+
+def _half_masked(text: str, t: str, cuts: list[int], shifts: list[int], out: list[Match]) -> list[Match]:
+    found = list(out)
+    for m in _HALF_MASKED.finditer(t):
+        first, birth, last = m.groups()
+        if m.group()[:2] not in PROVINCES or not any(c.isdigit() for c in birth) or all(c.isdigit() for c in m.group()):
+            continue
+        # What shows of the date must be one: a year 1900 on, a month, a day.
+        year, month, day = birth[:4], birth[4:6], birth[6:]
+        if (year.isdigit() and not 1900 <= int(year) <= _THIS_YEAR) or (month.isdigit() and not 1 <= int(month) <= 12) or (
+            day.isdigit() and not 1 <= int(day) <= 31
+        ):
+            continue
+        start, stop = m.span()
+        if any(o.start < stop and start < o.end for o in out):
+            continue
+        if cuts:
+            start, stop = _original(start, cuts, shifts), _original(stop - 1, cuts, shifts) + 1
+        original = text[start:stop]
+        # The mask keeps the clerk's script (full-width digits stay full-width).
+        masked = original[:6] + "********" + original[-4:] if len(original) == 18 else first + "********" + last
+        found.append(Match(ID18, start, stop, original, masked))
+    return sorted(found, key=lambda x: x.start)
 
 
 # --- account columns -------------------------------------------------------------------------
