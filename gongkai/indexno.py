@@ -23,7 +23,7 @@ from typing import Any
 from . import changes, history, store, yamltext
 from . import schema as schemas
 from .findings import Findings
-from .load import Project, parse_record_text
+from .load import Project, line_ends, parse_record_text
 from .model import Record
 
 _NUMBER = re.compile(r"^(.+)/(\d{4})-?(\d+)$")
@@ -145,7 +145,7 @@ def _simple(value: str) -> str | None:
 
 def _fields(text: str, path: str) -> dict[str, str] | None:
     """index_no, published and title of a version as text (None: not a readable record)."""
-    text = text.lstrip("\ufeff").replace("\r\n", "\n")
+    text = line_ends(text.lstrip("\ufeff"))
     front = text
     if path.endswith(".md"):
         lines = text.split("\n")

@@ -115,6 +115,13 @@ def read_text(path: Path, name: str, findings: Findings) -> str | None:
     if not text.strip():
         findings.add("file-empty", name, "文件是空的", hint="填写记录内容，或者删除这个文件。")
         return None
+    return line_ends(text)
+
+
+def line_ends(text: str) -> str:
+    """A file's text with every line ending in \\n: Windows' \\r\\n and an old Mac's lone \\r too.
+    Its past versions (history, the 索引号 ledger) are read the same way: a record read as
+    one file today and as no record in git's history lost its number and its protection."""
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -621,7 +628,7 @@ def parse_record_text(text: str, path: str) -> tuple[dict[str, Any], str] | None
     Used for past versions, whose problems were reported when they were current.
     """
     quiet = Findings()
-    text = text.lstrip("\ufeff").replace("\r\n", "\n")
+    text = line_ends(text.lstrip("\ufeff"))
     body = ""
     if path.endswith(".md"):
         parts = split_front_matter(text, path, quiet)

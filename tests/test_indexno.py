@@ -422,3 +422,20 @@ def test_a_number_written_from_the_start_stays_and_may_be_written_the_other_way(
     git(root, "commit", "-qm", "公开", date="2014-01-08T10:00:00+08:00")
     repo.record("a.md", notice(extra=f"index_no: {VILLAGE_CODE}/2014-00007\n"))  # the same number
     assert repo.findings(path) == []
+
+
+@pytest.mark.parametrize("ending", ["\r", "\r\n"])
+def test_a_record_with_other_line_ends_keeps_its_number_and_its_protection(git_repo, ending):
+    """A file saved with an old Mac's line ends (\\r alone) is a record to check today; its
+    past versions in git must be read the same way, or it lost its number to a later record
+    and could be deleted or changed without a note."""
+    from test_history import cli
+
+    git_repo.record("a.md", notice("关于召开村民代表会议的通知", "2014-01-08").replace("\n", ending).encode())
+    landed(git_repo, "a", "2014-01-08")
+    git_repo.record("b.md", notice("关于村级道路维修的公告", "2014-01-20"))
+    landed(git_repo, "b", "2014-01-20")
+    assert numbers(git_repo.check()) == {"a.md": FIRST, "b.md": f"{VILLAGE_CODE}/2014-00002"}
+    (git_repo.root / VILLAGE / "a.md").unlink()
+    result = cli(git_repo.root, "check", "--base", "HEAD")
+    assert result.returncode == 1 and "history-deleted" in result.stdout
