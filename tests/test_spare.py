@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from test_history import commit
 from test_warm_build import PARTIAL, make_builds
-from tinyrepo import BUREAU, notice
+from tinyrepo import BUREAU, VILLAGE, notice
 
 from gongkai import site, spare, store, warm
 
@@ -251,3 +251,19 @@ def test_assemble_gives_the_new_folder_whatever_the_spare_held(tmp_path, with_sp
     for rel in kept:  # the kept files are the published ones, linked, never copies
         assert (folder / rel).stat().st_ino == (final / rel).stat().st_ino
     assert _tree(final) == {"same/a.html": b"A", "other/b.html": b"B", "x/deep/c.html": b"C", "keep.json": b"K"}
+
+
+def test_an_attachment_two_records_list_is_published_once_and_later_builds_go_on(builds, capsys):
+    """Two records may list one file (a notice and its correction). It went into the build's
+    files twice, and the first warm build linked it twice: SameFileError, every build after."""
+    repo, b = builds
+    repo.write(f"{VILLAGE}/shared.csv", "项目,金额\n修路,100\n")
+    extra = "attachments:\n  - {file: shared.csv, title: 附件}\n"
+    repo.record("s1.md", notice("关于公示的通知", extra=extra))
+    repo.record("s2.md", notice("关于公示的通知（补充）", extra=extra))
+    commit(repo.root, "共用附件", "2014-01-09")
+    b.same_as_cold(capsys)
+    for n in range(2, 5):
+        _edit(repo, n)
+        assert PARTIAL in b.same_as_cold(capsys)
+    assert (b.site / "demo" / "village" / "cun" / "shared.csv").read_text("utf-8") == "项目,金额\n修路,100\n"

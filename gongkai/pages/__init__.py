@@ -454,6 +454,10 @@ class CountySite:
         deadlines.build(self)
         stats.build(self)
         search.build(self)
+        # Two records may list one file (a notice and its correction): it is one file of the
+        # site. Listed twice, the warm build linked it into place twice and failed.
+        seen: set[str] = set()
+        self.assets[:] = [a for a in self.assets if not (a.src in seen or seen.add(a.src))]
         return self.pages
 
 
