@@ -227,6 +227,11 @@ def load_site(root: Path, findings: Findings) -> Site:
     return Site(**data)
 
 
+# The portal's own folders beside the county sites (site.build_portal: its 统计, 督查 and
+# search pages, the theme's files, the form editor).
+PORTAL_NAMES = frozenset({"admin", "assets", "inspection", "search", "stats"})
+
+
 def load_counties(root: Path, findings: Findings, broken: dict[str, str] | None = None) -> dict[str, County]:
     """Every content/counties/<county>.yml with its units; `broken` gets the ids of those that cannot be read."""
     broken = {} if broken is None else broken
@@ -238,6 +243,18 @@ def load_counties(root: Path, findings: Findings, broken: dict[str, str] | None 
         name = rel(root, path)
         if path.suffix not in (".yml", ".yaml"):
             findings.add("county-file-type", name, "县（市、区）设置文件必须是 .yml 文件")
+            continue
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", path.stem) or path.stem in PORTAL_NAMES:
+            # The file's name is the county site's folder beside the portal's own.
+            findings.add(
+                "county-id",
+                name,
+                f"文件名「{path.stem}」不能用作县（市、区）网站的网址"
+                + ("：门户自己的栏目用这个名字" if path.stem in PORTAL_NAMES else ""),
+                hint="文件名只用小写英文字母、数字和连字符（通常是县名的拼音，例如 xiangcheng.yml），"
+                f"并且不能是 {'、'.join(sorted(PORTAL_NAMES))}。",
+            )
+            broken[path.stem] = name
             continue
         doc = read_yaml(path, name, findings)
         if doc is None:

@@ -36,6 +36,10 @@ from .model import CATEGORIES, COMMON_FIELDS, LEVELS, PERIODS, CatalogueItem, Re
 from .periods import PERIOD_SHAPES, due_date
 from .urls import leaves_site
 
+# Names a unit's folder on the site holds for itself: its list (index.html) and the list's
+# later pages (page/2/ …).
+UNIT_PAGE_NAMES = frozenset({"index", "page"})
+
 
 class Validator:
     """Runs every layer over a loaded project, adding findings to it."""
@@ -121,6 +125,15 @@ class Validator:
                 r.path,
                 f"文件名「{r.id}」不能用作网址",
                 hint="文件名只用小写英文字母、数字和连字符，例如 2013-12-ledger.md。",
+            )
+        elif r.id in UNIT_PAGE_NAMES:
+            # index.md is the unit's own page to MkDocs (its list would be drawn over), and
+            # page/ holds the list's later pages (page/2/ …).
+            f.add(
+                "record-id",
+                r.path,
+                f"文件名「{r.id}」是单位栏目页自己用的网址，记录用这个名字会盖住本单位的信息列表",
+                hint=f"请给文件换一个名字，例如 {r.id}-{r.meta.get('published') or '2014-01-08'}.md；不能用的名字：{'、'.join(sorted(UNIT_PAGE_NAMES))}。",
             )
         meta = r.meta
         for key in meta:

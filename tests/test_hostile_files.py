@@ -786,3 +786,21 @@ def test_a_title_a_reader_cannot_see_as_written_is_named(repo, title, words):
     path = repo.record("t.md", notice(title=title))
     found = [f for f in repo.findings(path) if f.code == "record-title-hidden"]
     assert [(f.line, f.field) for f in found] == [(3, "title")] and words in found[0].message
+
+
+@pytest.mark.parametrize("stem", ["stats", "search", "Kong Ge", "Xiangcheng"])
+def test_a_county_file_named_what_no_site_folder_may_be_is_refused(repo, stem):
+    """The county's file name is its site's folder beside the portal's own (stats/ …): a
+    county named stats was drawn over by the portal's 统计 page."""
+    (repo.root / "content" / "counties" / "demo.yml").rename(repo.root / "content" / "counties" / f"{stem}.yml")
+    project = repo.check()
+    found = [f for f in project.findings if f.code == "county-id"]
+    assert [f.file for f in found] == [f"content/counties/{stem}.yml"] and found[0].is_error
+    assert "小写英文字母" in found[0].hint and stem not in project.counties
+
+
+@pytest.mark.parametrize("name", ["index", "page"])
+def test_a_record_named_like_its_units_own_page_is_refused(repo, name):
+    path = repo.record(f"{name}.md", notice())
+    found = [f for f in repo.findings(path) if f.code == "record-id"]
+    assert len(found) == 1 and found[0].is_error and "单位栏目页" in found[0].message
