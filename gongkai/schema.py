@@ -12,10 +12,11 @@ import calendar
 import difflib
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import jsonschema
 from jsonschema import Draft202012Validator, FormatChecker
@@ -195,10 +196,70 @@ def schema_problems(schema: Any, known_good: set[str] | None = None) -> list[str
     try:
         Draft202012Validator.check_schema(schema)
     except jsonschema.SchemaError as exc:
-        return [f"{'/'.join(map(str, exc.path)) or '(根)'}: {exc.message}"]
+        return [f"{'/'.join(map(str, exc.path)) or '(根)'}: {_schema_error_zh(exc)}"]
+    refs = list(_bad_refs(schema, schema, ()))
+    if refs:
+        return refs
     if digest:
         known_good.add(digest)  # type: ignore[union-attr]
     return []
+
+
+_JSON_TYPES_ZH = {"string": "文字", "number": "数字", "integer": "整数", "boolean": "是/否", "object": "对象（几个字段）",
+                  "array": "列表", "null": "空"}
+
+
+def _schema_error_zh(exc: jsonschema.SchemaError) -> str:
+    """What the meta-schema says of a definition, in words the office reads; its own
+    English words after it for what is not put into Chinese here."""
+    value = exc.instance if isinstance(exc.instance, (str, int, float, bool)) else None
+    shown = f"「{value}」" if value is not None else "这里的值"
+    if exc.validator == "type":
+        wanted = exc.validator_value if isinstance(exc.validator_value, list) else [exc.validator_value]
+        return f"{shown}应是{'或'.join(_JSON_TYPES_ZH.get(str(t), str(t)) for t in wanted)}"
+    if exc.path and exc.path[-1] == "type":
+        return f"{shown}不是可用的类型；可用：" + "、".join(f"{k}（{v}）" for k, v in _JSON_TYPES_ZH.items())
+    return f"写法不对（{exc.message}）"
+
+
+_REF_KEYS = ("$ref", "$dynamicRef", "$recursiveRef")
+
+
+def _bad_refs(node: Any, root: Any, path: tuple) -> Iterator[str]:
+    """The references of a schema that point outside it or at nothing in it. A reference may
+    only name a part of the same definition (#/$defs/…): jsonschema fetches any other address
+    over the network while it checks records, and one that names nothing stops the check
+    with a traceback."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in _REF_KEYS:
+                place = "/".join(map(str, path)) or "(根)"
+                if not isinstance(value, str) or not (value == "#" or value.startswith("#/")):
+                    yield f"{place}: 「{key}: {value}」指向本定义以外的地方；只能写 #/$defs/… 这样指向本定义中的一部分"
+                elif _pointer(root, value) is _NOWHERE:
+                    yield f"{place}: 「{key}: {value}」指向的部分在本定义中没有"
+            else:
+                yield from _bad_refs(value, root, path + (key,))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _bad_refs(value, root, path + (i,))
+
+
+_NOWHERE = object()
+
+
+def _pointer(root: Any, ref: str) -> Any:
+    """What a JSON pointer (#/a/b/0) names in root, or _NOWHERE."""
+    target = root
+    for part in ref[2:].split("/") if ref != "#" else ():
+        part = unquote(part).replace("~1", "/").replace("~0", "~")
+        if isinstance(target, dict) and part in target:
+            target = target[part]
+        elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
+            target = target[int(part)]
+        else:
+            return _NOWHERE
+    return target
 
 
 def _resolve(schema: Any, root: dict[str, Any]) -> Any:

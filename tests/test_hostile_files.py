@@ -804,3 +804,39 @@ def test_a_record_named_like_its_units_own_page_is_refused(repo, name):
     path = repo.record(f"{name}.md", notice())
     found = [f for f in repo.findings(path) if f.code == "record-id"]
     assert len(found) == 1 and found[0].is_error and "单位栏目页" in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("ref", "says"),
+    [
+        ('"#/$defs/text"', "没有"),  # a typo: no $defs at all
+        ('"#/properties/nothing"', "没有"),
+        ('"http://127.0.0.1:9/s.json"', "以外"),  # jsonschema would fetch it while checking records
+        ('"other.json#/a"', "以外"),
+        ("7", "应是文字"),  # the meta-schema's own words, in Chinese
+    ],
+)
+def test_a_catalogue_reference_to_nothing_or_elsewhere_is_one_finding(repo, ref, says):
+    """A $ref in an item's schema either names a part of it or is refused: it gave a
+    traceback (PointerToNowhere), or requests to another host, during check."""
+    repo.write("catalogues/village.yml", VILLAGE_YML + TYPES_ITEM + f"        note: {{title: 说明, $ref: {ref}}}\n")
+    repo.record("t.md", "---\ncatalogue: types\ntitle: 类型测试记录\npublished: 2014-01-08\ncode: A1\n---\n")
+    project = repo.check()
+    found = [f for f in project.findings if f.code == "catalogue-schema-invalid"]
+    assert len(found) == 1 and says in found[0].message and "$ref" in found[0].message, project.findings
+    assert not any(f.code.startswith("record-") and "Traceback" in f.message for f in project.findings)
+
+
+def test_a_reference_to_a_part_of_the_same_definition_is_kept(repo):
+    item = TYPES_ITEM.replace("      type: object\n", "      type: object\n      $defs:\n        text: {type: string}\n")
+    repo.write("catalogues/village.yml", VILLAGE_YML + item + "        note: {title: 说明, $ref: \"#/$defs/text\"}\n")
+    path = repo.record("t.md", "---\ncatalogue: types\ntitle: 类型测试记录\npublished: 2014-01-08\nnote: 2014\n---\n")
+    project = repo.check()
+    assert not [f for f in project.findings if f.code.startswith("catalogue-schema")], project.findings
+    assert not [f for f in project.findings if f.file == path and f.is_error]
+
+
+def test_a_misspelt_type_in_a_catalogue_is_told_in_chinese_with_the_types_to_use(repo):
+    repo.write("catalogues/village.yml", VILLAGE_YML + TYPES_ITEM.replace("type: string}", "type: strng}"))
+    found = [f for f in repo.check().findings if f.code == "catalogue-schema-invalid"]
+    assert len(found) == 1 and "「strng」不是可用的类型" in found[0].message and "string（文字）" in found[0].message
