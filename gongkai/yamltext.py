@@ -368,7 +368,8 @@ def _syntax_problem(text: str, exc: yaml.MarkedYAMLError, at: Any, line_of: Any,
         return _too_large(line, col)
     lines = text.split("\n")
     start = line_of(mark)
-    if mark is exc.problem_mark and lines[start][mark.column : mark.column + 1] == "\t":
+    # (libyaml may mark the end of a text one line past its last.)
+    if mark is exc.problem_mark and 0 <= start < len(lines) and lines[start][mark.column : mark.column + 1] == "\t":
         return YamlProblem("yaml-syntax", f"YAML 格式错误：{_PROBLEMS_ZH[_TAB]}", line, col, "把 Tab 换成空格。")
     # Where the trouble started is the line to look at; where libyaml only gave up, the few
     # lines before it are looked at too.

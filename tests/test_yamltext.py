@@ -231,3 +231,11 @@ def test_odd_field_names_are_named_and_chinese_ones_left_alone():
     assert name_problem("ti\u200btle") == "含不可见字符 U+200B（零宽空格）"
     assert name_problem("title\u3000") == "含看不出的特殊字符 U+3000（全角空格）"
     assert describe("\u2028") == "U+2028（行分隔符）" and describe("\U000e0041") == "U+E0041（格式控制字符）"
+
+
+@pytest.mark.parametrize("text", ["title: 通知\nkeywords: [", "a: {b: ", "a: [1,"])
+def test_a_file_that_ends_inside_brackets_without_a_last_line_end_is_a_syntax_finding(text):
+    """libyaml marks the trouble one line past the last line there: it was an IndexError."""
+    with pytest.raises(YamlProblem) as caught:
+        parse(text, 1)
+    assert caught.value.code == "yaml-syntax" and 1 <= caught.value.line <= text.count("\n") + 2
