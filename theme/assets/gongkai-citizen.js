@@ -43,3 +43,22 @@
     button.focus();
   });
 })();
+
+// A wide table in a record's text: Material's script wraps it in a box that scrolls
+// sideways. The box becomes a Tab stop with a name, so a keyboard can scroll it too
+// (WCAG 2.1.1; axe: scrollable-region-focusable). Material wraps the tables after this
+// file runs, so each box is marked as it appears.
+(function () {
+  "use strict";
+  var content = document.querySelector(".md-content");
+  if (!content || !window.MutationObserver) return;
+  function mark() {
+    content.querySelectorAll(".md-typeset__scrollwrap:not([tabindex])").forEach(function (box) {
+      box.tabIndex = 0;
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", "表格（可左右滚动）");
+    });
+  }
+  mark();
+  new MutationObserver(mark).observe(content, { childList: true, subtree: true });
+})();

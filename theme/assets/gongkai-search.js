@@ -271,7 +271,7 @@
   var FILTER_NAMES = { "县区": "县（市、区）" };
 
   root.innerHTML =
-    '<form class="gk-search-form" role="search">' +
+    '<form class="gk-search-form" role="search" aria-label="搜索公开信息">' +
     '<label for="gk-search-q">' + (several ? "搜索各县（市、区）公开信息" : "搜索公开信息") + '</label>' +
     '<input id="gk-search-q" name="q" type="search" autocomplete="off" enterkeyhint="search" placeholder="人名、村名、事项、文号、单位名称……">' +
     '<button type="submit">搜索</button>' +
