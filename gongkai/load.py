@@ -6,6 +6,7 @@ becomes a finding and is skipped; the run goes on and everything else is still c
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from dataclasses import dataclass, field
@@ -533,7 +534,15 @@ def load_records(root: Path, counties: dict[str, County], findings: Findings, ca
                     continue
                 if suffix not in RECORD_SUFFIXES:
                     meant = _meant_as_record(fname)
-                    if meant:
+                    if fname.lower().lstrip(".") in ("md", "yml", "yaml", "markdown"):
+                        # Only an ending (.md): a dot file to git and to this reader, never a record.
+                        findings.add(
+                            "file-record-extension",
+                            name,
+                            f"文件名「{fname}」只有扩展名，没有名字，不会被当作记录读取，也不会公开",
+                            hint="在扩展名前写上记录的名字，例如 2014-01-tongzhi.md（只用小写英文字母、数字和连字符）。",
+                        )
+                    elif meant:
                         # Windows hides extensions and some editors save .MD or .markdown: the
                         # clerk believes it published, and nothing would say otherwise.
                         findings.add(
@@ -574,6 +583,18 @@ def _meant_as_record(name: str) -> tuple[str, str] | None:
     return m.group(0), stem + right
 
 
+def yaml_body(doc: Document) -> str | None:
+    """The body of a YAML record as its text. `body: 20140108` or `body: no` is a number or a
+    yes/no to YAML, but the clerk wrote text (the schema's coercion turns such a field into
+    its text too, after the body has been taken); it was lost without a word."""
+    value = doc.data.get("body") if isinstance(doc.data, dict) else None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, int, float, dt.date)):
+        return doc.raw.get(("body",), str(value))
+    return None
+
+
 def _suffix(name: str) -> str:
     """A file name's suffix as Path.suffix gives it ("..md" has ".md"; os.path.splitext says none)."""
     i = name.rfind(".")
@@ -611,8 +632,8 @@ def read_record(root: Path, path: Path, category: str, county: str, unit: str, f
         )
         return None
     meta = doc.data
-    if path.suffix != ".md" and isinstance(meta.get("body"), str):
-        body = meta["body"]
+    if path.suffix != ".md" and (text_body := yaml_body(doc)) is not None:
+        body = text_body
         body_line = doc.position(("body",))[0]
     elif path.suffix == ".md" and "body" in meta:
         # The body of a Markdown record is what follows the second ---: this one would vanish.
@@ -661,8 +682,8 @@ def parse_record_text(text: str, path: str) -> tuple[dict[str, Any], str] | None
     if not isinstance(doc.data, dict):
         return None
     meta = doc.data
-    if not path.endswith(".md") and isinstance(meta.get("body"), str):
-        body = meta["body"]
+    if not path.endswith(".md") and (text_body := yaml_body(doc)) is not None:
+        body = text_body
     return meta, body
 
 

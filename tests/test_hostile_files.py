@@ -840,3 +840,18 @@ def test_a_misspelt_type_in_a_catalogue_is_told_in_chinese_with_the_types_to_use
     repo.write("catalogues/village.yml", VILLAGE_YML + TYPES_ITEM.replace("type: string}", "type: strng}"))
     found = [f for f in repo.check().findings if f.code == "catalogue-schema-invalid"]
     assert len(found) == 1 and "「strng」不是可用的类型" in found[0].message and "string（文字）" in found[0].message
+
+
+@pytest.mark.parametrize("name", [".md", ".yml", ".MD"])
+def test_a_file_named_only_by_its_ending_is_named_not_passed_over(repo, name):
+    repo.write(f"{VILLAGE}/{name}", notice())
+    found = [f for f in repo.check().findings if f.code == "file-record-extension"]
+    assert [f.file for f in found] == [f"{VILLAGE}/{name}"] and "只有扩展名" in found[0].message
+
+
+@pytest.mark.parametrize(("value", "text"), [("20140108", "20140108"), ("no", "no"), ("2014-01-08", "2014-01-08"), ("1.50", "1.50")])
+def test_a_yaml_body_that_yaml_reads_as_a_number_keeps_its_text(repo, value, text):
+    path = repo.record("n.yml", f"catalogue: notice\ntitle: 关于召开村民代表会议的通知\npublished: 2014-01-08\nbody: {value}\n")
+    project = repo.check()
+    (record,) = [r for r in project.records if r.path == path]
+    assert record.body == text and record.body_line == 4
