@@ -760,6 +760,9 @@ class Markup(NamedTuple):
     what: str
 
 
+_IMAGE_SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*):")
+
+
 def _squeeze(value: str) -> str:
     """Text as a browser judges a URL's scheme: blanks and control characters removed, lower case."""
     return "".join(ch for ch in value if ord(ch) > 0x20).lower()
@@ -788,6 +791,8 @@ class _MarkupScanner(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         line = self.getpos()[0]
+        if tag == "image":  # an HTML parser (the browser's, the sanitiser's) reads <image> as <img>
+            tag = "img"
         if tag in _UNSAFE_TAGS:
             self.found.append(Markup(line, f"<{tag}", f"<{tag}>（{_UNSAFE_TAGS[tag]}）"))
         elif _ODD_TAG_NAME.search(tag):  # `<scr<script>`: made to slip past filters
@@ -806,6 +811,9 @@ class _MarkupScanner(HTMLParser):
             elif tag == "img" and name == "src" and leaves_site(value):
                 # The sanitiser drops it (pages/body.py): the picture would be lost without a word.
                 self.found.append(Markup(line, value.strip().lower()[:40] or "src", "指向其他网站的图片（网页不会显示它，图片要作为附件上传）"))
+            elif tag == "img" and name == "src" and (scheme := _IMAGE_SCHEME.match(_squeeze(value))) and scheme.group(1) not in ("http", "https"):
+                # data:, file:, blob: … the sanitiser keeps http and https only: no picture.
+                self.found.append(Markup(line, scheme.group(), f"写在正文里的「{scheme.group()}」图片（网页不会显示它，图片要作为附件上传）"))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
