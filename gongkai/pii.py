@@ -606,11 +606,14 @@ _NOT_ACCOUNT_HEADER = re.compile(
     f"{_NOT_BANK}|数$|数量|率$|额$|金额|日期|时间|卡片|立卡|记账|账面|账目|凭证|编号|编码|代码|批次|项目|流水", re.IGNORECASE
 )
 _MEASURE = re.compile(r"[（(](?:户|元|人|个|万元|亿元|张|次|%|％)[）)]")  # 一卡通账户（户）: a count
-# Words for the holder of a person's account. Not categories (发放对象, 缴费人员, 村民), which
-# head columns of kinds of people in tables of a unit's accounts.
+# Words for the holder of a person's account. Also the 对象 of a subsidy list (补贴对象,
+# 发放对象 …) and the kinds of household that are people (低保户, 五保户 …): real lists head
+# their name column so, beside a 一折通账号 column (the 2025 leak). A row whose cell names an
+# organisation is still a unit's (AccountColumns.row). Not 缴费人员 or 村民 alone.
 _PERSON_HEADER = re.compile(
     r"姓名|名字|人名|户主|户名|开户名|农户|领取人|领款人|收款人|申请人|申领人|签领人|代领人|持卡人|持折人|开户人|受助人|救助人"
     r"|受益人|补助人|享受人|监护人|养殖户|种植户|家庭成员"
+    r"|(?:补贴|补助|发放|享受|救助|保障|资助|帮扶|供养|慰问|五保|优抚)对象|低保户|五保户|贫困户|脱贫户|监测户|特困户"
 )
 # Columns that name someone other than the account's holder, or no one: the clerk, a contact
 # of a unit, a bank, a village group, a count.
@@ -636,7 +639,9 @@ _ORGANISATION = re.compile(
 _WEAK_ENDING = re.compile(r"(?:部|店|厂|场|所|站|队|处|院|馆|社|村|组|局|办|中心|行|科)$")
 _SHORT_ENDING = re.compile(r"[局委]$")  # 民政局, 团县委: no one's given name ends so
 _CODE_HINT = re.compile(r"[码号次证水标块]")  # a quick look for a code column's header
-_ACCOUNT_HINT = re.compile(r"[卡折账帐帳]|card|acct|account|passbook", re.IGNORECASE)  # a quick look
+# A quick look for an account column's header: every word _ACCOUNT_HEADER knows (银行信息 and
+# 收款信息 were missing here, and a table headed so was never read).
+_ACCOUNT_HINT = re.compile(r"[卡折账帐帳]|一本通|银行信息|收款信息|card|acct|account|passbook", re.IGNORECASE)
 _REMARK = re.compile(r"（[^（）]*）|\([^()]*\)")
 _DATA_CELL = re.compile(r"\s*[0-9][0-9.,:：/\- ]*\s*")  # a number, a sum, a date: a row of data
 _NAME_DOTS = re.compile(r"[·•・．.‧\-\s]")

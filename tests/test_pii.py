@@ -885,3 +885,20 @@ def test_codes_in_a_code_column_are_codes(table, kinds):
 def test_fixing_an_account_table_once_leaves_nothing_to_find(text):
     once = pii._apply(text, pii.find_in(text, "csv"))
     assert pii.find_in(once, "csv") == []
+
+
+@pytest.mark.parametrize(
+    ("table", "kinds"),
+    [
+        ("| 补贴对象 | 一折通账号 |\n|---|---|\n| 李国强 | 71234567890123456 |", ["bankcard"]),
+        ("| 发放对象 | 存折号 | 金额 |\n|---|---|---|\n| 王秀英 | 712345678901234 | 100 |", ["bankcard"]),
+        ("| 低保户 | 卡号 |\n|---|---|\n| 王秀英 | 712345678901234 |", ["bankcard"]),
+        ("| 姓名 | 银行信息 |\n|---|---|\n| 李国强 | 71234567890123456 |", ["bankcard"]),
+        ("| 户主 | 收款信息 |\n|---|---|\n| 李国强 | 农商行 71234567890123456 |", ["bankcard"]),
+        ("| 补贴对象 | 一折通账号 |\n|---|---|\n| 李庄村村民委员会 | 71234567890123456 |", []),
+    ],
+)
+def test_a_subsidy_lists_name_column_and_bank_columns_however_headed(table, kinds):
+    """The 对象 of a subsidy list is its name column, and 银行信息 or 收款信息 heads an
+    account column: such tables were never read as accounts of people."""
+    assert [m.kind for m in pii.find_in(table, "md")] == kinds
