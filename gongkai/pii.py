@@ -1223,7 +1223,14 @@ def scan_document(root: Path, name: str, findings: Findings) -> None:
                 findings, name, "Word 97-2003 格式（.doc）的附件无法自动读取，其中的个人信息没有检查",
                 "请在 Word 中另存为 .docx 或 PDF 后替换附件；不能替换时，请人工确认其中的身份证号码、手机号码和银行卡号已经遮挡。",
             )
-        return  # images need eyes (no OCR here); other kinds are refused by validate
+        elif kind in ("jpeg", "png", "gif"):
+            # A photographed or scanned list is the commonest image attachment; no OCR here,
+            # so it is said, as for a scanned PDF, that nobody has checked it.
+            _unchecked(
+                findings, name, "图片附件中的文字无法自动检查，其中的个人信息没有检查",
+                "请人工确认图片中没有未遮挡的身份证号码、手机号码和银行卡号；名单、表格请用 Excel 或文字版 PDF 公开。",
+            )
+        return  # other kinds are refused by validate
     result = _document_cache(path, kind)
     for where, code_kind, shown, masked, note in result.get("found", []):
         findings.add(

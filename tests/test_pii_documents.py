@@ -162,6 +162,8 @@ def test_masked_documents_pass(repo):
         ("broken.xlsx", _zip({"[Content_Types].xml": CONTENT_TYPES, "xl/workbook.xml": "<not-a-workbook"}), "损坏"),
         ("broken.docx", _zip({"[Content_Types].xml": CONTENT_TYPES, "word/document.xml": "<w:document"}), "损坏"),
         ("broken.pdf", b"%PDF-1.4\n1 0 obj garbage", "损坏"),
+        ("list.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "图片"),  # a photographed list: no OCR here
+        ("list.jpg", b"\xff\xd8\xff\xe0" + b"\0" * 64, "图片"),
     ],
 )
 def test_a_document_that_cannot_be_read_is_a_warning_not_a_pass_or_a_crash(repo, name, data, says):
