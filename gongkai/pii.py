@@ -1495,6 +1495,11 @@ def fix_files(root: Path, paths: list[Path], refused: list[str] | None = None) -
             refuse(name, "遮挡后 YAML 的内容会改变，没有修改；请按 check 的提示手工遮挡")
             continue
         masked, matches = result
+        renamed = _file_names_changed(text, masked, path.name) if path.name.lower().endswith(RECORD_SUFFIXES) else []
+        if renamed:
+            refuse(name, f"附件的文件名或链接的地址中有号码（{'、'.join(map(mask_text, renamed))}）：只改记录，就找不到那个文件了，没有修改；"
+                   "请先给文件改名（去掉号码），再改记录中写的文件名，然后运行 fix")
+            continue
         hidden = sum(1 for _ in _hidden_by_markup(masked)) if path.suffix.lower() == ".md" else 0
         if not matches and not hidden:
             print(f"{name}：没有发现未遮挡的号码", file=sys.stderr)
@@ -1506,6 +1511,29 @@ def fix_files(root: Path, paths: list[Path], refused: list[str] | None = None) -
         if hidden:
             refuse(name, f"还有 {hidden} 处号码被 HTML 字符、注释或加粗等标记隔开（网页上会显示成完整号码），无法自动遮挡；请按 check 的提示手工遮挡")
     return total
+
+
+# Where a record names a file: a link's or picture's address in the body ([文字](名单.csv),
+# src="…", href="…").
+_ADDRESS = re.compile(r"\]\(\s*<?([^)>\s]+)|(?:src|href)\s*=\s*[\"']?([^\"'\s>]+)", re.IGNORECASE)
+
+
+def _file_names_changed(text: str, masked: str, name: str) -> list[str]:
+    """The file names a record gives (its attachments' `file`, the addresses in its body)
+    that masking would change: a number in a file's name is masked by renaming the file."""
+    from .load import parse_record_text
+
+    before, after = parse_record_text(text, name), parse_record_text(masked, name)
+    if before is None or after is None:
+        return []
+
+    def files(meta: dict[str, Any], body: str) -> list[str]:
+        attachments = meta.get("attachments")
+        named = [a["file"] for a in attachments if isinstance(a, dict) and isinstance(a.get("file"), str)] if isinstance(attachments, list) else []
+        return named + [m.group(1) or m.group(2) for m in _ADDRESS.finditer(body)]
+
+    old, new = files(*before), files(*after)
+    return [a for a, b in zip(old, new, strict=False) if a != b] if len(old) == len(new) else old
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -504,6 +504,24 @@ def test_fix_refuses_when_the_yaml_would_read_differently(repo, capsys):
     assert main(["--root", str(repo.root), "fix", "--mask", a]) == 0
 
 
+@pytest.mark.parametrize(
+    "where",
+    [f"attachments:\n  - {{file: 名单-李国强{MOBILE}.csv, title: 名单}}\n", None],
+    ids=["attachment", "link in the body"],
+)
+def test_fix_refuses_to_mask_a_file_name_the_record_gives(repo, capsys, where):
+    """A number in a file's name is masked by renaming the file: fix rewrote the record's
+    file: (or the link), and the record then named a file that is not there."""
+    repo.write(f"{VILLAGE}/名单-李国强{MOBILE}.csv", "项目,金额\n修路,100\n")
+    text = notice(extra=where) if where else notice().replace("正文。", f"见[名单](名单-李国强{MOBILE}.csv)。")
+    path = repo.record("a.md", text)
+    refused = []
+    assert pii.fix_files(repo.root, [Path(path)], refused) == 0
+    assert (repo.root / path).read_text("utf-8") == text and refused == [path]
+    err = capsys.readouterr().err
+    assert "改名" in err and "没有修改" in err and MOBILE not in err
+
+
 def test_fix_leaves_other_files_alone(repo, capsys):
     repo.write(f"{VILLAGE}/scan.pdf", f"%PDF-1.4 {ID}".encode())
     assert pii.fix_files(repo.root, [Path(VILLAGE) / "scan.pdf", Path(VILLAGE) / "missing.md"]) == 0
