@@ -87,6 +87,8 @@ ACCOUNT_COLUMN = "（账号列）"
 # identity number).
 CODE_COLUMN = "（编码列）"
 LAND_CODE_COLUMN = "（地块、承包方编码列）"
+# A cell of a column of sums or counts (pii: 金额, 收入（元）…): an 11-digit figure is no mobile.
+AMOUNT_COLUMN = "（金额列）"
 
 
 class _Columns:
@@ -96,7 +98,7 @@ class _Columns:
         from . import pii
 
         self.table = pii.TableColumns()
-        self.words = {pii.ACCOUNT: ACCOUNT_COLUMN, pii.CODE: CODE_COLUMN, pii.LAND_CODE: LAND_CODE_COLUMN}
+        self.words = {pii.ACCOUNT: ACCOUNT_COLUMN, pii.CODE: CODE_COLUMN, pii.LAND_CODE: LAND_CODE_COLUMN, pii.AMOUNT: AMOUNT_COLUMN}
 
     def marks(self, row: list[tuple[int, str | None]]) -> dict[int, str]:
         return {c: self.words[mark] for c, mark in self.table.marks(row).items()}

@@ -721,18 +721,26 @@ _NOT_CODE_HEADER = re.compile(r"身份|证件|证号|公民|卡|账|帐|折|电�
 _LAND_CODE = re.compile(r"承包|发包|地块|宗地|不动产")
 
 
+# Columns of sums and counts (一般公共预算收入（元）, 地区生产总值, 面积): an 11-digit figure
+# there that starts 13 to 19 is money, not a mobile number (fix had masked the budget away).
+_AMOUNT_HEADER = re.compile(r"[（(](?:万?元|亿元|平方米|亩|人|户|个)[）)]|金额|收入|支出|预算|决算|合计|总计|小计|产值|总值|余额|面积|人口|资金|费用|价格")
+_NOT_AMOUNT_HEADER = re.compile(r"电话|手机|联系|号码|身份|证|卡|账|帐|折|编码|编号|代码")
+AMOUNT = "amount"
+
+
 class CodeColumns:
-    """The code columns of one table, read row by row like AccountColumns: column -> whether
-    an 18-digit number in it is a land or contract code too."""
+    """The code and amount columns of one table, read row by row like AccountColumns: column
+    -> CODE or LAND_CODE (an 18-digit number in it is a land or contract code too) or AMOUNT."""
 
     def __init__(self) -> None:
-        self.codes: dict[int, bool] | None = None
+        self.codes: dict[int, str] | None = None
 
-    def row(self, cells: list[tuple[int, str]]) -> dict[int, bool]:
+    def row(self, cells: list[tuple[int, str]]) -> dict[int, str]:
         if self.codes is not None:
             return self.codes
         if len(cells) >= 2 and not any(_DATA_CELL.fullmatch(text) for _, text in cells):
-            codes = {c: bool(_LAND_CODE.search(t)) for c, t in cells if _CODE_HEADER.search(t) and not _NOT_CODE_HEADER.search(t)}
+            codes = {c: LAND_CODE if _LAND_CODE.search(t) else CODE for c, t in cells if _CODE_HEADER.search(t) and not _NOT_CODE_HEADER.search(t)}
+            codes.update({c: AMOUNT for c, t in cells if c not in codes and _AMOUNT_HEADER.search(t) and not _NOT_AMOUNT_HEADER.search(t)})
             if codes:
                 self.codes = codes
         return {}
@@ -836,7 +844,7 @@ class TableColumns:
 
     def marks(self, row: list[tuple[int, str | None]]) -> dict[int, str]:
         filled = [(c, t) for c, t in row if t]
-        marks = {c: (LAND_CODE if land else CODE) for c, land in self.codes.row(filled).items()}
+        marks = dict(self.codes.row(filled))
         marks.update(dict.fromkeys(self.accounts.row(filled), ACCOUNT))
         return marks
 
@@ -845,10 +853,11 @@ def find_in(text: str, tables: str | None) -> list[Match]:
     """find(text), and with tables ("md", "csv", "tsv") the numbers of its account columns,
     less the codes of its code columns."""
     found = find(text)
-    if tables is None or not (_ACCOUNT_HINT.search(text) or (found and _CODE_HINT.search(text))):
+    if tables is None or not (_ACCOUNT_HINT.search(text) or (found and (_CODE_HINT.search(text) or _AMOUNT_HEADER.search(text)))):
         return found
     accounts: list[Match] = []
     codes: list[tuple[int, int, bool]] = []
+    amounts: list[Span] = []
     for rows in _tables(text, tables):
         columns = TableColumns()
         for row in rows:
@@ -860,10 +869,14 @@ def find_in(text: str, tables: str | None) -> list[Match]:
                     m = _account_cell(text, *row[j])
                     if m is not None:
                         accounts.append(m)
+                elif mark == AMOUNT:
+                    amounts.append(row[j])
                 else:
                     codes.append((*row[j], mark == LAND_CODE))
     if codes:
         found = [m for m in found if not any(a <= m.start and m.end <= b and _a_code(m, land) for a, b, land in codes)]
+    if amounts:
+        found = [m for m in found if not (m.kind == MOBILE and any(a <= m.start and m.end <= b for a, b in amounts))]
     extra = [m for m in accounts if not any(f.start < m.end and m.start < f.end for f in found)]
     return sorted(found + extra, key=lambda m: m.start) if extra else found
 
@@ -1265,6 +1278,8 @@ def _scan_document(path: Path, kind: str) -> dict[str, Any]:
                 matches = [m for m in [_account_cell(text, 0, len(text))] if m is not None]
             elif where.endswith((documents.CODE_COLUMN, documents.LAND_CODE_COLUMN)):
                 matches = [m for m in matches if not _a_code(m, where.endswith(documents.LAND_CODE_COLUMN))]
+            elif where.endswith(documents.AMOUNT_COLUMN):
+                matches = [m for m in matches if m.kind != MOBILE]
             found.extend([where, m.kind, _shown(m), m.masked, invisible_note(m.text)] for m in matches if not (before and m.text in last))
             last = "" if before else text
     except documents.Unreadable as exc:

@@ -920,3 +920,20 @@ def test_a_subsidy_lists_name_column_and_bank_columns_however_headed(table, kind
     """The 对象 of a subsidy list is its name column, and 银行信息 or 收款信息 heads an
     account column: such tables were never read as accounts of people."""
     assert [m.kind for m in pii.find_in(table, "md")] == kinds
+
+
+@pytest.mark.parametrize(
+    ("table", "kinds"),
+    [
+        ("| 项目 | 金额（元） |\n|---|---|\n| 一般公共预算收入 | 13803741234 |", []),
+        ("指标,2013年（元）\n地区生产总值,15012345678\n", []),
+        ("| 项目 | 面积（平方米） |\n|---|---|\n| 总面积 | 13803741234 |", []),
+        # a phone column beside an amount column is read as before
+        ("| 姓名 | 联系电话 | 金额（元） |\n|---|---|---|\n| 王秀英 | 13803741234 | 100 |", ["mobile"]),
+        ("| 姓名 | 金额（元） |\n|---|---|\n| 王秀英 | 411023198001011237 |", ["id18"]),
+    ],
+)
+def test_an_eleven_digit_figure_in_a_column_of_sums_is_money(table, kinds):
+    """A budget of 13,803,741,234 元 in a column headed in 元 was a mobile number to the
+    scan, and fix masked the figure away."""
+    assert [m.kind for m in pii.find_in(table, "csv" if "," in table else "md")] == kinds

@@ -329,3 +329,13 @@ def test_a_land_code_column_of_a_sheet_holds_codes_not_numbers_of_people(repo):
         ws.append(["王*英", "411023200201050003", "4110232002010500006", "13803741234"])
 
     assert _placed(_attach(repo, "land.xlsx", _xlsx(build))) == [("pii-mobile", "land.xlsx", "工作表“确权” D2 单元格")]
+
+
+def test_an_eleven_digit_figure_in_a_sheets_column_of_sums_is_money(repo):
+    def build(wb):
+        ws = wb.active
+        ws.append(["项目", "预算数（元）", "联系电话"])
+        ws.append(["一般公共预算收入", 13803741234, "13903741234"])
+
+    found = _attach(repo, "budget.xlsx", _xlsx(build))
+    assert [f.code for f in found] == ["pii-mobile"] and "C2" in found[0].field
