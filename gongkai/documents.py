@@ -134,9 +134,36 @@ def _xlsx(path: Path) -> Iterator[tuple[str, str]]:
                 for cell, (column, text) in zip(row, texts, strict=True):
                     if text:
                         yield f"工作表“{ws.title}”{hidden} {_column(column)}{cell.row} 单元格{marks.get(column, '')}", text
+        # A sheet's tab shows its name; a printout its header and footer. Both are read
+        # like cells (a tab named 李国强13803741234 was never looked at).
+        for ws in wb.worksheets:
+            yield "工作表名称", ws.title
     finally:
         wb.close()
     yield from _xlsx_comments(path)
+    yield from _xlsx_headers_footers(path)
+
+
+_XLSX_SHEET = re.compile(r"xl/worksheets/sheet[0-9]+\.xml")
+_HEADER_FOOTER = ("oddHeader", "oddFooter", "evenHeader", "evenFooter", "firstHeader", "firstFooter")
+# Excel's codes in a header or footer: &L &C &R (where), &P &N &D &T &A &F (page, date, sheet,
+# file), &"font,style", &12 (size), &B &I &U &S &X &Y &K…: what prints is the text between.
+_HF_CODE = re.compile(r'&(?:"[^"]*"|[0-9]+|K[0-9A-Fa-f]{6}|[LCRPNDTAFZGBIUSEXYH&+-])')
+
+
+def _xlsx_headers_footers(path: Path) -> Iterator[tuple[str, str]]:
+    from defusedxml import ElementTree
+
+    with _zip_guard(path) as z:
+        for name in sorted(n for n in z.namelist() if _XLSX_SHEET.fullmatch(n)):
+            data = z.read(name)
+            if b"headerFooter" not in data:
+                continue
+            for element in ElementTree.fromstring(data).iter():
+                if element.tag.rsplit("}", 1)[-1] in _HEADER_FOOTER and element.text:
+                    text = _HF_CODE.sub(" ", element.text).strip()
+                    if text:
+                        yield f"页眉页脚（{name.rsplit('/', 1)[-1]}）", text
 
 
 # Notes on cells (批注) live in parts of their own, which openpyxl's fast reader skips; they

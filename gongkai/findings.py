@@ -68,11 +68,11 @@ class Findings(list):
     ) -> Finding:
         """Record one finding and return it.
 
-        A message or hint that quotes what a record holds (a value that breaks a pattern, a
+        A message, hint or place that quotes what a record holds (a value that breaks a pattern, a
         duplicate, a title) is masked as pii.fix would mask the record: findings are printed
         in the public logs of a pull request's checks, and a number a clerk must not publish
         must not be published there either."""
-        f = Finding(file, line, column, code, severity, field, _masked(message), _masked(hint))
+        f = Finding(file, line, column, code, severity, _masked(field), _masked(message), _masked(hint))
         self.append(f)
         return f
 

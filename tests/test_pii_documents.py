@@ -339,3 +339,20 @@ def test_an_eleven_digit_figure_in_a_sheets_column_of_sums_is_money(repo):
 
     found = _attach(repo, "budget.xlsx", _xlsx(build))
     assert [f.code for f in found] == ["pii-mobile"] and "C2" in found[0].field
+
+
+def test_a_sheets_name_and_its_printed_header_and_footer_are_read(repo):
+    """A tab named after a person with a phone number, and a header printed on every page:
+    neither was read, and the tab's name went unmasked into every finding's place."""
+
+    def build(wb):
+        ws = wb.active
+        ws.title = "李国强13803741234"
+        ws.append(["姓名", "金额"])
+        ws.append(["李国强", 100])
+        ws.oddHeader.center.text = "经办人 王秀英 411023198001011237"
+        ws.oddFooter.right.text = "联系电话 13903741234 第&P页"
+
+    found = _attach(repo, "list.xlsx", _xlsx(build))
+    assert sorted(f.code for f in found) == ["pii-id-number", "pii-mobile", "pii-mobile"]
+    assert not any("13803741234" in f.field + f.message for f in found)
