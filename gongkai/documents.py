@@ -20,6 +20,7 @@ python-docx's paragraph API skips, such as text boxes and tracked deletions.
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import zipfile
@@ -294,6 +295,14 @@ def _docx(path: Path) -> Iterator[tuple[str, str]]:
                         yield where + mark, now
                     if before != now and before.strip():
                         yield where + BEFORE_CHANGES, before
+        # A sheet pasted into the document (Insert > Object) shows in it as a table.
+        for name in sorted(n for n in names if _EMBEDDED_SHEET.fullmatch(n)):
+            inner = io.BytesIO(z.read(name))
+            for where, text in _xlsx(inner):  # type: ignore[arg-type]  # zipfile and openpyxl read a file object
+                yield f"嵌入的表格（{name.rsplit('/', 1)[-1]}）{where}", text
+
+
+_EMBEDDED_SHEET = re.compile(r"word/embeddings/[^/]+\.xlsx", re.IGNORECASE)
 
 
 def pdf_problem(path: Path) -> str | None:
@@ -371,8 +380,24 @@ def _pdf(path: Path) -> Iterator[tuple[str, str]]:
         if text.strip():
             found = True
             yield f"第 {i + 1} 页", text
+        # A note (shown as a pop-up) and what a form field shows are on the page too, but
+        # not in its text layer.
+        for annotation in _objects(page.get("/Annots")):
+            contents = annotation.get("/Contents") if hasattr(annotation, "get") else None
+            if isinstance(contents, str) and contents.strip():
+                yield f"第 {i + 1} 页批注", contents
+    for name, value in (reader.get_fields() or {}).items():
+        shown = value.get("/V") if hasattr(value, "get") else None
+        if isinstance(shown, str) and shown.strip():
+            yield f"表单字段“{name}”", shown
     if not found:
         raise Unreadable("PDF 中没有可读取的文字（可能是扫描件），其中的个人信息无法自动检查")
+
+
+def _objects(value: Any) -> list[Any]:
+    """A PDF array's objects, each resolved (an annotation list may be an indirect object)."""
+    value = value.get_object() if hasattr(value, "get_object") else value
+    return [v.get_object() if hasattr(v, "get_object") else v for v in value] if isinstance(value, list) else []
 
 
 _OFD_PAGE = re.compile(r"(?:.*/)?Pages/Page_(\d+)/Content\.xml")

@@ -356,3 +356,35 @@ def test_a_sheets_name_and_its_printed_header_and_footer_are_read(repo):
     found = _attach(repo, "list.xlsx", _xlsx(build))
     assert sorted(f.code for f in found) == ["pii-id-number", "pii-mobile", "pii-mobile"]
     assert not any("13803741234" in f.field + f.message for f in found)
+
+
+def test_a_pdfs_notes_and_form_values_are_read(repo):
+    """A note (a pop-up on the page) and a filled-in form field show on screen, outside the
+    text layer that was read."""
+    import pypdf
+    from pypdf.annotations import Text
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+
+    reader = pypdf.PdfReader(io.BytesIO(pdf([["Subsidy list 2013"]])))
+    writer = pypdf.PdfWriter()
+    writer.append(reader)
+    writer.add_annotation(page_number=0, annotation=Text(text="13803741234", rect=(50, 550, 200, 650)))
+    field = DictionaryObject({NameObject("/FT"): NameObject("/Tx"), NameObject("/T"): TextStringObject("id"),
+                              NameObject("/V"): TextStringObject("411023198001011237")})
+    writer._root_object[NameObject("/AcroForm")] = DictionaryObject({NameObject("/Fields"): ArrayObject([writer._add_object(field)])})
+    out = io.BytesIO()
+    writer.write(out)
+    found = _attach(repo, "list.pdf", out.getvalue())
+    assert sorted((f.code, f.field) for f in found) == [("pii-id-number", "表单字段“id”"), ("pii-mobile", "第 1 页批注")]
+
+
+def test_a_sheet_embedded_in_a_word_document_is_read(repo):
+    sheet = _xlsx(lambda wb: (wb.active.append(["姓名", "身份证号"]), wb.active.append(["李国强", "411023198001011237"])))
+    docx = io.BytesIO()
+    with zipfile.ZipFile(docx, "w") as z:
+        z.writestr("[Content_Types].xml", CONTENT_TYPES)
+        z.writestr("word/document.xml", '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+                   "<w:body><w:p><w:r><w:t>见附表</w:t></w:r></w:p></w:body></w:document>")
+        z.writestr("word/embeddings/Microsoft_Excel_Worksheet.xlsx", sheet)
+    found = _attach(repo, "notice.docx", docx.getvalue())
+    assert [f.code for f in found] == ["pii-id-number"] and "嵌入的表格" in found[0].field
