@@ -256,7 +256,8 @@ def record_fields(item: CatalogueItem, record_schema: dict[str, Any]) -> list[di
     own = _fields(item.schema, item.id)
     clash = [f["name"] for f in own if f["name"] in COMMON_FIELDS]
     if clash:
-        raise UnmappedConstruct(f"{item.id}: the item's fields {clash} shadow common fields")
+        # Said in Chinese: the office reads it as it is (form_findings), and the fix is theirs.
+        raise UnmappedConstruct(f"字段 {'、'.join(clash)} 与每条记录都有的公共字段同名（公共字段在 catalogues/_record.yml 中定义），请给事项自己的字段换一个名字")
     return [common[n] for n in HEAD if n in common] + own + [common[n] for n in TAIL if n in common]
 
 

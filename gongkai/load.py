@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import schema as schemas
-from .chars import describe
+from .chars import INVISIBLE_RE, describe, invisible_in
 from .findings import Findings
 from .model import CATEGORIES, Catalogue, CatalogueItem, County, Record, Site, Unit
 from .yamltext import Document, YamlProblem, parse
@@ -67,10 +67,11 @@ def read_text(path: Path, name: str, findings: Findings) -> str | None:
         )
         return None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        utf32 = data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"))
         findings.add(
             "file-encoding",
             name,
-            "文件是 UTF-16 编码（记事本中叫「Unicode」），不是 UTF-8",
+            "文件是 UTF-32 编码，不是 UTF-8" if utf32 else "文件是 UTF-16 编码（记事本中叫「Unicode」），不是 UTF-8",
             line=1,
             hint=SAVE_AS_UTF8,
         )
@@ -102,7 +103,7 @@ def read_text(path: Path, name: str, findings: Findings) -> str | None:
         line = data[: exc.start].count(b"\n") + 1
         looks_gbk = True
         try:
-            data.decode("gbk")
+            data.decode("gb18030")  # GBK's superset: its four-byte characters (rare names) too
         except UnicodeDecodeError:
             looks_gbk = False
         findings.add(
@@ -190,12 +191,16 @@ def split_front_matter(text: str, name: str, findings: Findings) -> tuple[str, i
     """Split a Markdown record into (front matter, its first line, body, body's first line)."""
     lines = text.split("\n")
     if lines[0].strip() != "---":
+        # An invisible character before the --- (a second BOM, a zero-width space) looks
+        # like nothing in an editor: say what it is.
+        hidden = INVISIBLE_RE.sub("", lines[0]).strip() == "---"
         findings.add(
             "front-matter-missing",
             name,
-            "记录开头缺少 --- 包围的基本信息（front matter）",
+            "记录开头缺少 --- 包围的基本信息（front matter）"
+            + (f"：第一行的 --- 旁有看不见的字符 {'、'.join(map(describe, invisible_in(lines[0])))}" if hidden else ""),
             line=1,
-            hint="文件第一行写 ---，接着写 catalogue、title、published 等字段，再写一行 --- 后写正文。",
+            hint="删去第一行，重新输入 ---。" if hidden else "文件第一行写 ---，接着写 catalogue、title、published 等字段，再写一行 --- 后写正文。",
         )
         return None
     for i in range(1, len(lines)):

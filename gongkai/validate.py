@@ -498,10 +498,17 @@ class Validator:
                 hint = "把附件文件本身放在记录旁边（同一文件夹），不要用符号链接。"
             elif not inside:
                 problem = "附件必须放在本单位的文件夹中"
+            elif target.is_dir():
+                problem = f"「{att['file']}」是一个文件夹，不是文件"
+                hint = "file 写附件文件本身的名字（例如 名单.xlsx），附件放在记录旁边（同一文件夹）。"
             elif not target.is_file():
                 problem = f"找不到附件文件「{att['file']}」"
                 twin = _case_twin(target)
-                if twin:
+                if twin and unicodedata.normalize("NFC", twin) == unicodedata.normalize("NFC", target.name):
+                    # The same letters, composed otherwise (a Mac writes é as e and a mark).
+                    problem += f"；文件夹中有看起来同名的「{twin}」，但其中有字母的编码方式与记录中写的不同"
+                    hint = "把附件文件改名为只用汉字、英文字母、数字和连字符的名字，并在 file 中写同样的名字。"
+                elif twin:
                     problem += f"；文件夹中有「{twin}」，文件名的大小写与记录中写的不同"
                     hint = "把 file 改成与文件名完全一致（包括大小写），或给文件改名。"
             else:
@@ -1203,8 +1210,10 @@ def _through_symlink(folder: Path, name: str) -> bool:
 
 
 def _case_twin(target: Path) -> str | None:
-    """The name of a file next to target that differs from it only in case."""
+    """The name of a file next to target that differs from it only in case, or in how its
+    letters are composed (NFC and NFD: é as one character or as e and a mark)."""
+    want = unicodedata.normalize("NFC", target.name).lower()
     try:
-        return next((p.name for p in target.parent.iterdir() if p.name.lower() == target.name.lower()), None)
+        return next((p.name for p in target.parent.iterdir() if unicodedata.normalize("NFC", p.name).lower() == want and p.is_file()), None)
     except OSError:
         return None

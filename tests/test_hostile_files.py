@@ -871,3 +871,31 @@ def test_a_yaml_body_that_yaml_reads_as_a_number_keeps_its_text(repo, value, tex
     project = repo.check()
     (record,) = [r for r in project.records if r.path == path]
     assert record.body == text and record.body_line == 4
+
+
+def test_an_attachment_that_is_a_folder_or_named_in_other_composed_letters_is_told_so(repo):
+    repo.write(f"{VILLAGE}/re\u0301sume\u0301.csv", "项目,金额\n修路,100\n")  # NFD, as a Mac writes it
+    (repo.root / VILLAGE / "dirat").mkdir()
+    extra = "attachments:\n  - {file: dirat, title: 附件}\n  - {file: \"r\u00e9sum\u00e9.csv\", title: 名单}\n"
+    path = repo.record("a.md", notice(extra=extra))
+    found = [f for f in repo.findings(path) if f.code == "record-attachment"]
+    assert [f.field for f in found] == ["attachments[0].file", "attachments[1].file"]
+    assert "是一个文件夹" in found[0].message and "大小写" not in found[0].message + found[0].hint
+    assert "编码方式" in found[1].message and "大小写" not in found[1].message
+
+
+@pytest.mark.parametrize(("start", "says"), [("\u200b---", "U+200B"), ("\ufeff---", "U+FEFF")])
+def test_an_invisible_character_before_the_first_dashes_is_named(repo, start, says):
+    path = repo.record("a.md", ("\ufeff" + start + notice()[3:]).encode())  # a second BOM after the first
+    (f,) = [f for f in repo.findings(path) if f.code == "front-matter-missing"]
+    assert says in f.message and "重新输入" in f.hint
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [("catalogue: notice\n".encode("utf-32"), "UTF-32"), ("title: 关于𠀀的通知\n".encode("gb18030"), "GBK")],
+)
+def test_other_encodings_are_named_as_what_they_are(repo, data, says):
+    path = repo.record("a.yml", data)
+    (f,) = [f for f in repo.findings(path) if f.code == "file-encoding"]
+    assert says in f.message
