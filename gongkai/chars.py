@@ -95,6 +95,8 @@ def plain_name(name: str) -> str:
 
 def name_problem(name: str) -> str | None:
     """What is odd in a field name, in Chinese (含不可见字符 U+200B（零宽空格）), or None."""
+    if "\n" in name or "\r" in name:  # `? |` makes a key of several lines: no field has one
+        return "占了好几行（字段名只能写一行）"
     plain = plain_name(name)
     if plain == name or (not _ODD_IN_NAME.search(name) and not plain.isascii()):
         return None  # a Chinese name with full-width brackets (金额（元）) is as it was meant

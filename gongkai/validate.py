@@ -140,14 +140,15 @@ class Validator:
             odd = name_problem(key) if isinstance(key, str) else None
             if odd:
                 line, col = r.doc.position((key,))
+                shown = re.sub(r"\r\n|[\r\n]", "⏎", key)  # a finding is one line
                 f.add(
                     "record-field-name",
                     r.path,
-                    f"字段名「{key}」{odd}，这个字段读不出来",
+                    f"字段名「{shown}」{odd}，这个字段读不出来",
                     line=line,
                     column=col,
-                    field=plain_name(key),
-                    hint=f"删除这一行的字段名，用英文重新输入 {plain_name(key)}: （这种字符常随复制粘贴或中文输入法带入）。",
+                    field=plain_name(shown),
+                    hint=f"删除这一行的字段名，用英文重新输入 {plain_name(shown)}: （这种字符常随复制粘贴或中文输入法带入）。",
                 )
         self.unsafe_markup(r, as_markdown=not self.body_too_complex(r))
         self.title_shown(r)

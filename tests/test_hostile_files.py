@@ -899,3 +899,10 @@ def test_other_encodings_are_named_as_what_they_are(repo, data, says):
     path = repo.record("a.yml", data)
     (f,) = [f for f in repo.findings(path) if f.code == "file-encoding"]
     assert says in f.message
+
+
+def test_a_field_name_of_several_lines_is_one_finding_on_one_line(repo):
+    path = repo.record("a.md", notice(extra="? |\n  contact\n  person\n: 王会计\n"))
+    found = [f for f in repo.findings(path) if f.code == "record-field-name"]
+    assert len(found) == 1 and "\n" not in found[0].message + found[0].field + found[0].hint
+    assert "好几行" in found[0].message
