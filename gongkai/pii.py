@@ -603,7 +603,8 @@ _NOT_BANK = (
 )
 _NOT_BANK_BEFORE = re.compile(f"(?:{_NOT_BANK})$", re.IGNORECASE)
 _NOT_ACCOUNT_HEADER = re.compile(
-    f"{_NOT_BANK}|数$|数量|率$|额$|金额|日期|时间|卡片|立卡|记账|账面|账目|凭证|编号|编码|代码|批次|项目|流水", re.IGNORECASE
+    # 资金专户, 对公账户: a unit's account by name, whatever the 对象 column beside it holds
+    f"{_NOT_BANK}|数$|数量|率$|额$|金额|日期|时间|卡片|立卡|记账|账面|账目|凭证|编号|编码|代码|批次|项目|流水|专户|对公|单位账|集体账", re.IGNORECASE
 )
 _MEASURE = re.compile(r"[（(](?:户|元|人|个|万元|亿元|张|次|%|％)[）)]")  # 一卡通账户（户）: a count
 # Words for the holder of a person's account. Also the 对象 of a subsidy list (补贴对象,
@@ -724,7 +725,7 @@ _LAND_CODE = re.compile(r"承包|发包|地块|宗地|不动产")
 # Columns of sums and counts (一般公共预算收入（元）, 地区生产总值, 面积): an 11-digit figure
 # there that starts 13 to 19 is money, not a mobile number (fix had masked the budget away).
 _AMOUNT_HEADER = re.compile(r"[（(](?:万?元|亿元|平方米|亩|人|户|个)[）)]|金额|收入|支出|预算|决算|合计|总计|小计|产值|总值|余额|面积|人口|资金|费用|价格")
-_NOT_AMOUNT_HEADER = re.compile(r"电话|手机|联系|号码|身份|证|卡|账|帐|折|编码|编号|代码")
+_NOT_AMOUNT_HEADER = re.compile(r"电话|手机|联系|号码|身份|证|卡|账|帐|折|编码|编号|代码|人|单位|名称|姓名|负责|对象")
 AMOUNT = "amount"
 
 
@@ -876,14 +877,18 @@ def find_in(text: str, tables: str | None) -> list[Match]:
     if codes:
         found = [m for m in found if not any(a <= m.start and m.end <= b and _a_code(m, land) for a, b, land in codes)]
     if amounts:
-        found = [m for m in found if not (m.kind == MOBILE and any(a <= m.start and m.end <= b for a, b in amounts))]
+        # Only a plain figure: 138 0374 1234 is grouped as no sum ever is.
+        found = [m for m in found if not (m.kind == MOBILE and m.text.isdigit() and any(a <= m.start and m.end <= b for a, b in amounts))]
     extra = [m for m in accounts if not any(f.start < m.end and m.start < f.end for f in found)]
     return sorted(found + extra, key=lambda m: m.start) if extra else found
 
 
-def tables_of(name: str) -> str | None:
-    """The kind of tables a file of that name holds, for find_in."""
+def tables_of(name: str, text: str = "") -> str | None:
+    """The kind of tables a file of that name holds, for find_in. A .txt with tabs is what
+    Excel saves as 文本文件（制表符分隔）: a TSV."""
     suffix = os.path.splitext(name)[1].lower()
+    if suffix == ".txt" and "\t" in text:
+        return "tsv"
     return {".md": "md", ".csv": "csv", ".tsv": "tsv"}.get(suffix)
 
 
@@ -1018,17 +1023,17 @@ _COMMENT = re.compile(r"<!--.*?(?:-->|$)")
 # between as a line break would (table cells, line breaks, paragraphs).
 _INLINE_TAG = re.compile(r"</?(?:a|abbr|b|big|code|em|font|i|mark|s|small|span|strong|sub|sup|u)(?:\s[^<>]*)?/?>", re.IGNORECASE)
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
-_LINK_TARGET = re.compile(r"\]\([^)]*\)")  # [text](target): the page shows the text
+_LINK = re.compile(r"\[([^\]\n]*)\]\([^)]*\)")  # [text](target): the page shows the text, joined to what follows
 # Emphasis and code marks; an underscore only where Markdown reads it as one (not inside a
 # word: art_1545_4828903.html shows as typed).
 _MARKS = re.compile(r"[*`]+|(?<![0-9A-Za-z])_+|_+(?![0-9A-Za-z])")
-_MAY_HIDE = re.compile(r"[<&*_`\\]")
+_MAY_HIDE = re.compile(r"[<&*_`\\]|\]\(")
 # A backslash escape shows only the character after it (138\-0374\-1234 shows 138-0374-1234).
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 def _as_shown(line: str) -> str:
-    line = _TAG.sub("\n", _INLINE_TAG.sub("", _COMMENT.sub("", _LINK_TARGET.sub("]", line))))
+    line = _TAG.sub("\n", _INLINE_TAG.sub("", _COMMENT.sub("", _LINK.sub(r"\1", line))))
     return _MARKS.sub("", html.unescape(_ESCAPE.sub(r"\1", line)))
 
 
@@ -1200,7 +1205,7 @@ def scan_attachment(root: Path, name: str, findings: Findings) -> None:
     except OSError:
         return
     text, _ = _decode(data.removeprefix(b"\xef\xbb\xbf"))
-    for m, i, col in _placed(text, find_in(text, tables_of(name))):
+    for m, i, col in _placed(text, find_in(text, tables_of(name, text))):
         _add(findings, m, name, i + 1, col, "", name)
 
 
@@ -1279,7 +1284,7 @@ def _scan_document(path: Path, kind: str) -> dict[str, Any]:
             elif where.endswith((documents.CODE_COLUMN, documents.LAND_CODE_COLUMN)):
                 matches = [m for m in matches if not _a_code(m, where.endswith(documents.LAND_CODE_COLUMN))]
             elif where.endswith(documents.AMOUNT_COLUMN):
-                matches = [m for m in matches if m.kind != MOBILE]
+                matches = [m for m in matches if not (m.kind == MOBILE and m.text.isdigit())]
             found.extend([where, m.kind, _shown(m), m.masked, invisible_note(m.text)] for m in matches if not (before and m.text in last))
             last = "" if before else text
     except documents.Unreadable as exc:
@@ -1453,7 +1458,7 @@ def mask_file_text(text: str, suffix: str) -> tuple[str, list[Match]] | None:
             shifted = [m._replace(start=m.start + span[0], end=m.end + span[0]) for m in front[1]]
             shifted += [m._replace(start=m.start + span[1], end=m.end + span[1]) for m in body_matches]
             return text[: span[0]] + front[0] + body, shifted
-    matches = find_in(text, tables_of("file" + suffix))
+    matches = find_in(text, tables_of("file" + suffix, text))
     return _apply(text, matches), matches
 
 
@@ -1512,8 +1517,8 @@ def fix_files(root: Path, paths: list[Path], refused: list[str] | None = None) -
         masked, matches = result
         renamed = _file_names_changed(text, masked, path.name) if path.name.lower().endswith(RECORD_SUFFIXES) else []
         if renamed:
-            refuse(name, f"附件的文件名或链接的地址中有号码（{'、'.join(map(mask_text, renamed))}）：只改记录，就找不到那个文件了，没有修改；"
-                   "请先给文件改名（去掉号码），再改记录中写的文件名，然后运行 fix")
+            refuse(name, f"附件的文件名或链接的地址中有号码（{'、'.join(map(mask_text, renamed))}）：只改记录，文件或链接就对不上了，没有修改；"
+                   "是文件的，请先给文件改名（去掉号码），再改记录中写的文件名；是网址或电话链接的，请删去或改写这个链接；然后运行 fix")
             continue
         hidden = sum(1 for _ in _hidden_by_markup(masked)) if path.suffix.lower() == ".md" else 0
         if not matches and not hidden:

@@ -937,3 +937,27 @@ def test_an_eleven_digit_figure_in_a_column_of_sums_is_money(table, kinds):
     """A budget of 13,803,741,234 元 in a column headed in 元 was a mobile number to the
     scan, and fix masked the figure away."""
     assert [m.kind for m in pii.find_in(table, "csv" if "," in table else "md")] == kinds
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("| 姓名 | 资金使用负责人 |\n|---|---|\n| 王秀英 | 李四13803741234 |", ["mobile"]),  # 资金 … 负责人 is a person
+        ("| 项目 | 预算单位 |\n|---|---|\n| 修路 | 电话13803741234 |", ["mobile"]),
+        ("| 项目 | 金额（元） |\n|---|---|\n| 修路 | 138 0374 1234 |", ["mobile"]),  # grouped: no sum
+        ("| 补贴对象 | 金额 | 资金专户账号 |\n|---|---|---|\n| 种粮农户 | 100 | 41050161380800000123 |", []),
+    ],
+)
+def test_amount_and_account_columns_are_what_their_headers_say(text, kinds):
+    assert [m.kind for m in pii.find_in(text, "md")] == kinds
+
+
+def test_a_tab_separated_text_file_is_read_as_a_table():
+    text = "姓名\t一折通账号\n张三\t71020123456789012\n"
+    assert pii.tables_of("list.txt", text) == "tsv" and pii.tables_of("list.txt", "无制表符") is None
+    assert [m.kind for m in pii.find_in(text, pii.tables_of("list.txt", text))] == ["bankcard"]
+
+
+def test_a_links_text_joined_to_what_follows_is_read_as_shown():
+    found = list(pii._hidden_by_markup("电话[138](a.html)03741234"))
+    assert [(m.kind, m.masked) for m, _ in found] == [("mobile", "138****1234")]
