@@ -189,11 +189,15 @@ _BMP_DIGITS = (
 # What a check digit X is typed as besides X: full-width Ｘ, the multiplication sign, the
 # Roman numeral ten, Cyrillic х.
 _X_LIKE = "Ｘｘ×ⅩⅹХх"
-_MAYBE_ODD = re.compile(f"[{_BMP_DIGITS}{INVISIBLE_BMP}{_X_LIKE}\U00010000-\U0010ffff]")
+# Digits written small or in a circle (¹³⁸, ①③⑧, ❶, ➀): a reader reads each as its digit, and
+# the search index (NFKC) holds the first kinds as digits too. Not ⑴ or ⒈, read as (1) and 1.
+_OTHER_DIGITS = "\u00b2\u00b3\u00b9\u2070\u2074-\u2079\u2080-\u2089\u2460-\u2468\u24ea\u24f5-\u24fd\u24ff\u2776-\u277e\u2780-\u2788\u278a-\u2792"
+_OTHER_DIGIT_SET = frozenset(re.findall(f"[{_OTHER_DIGITS}]", "".join(map(chr, range(0xB2, 0x2793)))))
+_MAYBE_ODD = re.compile(f"[{_BMP_DIGITS}{_OTHER_DIGITS}{INVISIBLE_BMP}{_X_LIKE}\U00010000-\U0010ffff]")
 _ODD_SEPARATOR = f"[{_SPACES}{_HYPHENS}{_DOTS}]"
 _SEPARATOR_BY_DIGIT = re.compile(f"{_ODD_SEPARATOR}(?:(?=[0-9])|(?<=[0-9].))")  # starts with a class: scans fast
 _ODD = re.compile(
-    rf"(?P<digit>[^\D0-9])|(?P<gone>[{INVISIBLE}])|(?P<x>[{_X_LIKE}])"
+    rf"(?P<digit>[^\D0-9]|[{_OTHER_DIGITS}])|(?P<gone>[{INVISIBLE}])|(?P<x>[{_X_LIKE}])"
     rf"|(?P<space>[{_SPACES}])|(?P<hyphen>[{_HYPHENS}])|(?P<dot>[{_DOTS}])"
 )
 _CANON = {"x": "X", "space": " ", "hyphen": "-", "dot": "."}
@@ -324,7 +328,11 @@ def _normalise(text: str) -> tuple[str, list[int], list[int], list[int]]:
         elif kind == "gone":
             drop(i)
         elif kind == "digit":
-            parts.append(str(unicodedata.decimal(m.group())))
+            c = m.group()
+            if c in _OTHER_DIGIT_SET and (text[i - 1 : i].isascii() and text[i - 1 : i].isdigit() or text[i + 1 : i + 2].isascii() and text[i + 1 : i + 2].isdigit()):
+                parts.append(c)  # a footnote's or a power's mark after a number (…0002¹, 10²): not one of its digits
+            else:
+                parts.append(str(unicodedata.digit(c)))
         else:  # an X-like letter (a check digit), or a separator
             parts.append(_CANON[kind or "space"])
         pos = m.end()
