@@ -131,6 +131,9 @@ def _xlsx(path: Path) -> Iterator[tuple[str, str]]:
                 if cells > MAX_CELLS:
                     raise Unreadable(f"表格超过 {MAX_CELLS // 10000} 万个单元格，没有全部检查，其中的个人信息可能没有发现")
                 texts = [(getattr(cell, "column", 0), _cell_text(getattr(cell, "value", None))) for cell in row]
+                if not any(text for _, text in texts):
+                    columns = _Columns()  # an empty row ends a table: what follows has its own header
+                    continue
                 marks = columns.marks(texts)
                 for cell, (column, text) in zip(row, texts, strict=True):
                     if text:
@@ -196,6 +199,9 @@ def _xls(path: Path) -> Iterator[tuple[str, str]]:
             columns = _Columns()
             for r in range(sheet.nrows):
                 texts = [(c + 1, _cell_text(value)) for c, value in enumerate(sheet.row_values(r))]
+                if not any(text for _, text in texts):
+                    columns = _Columns()  # an empty row ends a table (as in _xlsx)
+                    continue
                 marks = columns.marks(texts)
                 for column, text in texts:
                     if text:

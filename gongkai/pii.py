@@ -822,7 +822,17 @@ def _tables(text: str, kind: str) -> Iterator[list[list[Span]]]:
         return spans
 
     if kind != "md":
-        yield [cells(i) for i in range(len(lines)) if lines[i].strip()]
+        # An empty row ends a table: a summary block above a list has headers of its own
+        # (项目, 金额 over 姓名, 联系电话), which must not stand for the list's.
+        table: list[list[Span]] = []
+        for i, line in enumerate(lines):
+            if line.strip(" \t,;\"\r"):
+                table.append(cells(i))
+            elif table:
+                yield table
+                table = []
+        if table:
+            yield table
         return
     # HTML tables, as a body pasted from Word or a web page holds them.
     for table in _HTML_TABLE.finditer(text):
@@ -1124,6 +1134,15 @@ def _file_lines(path: Path) -> list[str]:
 
 def scan_record(record: Record, root: Path, findings: Findings) -> None:
     """Add a finding for every unmasked number in a record's fields, body and text attachments."""
+    for m in find(Path(record.path).name):
+        # The file's name is the page's address, in every link, sitemap and search result.
+        findings.add(
+            CODES[m.kind],
+            record.path,
+            f"文件名中有未遮挡的{KIND_ZH[m.kind]} {_shown(m)}…（已隐去）：文件名就是网页的地址",
+            hint="给文件改名，去掉号码（只用小写英文字母、数字和连字符，例如 2014-01-butie.md）。",
+            severity=ERROR,
+        )
     hits = list(scan_value(record.meta, (), record.doc.raw))
     is_markdown = record.path.endswith(".md")
     lines = _file_lines(root / record.path)

@@ -961,3 +961,23 @@ def test_a_tab_separated_text_file_is_read_as_a_table():
 def test_a_links_text_joined_to_what_follows_is_read_as_shown():
     found = list(pii._hidden_by_markup("电话[138](a.html)03741234"))
     assert [(m.kind, m.masked) for m, _ in found] == [("mobile", "138****1234")]
+
+
+def test_a_number_in_a_records_file_name_is_reported(repo):
+    """The file's name is the page's address: zz-13803741280.md published the number in
+    every link to the page."""
+    path = repo.record(f"zz-{MOBILE}.md", notice())
+    found = [f for f in _scan(repo, path) if f.code == "pii-mobile"]
+    assert len(found) == 1 and "文件名" in found[0].message and MOBILE not in found[0].message + found[0].hint
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("项目,金额（元）\n上级补助,5000\n\n姓名,联系电话\n张三,13803741299\n", ["mobile"]),
+        ("地块编码,面积（亩）\n4110230010010001,2.5\n,,\n承包方身份证号,姓名\n411023198001011237,张三\n", ["id18"]),
+    ],
+)
+def test_an_empty_row_ends_a_table_and_the_next_has_its_own_header(text, kinds):
+    """A summary block above a list took the list's columns over (an amount or code column)."""
+    assert [m.kind for m in pii.find_in(text, "csv")] == kinds

@@ -388,3 +388,15 @@ def test_a_sheet_embedded_in_a_word_document_is_read(repo):
         z.writestr("word/embeddings/Microsoft_Excel_Worksheet.xlsx", sheet)
     found = _attach(repo, "notice.docx", docx.getvalue())
     assert [f.code for f in found] == ["pii-id-number"] and "嵌入的表格" in found[0].field
+
+
+def test_an_empty_row_in_a_sheet_ends_a_table(repo):
+    def build(wb):
+        ws = wb.active
+        ws.append(["项目", "金额（元）"])
+        ws.append(["上级补助", 5000])
+        ws.append([])
+        ws.append(["姓名", "联系电话"])
+        ws.append(["张三", 13803741299])
+
+    assert [f.code for f in _attach(repo, "list.xlsx", _xlsx(build))] == ["pii-mobile"]
