@@ -110,6 +110,7 @@ def _check(root: Path, published_numbers: dict[str, str] | None, cache: RecordCa
     indexno.assign(project, book)
     project.findings.extend(deadlines.backdating_findings(project))
     project.findings.extend(editor.form_findings(project))
+    pii.scan_settings(root, project.findings)
     project.findings[:] = labels.name_fields(project, project.findings)
     if cache is not None:
         cache.finish(project, project.findings[cache.walk_end : local_end], valid)

@@ -1188,6 +1188,33 @@ def scan_record(record: Record, root: Path, findings: Findings) -> None:
             scan_document(root, name, findings)
 
 
+def scan_settings(root: Path, findings: Findings) -> None:
+    """A warning for every number in the county and site settings (content/counties/*.yml,
+    content/site.yml). What they say shows on every page of a site, but a 监督电话 there may
+    rightly be a village supervisor's mobile, published on purpose: the reviewer decides."""
+    folder = root / "content" / "counties"
+    paths = sorted(p for p in folder.glob("*") if p.suffix in (".yml", ".yaml")) if folder.is_dir() else []
+    for path in [*paths, root / "content" / "site.yml"]:
+        try:
+            if path.is_symlink() or not path.is_file():
+                continue
+            text = path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # load reports the file
+        name = path.relative_to(root).as_posix()
+        for i, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
+            for m in find(line):
+                findings.add(
+                    CODES[m.kind],
+                    name,
+                    f"设置中有{KIND_ZH[m.kind]} {_shown(m)}…（已隐去），会显示在网站的每一页上",
+                    line=i,
+                    column=m.start + 1,
+                    hint="对外公开的监督电话、值班电话可以保留；个人的号码请改为单位电话，或遮挡为 " + m.masked + "。",
+                    severity=WARNING,
+                )
+
+
 def _attachments(record: Record, root: Path, findings: Findings) -> Iterator[str]:
     """Repository paths of the record's attachments that are safe to read."""
     attachments = record.meta.get("attachments")

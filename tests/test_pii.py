@@ -981,3 +981,13 @@ def test_a_number_in_a_records_file_name_is_reported(repo):
 def test_an_empty_row_ends_a_table_and_the_next_has_its_own_header(text, kinds):
     """A summary block above a list took the list's columns over (an amount or code column)."""
     assert [m.kind for m in pii.find_in(text, "csv")] == kinds
+
+
+def test_a_number_in_the_county_settings_is_a_warning_for_the_reviewer(repo):
+    """What the county file says shows on every page; a 监督电话 there may rightly be a
+    village supervisor's mobile, so it is a warning, not an error."""
+    county = repo.root / "content" / "counties" / "demo.yml"
+    county.write_text(county.read_text("utf-8").replace("name: 示范县", f"name: 示范县\ncontact: 值班手机{MOBILE}", 1), "utf-8")
+    found = [f for f in repo.check().findings if f.file == "content/counties/demo.yml"]
+    assert [(f.code, f.severity) for f in found] == [("pii-mobile", "warning")]
+    assert MOBILE not in found[0].message + found[0].hint and found[0].line > 0
