@@ -556,21 +556,26 @@ def find(text: str) -> list[Match]:
             original = text[start:stop]
             out.append(Match(kind, start, stop, original, _mask(kind, _NOT_NUMBER.sub("", original))))
         hit = _SHAPE.search(t, end)
-    if "*" in t or "＊" in t:
+    if _MASK_HINT.search(t):
         out = _half_masked(text, t, cuts, shifts, out)
     return out
 
 
 # An identity number masked in part only, so that some of the birth date shows
 # (41102319800101****, 4110231980****1237): the date, digits 7 to 14, must be hidden at least.
-_HALF_MASKED = re.compile(r"(?<![0-9A-Za-z*＊])([0-9]{6})([0-9*＊]{8})([0-9*＊]{3}[0-9Xx*＊])(?![0-9A-Za-z*＊])")
+# Masked with * or ＊, or with X, x or × (the normaliser makes × an X) where at least two stand
+# before the check digit's place: one X at the end is a check digit.
+_MASK_HINT = re.compile(r"[*＊]|[Xx]{2}")
+_HALF_MASKED = re.compile(r"(?<![0-9A-Za-z*＊])([0-9]{6})([0-9*＊Xx]{8})([0-9*＊Xx]{3}[0-9Xx*＊])(?![0-9A-Za-z*＊])")
 
 
 def _half_masked(text: str, t: str, cuts: list[int], shifts: list[int], out: list[Match]) -> list[Match]:
     found = list(out)
     for m in _HALF_MASKED.finditer(t):
         first, birth, last = m.groups()
-        if m.group()[:2] not in PROVINCES or not any(c.isdigit() for c in birth) or all(c.isdigit() for c in m.group()):
+        inner = m.group()[6:17]
+        stars = sum(c in "*＊" for c in inner)
+        if m.group()[:2] not in PROVINCES or not any(c.isdigit() for c in birth) or not (stars or sum(c in "Xx" for c in inner) >= 2):
             continue
         # What shows of the date must be one: a year 1900 on, a month, a day.
         year, month, day = birth[:4], birth[4:6], birth[6:]
