@@ -221,8 +221,9 @@ _CN_DIGITS = {
     **dict.fromkeys("六陆陸", 6), **dict.fromkeys("七柒", 7), **dict.fromkeys("八捌", 8), **dict.fromkeys("九玖", 9),
 }
 _CN = "".join(_CN_DIGITS)
-_CN_RUN = re.compile(rf"[{_CN}](?:(?:{_GAP})?[{_CN}]){{10,}}")
-_CN_GAP = re.compile(_GAP)
+# (幺三八-零三七四-幺二三五: a single hyphen or dot between groups as well as a gap.)
+_CN_RUN = re.compile(rf"[{_CN}](?:(?:{_GAP}|[{_SEPS}])?[{_CN}]){{10,}}")
+_CN_GAP = re.compile(rf"{_GAP}|[{_SEPS}]")
 _IS_DOT = re.compile(f"[.{_DOTS}]")
 _IS_HYPHEN = re.compile(f"[\\-{_HYPHENS}]")
 # Everything _normalise rewrites, in one pass (a single ASCII separator is left as it is).
