@@ -34,6 +34,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -403,6 +404,9 @@ class Discrepancy:
 MAX_READ = 256 * 1024 * 1024
 
 
+_SPECIAL = b"\0gongkai: not a regular file\0"
+
+
 class Target:
     """A published county site, read from a folder or over HTTP."""
 
@@ -429,7 +433,22 @@ class Target:
         path = Path(self.location) / rel
         if path.is_symlink():  # builds make no links: a link is never what git says
             return f"-> {os.readlink(path)}".encode()
-        return path.read_bytes() if path.is_file() else None
+        if path.is_file():
+            return path.read_bytes()
+        # A named pipe or a device where a file is (or beside the files): not read, it may
+        # never answer, and a web server's worker that opens it hangs.
+        return _SPECIAL if os.path.lexists(path) and not path.is_dir() else None
+
+    def special(self, rel: str) -> str:
+        """What a local entry is when it is no regular file: 符号链接, 特殊文件; else ""."""
+        if self.is_url:
+            return ""
+        path = Path(self.location) / rel
+        if path.is_symlink():
+            return f"符号链接（指向 {os.readlink(path)}；生成的网站中没有链接）"
+        if os.path.lexists(path) and not path.is_file() and not path.is_dir():
+            return "特殊文件（命名管道、设备等；网站服务器打开它可能卡住）"
+        return ""
 
     def has(self, rel: str) -> bool:
         """True when the site serves the file (a server that cannot be reached has nothing)."""
@@ -583,8 +602,15 @@ def examine(
     claimed = manifest.get("built_from")
     commit = _resolve(root, claimed) if isinstance(claimed, str) and claimed else None
     if claimed and commit is None:
-        found.append(Discrepancy(county_id, UNVERIFIABLE, MANIFEST, f"仓库中没有提交 {claimed}（先 git fetch？）"))
-        return Published(county_id, target, manifest, None, found)
+        # A commit git does not know (not fetched yet, or written into the manifest to hide
+        # an edit): the pages are still compared, with what a missing manifest falls back to.
+        commit = fallback or head_commit(root)
+        against = ("；改为与门户生成时的提交对照" if fallback else "；改为与当前检出的提交对照") if commit else ""
+        found.append(Discrepancy(county_id, UNVERIFIABLE, MANIFEST, f"仓库中没有提交 {claimed}（先 git fetch？）{against}"))
+        if commit is None:
+            return Published(county_id, target, manifest, None, found)
+    elif claimed is not None and not isinstance(claimed, str):
+        found.append(Discrepancy(county_id, CHANGED, MANIFEST, "manifest.json 中的 built_from 不是提交号"))
     if commit is None:
         commit = fallback or head_commit(root)
         if commit is None:
@@ -697,21 +723,31 @@ def compare(root: Path, site: Published, expected: dict[str, bytes]) -> list[Dis
         try:
             return rel, target.read(rel), ""
         except (OSError, urllib.error.URLError) as exc:
-            return rel, None, str(getattr(exc, "reason", exc))
+            return rel, None, read_error_zh(exc)
 
     with ThreadPoolExecutor(max_workers=8 if target.is_url else 1) as pool:
-        for rel, data, error in pool.map(fetch, candidates):
-            if error:
-                found.append(Discrepancy(county_id, UNVERIFIABLE, rel, f"读取失败：{error}"))
-            elif rel not in expected:
-                if data is not None:
-                    found.append(Discrepancy(county_id, EXTRA, rel, "git 中没有这个页面" if rel.endswith(".html") else "git 中没有这个文件"))
-            elif rel == MANIFEST and manifest_reported:
-                continue  # already said: the manifest is missing, or the site was not built from git
-            elif data is None:
-                found.append(Discrepancy(county_id, MISSING, rel))
-            elif _comparable(rel, data) != _comparable(rel, expected[rel]):
-                found.append(Discrepancy(county_id, CHANGED, rel, f"sha256 {sha256(data)[:12]}，应为 {sha256(expected[rel])[:12]}"))
+        fetched = list(pool.map(fetch, candidates))
+    errors = {error for _, _, error in fetched if error}
+    if len(errors) == 1 and all(error for _, _, error in fetched):
+        # Nothing could be read (the server is down, the address is wrong): one line, not
+        # one per file of the site.
+        found.append(Discrepancy(county_id, UNVERIFIABLE, "", f"{target.location} 的文件都读取失败：{errors.pop()}"))
+        fetched = []
+    for rel, data, error in fetched:
+        if error:
+            found.append(Discrepancy(county_id, UNVERIFIABLE, rel, f"读取失败：{error}"))
+        elif rel not in expected:
+            if data is not None:
+                odd = target.special(rel)
+                found.append(Discrepancy(county_id, EXTRA, rel, odd or ("git 中没有这个页面" if rel.endswith(".html") else "git 中没有这个文件")))
+        elif rel == MANIFEST and manifest_reported:
+            continue  # already said: the manifest is missing, or the site was not built from git
+        elif data is None:
+            found.append(Discrepancy(county_id, MISSING, rel))
+        elif (odd := target.special(rel)):
+            found.append(Discrepancy(county_id, CHANGED, rel, f"被换成了{odd}"))
+        elif _comparable(rel, data) != _comparable(rel, expected[rel]):
+            found.append(Discrepancy(county_id, CHANGED, rel, f"sha256 {sha256(data)[:12]}，应为 {sha256(expected[rel])[:12]}"))
     found += _source_mismatches(county_id, site.manifest, json.loads(expected[MANIFEST]))
     # The rebuild took the lost list from the published manifest, so its pages match by
     # construction: say which records rest on the manifest's word alone.
@@ -784,6 +820,15 @@ def verify(root: Path, target: str, county: str | None = None) -> list[Discrepan
     rebuilt together, from one checkout.
     """
     site = Target(target)
+    if site.is_url:
+        # A server that cannot be reached at all is one line, not one per file of the site.
+        try:
+            site.read(MANIFEST)
+        except urllib.error.URLError as exc:
+            if not isinstance(exc, urllib.error.HTTPError):
+                return [Discrepancy(county or "", UNVERIFIABLE, target, f"无法连接：{read_error_zh(exc)}")]
+        except OSError:
+            pass  # an HTTP error: the server answers, each file is asked for
     m = site.manifest()
     if county is None and m is not None and m.get("kind") != PORTAL_KIND:
         return _sorted(_verify_counties(root, [examine(root, site)])[0])
@@ -897,7 +942,7 @@ def _compare_portal(portal: Published, expected: dict[str, bytes] | None, counti
         try:
             data = target.read(rel)
         except (OSError, urllib.error.URLError) as exc:
-            found.append(Discrepancy(PORTAL, UNVERIFIABLE, rel, f"读取失败：{getattr(exc, 'reason', exc)}"))
+            found.append(Discrepancy(PORTAL, UNVERIFIABLE, rel, f"读取失败：{read_error_zh(exc)}"))
             continue
         top = rel.split("/", 1)[0]
         if rel == LOCK and data == b"":
@@ -924,7 +969,7 @@ def verify_command(root: Path, target: str, county: str | None = None) -> int:
     found = verify(root, target, county)
     for d in found:
         where = f"{d.county}/{d.path}" if d.county else d.path
-        print(f"{d.label}\t{where}" + (f"\t{d.detail}" if d.detail else ""))
+        print(f"{d.label}\t{_one_line(where)}" + (f"\t{_one_line(d.detail)}" if d.detail else ""))
     seconds = time.perf_counter() - started
     differences = [d for d in found if d.kind != LOST]
     if differences:
@@ -933,6 +978,27 @@ def verify_command(root: Path, target: str, county: str | None = None) -> int:
     lost = f"；另有 {len(found)} 条记录只有清单证明曾经发布（见上）" if found else ""
     print(f"已发布的网站与 git 中的内容一致{lost}（{_checked_against(root, target)}核对用时 {seconds:.1f} 秒）。")
     return 0
+
+
+def read_error_zh(exc: BaseException) -> str:
+    """Why a file could not be read, in Chinese (the operating system's words after it)."""
+    reason = getattr(exc, "reason", exc)
+    if isinstance(reason, ConnectionRefusedError):
+        return "连接被拒绝（服务器没有运行，或端口不对）"
+    if isinstance(reason, (TimeoutError, socket.timeout)):
+        return "连接超时"
+    if isinstance(reason, socket.gaierror):
+        return "找不到这个网站的地址（域名写错了，或没有联网）"
+    if isinstance(reason, PermissionError):
+        return "没有读取权限"
+    return f"{reason}"
+
+
+def _one_line(text: str) -> str:
+    """A file name or detail as one line of the report: a name may hold a line break or a
+    control character (new\\nline.html), which must not start a line of its own that reads
+    like a verdict."""
+    return "".join(c if c.isprintable() or c == " " else f"\\u{ord(c):04x}" for c in text)
 
 
 def _checked_against(root: Path, target: str) -> str:

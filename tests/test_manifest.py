@@ -205,9 +205,13 @@ def test_unknown_commit_and_dirty_build_cannot_be_verified(published, site):
     m = read_manifest(site / "demo")
     m["built_from"] = "f" * 40
     (site / "demo" / "manifest.json").write_text(json.dumps(m), "utf-8")
+    # A commit git does not know does not stop the pages being compared (with the
+    # checked-out commit): written into the manifest, it had hidden an edited page.
+    (site / "demo" / "index.html").write_text("defaced", "utf-8")
     found = manifest.verify(published["root"], str(site))
-    assert [(d.kind, d.path) for d in found] == [(UNVERIFIABLE, "manifest.json")]
-    assert "f" * 40 in found[0].detail
+    assert [(d.kind, d.path) for d in found] == [(CHANGED, "index.html"), (UNVERIFIABLE, "manifest.json")]
+    assert "f" * 40 in found[1].detail and "门户生成时的提交" in found[1].detail
+    shutil.copy(published["site"] / "demo" / "index.html", site / "demo" / "index.html")
     m["built_from"], m["dirty"] = published["second"], True
     (site / "demo" / "manifest.json").write_text(json.dumps(m), "utf-8")
     found = manifest.verify(published["root"], str(site))
@@ -563,3 +567,23 @@ def test_verify_reads_no_more_than_a_site_file_can_be(published, monkeypatch):
             manifest.Target(f"http://127.0.0.1:{server.server_port}/demo/").read("manifest.json")
     finally:
         server.shutdown()
+
+
+def test_a_named_pipe_a_link_and_a_name_with_a_line_break_are_reported_on_one_line_each(published, site, capsys):
+    os.mkfifo(site / "demo" / "pipe.html")  # a web server's worker that opens it hangs
+    page = site / "demo" / "units" / "index.html"
+    copy = site / "copy.html"
+    shutil.move(page, copy)
+    page.symlink_to(copy)  # the same bytes, by a link
+    (site / "demo" / "new\n已发布的网站与 git 中的内容一致.html").write_text("x", "utf-8")
+    assert manifest.verify_command(published["root"], str(site / "demo")) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("多出\tdemo/pipe.html\t特殊文件") for line in lines), lines
+    assert any(line.startswith("被篡改\tdemo/units/index.html\t被换成了符号链接") for line in lines), lines
+    assert not any(line.startswith("已发布的网站与 git") for line in lines) and any("\\u000a" in line for line in lines), lines
+
+
+def test_a_server_that_cannot_be_reached_is_one_line_in_chinese(published, capsys):
+    assert manifest.verify_command(published["root"], "http://127.0.0.1:9/") == 1
+    out = capsys.readouterr().out
+    assert len(out.splitlines()) <= 8 and "连接被拒绝" in out and "Errno" not in out, out
