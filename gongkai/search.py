@@ -156,9 +156,10 @@ _QUERY_BARRIER = re.compile(r"[,.;:!?](?!\d)|(?<!\d)[,.;:!?]")
 
 
 # A date typed in another spelling than the index holds (pages/record.date_forms): zero-padded
-# (2013年06月21日), with 号 for 日, or with / . - between its parts (2013/6/21, 2013.06.21).
+# (2013年06月21日), with 号 for 日, or with / . - between its parts (2013/6/21, 2013.06.21);
+# a month so too (2013.6, 2013/6, 2013-6).
 _TYPED_DATE = re.compile(
-    r"((?:19|20)[0-9]{2})\s*(?:年\s*([0-9]{1,2})\s*月(?:\s*([0-9]{1,2})\s*[日号])?|([./-])\s*([0-9]{1,2})\s*\4\s*([0-9]{1,2}))"
+    r"((?:19|20)[0-9]{2})\s*(?:年\s*([0-9]{1,2})\s*月(?:\s*([0-9]{1,2})\s*[日号])?|([./-])\s*([0-9]{1,2})(?:\s*\4\s*([0-9]{1,2}))?)"
 )
 
 
@@ -168,8 +169,8 @@ def date_spelling(term: str) -> str:
     (2013-06-21) stays as typed, and so does anything that is not a real month or day. The
     page's script does the same (dateSpelling)."""
     m = _TYPED_DATE.fullmatch(unicodedata.normalize("NFKC", term).strip())
-    if not m or (m.group(4) == "-" and len(m.group(5)) == len(m.group(6)) == 2):
-        return term
+    if not m or (m.group(4) == "-" and len(m.group(5)) == 2 and (m.group(6) is None or len(m.group(6)) == 2)):
+        return term  # 2013-06-21 and 2013-06, as the pages show them
     year, month, day = m.group(1), int(m.group(2) or m.group(5)), m.group(3) or m.group(6)
     if not 1 <= month <= 12 or (day is not None and not 1 <= int(day) <= 31):
         return term

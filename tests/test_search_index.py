@@ -340,13 +340,15 @@ def test_javascript_checks_a_result_and_reads_a_query_as_python_does():
     assert [[list(t) for t in query_terms(q)] for q in ("财务收支，王秀梅", "“经讨论通过，现将”")] == got[-2:]
     # Half-width punctuation ends a term too, but not inside a number.
     typed = ["完备,同意", "建议.为方", "4,063.90", "2013.06.21", "许政[2013]12号", "v1.2版,共3页",
-             "2013年06月21日", "2013年6月21号", "2013/6/21 2013-6-21", "2013-06-21", "２０１３．０６．０１", "2013年06月", "2013年13月1日", "2013.6", "2013/06-21"]
+             "2013年06月21日", "2013年6月21号", "2013/6/21 2013-6-21", "2013-06-21", "２０１３．０６．０１", "2013年06月", "2013年13月1日", "2013.6", "2013/06-21", "2013/6", "2013-6", "2013-06", "2013.13"]
     got_js = [[[canonical(t), prefix] for t, prefix in terms] for terms in _javascript([["terms", q] for q in typed])]
     assert got_js == [[[canonical(t), prefix] for t, prefix in query_terms(q)] for q in typed]
     assert [t for t, _ in query_terms("完备,同意 4,063.90")] == ["完备", "同意", "4 063 90"]
     # A whole date in another spelling is looked up as 2013年6月21日, the form the index holds.
     assert [t for t, _ in query_terms("2013年06月21日 2013/6/21 2013.06.21 2013-06-21 2013.6")] == (
-        ["2013年6月21日"] * 3 + ["2013 06 21", "2013 6"])
+        ["2013年6月21日"] * 3 + ["2013 06 21", "2013年6月"])
+    # A month so too, but not the ISO month the pages show, nor what is no month.
+    assert [t for t, _ in query_terms("2013/6 2013-6 2013-06 2013.13")] == ["2013年6月", "2013年6月", "2013 06", "2013 13"]
 
 
 def test_javascript_shows_the_newest_first_in_bundles_of_either_format():

@@ -193,10 +193,10 @@
 
   // A whole date typed in another spelling than the index holds, as 2013年6月21日
   // (search.date_spelling): 2013年06月21日, 2013年6月21号, 2013/6/21, 2013.06.21.
-  var TYPED_DATE = /^((?:19|20)[0-9]{2})\s*(?:年\s*([0-9]{1,2})\s*月(?:\s*([0-9]{1,2})\s*[日号])?|([./-])\s*([0-9]{1,2})\s*\4\s*([0-9]{1,2}))$/;
+  var TYPED_DATE = /^((?:19|20)[0-9]{2})\s*(?:年\s*([0-9]{1,2})\s*月(?:\s*([0-9]{1,2})\s*[日号])?|([./-])\s*([0-9]{1,2})(?:\s*\4\s*([0-9]{1,2}))?)$/;
   function dateSpelling(term) {
     var m = TYPED_DATE.exec(term.normalize("NFKC").trim());
-    if (!m || (m[4] === "-" && m[5].length === 2 && m[6].length === 2)) return term;
+    if (!m || (m[4] === "-" && m[5].length === 2 && (m[6] === undefined || m[6].length === 2))) return term;
     var month = parseInt(m[2] || m[5], 10), day = m[3] !== undefined ? m[3] : m[6];
     if (month < 1 || month > 12 || (day !== undefined && (parseInt(day, 10) < 1 || parseInt(day, 10) > 31))) return term;
     return m[1] + "年" + month + "月" + (day !== undefined ? parseInt(day, 10) + "日" : "");
