@@ -356,6 +356,10 @@ def test_an_amount_is_found_as_the_page_shows_it(repo: Repo):
     assert "6200.5元" not in ledger.text, "other forms are searched, never shown in an excerpt"
     for query in (shown, "6,200.50", "6200.50", "6200.5", "6200.50元", "6200.5元"):
         assert all(k in index for k in query_keys(query, prefix=True)), query
+    # A whole sum (amount: 5000.00, shown 5,000.00元) as citizens say it.
+    for query in ("5000元", "5,000元", "3000元"):
+        assert all(k in index for k in query_keys(query, prefix=False)), query
+    assert not all(k in index for k in query_keys("1200元", prefix=False))  # 1200.50 is no whole 1200
 
 
 def test_a_date_is_found_as_citizens_write_it(repo: Repo):

@@ -215,6 +215,9 @@ def searchable(value: Any, schema: Any, other_forms: list[str]) -> Iterator[str]
             yield shown
             # As written, with its unit, and as shown without the commas: 4063.9, 4063.9元, 4063.90元.
             other_forms.extend(f for f in dict.fromkeys((written, written + unit, shown.replace(",", ""))) if f != shown)
+            if unit and isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+                # A whole sum as citizens say it: 1200元 and 1,200元 for 1,200.00元.
+                other_forms.extend((f"{int(value)}{unit}", f"{int(value):,}{unit}"))
         else:
             yield written
             other_forms.extend(date_forms(written)[1:])  # a date in a field: 2013年6月18日, 20130618
