@@ -251,3 +251,22 @@ def test_a_query_with_nothing_to_search_says_so(page, server, query):
     page.wait_for_function("document.getElementById('gk-status').textContent.includes('没有可以搜索的文字')")
     assert page.locator("#gk-status").inner_text() == f"「{query}」中没有可以搜索的文字：请输入汉字、字母或数字。"
     assert page.locator(".gk-results li").count() == 0
+
+
+def test_candidates_the_check_drops_are_replaced_until_the_page_is_full(page, server):
+    """Part of a 索引号 is looked up by its first digits: most candidates hold other numbers
+    and leave the list when checked. The page fetched no more, and showed 约129 above an
+    empty list; it now fetches until a page is full or no candidate is left."""
+    page.goto(f"{server}search/?q={quote('2013-00009')}")
+    page.wait_for_selector("#gk-search[data-checked]", timeout=60000)
+    page.wait_for_function("!document.getElementById('gk-status').textContent.includes('正在')")
+    assert page.locator(".gk-results li").count() >= 2, page.inner_text("#gk-status")
+
+
+def test_when_every_candidate_fails_the_check_the_filters_say_none(page, server):
+    page.goto(f"{server}xiangcheng/search/?q={quote('2013-00012')}")
+    page.wait_for_selector("#gk-search[data-checked]", timeout=60000)
+    page.wait_for_selector("#gk-search[data-counted]")
+    assert "没有找到" in page.inner_text("#gk-status")
+    options = page.locator("#gk-filter-类别 option").all_inner_texts()
+    assert options == ["全部（0）"], options

@@ -565,8 +565,10 @@
   // record's text, for its excerpt and to check a term the index found by its parts (the
   // text says whether they stand together). A result that fails the check leaves the list.
   // Resolves to the first new item, once all are on screen.
-  function showMore(s, q, size) {
+  function showMore(s, q, size, refill) {
     if (s.busy) return s.busy;
+    // How many results the reader asked to see: a page more than are on screen.
+    if (!refill) s.goal = list.children.length + size;
     s.busy = nextResults(s, size).then(function (shown) {
       s.busy = null;
       if (s !== current) return null;
@@ -593,7 +595,19 @@
           }
         });
       })).then(function () {
-        if (s === current) setStatus(s, q);
+        if (s !== current) return;
+        setStatus(s, q);
+        // The check dropped candidates and left the screen short (part of a 索引号 is looked
+        // up by its first digits, and most candidates hold other numbers): fetch more until
+        // the page is full or none are left, a bounded number of times.
+        if (!s.exact && list.children.length < s.goal && remaining(s) && (s.refills = (s.refills || 0) + 1) <= 30) {
+          return showMore(s, q, size, true);
+        }
+        if (!s.total && !remaining(s)) {
+          s.settled = true;
+          zeroFilters(); // nothing is left: no filter value may still say it would find one
+        }
+        root.setAttribute("data-checked", "true");
       });
       return items.length ? items[0].li : null;
     }, function (err) {
@@ -647,6 +661,14 @@
       sel.appendChild(opt);
     });
     sel.value = chosen;
+  }
+
+  // Every filter says 全部（0）: the query's candidates were all checked and none holds it.
+  function zeroFilters() {
+    FILTERS.forEach(function (n) {
+      var sel = document.getElementById("gk-filter-" + n);
+      if (sel) fillOptions(sel, n, new Map(), 0, false);
+    });
   }
 
   function renderFilters() {
@@ -703,10 +725,14 @@
           }
         }
       });
-      FILTERS.forEach(function (n) {
-        var sel = document.getElementById("gk-filter-" + n);
-        if (sel) fillOptions(sel, n, counts[n], all[n], !s.exact);
-      });
+      if (s.settled && !s.total) {
+        zeroFilters();
+      } else {
+        FILTERS.forEach(function (n) {
+          var sel = document.getElementById("gk-filter-" + n);
+          if (sel) fillOptions(sel, n, counts[n], all[n], !s.exact);
+        });
+      }
       root.setAttribute("data-counted", "true");
     });
   }
@@ -727,6 +753,7 @@
     root.removeAttribute("data-shown");
     root.removeAttribute("data-total");
     root.removeAttribute("data-counted");
+    root.removeAttribute("data-checked");
     var phrases = terms(q);
     current = null;
     if (!phrases.length && !Object.keys(filters).length) {
