@@ -377,3 +377,15 @@ def test_a_date_is_found_as_citizens_write_it(repo: Repo):
     # Another day, or a date that is none, is not read as this one.
     for query in ("2014年01月09日", "2014/1/18", "2014年13月8日"):
         assert not all(k in index for t, p in query_terms(query) for k in query_keys(t, p)), query
+
+
+def test_a_record_is_found_with_its_countys_name(repo: Repo):
+    from gongkai.search import keys, query_keys
+
+    repo.record("n.md", notice())
+    project = repo.check()
+    _, _, documents = county_pages(project, project.counties["demo"])
+    (document,) = documents
+    assert "示范县" not in document.text, "searched, never shown in an excerpt"
+    index = keys(document.text + "\n" + document.also)
+    assert all(k in index for k in query_keys("示范县", False))

@@ -176,6 +176,9 @@ def search_document(site: CountySite, r: Record, body: str, *, with_content: boo
             "\n".join(str(a.get("title", "")) for a in m.get("attachments") or []),
         ]
     parts += [u.name, r.item.name, r.index_no, str(m.get("doc_number") or "")]
+    # The county's name, which the page shows in its header only: on the portal a citizen
+    # types 许昌县 王秀梅, and found nothing though all thirteen were 许昌县's.
+    other_forms.append(site.county.name)
     for date in (r.published, str(m.get("written") or ""), str(m.get("period") or "")):
         forms = date_forms(date)
         parts += forms[:1]
