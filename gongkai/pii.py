@@ -32,6 +32,7 @@ import yaml
 from . import store
 from .chars import INVISIBLE, INVISIBLE_BMP, invisible_note
 from .findings import ERROR, WARNING, Findings
+from .load import line_ends
 from .model import Record
 from .schema import field_path
 from .yamltext import YamlProblem, parse
@@ -330,7 +331,7 @@ def _normalise(text: str) -> tuple[str, list[int], list[int], list[int]]:
             drop(i)
         elif kind == "digit":
             c = m.group()
-            if c in _OTHER_DIGIT_SET and (text[i - 1 : i].isascii() and text[i - 1 : i].isdigit() or text[i + 1 : i + 2].isascii() and text[i + 1 : i + 2].isdigit()):
+            if c in _OTHER_DIGIT_SET and (text[i - 1 : i] in _ASCII_DIGITS or text[i + 1 : i + 2] in _ASCII_DIGITS):
                 parts.append(c)  # a footnote's or a power's mark after a number (…0002¹, 10²): not one of its digits
             else:
                 parts.append(str(unicodedata.digit(c)))
@@ -605,10 +606,8 @@ def _half_masked(text: str, t: str, cuts: list[int], shifts: list[int], out: lis
 # an organisation (a 单位/企业 column filled in, or a holder named as one), and are not read
 # this way. The balance leans to reading: a unit's account read as a person's is an error a
 # clerk sees and can take up with the office; a person's read as a unit's is published.
-_ACCOUNT_HEADER = re.compile(
-    r"卡|折|账|帐|帳|一本通|银行信息|收款信息|card|account|acct|passbook",
-    re.IGNORECASE,
-)
+_ACCOUNT_WORDS = "一本通|银行信息|收款信息|card|account|acct|passbook"
+_ACCOUNT_HEADER = re.compile(f"卡|折|账|帐|帳|{_ACCOUNT_WORDS}", re.IGNORECASE)
 # Cards that are no bank's (资产卡号, SIM卡号, 门禁卡号, 加油卡号, 燃气卡号, 医保卡号 …), and
 # columns of counts, sums, codes or ledgers (卡片编号, 建档立卡, 记账凭证号, 一卡通账户（户）).
 _NOT_BANK = (
@@ -654,9 +653,9 @@ _ORGANISATION = re.compile(
 _WEAK_ENDING = re.compile(r"(?:部|店|厂|场|所|站|队|处|院|馆|社|村|组|局|办|中心|行|科)$")
 _SHORT_ENDING = re.compile(r"[局委]$")  # 民政局, 团县委: no one's given name ends so
 _CODE_HINT = re.compile(r"[码号次证水标块]")  # a quick look for a code column's header
-# A quick look for an account column's header: every word _ACCOUNT_HEADER knows (银行信息 and
-# 收款信息 were missing here, and a table headed so was never read).
-_ACCOUNT_HINT = re.compile(r"[卡折账帐帳]|一本通|银行信息|收款信息|card|acct|account|passbook", re.IGNORECASE)
+# A quick look for an account column's header: _ACCOUNT_HEADER's words, its characters as one
+# class (a copy of the words had lacked 银行信息 and 收款信息: such tables were never read).
+_ACCOUNT_HINT = re.compile(f"[卡折账帐帳]|{_ACCOUNT_WORDS}", re.IGNORECASE)
 _REMARK = re.compile(r"（[^（）]*）|\([^()]*\)")
 _DATA_CELL = re.compile(r"\s*[0-9][0-9.,:：/\- ]*\s*")  # a number, a sum, a date: a row of data
 _NAME_DOTS = re.compile(r"[·•・．.‧\-\s]")
@@ -759,6 +758,12 @@ class CodeColumns:
             if codes:
                 self.codes = codes
         return {}
+
+
+def _a_sum(m: Match) -> bool:
+    """True when a match in an amount column is that column's figure, not a mobile number:
+    a plain run of digits (138 0374 1234 is grouped as no sum ever is)."""
+    return m.kind == MOBILE and m.text.isdigit()
 
 
 def _a_code(m: Match, land: bool) -> bool:
@@ -901,8 +906,7 @@ def find_in(text: str, tables: str | None) -> list[Match]:
     if codes:
         found = [m for m in found if not any(a <= m.start and m.end <= b and _a_code(m, land) for a, b, land in codes)]
     if amounts:
-        # Only a plain figure: 138 0374 1234 is grouped as no sum ever is.
-        found = [m for m in found if not (m.kind == MOBILE and m.text.isdigit() and any(a <= m.start and m.end <= b for a, b in amounts))]
+        found = [m for m in found if not (_a_sum(m) and any(a <= m.start and m.end <= b for a, b in amounts))]
     extra = [m for m in accounts if not any(f.start < m.end and m.start < f.end for f in found)]
     return sorted(found + extra, key=lambda m: m.start) if extra else found
 
@@ -1135,7 +1139,7 @@ def _file_lines(path: Path) -> list[str]:
     except OSError:
         return []
     text, _ = _decode(data.removeprefix(b"\xef\xbb\xbf"))
-    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return line_ends(text).split("\n")
 
 
 def scan_record(record: Record, root: Path, findings: Findings) -> None:
@@ -1208,7 +1212,7 @@ def scan_settings(root: Path, findings: Findings) -> None:
         except (OSError, UnicodeDecodeError):
             continue  # load reports the file
         name = path.relative_to(root).as_posix()
-        for i, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
+        for i, line in enumerate(line_ends(text).split("\n"), start=1):
             for m in find(line):
                 findings.add(
                     CODES[m.kind],
@@ -1344,7 +1348,7 @@ def _scan_document(path: Path, kind: str) -> dict[str, Any]:
             elif where.endswith((documents.CODE_COLUMN, documents.LAND_CODE_COLUMN)):
                 matches = [m for m in matches if not _a_code(m, where.endswith(documents.LAND_CODE_COLUMN))]
             elif where.endswith(documents.AMOUNT_COLUMN):
-                matches = [m for m in matches if not (m.kind == MOBILE and m.text.isdigit())]
+                matches = [m for m in matches if not _a_sum(m)]
             found.extend([where, m.kind, _shown(m), m.masked, invisible_note(m.text)] for m in matches if not (before and m.text in last))
             last = "" if before else text
     except documents.Unreadable as exc:
