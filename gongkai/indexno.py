@@ -361,48 +361,39 @@ def _other_units_code(project: Project, r: Record, number: str) -> None:
     if not others:
         return
     whose = f"，那是「{others[0].name}」的代码"
-    line, col = r.doc.position(("index_no",))
     r.valid = False
-    project.findings.add(
-        "record-index-no-unit",
-        r.path,
+    _at_index_no(
+        project.findings, r, "record-index-no-unit",
         f"索引号 {number} 的单位代码 {m.group(1)} 不是本单位「{unit.name}」的代码 {unit.code}{whose}",
-        line=line,
-        column=col,
-        field="index_no",
-        hint=f"索引号以本单位的代码开头，例如 {unit.code}/{r.published[:4] or '2014'}-00001；不写 index_no 时系统自动生成。",
+        f"索引号以本单位的代码开头，例如 {unit.code}/{r.published[:4] or '2014'}-00001；不写 index_no 时系统自动生成。",
     )
 
 
 def report_renumbered(findings: Findings, r: Record, number: str, shown: str) -> None:
     """The finding for a record that writes a number other than the one it was published with."""
-    line, col = r.doc.position(("index_no",))
-    findings.add(
-        "record-index-no-changed",
-        r.path,
+    _at_index_no(
+        findings, r, "record-index-no-changed",
         f"这条记录已经以索引号 {shown} 公开，现在写的是 {number}；索引号一经公开就不能更改",
-        line=line,
-        column=col,
-        field="index_no",
-        hint=f"把 index_no 改回 {shown}，或删去 index_no 这一行（沿用已公开的索引号）。需要更正的是别的内容时，请在修订说明中写明。",
+        f"把 index_no 改回 {shown}，或删去 index_no 这一行（沿用已公开的索引号）。需要更正的是别的内容时，请在修订说明中写明。",
     )
 
 
 def report_taken(findings: Findings, r: Record, number: str, book: Ledger, owner: int) -> None:
     """The finding for a record that writes a number the ledger gives another record."""
-    line, col = r.doc.position(("index_no",))
     path = book.where.get(owner, "")
     title = book.titles.get(owner, "")
     whose = f"「{title}」（{path}）" if title else path
-    findings.add(
-        "record-index-no-taken",
-        r.path,
+    _at_index_no(
+        findings, r, "record-index-no-taken",
         f"索引号 {number} 已发布给{whose}；索引号一经发布就永远属于那条记录，不能再用",
-        line=line,
-        column=col,
-        field="index_no",
-        hint="删除 index_no 这一行，系统会自动生成新的索引号；或写一个没有用过的索引号。",
+        "删除 index_no 这一行，系统会自动生成新的索引号；或写一个没有用过的索引号。",
     )
+
+
+def _at_index_no(findings: Findings, r: Record, code: str, message: str, hint: str) -> None:
+    """A finding at the record's index_no line (every 索引号 finding points there)."""
+    line, col = r.doc.position(("index_no",))
+    findings.add(code, r.path, message, line=line, column=col, field="index_no", hint=hint)
 
 
 def claims(project: Project, book: Ledger) -> list[tuple[Record, str, int]]:
