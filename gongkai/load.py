@@ -16,7 +16,7 @@ from typing import Any
 from . import schema as schemas
 from .chars import INVISIBLE_RE, describe, invisible_in
 from .findings import Findings
-from .model import CATEGORIES, Catalogue, CatalogueItem, County, Record, Site, Unit
+from .model import CATEGORIES, URL_NAME, Catalogue, CatalogueItem, County, Record, Site, Unit
 from .yamltext import Document, YamlProblem, parse
 
 RECORD_SUFFIXES = (".md", ".yml", ".yaml")
@@ -250,7 +250,7 @@ def load_counties(root: Path, findings: Findings, broken: dict[str, str] | None 
         if path.suffix not in (".yml", ".yaml"):
             findings.add("county-file-type", name, "县（市、区）设置文件必须是 .yml 文件")
             continue
-        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", path.stem) or path.stem in PORTAL_NAMES:
+        if not URL_NAME.fullmatch(path.stem) or path.stem in PORTAL_NAMES:
             # The file's name is the county site's folder beside the portal's own.
             findings.add(
                 "county-id",

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from .yamltext import Document
+
+# A name that is part of a site's addresses: a county's file, a unit, a record's file (the
+# schemas in gongkai/schemas/ write the same pattern for what they check).
+URL_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 CATEGORIES = {
     "party": "党务公开",

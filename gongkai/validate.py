@@ -32,7 +32,7 @@ from .chars import INVISIBLE_RE, describe, name_problem, plain_name
 from .checks import PARTIAL, RECORD_RULES, RULE_SEVERITY, RULES, SERIES_RULES, CheckedFields
 from .findings import ERROR, WARNING, Findings
 from .load import Project
-from .model import CATEGORIES, COMMON_FIELDS, LEVELS, PERIODS, CatalogueItem, Record
+from .model import CATEGORIES, COMMON_FIELDS, LEVELS, PERIODS, URL_NAME, CatalogueItem, Record
 from .periods import PERIOD_SHAPES, due_date
 from .urls import leaves_site
 
@@ -119,7 +119,7 @@ class Validator:
                 hint=f"该单位登记的类别：{'、'.join(CATEGORIES[c] for c in unit.categories)}；如需增加，请修改 {county.source}。",
             )
             return False
-        if not re.match(r"^[a-z0-9][a-z0-9-]*$", r.id):
+        if not URL_NAME.fullmatch(r.id):
             f.add(
                 "record-id",
                 r.path,
